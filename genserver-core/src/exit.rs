@@ -1,0 +1,110 @@
+use std::error::Error;
+use std::fmt;
+use std::sync::Arc;
+
+/// A boxed error that can cross tasks, as accepted by [`ExitReason::error`].
+pub type BoxError = Box<dyn Error + Send + Sync + 'static>;
+
+/// Why a server stopped.
+///
+/// Every observer of an exit (callers whose call was queued or running,
+/// [`ServerRef::stop`](crate::ServerRef::stop), `terminate`) sees the same
+/// reason. `Normal` and `Shutdown` are the *clean* reasons: [`is_clean`]
+/// is `true` for them and `false` for everything else, which is what
+/// decides whether a crash propagates (OTP's `:normal` and `:shutdown`).
+///
+/// The reason is cheap to clone: payloads are reference counted.
+///
+/// [`is_clean`]: ExitReason::is_clean
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum ExitReason {
+    /// The server asked to stop, or was stopped through its handle: OTP's `:normal`.
+    Normal,
+    /// The server was told to shut down by its owner: OTP's `:shutdown`.
+    Shutdown,
+    /// The server's task was aborted; `terminate` did not run: OTP's `:kill`.
+    Killed,
+    /// A handler, `init` or `terminate` panicked.
+    Panicked {
+        /// The panic payload when it was a string, otherwise a placeholder.
+        message: Arc<str>,
+    },
+    /// A handler returned `Err`, `init` failed, or the server stopped itself
+    /// with an error.
+    Error {
+        /// The error, shared between every observer of the exit.
+        source: Arc<dyn Error + Send + Sync + 'static>,
+    },
+}
+
+impl ExitReason {
+    /// An [`ExitReason::Error`] from any error value.
+    pub fn error(source: impl Into<BoxError>) -> Self {
+        ExitReason::Error {
+            source: Arc::from(source.into()),
+        }
+    }
+
+    /// `true` for [`Normal`](ExitReason::Normal) and
+    /// [`Shutdown`](ExitReason::Shutdown): exits that are not failures.
+    #[must_use]
+    pub fn is_clean(&self) -> bool {
+        matches!(self, ExitReason::Normal | ExitReason::Shutdown)
+    }
+
+    pub(crate) fn from_panic(payload: &(dyn std::any::Any + Send)) -> Self {
+        let message: Arc<str> = if let Some(s) = payload.downcast_ref::<&'static str>() {
+            Arc::from(*s)
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            Arc::from(s.as_str())
+        } else {
+            Arc::from("Box<dyn Any>")
+        };
+        ExitReason::Panicked { message }
+    }
+}
+
+impl fmt::Debug for ExitReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExitReason::Normal => f.write_str("Normal"),
+            ExitReason::Shutdown => f.write_str("Shutdown"),
+            ExitReason::Killed => f.write_str("Killed"),
+            ExitReason::Panicked { message } => f
+                .debug_struct("Panicked")
+                .field("message", message)
+                .finish(),
+            ExitReason::Error { source } => {
+                f.debug_struct("Error").field("source", source).finish()
+            }
+        }
+    }
+}
+
+impl fmt::Display for ExitReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExitReason::Normal => f.write_str("normal exit"),
+            ExitReason::Shutdown => f.write_str("shutdown"),
+            ExitReason::Killed => f.write_str("killed"),
+            ExitReason::Panicked { message } => write!(f, "panicked: {message}"),
+            ExitReason::Error { source } => write!(f, "error: {source}"),
+        }
+    }
+}
+
+/// Two reasons are equal when they are the same variant with equal
+/// messages; errors compare by identity, since `dyn Error` has no equality.
+impl PartialEq for ExitReason {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (ExitReason::Normal, ExitReason::Normal)
+            | (ExitReason::Shutdown, ExitReason::Shutdown)
+            | (ExitReason::Killed, ExitReason::Killed) => true,
+            (ExitReason::Panicked { message: a }, ExitReason::Panicked { message: b }) => a == b,
+            (ExitReason::Error { source: a }, ExitReason::Error { source: b }) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! The runtime of [`genserver`](https://docs.rs/genserver): a server loop
+//! on tokio that owns its state, typed addresses, calls with timeouts,
+//! casts, exit reasons and clean shutdown.
+//!
+//! Users depend on the `genserver` crate, which re-exports this one and
+//! adds the `#[genserver]` attribute. The contract of the runtime is in
+//! `docs/semantics.md`.
+
+mod call;
+mod context;
+mod current;
+mod deadline;
+mod envelope;
+mod error;
+mod exit;
+mod exit_signal;
+mod id;
+mod mailbox;
+mod options;
+mod outcome;
+mod reply;
+mod server;
+mod server_loop;
+mod server_ref;
+mod start;
+
+pub use crate::call::DEFAULT_CALL_TIMEOUT;
+pub use crate::context::Context;
+pub use crate::error::{CallError, SendError, StartError, StopError, TrySendError};
+pub use crate::exit::{BoxError, ExitReason};
+pub use crate::id::ServerId;
+pub use crate::mailbox::MailboxCapacity;
+pub use crate::options::StartOptions;
+pub use crate::outcome::{HandlerOutcome, InitOutcome};
+pub use crate::reply::{Reply, ReplyTo};
+pub use crate::server::{Client, GenServer};
+pub use crate::server_ref::ServerRef;
+pub use crate::start::start;

@@ -1,0 +1,46 @@
+//! What handler and `init` return values mean to the runtime.
+
+use crate::{BoxError, ExitReason};
+
+/// A `#[cast]` or `#[info]` handler's return value: `()`, or a `Result`
+/// whose `Err` stops the server with [`ExitReason::Error`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a valid return type for a `#[cast]` or `#[info]` handler",
+    label = "return `()` or `Result<(), E>` here",
+    note = "a cast or info handler has no caller to reply to; its `Err` stops the server"
+)]
+pub trait HandlerOutcome {
+    /// `Ok(())` to keep serving, `Err(reason)` to stop.
+    fn into_outcome(self) -> Result<(), ExitReason>;
+}
+
+impl HandlerOutcome for () {
+    fn into_outcome(self) -> Result<(), ExitReason> {
+        Ok(())
+    }
+}
+
+impl<E: Into<BoxError>> HandlerOutcome for Result<(), E> {
+    fn into_outcome(self) -> Result<(), ExitReason> {
+        self.map_err(ExitReason::error)
+    }
+}
+
+/// An `#[init]`'s return value: `Result<Self, E>` with any error type that
+/// converts into a boxed error (every `std::error::Error`, `String`,
+/// `anyhow::Error`, ...).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a valid return type for `#[init]`",
+    label = "return `Self` or `Result<Self, E>` here",
+    note = "`E` must convert into `Box<dyn std::error::Error + Send + Sync>`"
+)]
+pub trait InitOutcome<S> {
+    /// The state, or why the start failed.
+    fn into_outcome(self) -> Result<S, ExitReason>;
+}
+
+impl<S, E: Into<BoxError>> InitOutcome<S> for Result<S, E> {
+    fn into_outcome(self) -> Result<S, ExitReason> {
+        self.map_err(ExitReason::error)
+    }
+}

@@ -1,0 +1,305 @@
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use crate::call::{DEFAULT_CALL_TIMEOUT, await_answer};
+use crate::envelope::Envelope;
+use crate::exit_signal::ExitSignal;
+use crate::mailbox::MailboxSender;
+use crate::reply::ReplyTo;
+use crate::{
+    CallError, ExitReason, GenServer, SendError, ServerId, StopError, TrySendError, current,
+};
+
+/// The address of a running server, typed by the server but not by its API.
+///
+/// Generated clients wrap one; generic code (supervisors, registries) uses
+/// it directly. Cloning is cheap (one reference count). A `ServerRef` does
+/// not keep the server alive, and it stays valid after the server stops:
+/// every operation then reports that the server is gone.
+pub struct ServerRef<S: GenServer> {
+    inner: Arc<Inner<S>>,
+    timeout: TimeoutChoice,
+}
+
+pub(crate) struct Inner<S: GenServer> {
+    pub(crate) id: ServerId,
+    pub(crate) tx: MailboxSender<Envelope<S>>,
+    pub(crate) exit: Arc<ExitSignal>,
+    stop_requested: AtomicBool,
+    stop_reason: Mutex<Option<ExitReason>>,
+}
+
+#[derive(Clone, Copy)]
+enum TimeoutChoice {
+    /// The handler's own timeout, or the default.
+    Unset,
+    Set(Option<Duration>),
+}
+
+impl<S: GenServer> Inner<S> {
+    pub(crate) fn new(id: ServerId, tx: MailboxSender<Envelope<S>>) -> Self {
+        Inner {
+            id,
+            tx,
+            exit: Arc::new(ExitSignal::new()),
+            stop_requested: AtomicBool::new(false),
+            stop_reason: Mutex::new(None),
+        }
+    }
+
+    /// The reason of a pending stop request, taken once.
+    pub(crate) fn take_stop_request(&self) -> Option<ExitReason> {
+        if !self.stop_requested.load(Ordering::Acquire) {
+            return None;
+        }
+        self.stop_reason
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+impl<S: GenServer> ServerRef<S> {
+    pub(crate) fn from_inner(inner: Arc<Inner<S>>) -> Self {
+        ServerRef {
+            inner,
+            timeout: TimeoutChoice::Unset,
+        }
+    }
+
+    pub(crate) fn inner(&self) -> &Arc<Inner<S>> {
+        &self.inner
+    }
+
+    /// The server's id.
+    #[must_use]
+    pub fn id(&self) -> ServerId {
+        self.inner.id
+    }
+
+    /// `true` until the server starts to exit. A `true` answer can be out of
+    /// date by the time it is read; calls report a stopped server reliably.
+    #[must_use]
+    pub fn is_alive(&self) -> bool {
+        !self.inner.exit.is_exiting()
+    }
+
+    /// Waits until the server has stopped, for whatever reason, and
+    /// returns that reason. Returns at once if it already has.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future has no effect on the server.
+    pub async fn wait(&self) -> ExitReason {
+        self.inner.exit.finished().await
+    }
+
+    /// A copy of this reference whose calls time out after `timeout`,
+    /// overriding each handler's own timeout and the 5 s default.
+    #[must_use]
+    pub fn with_timeout(&self, timeout: Duration) -> Self {
+        ServerRef {
+            inner: Arc::clone(&self.inner),
+            timeout: TimeoutChoice::Set(Some(timeout)),
+        }
+    }
+
+    /// A copy of this reference whose calls wait for their reply without a
+    /// time limit (Elixir's `:infinity`). A call still ends when the server
+    /// exits.
+    #[must_use]
+    pub fn without_timeout(&self) -> Self {
+        ServerRef {
+            inner: Arc::clone(&self.inner),
+            timeout: TimeoutChoice::Set(None),
+        }
+    }
+
+    /// The timeout a call through this reference uses: the one set with
+    /// [`with_timeout`](Self::with_timeout) or
+    /// [`without_timeout`](Self::without_timeout), else `handler_default`
+    /// (the handler's `#[call(timeout = ...)]`), else 5 seconds.
+    #[must_use]
+    pub fn call_timeout(&self, handler_default: Option<Option<Duration>>) -> Option<Duration> {
+        match self.timeout {
+            TimeoutChoice::Set(t) => t,
+            TimeoutChoice::Unset => handler_default.unwrap_or(Some(DEFAULT_CALL_TIMEOUT)),
+        }
+    }
+
+    /// Sends a request built by `request` around a fresh [`ReplyTo`] and
+    /// waits for the reply, with the timeout of
+    /// [`call_timeout(None)`](Self::call_timeout).
+    ///
+    /// This is what generated client methods do; call those instead.
+    ///
+    /// # Errors
+    ///
+    /// Exactly one [`CallError`] when there is no reply: see its variants.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future before it completes withdraws the caller: the
+    /// request may still be handled, and its reply is discarded.
+    pub async fn call<R>(
+        &self,
+        request: impl FnOnce(ReplyTo<R>) -> S::Message,
+    ) -> Result<R, CallError> {
+        self.call_with(request, self.call_timeout(None)).await
+    }
+
+    /// [`call`](Self::call) with an explicit timeout (`None`: no limit).
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call).
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`call`](Self::call).
+    pub async fn call_with<R>(
+        &self,
+        request: impl FnOnce(ReplyTo<R>) -> S::Message,
+        timeout: Option<Duration>,
+    ) -> Result<R, CallError> {
+        if current::current_server() == Some(self.inner.id) {
+            return Err(CallError::CallingSelf);
+        }
+        let (reply_to, rx) = ReplyTo::channel();
+        if self
+            .inner
+            .tx
+            .send(Envelope::Message(request(reply_to)))
+            .await
+            .is_err()
+        {
+            return Err(CallError::NoProc);
+        }
+        await_answer(rx, timeout, &self.inner.exit).await
+    }
+
+    /// Queues a message without waiting for it to be handled. In a bounded
+    /// mailbox that is full, waits for room (backpressure).
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the message when the server has stopped.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped while waiting for room, the
+    /// message was not queued.
+    pub async fn send(&self, message: impl Into<S::Message>) -> Result<(), SendError<S::Message>> {
+        self.inner
+            .tx
+            .send(Envelope::Message(message.into()))
+            .await
+            .map_err(|SendError(envelope)| SendError(envelope.into_message()))
+    }
+
+    /// Queues a message if that is possible without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] when a bounded mailbox is full,
+    /// [`TrySendError::NoProc`] when the server has stopped; both hand the
+    /// message back.
+    pub fn try_send(&self, message: impl Into<S::Message>) -> Result<(), TrySendError<S::Message>> {
+        self.inner
+            .tx
+            .try_send(Envelope::Message(message.into()))
+            .map_err(|e| match e {
+                TrySendError::Full(env) => TrySendError::Full(env.into_message()),
+                TrySendError::NoProc(env) => TrySendError::NoProc(env.into_message()),
+            })
+    }
+
+    /// Stops the server with [`ExitReason::Normal`] and waits until it has
+    /// stopped. See [`stop_with`](Self::stop_with).
+    ///
+    /// # Errors
+    ///
+    /// As [`stop_with`](Self::stop_with).
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`stop_with`](Self::stop_with).
+    pub async fn stop(&self) -> Result<(), StopError> {
+        self.stop_with(ExitReason::Normal).await
+    }
+
+    /// Stops the server with `reason` and waits until it has stopped.
+    ///
+    /// The server finishes the message it is handling, if any, then
+    /// `terminate` runs with `reason`; the requests still queued are not
+    /// handled, and their callers get
+    /// [`CallError::Exited`] with `reason`. Returns once `terminate` has
+    /// run, the state is dropped and the task has ended. If the server
+    /// exits on its own first, for another reason, this still returns once
+    /// it has ended.
+    ///
+    /// # Errors
+    ///
+    /// [`StopError::NoProc`] if the server had already stopped;
+    /// [`StopError::CallingSelf`] from one of the server's own handlers
+    /// (use [`Context::stop`](crate::Context::stop) there).
+    ///
+    /// # Cancel safety
+    ///
+    /// The request is made before the first wait: dropping the future
+    /// does not withdraw it.
+    pub async fn stop_with(&self, reason: ExitReason) -> Result<(), StopError> {
+        if current::current_server() == Some(self.inner.id) {
+            return Err(StopError::CallingSelf);
+        }
+        if self.inner.exit.is_finished() {
+            return Err(StopError::NoProc);
+        }
+        {
+            let mut slot = self
+                .inner
+                .stop_reason
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if slot.is_none() && !self.inner.stop_requested.load(Ordering::Acquire) {
+                *slot = Some(reason);
+            }
+        }
+        self.inner.stop_requested.store(true, Ordering::Release);
+        // Wakes a server waiting on an empty mailbox. When the mailbox is
+        // full the server is busy and sees the request after its current
+        // message, so a failed wake-up is not lost.
+        let _ = self.inner.tx.try_send(Envelope::Wake);
+        self.inner.exit.finished().await;
+        Ok(())
+    }
+}
+
+impl<S: GenServer> Clone for ServerRef<S> {
+    fn clone(&self) -> Self {
+        ServerRef {
+            inner: Arc::clone(&self.inner),
+            timeout: self.timeout,
+        }
+    }
+}
+
+impl<S: GenServer> fmt::Debug for ServerRef<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerRef")
+            .field("server", &S::NAME)
+            .field("id", &self.inner.id)
+            .finish()
+    }
+}
+
+/// Two references are equal when they address the same server.
+impl<S: GenServer> PartialEq for ServerRef<S> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl<S: GenServer> Eq for ServerRef<S> {}

@@ -1,0 +1,86 @@
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+
+use crate::mailbox::mailbox;
+use crate::server_ref::Inner;
+use crate::{GenServer, ServerId, ServerRef, StartError, StartOptions, current, server_loop};
+
+/// Starts a server in a new task on the current tokio runtime and returns
+/// its address once `init` has succeeded.
+///
+/// A server without `init` ([`GenServer::HAS_INIT`] is `false`) cannot fail
+/// to start: this returns at once, before its task first runs.
+///
+/// # Errors
+///
+/// [`StartError::Init`] when `init` returned an error, panicked or called
+/// [`Context::stop`](crate::Context::stop); [`StartError::Timeout`] when it
+/// did not finish within [`StartOptions::init_timeout`];
+/// [`StartError::NoRuntime`] outside a tokio runtime. In every case the
+/// server's task has ended when this returns.
+///
+/// # Cancel safety
+///
+/// Dropping the future while `init` runs aborts the server's task.
+pub async fn start<S: GenServer>(
+    args: S::Args,
+    options: StartOptions,
+) -> Result<ServerRef<S>, StartError> {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return Err(StartError::NoRuntime);
+    };
+    let (tx, rx) = mailbox(options.mailbox_capacity());
+    let id = ServerId::next();
+    let me = ServerRef::from_inner(Arc::new(Inner::new(id, tx)));
+
+    if !S::HAS_INIT {
+        runtime.spawn(current::scope(
+            id,
+            server_loop::run(me.clone(), args, rx, None),
+        ));
+        return Ok(me);
+    }
+
+    let (started_tx, started_rx) = oneshot::channel();
+    let task = runtime.spawn(current::scope(
+        id,
+        server_loop::run(me.clone(), args, rx, Some(started_tx)),
+    ));
+    let abort_on_drop = AbortOnDrop(Some(task.abort_handle()));
+    let outcome = match options.start_timeout() {
+        Some(limit) => tokio::time::timeout(limit, started_rx).await.ok(),
+        None => Some(started_rx.await),
+    };
+    match outcome {
+        Some(Ok(Ok(()))) => {
+            abort_on_drop.disarm();
+            Ok(me)
+        }
+        Some(Ok(Err(reason))) => Err(StartError::Init(reason)),
+        // The task ended without reporting: it was aborted, or its runtime
+        // is shutting down.
+        Some(Err(_)) => Err(StartError::Init(me.wait().await)),
+        None => {
+            drop(abort_on_drop);
+            let _ = task.await;
+            Err(StartError::Timeout)
+        }
+    }
+}
+
+struct AbortOnDrop(Option<tokio::task::AbortHandle>);
+
+impl AbortOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            handle.abort();
+        }
+    }
+}
