@@ -20,11 +20,11 @@ pub(crate) async fn await_answer<T>(
     timeout: Option<Duration>,
     exit: &ExitSignal,
 ) -> Result<T, CallError> {
-    let deadline = Deadline::after(timeout);
-    match with_deadline(&deadline, rx).await {
+    let mut deadline = Deadline::after(timeout);
+    match with_deadline(&mut deadline, rx).await {
         Some(Ok(Answer::Value(value))) => Ok(value),
         Some(Ok(Answer::Dropped)) => Err(CallError::ReplyDropped),
-        Some(Err(_closed)) => match with_deadline(&deadline, exit.finished()).await {
+        Some(Err(_closed)) => match with_deadline(&mut deadline, exit.finished()).await {
             Some(reason) => Err(CallError::Exited(reason)),
             None => Err(CallError::Timeout),
         },

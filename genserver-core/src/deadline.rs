@@ -1,22 +1,149 @@
-//! Call deadlines.
+//! Call deadlines that cost one clock read per call.
+//!
+//! Registering a tokio timer for every call (`tokio::time::timeout`) more
+//! than doubles the cost of a call round trip: each registration and each
+//! cancellation goes through the timer wheel. Yet a call almost never times
+//! out, so what a waiting call needs is only the guarantee that its task is
+//! woken at or shortly after its deadline.
+//!
+//! A task that makes many calls gets that guarantee from one wake-up
+//! scheduled for its first call: a wake-up due at `at` covers every later
+//! call of the same task whose deadline is at or after `at`. When it fires
+//! while such a call is still waiting, the call checks the clock, finds its
+//! deadline not yet reached and schedules a wake-up for its own deadline.
+//! So a task schedules about one wake-up per timeout period instead of one
+//! per call, and a spurious wake-up reaches a task at most that often.
+//!
+//! Wake-ups are remembered per worker thread in a small table keyed by the
+//! task's waker; a miss (another thread, a collision) only costs an extra
+//! wake-up. Precision is that of tokio's timer: a call times out at its
+//! deadline or up to about a millisecond after it, and the paused clock of
+//! `tokio::test(start_paused = true)` is honoured.
 
+use std::cell::RefCell;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-pub(crate) struct Deadline(Option<Instant>);
+/// When a call gives up: `None` for never.
+#[derive(Clone, Copy)]
+pub(crate) struct Deadline {
+    /// When the deadline was set, and when it passes.
+    at: Option<(Instant, Instant)>,
+    used: bool,
+}
 
 impl Deadline {
     pub(crate) fn after(timeout: Option<Duration>) -> Self {
-        Deadline(timeout.and_then(|d| Instant::now().checked_add(d)))
+        Deadline {
+            at: timeout.and_then(|d| {
+                let now = Instant::now();
+                now.checked_add(d).map(|at| (now, at))
+            }),
+            used: false,
+        }
     }
 }
 
 /// Runs `future` until it completes (`Some`) or the deadline passes (`None`).
-pub(crate) async fn with_deadline<F: Future>(deadline: &Deadline, future: F) -> Option<F::Output> {
-    match deadline.0 {
-        None => Some(future.await),
-        Some(at) => tokio::time::timeout_at(at, future).await.ok(),
+///
+/// Only the first wait under a deadline may skip the clock read on its
+/// first poll; later waits under the same deadline read the clock.
+pub(crate) fn with_deadline<F: Future>(deadline: &mut Deadline, future: F) -> WithDeadline<F> {
+    let polled = deadline.used;
+    deadline.used = true;
+    WithDeadline {
+        future,
+        deadline: *deadline,
+        polled,
+    }
+}
+
+pin_project_lite::pin_project! {
+    pub(crate) struct WithDeadline<F> {
+        #[pin]
+        future: F,
+        deadline: Deadline,
+        polled: bool,
+    }
+}
+
+impl<F: Future> Future for WithDeadline<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(value) = this.future.poll(cx) {
+            return Poll::Ready(Some(value));
+        }
+        let Some((set_at, at)) = this.deadline.at else {
+            return Poll::Pending;
+        };
+        // The first poll follows the clock read that set the deadline, so
+        // it needs no second one.
+        let now = if *this.polled {
+            let now = Instant::now();
+            if now >= at {
+                return Poll::Ready(None);
+            }
+            now
+        } else {
+            *this.polled = true;
+            set_at
+        };
+        wake_by(at, now, cx.waker());
+        Poll::Pending
+    }
+}
+
+const SLOTS: usize = 64;
+
+thread_local! {
+    static SCHEDULED: RefCell<[Option<(Waker, Instant)>; SLOTS]> =
+        const { RefCell::new([const { None }; SLOTS]) };
+}
+
+fn slot_of(waker: &Waker) -> usize {
+    // Fibonacci hashing of the task's address spreads neighbouring
+    // allocations over the table.
+    let addr = waker.data() as usize as u64;
+    (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % SLOTS
+}
+
+/// Makes sure the task behind `waker` is woken at or before `at`.
+///
+/// A wake-up already scheduled for the same task covers `at` when it is
+/// due at or before `at` and has not fired by `now` (tokio never fires a
+/// timer before it is due, so `now < due` means it is still to come).
+fn wake_by(at: Instant, now: Instant, waker: &Waker) {
+    let slot = slot_of(waker);
+    let covered = SCHEDULED.with(|table| match &table.borrow()[slot] {
+        Some((scheduled_for, due)) => scheduled_for.will_wake(waker) && now < *due && *due <= at,
+        None => false,
+    });
+    if !covered {
+        schedule(at, waker.clone());
+        SCHEDULED.with(|table| table.borrow_mut()[slot] = Some((waker.clone(), at)));
+    }
+}
+
+fn schedule(at: Instant, waker: Waker) {
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async move {
+            tokio::time::sleep_until(at).await;
+            waker.wake();
+        });
+    } else {
+        // Outside a runtime there is no timer to borrow: a thread keeps the
+        // promise instead. Rare, and only for callers that chose a runtime
+        // without a timer.
+        let at = at.into_std();
+        std::thread::spawn(move || {
+            std::thread::sleep(at.saturating_duration_since(std::time::Instant::now()));
+            waker.wake();
+        });
     }
 }
