@@ -1,8 +1,12 @@
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::reply::Revoke;
-use crate::{Client, ExitReason, GenServer, Reply, ReplyTo, ServerId, ServerRef};
+use crate::{Client, ExitReason, GenServer, IdleTimeout, Reply, ReplyTo, ServerId, ServerRef};
 
 /// The server's view of itself, passed to `init`, handlers and `terminate`.
 ///
@@ -15,6 +19,8 @@ pub struct Context<S: GenServer> {
     /// `{:stop, reason, reply, state}`).
     after_terminate: Vec<Box<dyn FnOnce() + Send>>,
     deferred: Vec<Weak<dyn Revoke>>,
+    continues: VecDeque<S::Message>,
+    idle: Option<(Instant, fn() -> S::Message)>,
 }
 
 impl<S: GenServer> Context<S> {
@@ -24,6 +30,8 @@ impl<S: GenServer> Context<S> {
             stop: None,
             after_terminate: Vec::new(),
             deferred: Vec::new(),
+            continues: VecDeque::new(),
+            idle: None,
         }
     }
 
@@ -65,6 +73,50 @@ impl<S: GenServer> Context<S> {
     #[must_use]
     pub fn is_stopping(&self) -> bool {
         self.stop.is_some()
+    }
+
+    /// Handles `message` next, before anything already in the mailbox
+    /// (OTP's `handle_continue`). Several continues run in the order they
+    /// were given; a continue may ask for another. From `init`, the
+    /// continue runs before the first queued message.
+    ///
+    /// The message goes to the server's `#[info]` handler for its type.
+    pub fn continue_with(&mut self, message: impl Into<S::Message>) {
+        self.continues.push_back(message.into());
+    }
+
+    /// Asks for an [`IdleTimeout`] info message if no message arrives
+    /// within `after` (the timeout of OTP's `{:noreply, state, timeout}`).
+    ///
+    /// Any message handled before then cancels it, including a continue;
+    /// runtime requests (statistics, state inspection) do not. It fires at
+    /// most once; a handler that wants another asks again. Calling this
+    /// again replaces the previous request.
+    pub fn set_idle_timeout(&mut self, after: Duration)
+    where
+        S::Message: From<IdleTimeout>,
+    {
+        fn idle<M: From<IdleTimeout>>() -> M {
+            M::from(IdleTimeout)
+        }
+        self.idle = Some((Instant::now() + after, idle::<S::Message>));
+    }
+
+    /// Cancels a pending [`set_idle_timeout`](Self::set_idle_timeout).
+    pub fn cancel_idle_timeout(&mut self) {
+        self.idle = None;
+    }
+
+    pub(crate) fn next_continue(&mut self) -> Option<S::Message> {
+        self.continues.pop_front()
+    }
+
+    pub(crate) fn idle_deadline(&self) -> Option<Instant> {
+        self.idle.map(|(at, _)| at)
+    }
+
+    pub(crate) fn take_idle_message(&mut self) -> Option<S::Message> {
+        self.idle.take().map(|(_, make)| make())
     }
 
     pub(crate) fn take_stop(&mut self) -> Option<ExitReason> {

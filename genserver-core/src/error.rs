@@ -28,6 +28,14 @@ pub enum CallError {
     /// The handler took the request's [`Reply`](crate::Reply) and dropped it
     /// without answering, while the server kept running.
     ReplyDropped,
+    /// The function given to a state inspection or replacement
+    /// ([`ServerRef::inspect_state`](crate::ServerRef::inspect_state),
+    /// [`ServerRef::replace_state`](crate::ServerRef::replace_state))
+    /// panicked. The state is unchanged and the server still runs.
+    Panicked {
+        /// The panic payload when it was a string.
+        message: std::sync::Arc<str>,
+    },
 }
 
 impl fmt::Display for CallError {
@@ -40,6 +48,7 @@ impl fmt::Display for CallError {
             CallError::ReplyDropped => {
                 f.write_str("the server dropped the reply without answering")
             }
+            CallError::Panicked { message } => write!(f, "state function panicked: {message}"),
         }
     }
 }

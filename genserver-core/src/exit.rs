@@ -54,14 +54,19 @@ impl ExitReason {
     }
 
     pub(crate) fn from_panic(payload: &(dyn std::any::Any + Send)) -> Self {
-        let message: Arc<str> = if let Some(s) = payload.downcast_ref::<&'static str>() {
-            Arc::from(*s)
-        } else if let Some(s) = payload.downcast_ref::<String>() {
-            Arc::from(s.as_str())
-        } else {
-            Arc::from("Box<dyn Any>")
-        };
-        ExitReason::Panicked { message }
+        ExitReason::Panicked {
+            message: panic_message(payload),
+        }
+    }
+}
+
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> Arc<str> {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        Arc::from(*s)
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        Arc::from(s.as_str())
+    } else {
+        Arc::from("Box<dyn Any>")
     }
 }
 

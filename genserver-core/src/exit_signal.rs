@@ -1,21 +1,29 @@
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use tokio::sync::Notify;
 
 use crate::ExitReason;
+
+/// Something to do when a server ends: notify a monitor, propagate a link,
+/// free a name. Runs in the ending server's task, before waiters of
+/// [`ExitSignal::finished`] are released.
+pub(crate) type ExitWatcher = Box<dyn FnOnce(&ExitReason) + Send>;
 
 /// The end of one server, observed from outside its task.
 ///
 /// Two moments matter: the reason is *decided* (the server stops taking
 /// messages and everything it drops from then on is dropped because it is
 /// exiting), and the task is *finished* (terminate ran, the state and every
-/// queued message are gone). Observers that need the reason wait for the
-/// second, so what they see is final.
+/// queued message are gone, watchers ran). Observers that need the reason
+/// wait for the second, so what they see is final.
 pub(crate) struct ExitSignal {
     reason: OnceLock<ExitReason>,
     finished: AtomicBool,
     notify: Notify,
+    /// `None` once the watchers have run: later ones run at once.
+    watchers: Mutex<Option<Vec<(u64, ExitWatcher)>>>,
+    next_watch: AtomicU64,
 }
 
 impl ExitSignal {
@@ -24,6 +32,8 @@ impl ExitSignal {
             reason: OnceLock::new(),
             finished: AtomicBool::new(false),
             notify: Notify::new(),
+            watchers: Mutex::new(Some(Vec::new())),
+            next_watch: AtomicU64::new(0),
         }
     }
 
@@ -41,9 +51,58 @@ impl ExitSignal {
         self.finished.load(Ordering::Acquire)
     }
 
+    /// The final reason, once finished.
+    pub(crate) fn final_reason(&self) -> Option<ExitReason> {
+        if self.is_finished() {
+            self.reason.get().cloned()
+        } else {
+            None
+        }
+    }
+
+    /// Runs the watchers, then releases every waiter.
     pub(crate) fn finish(&self) {
+        let reason = self.reason.get().cloned().unwrap_or(ExitReason::Killed);
+        let watchers = self
+            .watchers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .unwrap_or_default();
+        for (_, watcher) in watchers {
+            watcher(&reason);
+        }
         self.finished.store(true, Ordering::Release);
         self.notify.notify_waiters();
+    }
+
+    /// Arranges for `watcher` to run when the server ends, and returns a key
+    /// for [`unwatch`](Self::unwatch). If the server has already ended the
+    /// watcher runs now, with the final reason, and `None` is returned.
+    pub(crate) fn watch(&self, watcher: ExitWatcher) -> Option<u64> {
+        let mut watchers = self.watchers.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(list) = watchers.as_mut() {
+            let key = self.next_watch.fetch_add(1, Ordering::Relaxed);
+            list.push((key, watcher));
+            return Some(key);
+        }
+        drop(watchers);
+        let reason = self.reason.get().cloned().unwrap_or(ExitReason::Killed);
+        watcher(&reason);
+        None
+    }
+
+    /// Forgets a watcher; `true` if it had not run.
+    pub(crate) fn unwatch(&self, key: u64) -> bool {
+        let mut watchers = self.watchers.lock().unwrap_or_else(PoisonError::into_inner);
+        match watchers.as_mut() {
+            Some(list) => {
+                let before = list.len();
+                list.retain(|(k, _)| *k != key);
+                list.len() != before
+            }
+            None => false,
+        }
     }
 
     /// Waits until the task has finished and returns its reason.
@@ -52,8 +111,11 @@ impl ExitSignal {
             let notified = self.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
+            if let Some(reason) = self.final_reason() {
+                return reason;
+            }
             if self.is_finished() {
-                return self.reason.get().cloned().unwrap_or(ExitReason::Killed);
+                return ExitReason::Killed;
             }
             notified.await;
         }

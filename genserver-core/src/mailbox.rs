@@ -85,4 +85,11 @@ impl<T> MailboxReceiver<T> {
             MailboxReceiver::Bounded(rx) => rx.close(),
         }
     }
+
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            MailboxReceiver::Unbounded(rx) => rx.len(),
+            MailboxReceiver::Bounded(rx) => rx.len(),
+        }
+    }
 }

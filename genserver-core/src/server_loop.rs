@@ -1,13 +1,14 @@
 //! The task of one server: init, the message loop, terminate, and the
 //! bookkeeping that makes every exit observable.
 
-use std::panic::AssertUnwindSafe;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use futures_util::FutureExt;
 use tokio::sync::oneshot;
 
 use crate::envelope::Envelope;
+use crate::instrument::{self, CallerSpan};
 use crate::mailbox::MailboxReceiver;
 use crate::server_ref::Inner;
 use crate::{Context, ExitReason, GenServer, ServerRef};
@@ -75,6 +76,10 @@ pub(crate) async fn run<S: GenServer>(
 
 /// Handles messages until a handler, the context or a stop request ends
 /// the server; returns why.
+///
+/// Order of work, highest first: a pending stop, continues asked for by
+/// the previous handler, the mailbox (in arrival order), and the idle
+/// timeout when the mailbox stays empty.
 async fn serve<S: GenServer>(
     state: &mut S,
     ctx: &mut Context<S>,
@@ -88,23 +93,56 @@ async fn serve<S: GenServer>(
         if let Some(reason) = inner.take_stop_request() {
             return reason;
         }
-        // The server holds a sender of its own mailbox, so `None` cannot
-        // happen; treating it as a normal end keeps the loop total.
-        let Some(envelope) = rx.recv().await else {
-            return ExitReason::Normal;
-        };
-        match envelope {
-            Envelope::Message(message) => {
-                match AssertUnwindSafe(state.handle(message, ctx))
-                    .catch_unwind()
-                    .await
-                {
-                    Ok(Ok(())) => {}
-                    Ok(Err(reason)) => return reason,
-                    Err(panic) => return ExitReason::from_panic(&*panic),
+        let (message, caller) = if let Some(message) = ctx.next_continue() {
+            (message, CallerSpan::none())
+        } else {
+            let envelope = match ctx.idle_deadline() {
+                None => rx.recv().await,
+                Some(at) => {
+                    tokio::select! {
+                        biased;
+                        envelope = rx.recv() => envelope,
+                        () = tokio::time::sleep_until(at) => {
+                            let Some(idle) = ctx.take_idle_message() else { continue };
+                            Some(Envelope::Message(idle, CallerSpan::none()))
+                        }
+                    }
                 }
+            };
+            // The server holds a sender of its own mailbox, so `None`
+            // cannot happen; a normal end keeps the loop total.
+            match envelope {
+                None => return ExitReason::Normal,
+                Some(Envelope::Message(message, caller)) => (message, caller),
+                Some(Envelope::Cancellable(message, token)) => {
+                    if token.is_cancelled() {
+                        continue;
+                    }
+                    (message, CallerSpan::none())
+                }
+                Some(Envelope::System(request)) => {
+                    // A panicking runtime request leaves the server running:
+                    // requests that change the state build the new state
+                    // before they assign it.
+                    let queued = rx.len();
+                    let _ = catch_unwind(AssertUnwindSafe(|| request(state, ctx, queued)));
+                    continue;
+                }
+                Some(Envelope::Wake) => continue,
             }
-            Envelope::Wake => {}
+        };
+        ctx.cancel_idle_timeout();
+        inner.stats.count_handled();
+        let span = instrument::span::<S>(inner.id, &message, caller);
+        let handled = instrument::within(
+            span,
+            AssertUnwindSafe(state.handle(message, ctx)).catch_unwind(),
+        )
+        .await;
+        match handled {
+            Ok(Ok(())) => {}
+            Ok(Err(reason)) => return reason,
+            Err(panic) => return ExitReason::from_panic(&*panic),
         }
     }
 }

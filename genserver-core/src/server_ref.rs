@@ -8,6 +8,7 @@ use crate::envelope::Envelope;
 use crate::exit_signal::ExitSignal;
 use crate::mailbox::MailboxSender;
 use crate::reply::ReplyTo;
+use crate::stats::StatsCell;
 use crate::{
     CallError, ExitReason, GenServer, SendError, ServerId, StopError, TrySendError, current,
 };
@@ -27,6 +28,7 @@ pub(crate) struct Inner<S: GenServer> {
     pub(crate) id: ServerId,
     pub(crate) tx: MailboxSender<Envelope<S>>,
     pub(crate) exit: Arc<ExitSignal>,
+    pub(crate) stats: StatsCell,
     stop_requested: AtomicBool,
     stop_reason: Mutex<Option<ExitReason>>,
 }
@@ -44,6 +46,7 @@ impl<S: GenServer> Inner<S> {
             id,
             tx,
             exit: Arc::new(ExitSignal::new()),
+            stats: StatsCell::new(),
             stop_requested: AtomicBool::new(false),
             stop_reason: Mutex::new(None),
         }
@@ -171,7 +174,7 @@ impl<S: GenServer> ServerRef<S> {
         if self
             .inner
             .tx
-            .send(Envelope::Message(request(reply_to)))
+            .send(Envelope::message(request(reply_to)))
             .await
             .is_err()
         {
@@ -194,9 +197,9 @@ impl<S: GenServer> ServerRef<S> {
     pub async fn send(&self, message: impl Into<S::Message>) -> Result<(), SendError<S::Message>> {
         self.inner
             .tx
-            .send(Envelope::Message(message.into()))
+            .send(Envelope::message(message.into()))
             .await
-            .map_err(|SendError(envelope)| SendError(envelope.into_message()))
+            .map_err(|SendError(envelope)| SendError(returned(envelope)))
     }
 
     /// Queues a message if that is possible without waiting.
@@ -209,10 +212,10 @@ impl<S: GenServer> ServerRef<S> {
     pub fn try_send(&self, message: impl Into<S::Message>) -> Result<(), TrySendError<S::Message>> {
         self.inner
             .tx
-            .try_send(Envelope::Message(message.into()))
+            .try_send(Envelope::message(message.into()))
             .map_err(|e| match e {
-                TrySendError::Full(env) => TrySendError::Full(env.into_message()),
-                TrySendError::NoProc(env) => TrySendError::NoProc(env.into_message()),
+                TrySendError::Full(env) => TrySendError::Full(returned(env)),
+                TrySendError::NoProc(env) => TrySendError::NoProc(returned(env)),
             })
     }
 
@@ -275,6 +278,14 @@ impl<S: GenServer> ServerRef<S> {
         self.inner.exit.finished().await;
         Ok(())
     }
+}
+
+/// The message inside an envelope that a send handed back: always a user
+/// message, since that is what the sends above put in.
+fn returned<S: GenServer>(envelope: Envelope<S>) -> S::Message {
+    envelope
+        .into_message()
+        .expect("a send hands back the user message it was given")
 }
 
 impl<S: GenServer> Clone for ServerRef<S> {

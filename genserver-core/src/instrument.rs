@@ -1,0 +1,97 @@
+//! Tracing of handled messages, compiled away without the `tracing`
+//! feature. The loop calls these helpers; it has no `cfg` of its own.
+
+use std::future::Future;
+
+use crate::{GenServer, ServerId};
+
+#[cfg(feature = "tracing")]
+mod imp {
+    use std::future::Future;
+
+    use tracing::Instrument;
+
+    use crate::{GenServer, ServerId};
+
+    /// The span of whoever sent a message, so that a request can be
+    /// followed from the caller through every server it reaches.
+    pub(crate) struct CallerSpan(tracing::Span);
+
+    impl CallerSpan {
+        pub(crate) fn current() -> Self {
+            CallerSpan(tracing::Span::current())
+        }
+
+        pub(crate) fn none() -> Self {
+            CallerSpan(tracing::Span::none())
+        }
+    }
+
+    pub(crate) struct HandleSpan(tracing::Span);
+
+    pub(crate) fn span<S: GenServer>(
+        id: ServerId,
+        message: &S::Message,
+        caller: CallerSpan,
+    ) -> HandleSpan {
+        HandleSpan(tracing::debug_span!(
+            parent: &caller.0,
+            "handle",
+            server = S::NAME,
+            id = id.as_u64(),
+            message = S::message_name(message),
+        ))
+    }
+
+    pub(crate) fn within<F: Future>(
+        span: HandleSpan,
+        future: F,
+    ) -> impl Future<Output = F::Output> {
+        future.instrument(span.0)
+    }
+}
+
+#[cfg(not(feature = "tracing"))]
+mod imp {
+    use std::future::Future;
+
+    use crate::{GenServer, ServerId};
+
+    pub(crate) struct CallerSpan;
+
+    impl CallerSpan {
+        pub(crate) fn current() -> Self {
+            CallerSpan
+        }
+
+        pub(crate) fn none() -> Self {
+            CallerSpan
+        }
+    }
+
+    pub(crate) struct HandleSpan;
+
+    pub(crate) fn span<S: GenServer>(_: ServerId, _: &S::Message, _: CallerSpan) -> HandleSpan {
+        HandleSpan
+    }
+
+    pub(crate) fn within<F: Future>(_: HandleSpan, future: F) -> F {
+        future
+    }
+}
+
+pub(crate) use imp::{CallerSpan, HandleSpan};
+
+/// The span of the handling of one message: server name, id and message
+/// variant, child of the sender's span.
+pub(crate) fn span<S: GenServer>(
+    id: ServerId,
+    message: &S::Message,
+    caller: CallerSpan,
+) -> HandleSpan {
+    imp::span::<S>(id, message, caller)
+}
+
+pub(crate) fn within<F: Future>(span: HandleSpan, future: F) -> impl Future<Output = F::Output> {
+    imp::within(span, future)
+}

@@ -1,0 +1,48 @@
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// Counters of one server, written only by its own task.
+pub(crate) struct StatsCell {
+    handled: AtomicU64,
+    started: Instant,
+}
+
+impl StatsCell {
+    pub(crate) fn new() -> Self {
+        StatsCell {
+            handled: AtomicU64::new(0),
+            started: Instant::now(),
+        }
+    }
+
+    /// One writer: a load and a store, no read-modify-write, on the hot path.
+    pub(crate) fn count_handled(&self) {
+        let n = self.handled.load(Ordering::Relaxed);
+        self.handled.store(n + 1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self, queue_len: usize) -> ServerStats {
+        ServerStats {
+            messages_handled: self.handled.load(Ordering::Relaxed),
+            queue_len,
+            uptime: self.started.elapsed(),
+        }
+    }
+}
+
+/// A server's statistics, read in its own task by
+/// [`ServerRef::stats`](crate::ServerRef::stats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServerStats {
+    /// Messages handled so far: calls, casts and info messages, including
+    /// the one being handled. Runtime requests such as this one are not
+    /// counted.
+    pub messages_handled: u64,
+    /// Messages waiting in the mailbox behind this request.
+    pub queue_len: usize,
+    /// Time since the server was started.
+    pub uptime: Duration,
+}

@@ -1,0 +1,101 @@
+//! Requests the runtime answers inside a server's task, outside its
+//! handlers: statistics, and reading or replacing the state (OTP's
+//! `:sys.get_state/1` and `:sys.replace_state/2`), for debugging and tests.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use tokio::sync::oneshot;
+
+use crate::call::DEFAULT_CALL_TIMEOUT;
+use crate::deadline::{Deadline, with_deadline};
+use crate::envelope::Envelope;
+use crate::exit::panic_message;
+use crate::{CallError, Context, GenServer, ServerRef, ServerStats};
+
+impl<S: GenServer> ServerRef<S> {
+    /// The server's statistics: messages handled, queue length, uptime.
+    ///
+    /// Answered in the server's task, in mailbox order, so the queue
+    /// length counts what is behind the request. It does not count as a
+    /// message: it neither cancels an idle timeout nor adds to
+    /// `messages_handled`.
+    ///
+    /// # Errors
+    ///
+    /// As a call: [`CallError::NoProc`], [`CallError::Exited`] or
+    /// [`CallError::Timeout`] (this reference's timeout, 5 s by default).
+    pub async fn stats(&self) -> Result<ServerStats, CallError> {
+        let stats =
+            self.system_call(|_, ctx, queued| Ok(ctx.server_ref().inner().stats.snapshot(queued)));
+        stats.await
+    }
+
+    /// Runs `inspect` on the state, in the server's task, and returns what
+    /// it returns. The debugging escape of OTP's `:sys.get_state/1`.
+    ///
+    /// # Errors
+    ///
+    /// As a call; [`CallError::Panicked`] when `inspect` panicked (the
+    /// server keeps running).
+    pub async fn inspect_state<R: Send + 'static>(
+        &self,
+        inspect: impl FnOnce(&S) -> R + Send + 'static,
+    ) -> Result<R, CallError> {
+        self.system_call(move |state, _, _| {
+            catch_unwind(AssertUnwindSafe(|| inspect(state))).map_err(|panic| CallError::Panicked {
+                message: panic_message(&*panic),
+            })
+        })
+        .await
+    }
+
+    /// Replaces the state by what `replace` builds from it, in the server's
+    /// task (OTP's `:sys.replace_state/2`). If `replace` panics the state is
+    /// left as it was and the server keeps running.
+    ///
+    /// # Errors
+    ///
+    /// As a call; [`CallError::Panicked`] when `replace` panicked.
+    pub async fn replace_state(
+        &self,
+        replace: impl FnOnce(&S) -> S + Send + 'static,
+    ) -> Result<(), CallError> {
+        self.system_call(move |state, _, _| {
+            let new = catch_unwind(AssertUnwindSafe(|| replace(state))).map_err(|panic| {
+                CallError::Panicked {
+                    message: panic_message(&*panic),
+                }
+            })?;
+            *state = new;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn system_call<R: Send + 'static>(
+        &self,
+        request: impl FnOnce(&mut S, &mut Context<S>, usize) -> Result<R, CallError> + Send + 'static,
+    ) -> Result<R, CallError> {
+        if crate::current::current_server() == Some(self.id()) {
+            return Err(CallError::CallingSelf);
+        }
+        let (tx, rx) = oneshot::channel();
+        let envelope = Envelope::System(Box::new(move |state, ctx, queued| {
+            let _ = tx.send(request(state, ctx, queued));
+        }));
+        if self.inner().tx.send(envelope).await.is_err() {
+            return Err(CallError::NoProc);
+        }
+        let mut deadline = Deadline::after(self.call_timeout(Some(Some(DEFAULT_CALL_TIMEOUT))));
+        match with_deadline(&mut deadline, rx).await {
+            Some(Ok(result)) => result,
+            Some(Err(_closed)) => {
+                match with_deadline(&mut deadline, self.inner().exit.finished()).await {
+                    Some(reason) => Err(CallError::Exited(reason)),
+                    None => Err(CallError::Timeout),
+                }
+            }
+            None => Err(CallError::Timeout),
+        }
+    }
+}
