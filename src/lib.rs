@@ -1,6 +1,98 @@
-//! Typed GenServers for Rust.
+//! Typed GenServers for Rust, on tokio.
 //!
-//! (crate docs: tour written below)
+//! Write one ordinary `impl` block, mark its methods `#[call]`, `#[cast]`
+//! or `#[info]`, and put [`#[genserver]`](genserver) on it. You get, checked
+//! by the compiler:
+//!
+//! - a message enum with one variant per handler (`CounterMessage`),
+//! - a typed, cloneable client whose methods mirror the handlers, with their
+//!   docs (`CounterClient`),
+//! - the dispatch of a server loop that owns the state, in its own task.
+//!
+//! What Elixir checks at run time (a misspelled message, a wrong argument,
+//! a call that was meant to be a cast) is a compile error here.
+//!
+//! # A tour
+//!
+//! ```
+//! use genserver::prelude::*;
+//!
+//! /// A running total.
+//! pub struct Counter {
+//!     total: u64,
+//! }
+//!
+//! /// Sent by a timer, or by anyone holding a client.
+//! pub struct Tick;
+//!
+//! #[genserver]
+//! impl Counter {
+//!     /// Builds the state from the start argument.
+//!     #[init]
+//!     async fn init(start: u64) -> Result<Self, std::convert::Infallible> {
+//!         Ok(Counter { total: start })
+//!     }
+//!
+//!     /// Adds `by` and returns the new total.
+//!     #[call]
+//!     pub fn add(&mut self, by: u64) -> u64 {
+//!         self.total += by;
+//!         self.total
+//!     }
+//!
+//!     /// Forgets the total.
+//!     #[cast]
+//!     pub fn reset(&mut self) {
+//!         self.total = 0;
+//!     }
+//!
+//!     #[info]
+//!     fn tick(&mut self, _: Tick) {
+//!         self.total += 1;
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! let counter = Counter::start(5).await?; // a CounterClient
+//! assert_eq!(counter.add(2).await?, 7); // a call: waits for the reply
+//! counter.info(Tick).await?; // an info message
+//! assert_eq!(counter.add(0).await?, 8);
+//! counter.reset().await?; // a cast: returns once queued
+//! counter.stop().await?; // returns after the server has ended
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Handlers
+//!
+//! Handlers may be `fn` or `async fn`, take `&self` or `&mut self`, any
+//! number of owned arguments (the message's fields), and optionally a
+//! [`&mut Context<Self>`](Context) for the server's own address, `stop`,
+//! continues and the idle timeout.
+//!
+//! | attribute | client method returns | the handler returns |
+//! |---|---|---|
+//! | `#[call]`, `#[call(timeout = "250ms")]` | `Result<T, CallError>` | `T`, the reply (or takes a [`Reply<T>`] and answers later) |
+//! | `#[cast]` | `Result<(), SendError<Msg>>` | `()`, or `Result<(), E>` whose `Err` stops the server |
+//! | `#[info]` | (sent with `client.info(msg)`) | as `#[cast]`; takes one message argument of its own type |
+//! | `#[init]` | `Server::start(args)` | `Result<Self, E>` or `Self` |
+//! | `#[terminate]` | — | `()`; runs when the server stops for any reason it can observe |
+//!
+//! # Semantics
+//!
+//! OTP's, made typed; the full contract is `docs/semantics.md` in the
+//! repository. In short: a call ends in exactly one of the reply,
+//! [`CallError::Timeout`] (5 s by default), or the server's exit reason,
+//! never a hang; a server calling itself fails at once; a panic in a
+//! handler ends that server only, with [`ExitReason::Panicked`];
+//! [`stop`](ServerRef::stop) returns after `terminate` ran and the task
+//! ended.
+//!
+//! # Features
+//!
+//! - `tracing` (default): a span per handled message, naming the server
+//!   and the message variant, child of the sender's span.
 
 pub use genserver_core::{
     BoxError, CallError, Client, Context, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer,
