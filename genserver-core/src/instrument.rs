@@ -15,15 +15,20 @@ mod imp {
 
     /// The span of whoever sent a message, so that a request can be
     /// followed from the caller through every server it reaches.
-    pub(crate) struct CallerSpan(tracing::Span);
+    ///
+    /// Boxed, and absent when the sender is in no span (always, without a
+    /// subscriber): every mailbox slot carries one, and a `Span` is five
+    /// words.
+    pub(crate) struct CallerSpan(Option<Box<tracing::Span>>);
 
     impl CallerSpan {
         pub(crate) fn current() -> Self {
-            CallerSpan(tracing::Span::current())
+            let span = tracing::Span::current();
+            CallerSpan((!span.is_none()).then(|| Box::new(span)))
         }
 
         pub(crate) fn none() -> Self {
-            CallerSpan(tracing::Span::none())
+            CallerSpan(None)
         }
     }
 
@@ -34,8 +39,9 @@ mod imp {
         message: &S::Message,
         caller: CallerSpan,
     ) -> HandleSpan {
+        let parent = caller.0.as_deref().and_then(tracing::Span::id);
         HandleSpan(tracing::debug_span!(
-            parent: &caller.0,
+            parent: parent,
             "handle",
             server = S::NAME,
             id = id.as_u64(),
