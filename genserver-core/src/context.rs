@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::instance::Instance;
 use crate::reply::Revoke;
 use crate::{Client, ExitReason, GenServer, IdleTimeout, Reply, ReplyTo, ServerId, ServerRef};
 
@@ -13,6 +14,7 @@ use crate::{Client, ExitReason, GenServer, IdleTimeout, Reply, ReplyTo, ServerId
 /// Through it a handler learns its own address and asks to stop.
 pub struct Context<S: GenServer> {
     me: ServerRef<S>,
+    instance: Arc<Instance>,
     stop: Option<ExitReason>,
     /// Replies held back until `terminate` has run (a call that stops the
     /// server answers after the server has cleaned up, as OTP's
@@ -24,9 +26,10 @@ pub struct Context<S: GenServer> {
 }
 
 impl<S: GenServer> Context<S> {
-    pub(crate) fn new(me: ServerRef<S>) -> Self {
+    pub(crate) fn new(me: ServerRef<S>, instance: Arc<Instance>) -> Self {
         Context {
             me,
+            instance,
             stop: None,
             after_terminate: Vec::new(),
             deferred: Vec::new(),
@@ -38,7 +41,11 @@ impl<S: GenServer> Context<S> {
     /// This server's id.
     #[must_use]
     pub fn id(&self) -> ServerId {
-        self.me.id()
+        self.instance.id
+    }
+
+    pub(crate) fn instance(&self) -> &Arc<Instance> {
+        &self.instance
     }
 
     /// This server's address.
@@ -140,7 +147,7 @@ impl<S: GenServer> Context<S> {
     /// Used by generated dispatch.
     #[doc(hidden)]
     pub fn __defer<T: Send + 'static>(&mut self, reply_to: ReplyTo<T>) -> Reply<T> {
-        let (reply, weak) = Reply::new(reply_to, Arc::clone(&self.me.inner().exit), self.id());
+        let (reply, weak) = Reply::new(reply_to, Arc::clone(&self.instance));
         // Forget replies already answered or dropped before remembering a
         // new one, so a long-lived server does not accumulate them.
         if self.deferred.len() == self.deferred.capacity() {
@@ -152,10 +159,10 @@ impl<S: GenServer> Context<S> {
 
     /// Cancels outstanding deferred replies and delivers held-back ones.
     /// Runs after the exit reason is decided.
-    pub(crate) fn finish(&mut self) {
+    pub(crate) fn finish(&mut self, reason: &ExitReason) {
         for weak in self.deferred.drain(..) {
             if let Some(slot) = weak.upgrade() {
-                slot.revoke();
+                slot.revoke(reason);
             }
         }
         for deliver in self.after_terminate.drain(..) {

@@ -16,6 +16,7 @@ mod exit;
 mod exit_signal;
 mod id;
 mod idle;
+mod instance;
 mod instrument;
 mod mailbox;
 mod options;

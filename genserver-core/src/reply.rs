@@ -3,15 +3,17 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use tokio::sync::oneshot;
 
-use crate::exit_signal::ExitSignal;
-use crate::{ServerId, current};
+use crate::instance::Instance;
+use crate::{ExitReason, current};
 
-/// What travels back to a caller: the value, or word that the server
-/// dropped the request on purpose. A closed channel with neither means the
-/// server is exiting.
+/// What travels back to a caller: the value, word that the server dropped
+/// the request on purpose, or the reason the server exited without
+/// answering. Telling the reason on the channel itself keeps it right when
+/// a supervisor has already put a new instance behind the address.
 pub(crate) enum Answer<T> {
     Value(T),
     Dropped,
+    Exited(ExitReason),
 }
 
 pub(crate) type AnswerReceiver<T> = oneshot::Receiver<Answer<T>>;
@@ -21,30 +23,52 @@ pub(crate) type AnswerReceiver<T> = oneshot::Receiver<Answer<T>>;
 ///
 /// Generated dispatch answers through it; a handler that wants to answer
 /// later receives a [`Reply`] instead.
-pub struct ReplyTo<T> {
-    tx: oneshot::Sender<Answer<T>>,
+pub struct ReplyTo<T: Send + 'static> {
+    tx: Option<oneshot::Sender<Answer<T>>>,
 }
 
-impl<T> ReplyTo<T> {
+impl<T: Send + 'static> ReplyTo<T> {
     pub(crate) fn channel() -> (Self, AnswerReceiver<T>) {
         let (tx, rx) = oneshot::channel();
-        (ReplyTo { tx }, rx)
+        (ReplyTo { tx: Some(tx) }, rx)
     }
 
     /// Delivers the reply. Returns `false` when the caller is no longer
     /// waiting (it timed out or was cancelled); the value is dropped.
-    pub fn send(self, value: T) -> bool {
-        self.tx.send(Answer::Value(value)).is_ok()
+    pub fn send(mut self, value: T) -> bool {
+        self.tx
+            .take()
+            .is_some_and(|tx| tx.send(Answer::Value(value)).is_ok())
     }
 
     /// `true` when the caller is no longer waiting.
     #[must_use]
     pub fn is_closed(&self) -> bool {
-        self.tx.is_closed()
+        self.tx.as_ref().is_none_or(oneshot::Sender::is_closed)
+    }
+
+    fn into_sender(mut self) -> Option<oneshot::Sender<Answer<T>>> {
+        self.tx.take()
     }
 }
 
-impl<T> fmt::Debug for ReplyTo<T> {
+/// A request dropped unanswered: because its server is exiting (the
+/// mailbox is drained, or the handler unwinds from a panic), its caller is
+/// told why; otherwise the channel just closes.
+impl<T: Send + 'static> Drop for ReplyTo<T> {
+    fn drop(&mut self) {
+        let Some(tx) = self.tx.take() else { return };
+        if let Some(reason) = current::exit_reason() {
+            let _ = tx.send(Answer::Exited(reason));
+        } else if std::thread::panicking() && current::current_address().is_some() {
+            current::orphan(Box::new(move |reason| {
+                let _ = tx.send(Answer::Exited(reason.clone()));
+            }));
+        }
+    }
+}
+
+impl<T: Send + 'static> fmt::Debug for ReplyTo<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReplyTo").finish_non_exhaustive()
     }
@@ -64,10 +88,9 @@ impl<T> fmt::Debug for ReplyTo<T> {
 /// it is held, the caller gets
 /// [`CallError::Exited`](crate::CallError::Exited) with the exit reason at
 /// once, and a later `send` returns `false`.
-pub struct Reply<T> {
+pub struct Reply<T: Send + 'static> {
     slot: Arc<Slot<T>>,
-    exit: Arc<ExitSignal>,
-    server: ServerId,
+    instance: Arc<Instance>,
 }
 
 struct Slot<T> {
@@ -83,33 +106,32 @@ impl<T> Slot<T> {
     }
 }
 
-/// An outstanding [`Reply`] the server can cancel when it exits.
+/// An outstanding [`Reply`] the server cancels when it exits, telling the
+/// caller why.
 pub(crate) trait Revoke: Send + Sync {
-    fn revoke(&self);
+    fn revoke(&self, reason: &ExitReason);
 }
 
 impl<T: Send> Revoke for Slot<T> {
-    fn revoke(&self) {
-        drop(self.take());
+    fn revoke(&self, reason: &ExitReason) {
+        if let Some(tx) = self.take() {
+            let _ = tx.send(Answer::Exited(reason.clone()));
+        }
     }
 }
 
 impl<T: Send + 'static> Reply<T> {
-    pub(crate) fn new(
-        reply_to: ReplyTo<T>,
-        exit: Arc<ExitSignal>,
-        server: ServerId,
-    ) -> (Self, Weak<dyn Revoke>) {
+    pub(crate) fn new(reply_to: ReplyTo<T>, instance: Arc<Instance>) -> (Self, Weak<dyn Revoke>) {
         let slot = Arc::new(Slot {
-            tx: Mutex::new(Some(reply_to.tx)),
+            tx: Mutex::new(reply_to.into_sender()),
         });
         let weak = Arc::downgrade(&slot);
         let weak: Weak<dyn Revoke> = weak;
-        (Reply { slot, exit, server }, weak)
+        (Reply { slot, instance }, weak)
     }
 }
 
-impl<T> Reply<T> {
+impl<T: Send + 'static> Reply<T> {
     /// Delivers the answer. Returns `false` when it cannot arrive: the
     /// caller timed out or was cancelled, or the server has exited (the
     /// caller already received the exit reason).
@@ -132,25 +154,28 @@ impl<T> Reply<T> {
     }
 }
 
-impl<T> Drop for Reply<T> {
+impl<T: Send + 'static> Drop for Reply<T> {
     fn drop(&mut self) {
         let Some(tx) = self.slot.take() else { return };
-        // A reply dropped because its server is exiting (the state is being
-        // dropped, or the handler holding it is unwinding in the server's
-        // own task) must surface as the exit reason, which the caller reads
-        // when the channel closes without an answer.
-        let server_dying = self.exit.is_exiting()
-            || (std::thread::panicking() && current::current_server() == Some(self.server));
-        if !server_dying {
+        // Dropped because the server is exiting: the state is being
+        // dropped, or the handler holding it unwinds in the server's task.
+        // The caller must hear the exit reason, once it is known.
+        if let Some(reason) = current::exit_reason() {
+            let _ = tx.send(Answer::Exited(reason));
+        } else if std::thread::panicking() && current::current_address().is_some() {
+            self.instance.exit.watch(Box::new(move |reason| {
+                let _ = tx.send(Answer::Exited(reason.clone()));
+            }));
+        } else {
             let _ = tx.send(Answer::Dropped);
         }
     }
 }
 
-impl<T> fmt::Debug for Reply<T> {
+impl<T: Send + 'static> fmt::Debug for Reply<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Reply")
-            .field("server", &self.server)
+            .field("server", &self.instance.id)
             .finish_non_exhaustive()
     }
 }

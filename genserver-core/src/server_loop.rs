@@ -1,40 +1,53 @@
 //! The task of one server: init, the message loop, terminate, and the
 //! bookkeeping that makes every exit observable.
 
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Poll, ready};
 
 use futures_util::FutureExt;
 use tokio::sync::oneshot;
 
 use crate::envelope::Envelope;
+use crate::instance::Instance;
 use crate::instrument::{self, CallerSpan};
 use crate::mailbox::MailboxReceiver;
-use crate::server_ref::Inner;
-use crate::{Context, ExitReason, GenServer, ServerRef};
+use crate::{Context, ExitReason, GenServer, ServerRef, current};
 
 pub(crate) type StartedSender = oneshot::Sender<Result<(), ExitReason>>;
 
-/// Runs a server from `init` to the end of its task.
+/// What happens to the mailbox when an instance ends.
+pub(crate) enum MailboxFate<S: GenServer> {
+    /// Closed, and its queued messages dropped: their callers are told
+    /// the exit reason.
+    Close,
+    /// Handed, with its queued messages, to whoever starts the next
+    /// instance behind the same address (a supervisor restarting it).
+    HandBack(oneshot::Sender<MailboxReceiver<Envelope<S>>>),
+}
+
+/// Runs one instance of a server from `init` to the end of its task.
 ///
 /// `started` hears the outcome of `init` once the task has fully ended on
 /// failure, so a failed start leaves nothing running when it returns.
 pub(crate) async fn run<S: GenServer>(
     me: ServerRef<S>,
+    instance: Arc<Instance>,
     args: S::Args,
     rx: MailboxReceiver<Envelope<S>>,
+    fate: MailboxFate<S>,
     started: Option<StartedSender>,
 ) {
-    let inner = Arc::clone(me.inner());
     let mut task = TaskEnd::<S> {
-        inner: Arc::clone(&inner),
-        rx,
+        instance: Arc::clone(&instance),
+        rx: Some(rx),
+        fate: Some(fate),
     };
-    let mut ctx = Context::new(me);
+    let mut ctx = Context::new(me, Arc::clone(&instance));
 
-    let init = AssertUnwindSafe(S::init(args, &mut ctx))
-        .catch_unwind()
-        .await;
+    let init = KilledIfDropped::new(AssertUnwindSafe(S::init(args, &mut ctx)).catch_unwind()).await;
     let init = match init {
         Ok(Ok(state)) => match ctx.take_stop() {
             // OTP's `{:stop, reason}` from init: the start fails and
@@ -48,9 +61,12 @@ pub(crate) async fn run<S: GenServer>(
     let mut state = match init {
         Ok(state) => state,
         Err((reason, state)) => {
-            inner.exit.decide(reason.clone());
-            drop(state);
-            ctx.finish();
+            let reason = instance.exit.decide(reason).clone();
+            current::adopt_orphans(&reason);
+            current::while_exiting(&reason, || {
+                drop(state);
+                ctx.finish(&reason);
+            });
             task.finish();
             if let Some(started) = started {
                 let _ = started.send(Err(reason));
@@ -62,15 +78,23 @@ pub(crate) async fn run<S: GenServer>(
         let _ = started.send(Ok(()));
     }
 
-    let reason = serve(&mut state, &mut ctx, &mut task.rx, &inner).await;
-    let reason = inner.exit.decide(reason).clone();
+    let rx = task
+        .rx
+        .as_mut()
+        .expect("the mailbox is held until the task ends");
+    let reason = serve(&mut state, &mut ctx, rx, &instance).await;
+    let reason = instance.exit.decide(reason).clone();
+    current::adopt_orphans(&reason);
     // A panic in terminate is reported by the panic hook; the server still
     // exits with the reason terminate was given.
-    let _ = AssertUnwindSafe(state.terminate(&reason, &mut ctx))
-        .catch_unwind()
-        .await;
-    drop(state);
-    ctx.finish();
+    let _ =
+        KilledIfDropped::new(AssertUnwindSafe(state.terminate(&reason, &mut ctx)).catch_unwind())
+            .await;
+    current::adopt_orphans(&reason);
+    current::while_exiting(&reason, || {
+        drop(state);
+        ctx.finish(&reason);
+    });
     task.finish();
 }
 
@@ -84,13 +108,13 @@ async fn serve<S: GenServer>(
     state: &mut S,
     ctx: &mut Context<S>,
     rx: &mut MailboxReceiver<Envelope<S>>,
-    inner: &Inner<S>,
+    instance: &Instance,
 ) -> ExitReason {
     loop {
         if let Some(reason) = ctx.take_stop() {
             return reason;
         }
-        if let Some(reason) = inner.take_stop_request() {
+        if let Some(reason) = instance.take_stop_request() {
             return reason;
         }
         let (message, caller) = if let Some(message) = ctx.next_continue() {
@@ -132,11 +156,11 @@ async fn serve<S: GenServer>(
             }
         };
         ctx.cancel_idle_timeout();
-        inner.stats.count_handled();
-        let span = instrument::span::<S>(inner.id, &message, caller);
+        instance.stats.count_handled();
+        let span = instrument::span::<S>(instance.id, &message, caller);
         let handled = instrument::within(
             span,
-            AssertUnwindSafe(state.handle(message, ctx)).catch_unwind(),
+            KilledIfDropped::new(AssertUnwindSafe(state.handle(message, ctx)).catch_unwind()),
         )
         .await;
         match handled {
@@ -151,28 +175,81 @@ async fn serve<S: GenServer>(
 /// published however it ends: by returning, or by being dropped when the
 /// task is aborted or its runtime shuts down (reason `Killed`).
 struct TaskEnd<S: GenServer> {
-    inner: Arc<Inner<S>>,
-    rx: MailboxReceiver<Envelope<S>>,
+    instance: Arc<Instance>,
+    rx: Option<MailboxReceiver<Envelope<S>>>,
+    fate: Option<MailboxFate<S>>,
 }
 
 impl<S: GenServer> TaskEnd<S> {
-    /// Refuses new messages, drops the queued ones (their callers see the
-    /// exit reason), then tells every waiter the server has ended.
+    /// Closes and drains the mailbox, or hands it on, then tells every
+    /// waiter the instance has ended.
     fn finish(&mut self) {
-        if self.inner.exit.is_finished() {
-            return;
+        let Some(mut rx) = self.rx.take() else { return };
+        let reason = self.instance.exit.decide(ExitReason::Killed).clone();
+        match self.fate.take() {
+            Some(MailboxFate::HandBack(next)) => {
+                if let Err(mut rx) = next.send(rx) {
+                    close_and_drain(&mut rx, &reason);
+                }
+            }
+            Some(MailboxFate::Close) | None => close_and_drain(&mut rx, &reason),
         }
-        self.inner.exit.decide(ExitReason::Killed);
-        self.rx.close();
-        while let Some(envelope) = self.rx.try_recv() {
+        self.instance.exit.finish();
+    }
+}
+
+/// Refuses new messages and drops the queued ones, telling their callers
+/// the exit reason.
+fn close_and_drain<S: GenServer>(rx: &mut MailboxReceiver<Envelope<S>>, reason: &ExitReason) {
+    rx.close();
+    current::while_exiting(reason, || {
+        while let Some(envelope) = rx.try_recv() {
             drop(envelope);
         }
-        self.inner.exit.finish();
-    }
+    });
 }
 
 impl<S: GenServer> Drop for TaskEnd<S> {
     fn drop(&mut self) {
         self.finish();
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Runs user code; if the task is aborted while it runs, what the code
+    /// holds is dropped as by an exiting server (reason `Killed`), so a
+    /// caller waiting on a reply it holds is told.
+    struct KilledIfDropped<F> {
+        #[pin]
+        inner: Option<F>,
+    }
+
+    impl<F> PinnedDrop for KilledIfDropped<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut inner = this.project().inner;
+            if inner.is_some() {
+                current::while_exiting(&ExitReason::Killed, || inner.set(None));
+            }
+        }
+    }
+}
+
+impl<F> KilledIfDropped<F> {
+    fn new(inner: F) -> Self {
+        KilledIfDropped { inner: Some(inner) }
+    }
+}
+
+impl<F: Future> Future for KilledIfDropped<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
+        let mut inner = self.project().inner;
+        let Some(future) = inner.as_mut().as_pin_mut() else {
+            return Poll::Pending;
+        };
+        let output = ready!(future.poll(cx));
+        inner.set(None);
+        Poll::Ready(output)
     }
 }

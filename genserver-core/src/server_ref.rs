@@ -1,14 +1,12 @@
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::call::{DEFAULT_CALL_TIMEOUT, await_answer};
 use crate::envelope::Envelope;
-use crate::exit_signal::ExitSignal;
+use crate::instance::Instance;
 use crate::mailbox::MailboxSender;
 use crate::reply::ReplyTo;
-use crate::stats::StatsCell;
 use crate::{
     CallError, ExitReason, GenServer, SendError, ServerId, StopError, TrySendError, current,
 };
@@ -24,13 +22,10 @@ pub struct ServerRef<S: GenServer> {
     timeout: TimeoutChoice,
 }
 
+/// The address: the mailbox, and the instance currently behind it.
 pub(crate) struct Inner<S: GenServer> {
-    pub(crate) id: ServerId,
     pub(crate) tx: MailboxSender<Envelope<S>>,
-    pub(crate) exit: Arc<ExitSignal>,
-    pub(crate) stats: StatsCell,
-    stop_requested: AtomicBool,
-    stop_reason: Mutex<Option<ExitReason>>,
+    instance: Mutex<Arc<Instance>>,
 }
 
 #[derive(Clone, Copy)]
@@ -41,26 +36,27 @@ enum TimeoutChoice {
 }
 
 impl<S: GenServer> Inner<S> {
-    pub(crate) fn new(id: ServerId, tx: MailboxSender<Envelope<S>>) -> Self {
+    pub(crate) fn new(tx: MailboxSender<Envelope<S>>, instance: Arc<Instance>) -> Self {
         Inner {
-            id,
             tx,
-            exit: Arc::new(ExitSignal::new()),
-            stats: StatsCell::new(),
-            stop_requested: AtomicBool::new(false),
-            stop_reason: Mutex::new(None),
+            instance: Mutex::new(instance),
         }
     }
 
-    /// The reason of a pending stop request, taken once.
-    pub(crate) fn take_stop_request(&self) -> Option<ExitReason> {
-        if !self.stop_requested.load(Ordering::Acquire) {
-            return None;
-        }
-        self.stop_reason
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
+    /// The instance behind the address now. Not on the path of calls and
+    /// casts, which only need the mailbox.
+    pub(crate) fn instance(&self) -> Arc<Instance> {
+        Arc::clone(&self.instance.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Puts a new instance behind the address (a restart).
+    pub(crate) fn replace_instance(&self, instance: Arc<Instance>) {
+        *self.instance.lock().unwrap_or_else(PoisonError::into_inner) = instance;
+    }
+
+    /// Identifies the address for the self-call check, without a lock.
+    pub(crate) fn key(self: &Arc<Self>) -> usize {
+        Arc::as_ptr(self).cast::<()>() as usize
     }
 }
 
@@ -76,17 +72,18 @@ impl<S: GenServer> ServerRef<S> {
         &self.inner
     }
 
-    /// The server's id.
+    /// The id of the server instance behind this address: after a
+    /// supervisor restarts the server, the new instance's id.
     #[must_use]
     pub fn id(&self) -> ServerId {
-        self.inner.id
+        self.inner.instance().id
     }
 
     /// `true` until the server starts to exit. A `true` answer can be out of
     /// date by the time it is read; calls report a stopped server reliably.
     #[must_use]
     pub fn is_alive(&self) -> bool {
-        !self.inner.exit.is_exiting()
+        !self.inner.instance().exit.is_exiting()
     }
 
     /// Waits until the server has stopped, for whatever reason, and
@@ -96,7 +93,7 @@ impl<S: GenServer> ServerRef<S> {
     ///
     /// Cancel safe: dropping the future has no effect on the server.
     pub async fn wait(&self) -> ExitReason {
-        self.inner.exit.finished().await
+        self.inner.instance().exit.finished().await
     }
 
     /// A copy of this reference whose calls time out after `timeout`,
@@ -146,7 +143,7 @@ impl<S: GenServer> ServerRef<S> {
     ///
     /// Dropping the future before it completes withdraws the caller: the
     /// request may still be handled, and its reply is discarded.
-    pub async fn call<R>(
+    pub async fn call<R: Send + 'static>(
         &self,
         request: impl FnOnce(ReplyTo<R>) -> S::Message,
     ) -> Result<R, CallError> {
@@ -162,12 +159,12 @@ impl<S: GenServer> ServerRef<S> {
     /// # Cancel safety
     ///
     /// As [`call`](Self::call).
-    pub async fn call_with<R>(
+    pub async fn call_with<R: Send + 'static>(
         &self,
         request: impl FnOnce(ReplyTo<R>) -> S::Message,
         timeout: Option<Duration>,
     ) -> Result<R, CallError> {
-        if current::current_server() == Some(self.inner.id) {
+        if self.is_own_address() {
             return Err(CallError::CallingSelf);
         }
         let (reply_to, rx) = ReplyTo::channel();
@@ -180,7 +177,7 @@ impl<S: GenServer> ServerRef<S> {
         {
             return Err(CallError::NoProc);
         }
-        await_answer(rx, timeout, &self.inner.exit).await
+        await_answer(rx, timeout, &self.inner).await
     }
 
     /// Queues a message without waiting for it to be handled. In a bounded
@@ -254,29 +251,25 @@ impl<S: GenServer> ServerRef<S> {
     /// The request is made before the first wait: dropping the future
     /// does not withdraw it.
     pub async fn stop_with(&self, reason: ExitReason) -> Result<(), StopError> {
-        if current::current_server() == Some(self.inner.id) {
+        if self.is_own_address() {
             return Err(StopError::CallingSelf);
         }
-        if self.inner.exit.is_finished() {
+        let instance = self.inner.instance();
+        if instance.exit.is_finished() {
             return Err(StopError::NoProc);
         }
-        {
-            let mut slot = self
-                .inner
-                .stop_reason
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            if slot.is_none() && !self.inner.stop_requested.load(Ordering::Acquire) {
-                *slot = Some(reason);
-            }
-        }
-        self.inner.stop_requested.store(true, Ordering::Release);
+        instance.request_stop(reason);
         // Wakes a server waiting on an empty mailbox. When the mailbox is
         // full the server is busy and sees the request after its current
         // message, so a failed wake-up is not lost.
         let _ = self.inner.tx.try_send(Envelope::Wake);
-        self.inner.exit.finished().await;
+        instance.exit.finished().await;
         Ok(())
+    }
+
+    /// `true` in the task of the server behind this address.
+    pub(crate) fn is_own_address(&self) -> bool {
+        current::current_address() == Some(self.inner.key())
     }
 }
 
@@ -301,7 +294,7 @@ impl<S: GenServer> fmt::Debug for ServerRef<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerRef")
             .field("server", &S::NAME)
-            .field("id", &self.inner.id)
+            .field("id", &self.id())
             .finish()
     }
 }

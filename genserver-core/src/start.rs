@@ -2,9 +2,11 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
+use crate::instance::Instance;
 use crate::mailbox::mailbox;
+use crate::server_loop::MailboxFate;
 use crate::server_ref::Inner;
-use crate::{GenServer, ServerId, ServerRef, StartError, StartOptions, current, server_loop};
+use crate::{GenServer, ServerRef, StartError, StartOptions, current, server_loop};
 
 /// Starts a server in a new task on the current tokio runtime and returns
 /// its address once `init` has succeeded.
@@ -31,21 +33,30 @@ pub async fn start<S: GenServer>(
         return Err(StartError::NoRuntime);
     };
     let (tx, rx) = mailbox(options.mailbox_capacity());
-    let id = ServerId::next();
-    let me = ServerRef::from_inner(Arc::new(Inner::new(id, tx)));
+    let instance = Arc::new(Instance::new());
+    let inner = Arc::new(Inner::new(tx, Arc::clone(&instance)));
+    let address = inner.key();
+    let me = ServerRef::from_inner(inner);
 
     if !S::HAS_INIT {
         runtime.spawn(current::scope(
-            id,
-            server_loop::run(me.clone(), args, rx, None),
+            address,
+            server_loop::run(me.clone(), instance, args, rx, MailboxFate::Close, None),
         ));
         return Ok(me);
     }
 
     let (started_tx, started_rx) = oneshot::channel();
     let task = runtime.spawn(current::scope(
-        id,
-        server_loop::run(me.clone(), args, rx, Some(started_tx)),
+        address,
+        server_loop::run(
+            me.clone(),
+            instance,
+            args,
+            rx,
+            MailboxFate::Close,
+            Some(started_tx),
+        ),
     ));
     let abort_on_drop = AbortOnDrop(Some(task.abort_handle()));
     let outcome = match options.start_timeout() {

@@ -25,8 +25,7 @@ impl<S: GenServer> ServerRef<S> {
     /// As a call: [`CallError::NoProc`], [`CallError::Exited`] or
     /// [`CallError::Timeout`] (this reference's timeout, 5 s by default).
     pub async fn stats(&self) -> Result<ServerStats, CallError> {
-        let stats =
-            self.system_call(|_, ctx, queued| Ok(ctx.server_ref().inner().stats.snapshot(queued)));
+        let stats = self.system_call(|_, ctx, queued| Ok(ctx.instance().stats.snapshot(queued)));
         stats.await
     }
 
@@ -76,7 +75,7 @@ impl<S: GenServer> ServerRef<S> {
         &self,
         request: impl FnOnce(&mut S, &mut Context<S>, usize) -> Result<R, CallError> + Send + 'static,
     ) -> Result<R, CallError> {
-        if crate::current::current_server() == Some(self.id()) {
+        if self.is_own_address() {
             return Err(CallError::CallingSelf);
         }
         let (tx, rx) = oneshot::channel();
@@ -90,7 +89,7 @@ impl<S: GenServer> ServerRef<S> {
         match with_deadline(&mut deadline, rx).await {
             Some(Ok(result)) => result,
             Some(Err(_closed)) => {
-                match with_deadline(&mut deadline, self.inner().exit.finished()).await {
+                match with_deadline(&mut deadline, self.inner().instance().exit.finished()).await {
                     Some(reason) => Err(CallError::Exited(reason)),
                     None => Err(CallError::Timeout),
                 }

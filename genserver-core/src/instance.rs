@@ -1,0 +1,58 @@
+//! One run of a server, from `init` to the end of its task.
+//!
+//! An address ([`ServerRef`](crate::ServerRef)) outlives its instances: a
+//! supervisor that restarts a server starts a new instance behind the same
+//! address and mailbox, so clients keep working and queued messages are
+//! kept. What belongs to one run (its id, how it ended, its counters, a
+//! stop request) lives here.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+use crate::exit_signal::ExitSignal;
+use crate::stats::StatsCell;
+use crate::{ExitReason, ServerId};
+
+pub(crate) struct Instance {
+    pub(crate) id: ServerId,
+    pub(crate) exit: ExitSignal,
+    pub(crate) stats: StatsCell,
+    stop_requested: AtomicBool,
+    stop_reason: Mutex<Option<ExitReason>>,
+}
+
+impl Instance {
+    pub(crate) fn new() -> Self {
+        Instance {
+            id: ServerId::next(),
+            exit: ExitSignal::new(),
+            stats: StatsCell::new(),
+            stop_requested: AtomicBool::new(false),
+            stop_reason: Mutex::new(None),
+        }
+    }
+
+    /// Records a stop request; the first reason wins.
+    pub(crate) fn request_stop(&self, reason: ExitReason) {
+        let mut slot = self
+            .stop_reason
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !self.stop_requested.load(Ordering::Acquire) {
+            *slot = Some(reason);
+            self.stop_requested.store(true, Ordering::Release);
+        }
+    }
+
+    /// The reason of a pending stop request, taken once. One atomic load
+    /// when there is none: this runs before every message.
+    pub(crate) fn take_stop_request(&self) -> Option<ExitReason> {
+        if !self.stop_requested.load(Ordering::Acquire) {
+            return None;
+        }
+        self.stop_reason
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
