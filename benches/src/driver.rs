@@ -96,29 +96,29 @@ impl Sizes {
     };
 
     pub const QUICK: Sizes = Sizes {
-        rtt_calls: 20_000,
+        rtt_calls: 50_000,
         clients: 100,
-        calls_per_client: 200,
-        casts: 200_000,
+        calls_per_client: 500,
+        casts: 300_000,
         fan_servers: 2_000,
         fan_casts: 100,
         idle_servers: 20_000,
-        ping_calls: 20_000,
+        ping_calls: 50_000,
     };
 
-    /// A fraction of these sizes (at least 1 each, clients unchanged),
-    /// for warm-up runs.
-    pub fn scaled_down(self, divisor: u64) -> Sizes {
-        let d = |n: u64| (n / divisor).max(1);
+    /// These sizes times `factor` (at least 1 each); the number of clients
+    /// and of casts per fan-out server stay as they are.
+    pub fn scaled(self, factor: f64) -> Sizes {
+        let scale = |n: u64| ((n as f64 * factor).round() as u64).max(1);
         Sizes {
-            rtt_calls: d(self.rtt_calls),
+            rtt_calls: scale(self.rtt_calls),
             clients: self.clients,
-            calls_per_client: d(self.calls_per_client),
-            casts: d(self.casts),
-            fan_servers: d(self.fan_servers),
+            calls_per_client: scale(self.calls_per_client),
+            casts: scale(self.casts),
+            fan_servers: scale(self.fan_servers),
             fan_casts: self.fan_casts,
-            idle_servers: d(self.idle_servers),
-            ping_calls: d(self.ping_calls),
+            idle_servers: scale(self.idle_servers),
+            ping_calls: scale(self.ping_calls),
         }
     }
 }

@@ -11,12 +11,14 @@ use std::process::ExitCode;
 use driver::{Server, Sizes};
 
 const USAGE: &str = "\
-usage: compare [--quick] [--rounds N] [--only ROW,..] [--impl NAME,..] [--no-warmup] [--in-process]
+usage: compare [--quick] [--rounds N] [--only ROW,..] [--impl NAME,..] [--scale X]
+               [--no-warmup] [--in-process]
 
   --quick        3 rounds and smaller sizes (the default is the full suite)
   --rounds N     rounds per row (default: 3 quick, 7 full)
   --only ROWS    rows to run: call_rtt, call_contended, cast, fan_out, spawn, ping_pong
   --impl NAMES   implementations to run (default: all), see --list
+  --scale X      multiply the work sizes by X (not the number of clients)
   --no-warmup    skip the untimed warm-up run before each row
   --in-process   run the spawn/memory/stop row in this process instead of a
                  fresh child per run (for profilers; the memory figure is
@@ -61,6 +63,18 @@ impl Row {
         match name {
             "memory" | "stop" | "idle" => Some(Row::Idle),
             _ => Row::ALL.into_iter().find(|row| row.name() == name),
+        }
+    }
+
+    /// Operations one run of this row times (for instruction counts).
+    fn ops(self, sizes: Sizes) -> u64 {
+        match self {
+            Row::CallRtt => sizes.rtt_calls,
+            Row::CallContended => sizes.clients * sizes.calls_per_client,
+            Row::Cast => sizes.casts,
+            Row::FanOut => sizes.fan_servers * (sizes.fan_casts + 1),
+            Row::Idle => sizes.idle_servers,
+            Row::PingPong => sizes.ping_calls,
         }
     }
 
@@ -171,6 +185,7 @@ fn idle_in_child(name: &str, sizes: Sizes) -> Vec<f64> {
 struct Options {
     quick: bool,
     rounds: usize,
+    scale: f64,
     rows: Vec<Row>,
     impls: Vec<&'static Impl>,
     warm_up: bool,
@@ -199,6 +214,7 @@ fn parse_args() -> Result<Options, String> {
     let mut options = Options {
         quick: false,
         rounds: 0,
+        scale: 1.0,
         rows: Row::ALL.to_vec(),
         impls: IMPLS.iter().collect(),
         warm_up: true,
@@ -215,6 +231,13 @@ fn parse_args() -> Result<Options, String> {
                     .and_then(|n| n.parse().ok())
                     .filter(|&n| n > 0)
                     .ok_or("--rounds needs a positive number")?;
+            }
+            "--scale" => {
+                options.scale = args
+                    .next()
+                    .and_then(|x| x.parse().ok())
+                    .filter(|&x: &f64| x > 0.0)
+                    .ok_or("--scale needs a positive number")?;
             }
             "--only" => options.rows = parse_list(args.next(), Row::parse)?,
             "--impl" => options.impls = parse_list(args.next(), find_impl)?,
@@ -293,13 +316,15 @@ fn main() -> ExitCode {
         Sizes::QUICK
     } else {
         Sizes::FULL
-    };
+    }
+    .scaled(options.scale);
     let impls = options.impls.clone();
     let baseline = impls.iter().position(|i| i.name == BASELINE);
 
     // lines[k] = (label, unit, values[impl][round])
     let mut lines: Vec<(String, &'static str, Vec<Vec<f64>>)> = Vec::new();
     for &row in &options.rows.clone() {
+        eprintln!("{}: {} ops per run", row.name(), row.ops(sizes));
         let metrics = row.metrics(sizes);
         let first = lines.len();
         for (label, unit) in metrics {
@@ -309,7 +334,7 @@ fn main() -> ExitCode {
             for imp in &impls {
                 eprintln!("{}: warm-up {}", row.name(), imp.name);
                 options.current_impl = imp.name;
-                (imp.measure)(row, sizes.scaled_down(10), &options);
+                (imp.measure)(row, sizes.scaled(0.1), &options);
             }
         }
         for round in 0..options.rounds {
@@ -347,21 +372,37 @@ fn main() -> ExitCode {
         rule.push_str("---:|");
     }
     println!("{header}\n{rule}");
+    let mut ranges = Vec::new();
     for (label, unit, mut values) in lines {
         let mut line = format!("| {label} | {unit} |");
+        let mut range = format!("| {label} |");
         let base = baseline.map(|b| values[b].clone());
         for per_impl in &mut values {
-            let ratio = base.as_ref().map(|base| {
-                let mut ratios: Vec<f64> = per_impl.iter().zip(base).map(|(v, b)| v / b).collect();
-                median(&mut ratios)
-            });
+            let mut ratios: Vec<f64> = match &base {
+                Some(base) => per_impl.iter().zip(base).map(|(v, b)| v / b).collect(),
+                None => Vec::new(),
+            };
             let value = format_value(median(per_impl));
-            match ratio {
-                Some(r) if r.is_finite() => line.push_str(&format!(" {value} ({r:.2}x) |")),
-                _ => line.push_str(&format!(" {value} |")),
+            if !ratios.is_empty() && ratios.iter().all(|r| r.is_finite()) {
+                let r = median(&mut ratios);
+                line.push_str(&format!(" {value} ({r:.2}x) |"));
+                let (lo, hi) = (ratios[0], ratios[ratios.len() - 1]);
+                range.push_str(&format!(" {lo:.2}–{hi:.2} |"));
+            } else {
+                line.push_str(&format!(" {value} |"));
+                range.push_str(" – |");
             }
         }
         println!("{line}");
+        ranges.push(range);
+    }
+    if baseline.is_some() && options.rounds > 1 {
+        println!("\nLowest and highest ratio to {BASELINE} over the rounds:\n");
+        println!("{}", header.replacen(" unit |", "", 1));
+        println!("{}", rule.replacen("---|", "", 1));
+        for range in ranges {
+            println!("{range}");
+        }
     }
     ExitCode::SUCCESS
 }

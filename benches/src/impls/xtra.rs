@@ -109,7 +109,12 @@ impl Server for Xtra {
     }
 
     async fn bump(counter: &Address<Counter>, by: u64) {
-        let _ = counter.send(Bump(by)).priority(1).detach().await.expect("bump");
+        let _ = counter
+            .send(Bump(by))
+            .priority(1)
+            .detach()
+            .await
+            .expect("bump");
     }
 
     async fn get(counter: &Address<Counter>) -> u64 {
