@@ -2,23 +2,59 @@
 //! calling or stopping its own server fails at once instead of waiting for
 //! itself), and whether that server is dropping things because it exits.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use crate::ExitReason;
 
-tokio::task_local! {
-    static CURRENT: usize;
+thread_local! {
+    /// The address of the server whose task is being polled on this
+    /// thread; 0 for none. A plain `Cell` set around each poll costs a few
+    /// instructions, where a task-local costs a `RefCell` swap each way.
+    static CURRENT: Cell<usize> = const { Cell::new(0) };
 }
 
 /// The address of the server whose task is polling, if any. Tasks spawned
 /// from a handler are not the server's task: they may call it.
 pub(crate) fn current_address() -> Option<usize> {
-    CURRENT.try_with(|key| *key).ok()
+    match CURRENT.with(Cell::get) {
+        0 => None,
+        address => Some(address),
+    }
 }
 
-pub(crate) fn scope<F: Future>(address: usize, future: F) -> impl Future<Output = F::Output> {
-    CURRENT.scope(address, future)
+/// Marks every poll of `future` as a poll of the server at `address`.
+pub(crate) fn scope<F: Future>(address: usize, future: F) -> Scoped<F> {
+    Scoped { address, future }
+}
+
+pin_project_lite::pin_project! {
+    pub(crate) struct Scoped<F> {
+        address: usize,
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for Scoped<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let _restore = Restore(CURRENT.with(|c| c.replace(*this.address)));
+        this.future.poll(cx)
+    }
+}
+
+/// Puts back the previous address, also when a poll unwinds.
+struct Restore(usize);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(self.0));
+    }
 }
 
 /// What to tell a caller whose reply channel is dropped unanswered.

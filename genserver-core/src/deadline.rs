@@ -121,13 +121,21 @@ fn slot_of(waker: &Waker) -> usize {
 fn wake_by(at: Instant, now: Instant, waker: &Waker) {
     let slot = slot_of(waker);
     let covered = SCHEDULED.with(|table| match &table.borrow()[slot] {
-        Some((scheduled_for, due)) => scheduled_for.will_wake(waker) && now < *due && *due <= at,
+        Some((scheduled_for, due)) => same_task(scheduled_for, waker) && now < *due && *due <= at,
         None => false,
     });
     if !covered {
         schedule(at, waker.clone());
         SCHEDULED.with(|table| table.borrow_mut()[slot] = Some((waker.clone(), at)));
     }
+}
+
+/// Whether two wakers wake the same task. `Waker::will_wake` also compares
+/// vtable addresses, which differ between copies of one vtable made in
+/// different codegen units (rust-lang/rust#121622), so the same task would
+/// look new at every call; the data pointer alone identifies the task.
+fn same_task(a: &Waker, b: &Waker) -> bool {
+    a.data() == b.data()
 }
 
 fn schedule(at: Instant, waker: Waker) {
