@@ -14,8 +14,8 @@ const USAGE: &str = "\
 usage: compare [--quick] [--rounds N] [--only ROW,..] [--impl NAME,..] [--scale X]
                [--no-warmup] [--in-process]
 
-  --quick        3 rounds and smaller sizes (the default is the full suite)
-  --rounds N     rounds per row (default: 3 quick, 7 full)
+  --quick        5 rounds and smaller sizes (the default is the full suite)
+  --rounds N     rounds per row (default: 5 quick, 7 full)
   --only ROWS    rows to run: call_rtt, call_contended, cast, fan_out, spawn, ping_pong
   --impl NAMES   implementations to run (default: all), see --list
   --scale X      multiply the work sizes by X (not the number of clients)
@@ -258,7 +258,7 @@ fn parse_args() -> Result<Options, String> {
         }
     }
     if options.rounds == 0 {
-        options.rounds = if options.quick { 3 } else { 7 };
+        options.rounds = if options.quick { 5 } else { 7 };
     }
     Ok(options)
 }
