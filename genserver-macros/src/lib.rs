@@ -1,6 +1,99 @@
+//! The `#[genserver]` attribute of the [`genserver`](https://docs.rs/genserver)
+//! crate. Depend on `genserver`, which re-exports it.
+//!
+//! The macro works in four steps, one module each: `attr` and `args` read
+//! the attributes, `parse` builds the model (`model`), `validate` checks
+//! every rule and reports all broken ones at once (`ctxt`), and `expand`
+//! generates the code, which cannot fail.
+
+mod args;
+mod attr;
+mod ctxt;
+mod expand;
+mod model;
+mod names;
+mod parse;
+mod ty;
+mod validate;
+
 use proc_macro::TokenStream;
-/// placeholder
+
+/// Makes a GenServer of an `impl` block.
+///
+/// ```ignore
+/// #[genserver]
+/// impl Counter {
+///     #[init]
+///     async fn init(start: u64) -> Result<Self, Infallible> { Ok(Counter { total: start }) }
+///
+///     /// Adds `by` and returns the new total.
+///     #[call]
+///     pub fn add(&mut self, by: u64) -> u64 { self.total += by; self.total }
+///
+///     #[cast]
+///     pub fn reset(&mut self) { self.total = 0 }
+///
+///     #[info]
+///     fn tick(&mut self, _: Tick, ctx: &mut Context<Self>) {}
+///
+///     #[terminate]
+///     async fn stopped(&mut self, reason: &ExitReason) {}
+/// }
+/// ```
+///
+/// generates, beside the block (whose marker attributes it removes):
+///
+/// - `CounterMessage`, an enum with one variant per `#[call]`, `#[cast]`
+///   and `#[info]` method (named after it in `PascalCase`), and
+///   `From<Tick>` for each info type;
+/// - `CounterClient`, a cheap, cloneable, `Send + Sync` handle with one
+///   `async` method per `#[call]` (returning `Result<Reply, CallError>`)
+///   and `#[cast]` (returning `Result<(), SendError<CounterMessage>>`),
+///   with the handler's docs, plus `info`, `try_info`, `stop`,
+///   `stop_with`, `wait`, `id`, `is_alive`, `with_timeout`,
+///   `without_timeout` and `server_ref`;
+/// - `Counter::start(args)` and `Counter::start_with(args, options)`;
+/// - `impl GenServer for Counter`.
+///
+/// # Methods
+///
+/// - `#[call]`, `#[call(timeout = "250ms")]`: `&self` or `&mut self`, owned
+///   arguments, optionally `&mut Context<Self>` anywhere; the return value
+///   is the reply. A `Reply<T>` argument makes a deferred call: the
+///   method returns `()` and answers through the `Reply`. The timeout is a
+///   string (`ms`, `s`, `m`, `h`, or `"infinity"`) or a `Duration`
+///   expression; 5 s by default.
+/// - `#[cast]`: as a call, returning `()` or `Result<(), E>`; an `Err`
+///   stops the server.
+/// - `#[info]`: one message argument, of a type no other `#[info]` takes.
+/// - `#[init]`: no `self`; its arguments are `start`'s; returns `Self` or
+///   `Result<Self, E>`. Without it, `start` takes the state itself.
+/// - `#[terminate]`: `&mut self`, optionally `&ExitReason` and
+///   `&mut Context<Self>`.
+///
+/// Methods may be `async`. A block must mark at least one method.
+///
+/// # Visibility
+///
+/// The message enum, the client and `start` have the widest visibility of
+/// the `#[call]`, `#[cast]`, `#[info]` and `#[init]` methods; each client
+/// method has its handler's. A `pub` server type needs at least one `pub`
+/// handler, or the compiler reports the private enum in its public
+/// `GenServer` impl.
+///
+/// # Options
+///
+/// `#[genserver(crate = path, message = Name, client = Name)]`: where the
+/// `genserver` crate is (for crates that re-export it), and other names
+/// for the enum and the client.
+///
+/// # Generics
+///
+/// Type and const parameters and the `where` clause of the block carry
+/// over to the enum, the client and every impl; the server must be
+/// `Send + 'static`, so say so in the `where` clause
+/// (`K: Send + 'static`). Lifetime parameters are an error.
 #[proc_macro_attribute]
-pub fn genserver(_a: TokenStream, i: TokenStream) -> TokenStream {
-    i
+pub fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::genserver(args.into(), input.into()).into()
 }

@@ -1,0 +1,426 @@
+//! The marker attributes inside a `#[genserver]` block: recognised by
+//! their path, parsed, and removed from the user's methods.
+
+use std::fmt;
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Expr, Ident, ImplItem, ItemImpl, Lit, LitStr, Meta, Path, Token};
+
+use crate::ctxt::Ctxt;
+
+/// An attribute or option name, compared with paths without allocating.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Symbol(&'static str);
+
+impl PartialEq<Symbol> for Path {
+    fn eq(&self, word: &Symbol) -> bool {
+        self.get_ident().is_some_and(|ident| ident == word.0)
+    }
+}
+
+impl PartialEq<Symbol> for Ident {
+    fn eq(&self, word: &Symbol) -> bool {
+        self == word.0
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+pub(crate) const CALL: Symbol = Symbol("call");
+pub(crate) const CAST: Symbol = Symbol("cast");
+pub(crate) const INFO: Symbol = Symbol("info");
+pub(crate) const INIT: Symbol = Symbol("init");
+pub(crate) const TERMINATE: Symbol = Symbol("terminate");
+pub(crate) const CFG: Symbol = Symbol("cfg");
+pub(crate) const CFG_ATTR: Symbol = Symbol("cfg_attr");
+pub(crate) const DOC: Symbol = Symbol("doc");
+pub(crate) const DEPRECATED: Symbol = Symbol("deprecated");
+
+pub(crate) const TIMEOUT: Symbol = Symbol("timeout");
+pub(crate) const CRATE: Symbol = Symbol("crate");
+pub(crate) const MESSAGE: Symbol = Symbol("message");
+pub(crate) const CLIENT: Symbol = Symbol("client");
+
+/// What a marked method is to the server.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Call,
+    Cast,
+    Info,
+    Init,
+    Terminate,
+}
+
+impl Role {
+    const ALL: [Role; 5] = [
+        Role::Call,
+        Role::Cast,
+        Role::Info,
+        Role::Init,
+        Role::Terminate,
+    ];
+
+    pub(crate) fn symbol(self) -> Symbol {
+        match self {
+            Role::Call => CALL,
+            Role::Cast => CAST,
+            Role::Info => INFO,
+            Role::Init => INIT,
+            Role::Terminate => TERMINATE,
+        }
+    }
+
+    fn of(attr: &Attribute) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|role| *attr.path() == role.symbol())
+    }
+}
+
+impl fmt::Display for Role {
+    /// As the user writes it: `#[call]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`#[{}]`", self.symbol())
+    }
+}
+
+/// A parsed marker attribute.
+pub(crate) struct Marker {
+    pub(crate) role: Role,
+    /// The user's attribute, for spans.
+    pub(crate) attr: Attribute,
+    /// `#[call(timeout = ...)]`; `None` for the default.
+    pub(crate) timeout: Option<Timeout>,
+}
+
+/// The value of `#[call(timeout = ...)]`.
+pub(crate) enum Timeout {
+    /// A literal such as `"250ms"`, in milliseconds.
+    Millis(u64, LitStr),
+    /// `"infinity"`: no limit.
+    Infinity(LitStr),
+    /// An expression of type `Duration`.
+    Expr(Expr),
+}
+
+/// One `key`, `key = value` or `key(...)` inside an attribute's
+/// parentheses.
+pub(crate) struct Opt {
+    pub(crate) key: Ident,
+    pub(crate) value: OptValue,
+}
+
+pub(crate) enum OptValue {
+    Flag,
+    Value(Token![=], Expr),
+    List(TokenStream),
+}
+
+impl Opt {
+    /// The tokens of the whole option, for spans.
+    pub(crate) fn tokens(&self) -> TokenStream {
+        let mut tokens = self.key.to_token_stream();
+        match &self.value {
+            OptValue::Flag => {}
+            OptValue::Value(eq, expr) => {
+                eq.to_tokens(&mut tokens);
+                expr.to_tokens(&mut tokens);
+            }
+            OptValue::List(list) => tokens.extend(list.clone()),
+        }
+        tokens
+    }
+}
+
+impl Parse for Opt {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        // `crate` is a keyword but a valid option name.
+        let key = input.call(Ident::parse_any)?;
+        let value = if input.peek(Token![=]) {
+            OptValue::Value(input.parse()?, input.parse()?)
+        } else if input.peek(syn::token::Paren) {
+            let group: proc_macro2::Group = input.parse()?;
+            OptValue::List(group.into_token_stream())
+        } else {
+            OptValue::Flag
+        };
+        Ok(Opt { key, value })
+    }
+}
+
+/// Parses `a = 1, b, c(..)`. A syntax error is recorded and yields no
+/// options, so the caller goes on with its defaults.
+pub(crate) fn parse_options(cx: &Ctxt, tokens: TokenStream) -> Vec<Opt> {
+    match Punctuated::<Opt, Token![,]>::parse_terminated.parse2(tokens) {
+        Ok(options) => options.into_iter().collect(),
+        Err(error) => {
+            cx.syn_error(error);
+            Vec::new()
+        }
+    }
+}
+
+/// Records a second occurrence of an option that may be given once.
+pub(crate) fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, opt: &Opt, what: &str, value: T) {
+    if slot.is_some() {
+        cx.error_spanned_by(
+            &opt.key,
+            format_args!("duplicate {what} option `{}`", opt.key),
+        );
+    } else {
+        *slot = Some(value);
+    }
+}
+
+/// Removes the marker attributes from every item of the block and parses
+/// them: one entry per item of `imp.items`, `None` for unmarked items.
+///
+/// Removing them first means that whatever happens next, the block the
+/// macro emits no longer carries attributes the compiler does not know.
+pub(crate) fn strip(cx: &Ctxt, imp: &mut ItemImpl) -> Vec<Option<Marker>> {
+    imp.items
+        .iter_mut()
+        .map(|item| match item {
+            ImplItem::Fn(func) => strip_method(cx, &mut func.attrs),
+            ImplItem::Const(item) => strip_misplaced(cx, &mut item.attrs),
+            ImplItem::Type(item) => strip_misplaced(cx, &mut item.attrs),
+            ImplItem::Macro(item) => strip_misplaced(cx, &mut item.attrs),
+            _ => None,
+        })
+        .collect()
+}
+
+fn strip_method(cx: &Ctxt, attrs: &mut Vec<Attribute>) -> Option<Marker> {
+    let mut marker: Option<Marker> = None;
+    attrs.retain(|attr| {
+        let Some(role) = Role::of(attr) else {
+            return true;
+        };
+        let parsed = parse_marker(cx, role, attr);
+        match &marker {
+            // A method has exactly one role: the message enum would need two
+            // variants for it, and the second would never be sent.
+            Some(first) if first.role == role => cx.error_spanned_by(
+                attr,
+                format_args!("duplicate {role} attribute\nremove this one"),
+            ),
+            Some(first) => cx.error_spanned_by(
+                attr,
+                format_args!(
+                    "this method is already marked {}; a method has one role\n\
+                     keep either {} or {role}",
+                    first.role, first.role
+                ),
+            ),
+            None => marker = Some(parsed),
+        }
+        false
+    });
+    marker
+}
+
+fn strip_misplaced(cx: &Ctxt, attrs: &mut Vec<Attribute>) -> Option<Marker> {
+    attrs.retain(|attr| {
+        let Some(role) = Role::of(attr) else {
+            return true;
+        };
+        cx.error_spanned_by(
+            attr,
+            format_args!("{role} applies to methods only\nput it on an `fn` of this block"),
+        );
+        false
+    });
+    None
+}
+
+/// Parses the options of one marker; mistakes are recorded and the marker
+/// keeps its defaults.
+fn parse_marker(cx: &Ctxt, role: Role, attr: &Attribute) -> Marker {
+    let mut timeout = None;
+    let options = match &attr.meta {
+        Meta::Path(_) => Vec::new(),
+        Meta::List(list) => parse_options(cx, list.tokens.clone()),
+        Meta::NameValue(_) => {
+            cx.error_spanned_by(
+                attr,
+                format_args!(
+                    "unexpected `=` in {role}\nwrite {role}{}",
+                    if role == Role::Call {
+                        " or `#[call(timeout = \"5s\")]`"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+            Vec::new()
+        }
+    };
+    for opt in &options {
+        if opt.key == TIMEOUT {
+            if role == Role::Call {
+                if let Some(value) = parse_timeout(cx, opt) {
+                    set_once(cx, &mut timeout, opt, "`#[call]`", value);
+                }
+            } else {
+                cx.error_spanned_by(
+                    opt.tokens(),
+                    format_args!(
+                        "`timeout` applies to `#[call]` only: {}\nremove `timeout`, or make this handler a `#[call]`",
+                        match role {
+                            Role::Cast => "a cast does not wait for the server",
+                            Role::Info => "nobody waits for an info message",
+                            Role::Init => "set the start timeout with `StartOptions::init_timeout`",
+                            Role::Call | Role::Terminate => "nobody waits for `terminate`",
+                        }
+                    ),
+                );
+            }
+        } else if role == Role::Call {
+            cx.error_spanned_by(
+                &opt.key,
+                format_args!(
+                    "unknown `#[call]` option `{}`\nthe only option is `timeout`, as in `#[call(timeout = \"5s\")]`",
+                    opt.key
+                ),
+            );
+        } else {
+            cx.error_spanned_by(
+                opt.tokens(),
+                format_args!("{role} takes no options\nwrite {role}"),
+            );
+        }
+    }
+    Marker {
+        role,
+        attr: attr.clone(),
+        timeout,
+    }
+}
+
+fn parse_timeout(cx: &Ctxt, opt: &Opt) -> Option<Timeout> {
+    let OptValue::Value(_, expr) = &opt.value else {
+        cx.error_spanned_by(
+            &opt.key,
+            "`timeout` needs a value\nwrite `timeout = \"5s\"`, `timeout = \"infinity\"` or `timeout = <a Duration>`",
+        );
+        return None;
+    };
+    let lit = match expr {
+        Expr::Lit(lit) => &lit.lit,
+        _ => return Some(Timeout::Expr(expr.clone())),
+    };
+    match lit {
+        Lit::Str(text) => match parse_duration(&text.value()) {
+            Ok(Some(millis)) => Some(Timeout::Millis(millis, text.clone())),
+            Ok(None) => Some(Timeout::Infinity(text.clone())),
+            Err(why) => {
+                cx.error_spanned_by(text, why);
+                None
+            }
+        },
+        Lit::Int(int) => {
+            cx.error_spanned_by(
+                int,
+                format_args!(
+                    "a timeout needs a unit\nwrite `timeout = \"{0}ms\"` or `timeout = \"{0}s\"`",
+                    int.base10_digits()
+                ),
+            );
+            None
+        }
+        other => {
+            cx.error_spanned_by(
+                other,
+                "expected a duration such as `\"250ms\"`, `\"5s\"`, `\"2m\"` or `\"infinity\"`, or an expression of type `Duration`",
+            );
+            None
+        }
+    }
+}
+
+/// `"250ms"`, `"5s"`, `"2m"`, `"1h"` in milliseconds; `"infinity"` as
+/// `None`. The error is the message for the user.
+pub(crate) fn parse_duration(text: &str) -> Result<Option<u64>, String> {
+    const EXPECTED: &str = "expected a number and a unit (`ms`, `s`, `m` or `h`), such as `\"250ms\"` or `\"5s\"`, or `\"infinity\"`";
+    let text = text.trim();
+    if text == "infinity" {
+        return Ok(None);
+    }
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '_')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number = number.replace('_', "");
+    if number.is_empty() {
+        return Err(format!("invalid timeout `\"{text}\"`\n{EXPECTED}"));
+    }
+    let per_unit: u64 = match unit.trim() {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        "" => {
+            return Err(format!(
+                "timeout `\"{text}\"` has no unit\nwrite `\"{number}ms\"` or `\"{number}s\"`"
+            ));
+        }
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in timeout `\"{text}\"`\n{EXPECTED}"
+            ));
+        }
+    };
+    let millis = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(per_unit))
+        .ok_or_else(|| {
+            format!("timeout `\"{text}\"` is too long\nwrite `\"infinity\"` for no limit")
+        })?;
+    if millis == 0 {
+        return Err(format!(
+            "a timeout of `\"{text}\"` fails every call\ngive the call some time, such as `\"250ms\"`"
+        ));
+    }
+    Ok(Some(millis))
+}
+
+/// The `#[cfg]`s of a method, and the `#[cfg_attr]`s that only add
+/// `cfg`s: what decides whether everything generated from the method
+/// exists.
+pub(crate) fn is_cfg(attr: &Attribute) -> bool {
+    let path = attr.path();
+    if *path == CFG {
+        return true;
+    }
+    if *path != CFG_ATTR {
+        return false;
+    }
+    let only_cfgs = |input: ParseStream| -> syn::Result<bool> {
+        let _predicate: Meta = input.parse()?;
+        let _: Token![,] = input.parse()?;
+        let attrs = Punctuated::<Meta, Token![,]>::parse_terminated(input)?;
+        Ok(!attrs.is_empty() && attrs.iter().all(|meta| *meta.path() == CFG))
+    };
+    attr.parse_args_with(only_cfgs).unwrap_or(false)
+}
+
+/// Attributes that the client method mirroring a handler carries too:
+/// docs, `cfg_attr`s (which may add docs or lint levels), `deprecated`.
+pub(crate) fn is_forwarded_to_client(attr: &Attribute) -> bool {
+    let path = attr.path();
+    *path == DOC || *path == CFG_ATTR || *path == DEPRECATED
+}
+
+/// `///` comments and `#[doc]` attributes.
+pub(crate) fn is_doc(attr: &Attribute) -> bool {
+    *attr.path() == DOC
+}

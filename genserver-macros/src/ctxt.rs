@@ -1,0 +1,59 @@
+//! The error collector: every independent mistake in one compile.
+
+use std::cell::RefCell;
+use std::fmt::Display;
+
+use quote::ToTokens;
+
+/// Collects the errors found while parsing and validating one
+/// `#[genserver]` block, so that the user sees all of them at once instead
+/// of fixing them one compile at a time.
+#[derive(Default)]
+pub(crate) struct Ctxt {
+    errors: RefCell<Vec<syn::Error>>,
+}
+
+impl Ctxt {
+    pub(crate) fn new() -> Self {
+        Ctxt::default()
+    }
+
+    /// An error spanning `tokens` (first to last token where the compiler
+    /// allows it).
+    pub(crate) fn error_spanned_by<T: ToTokens>(&self, tokens: T, message: impl Display) {
+        self.errors
+            .borrow_mut()
+            .push(syn::Error::new_spanned(tokens.into_token_stream(), message));
+    }
+
+    /// An error that syn produced while parsing.
+    pub(crate) fn syn_error(&self, error: syn::Error) {
+        self.errors.borrow_mut().extend(error);
+    }
+
+    /// `true` once any error was recorded.
+    pub(crate) fn has_errors(&self) -> bool {
+        !self.errors.borrow().is_empty()
+    }
+
+    /// All errors, in source order, as one combined error; `Ok` when none.
+    ///
+    /// Rules run in several passes (per method, then across methods), so
+    /// the order they were found in is not the order a reader expects.
+    pub(crate) fn check(self) -> Result<(), syn::Error> {
+        let mut errors = self.errors.into_inner();
+        // `sort_by_key` is stable: errors at one position keep their order.
+        errors.sort_by_key(|e| {
+            let start = e.span().start();
+            (start.line, start.column)
+        });
+        let mut errors = errors.into_iter();
+        match errors.next() {
+            None => Ok(()),
+            Some(mut first) => {
+                first.extend(errors);
+                Err(first)
+            }
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! From a valid model to tokens. Nothing here can fail: every rule was
+//! checked by `validate.rs`, and whatever the model still holds that a
+//! rule would reject is skipped rather than trusted.
+
+mod client;
+mod dispatch;
+mod docs;
+mod fallback;
+mod message;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::visit_mut::VisitMut;
+use syn::{Attribute, Generics, Ident, Item, Pat, PatType, Type, Visibility};
+
+use crate::ctxt::Ctxt;
+use crate::model::{Handler, HandlerKind, Method, Server};
+use crate::ty::ReplaceSelf;
+use crate::{args, attr, names, parse, validate};
+
+/// The whole macro: parse, validate, then generate, or on any error the
+/// user's block, the errors and stub items.
+pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    let args = args::parse(&cx, args);
+    let item = match syn::parse2::<Item>(input.clone()) {
+        Ok(item) => item,
+        Err(error) => {
+            cx.syn_error(error);
+            return with_errors(input, cx);
+        }
+    };
+    let Item::Impl(mut item) = item else {
+        cx.error_spanned_by(
+            item_head(&item),
+            "`#[genserver]` goes on an `impl` block\n\
+             write `#[genserver] impl Server { ... }` and mark its methods `#[call]`, `#[cast]` or `#[info]`",
+        );
+        return with_errors(item.into_token_stream(), cx);
+    };
+    let markers = attr::strip(&cx, &mut item);
+    let server = parse::server(&cx, &item, &args, markers);
+    if let Some(server) = &server {
+        validate::check(&cx, server);
+    }
+    let stubs = match &server {
+        Some(server) if !cx.has_errors() => return expand(server),
+        Some(server) => fallback::stubs(server),
+        None => TokenStream::new(),
+    };
+    let mut tokens = with_errors(item.into_token_stream(), cx);
+    tokens.extend(stubs);
+    tokens
+}
+
+fn with_errors(mut tokens: TokenStream, cx: Ctxt) -> TokenStream {
+    if let Err(errors) = cx.check() {
+        tokens.extend(errors.into_compile_error());
+    }
+    tokens
+}
+
+/// The first tokens of an item, up to its name: where an error about the
+/// item as a whole points.
+fn item_head(item: &Item) -> TokenStream {
+    match item {
+        Item::Fn(f) => {
+            let (t, i) = (&f.sig.fn_token, &f.sig.ident);
+            quote!(#t #i)
+        }
+        Item::Struct(s) => {
+            let (t, i) = (&s.struct_token, &s.ident);
+            quote!(#t #i)
+        }
+        Item::Enum(e) => {
+            let (t, i) = (&e.enum_token, &e.ident);
+            quote!(#t #i)
+        }
+        Item::Trait(t) => {
+            let (k, i) = (&t.trait_token, &t.ident);
+            quote!(#k #i)
+        }
+        Item::Mod(m) => {
+            let (k, i) = (&m.mod_token, &m.ident);
+            quote!(#k #i)
+        }
+        other => other.to_token_stream(),
+    }
+}
+
+fn expand(server: &Server<'_>) -> TokenStream {
+    let g = Gen::new(server);
+    let item = server.item;
+    let message = message::definition(&g);
+    let client = client::definition(&g);
+    let client_methods = client::methods(&g);
+    let start = client::start(&g);
+    let from = message::from_impls(&g);
+    let client_impls = client::trait_impls(&g);
+    let gen_server = dispatch::gen_server(&g);
+    quote! {
+        #item
+        #message
+        #client
+        #client_methods
+        #start
+        const _: () = {
+            #gen_server
+            #client_impls
+            #from
+        };
+    }
+}
+
+/// What every part of the expansion needs, computed once.
+struct Gen<'a> {
+    server: &'a Server<'a>,
+    /// `::genserver::__private`.
+    private: TokenStream,
+    /// The impl's generics, `Self` replaced.
+    generics: Generics,
+    /// The visibility of the message enum, the client and `start`.
+    vis: Visibility,
+    /// Whether the message enum needs its phantom variant.
+    phantom: bool,
+    /// One entry per handler.
+    handlers: Vec<HandlerParts<'a>>,
+}
+
+/// A handler's types and attributes as they move out of the impl block.
+struct HandlerParts<'a> {
+    handler: &'a Handler<'a>,
+    /// The message fields (or the info message), `Self` replaced, with
+    /// names for the client's parameters.
+    fields: Vec<Field>,
+    /// The reply type of a call, `Self` replaced.
+    reply: Option<Type>,
+    /// `#[cfg]`s: on everything generated from the handler.
+    cfgs: Vec<&'a Attribute>,
+}
+
+struct Field {
+    /// The client's parameter: the user's name, or a generated one.
+    name: Ident,
+    ty: Type,
+}
+
+impl<'a> Gen<'a> {
+    fn new(server: &'a Server<'a>) -> Self {
+        let krate = &server.krate;
+        let mut replace = ReplaceSelf {
+            self_ty: &server.item.self_ty,
+        };
+        let mut generics = server.item.generics.clone();
+        replace.visit_generics_mut(&mut generics);
+        let handlers: Vec<_> = server
+            .handlers
+            .iter()
+            .map(|handler| HandlerParts::new(handler, &mut replace))
+            .collect();
+        let vis = widest_visibility(
+            server
+                .handlers
+                .iter()
+                .map(|h| h.method.vis())
+                .chain(server.init().map(Method::vis)),
+        );
+        Gen {
+            private: quote!(#krate::__private),
+            phantom: !server.type_params.is_empty() || handlers.is_empty(),
+            generics,
+            vis,
+            handlers,
+            server,
+        }
+    }
+
+    /// `Counter<K, V>`: the user's self type.
+    fn self_ty(&self) -> &Type {
+        &self.server.item.self_ty
+    }
+
+    /// `CounterMessage<K, V>`.
+    fn message_ty(&self) -> TokenStream {
+        let (_, ty_generics, _) = self.generics.split_for_impl();
+        let message = &self.server.message;
+        quote!(#message #ty_generics)
+    }
+
+    /// `CounterClient<K, V>`.
+    fn client_ty(&self) -> TokenStream {
+        let (_, ty_generics, _) = self.generics.split_for_impl();
+        let client = &self.server.client;
+        quote!(#client #ty_generics)
+    }
+
+    /// `Self`-free types for the argument of `init`.
+    fn replace_self(&self, ty: &Type) -> Type {
+        ReplaceSelf {
+            self_ty: self.self_ty(),
+        }
+        .ty(ty)
+    }
+}
+
+impl<'a> HandlerParts<'a> {
+    fn new(handler: &'a Handler<'a>, replace: &mut ReplaceSelf<'_>) -> Self {
+        let method = &handler.method;
+        let fields = method
+            .plain()
+            .enumerate()
+            .map(|(n, arg)| Field {
+                name: param_name(arg, n),
+                ty: replace.ty(&arg.ty),
+            })
+            .collect();
+        let reply = match handler.kind {
+            HandlerKind::Call => Some(match method.reply() {
+                Some(reply) => replace.ty(reply),
+                None => match &method.func.sig.output {
+                    syn::ReturnType::Default => syn::parse_quote!(()),
+                    syn::ReturnType::Type(_, ty) => replace.ty(ty),
+                },
+            }),
+            HandlerKind::Cast | HandlerKind::Info => None,
+        };
+        let cfgs = method.attrs().iter().filter(|a| attr::is_cfg(a)).collect();
+        HandlerParts {
+            handler,
+            fields,
+            reply,
+            cfgs,
+        }
+    }
+
+    fn method(&self) -> &'a Method<'a> {
+        &self.handler.method
+    }
+
+    /// `(A, B,)` of the message fields' types.
+    fn field_tuple_ty(&self) -> TokenStream {
+        let types = self.fields.iter().map(|f| &f.ty);
+        quote!((#(#types,)*))
+    }
+}
+
+/// The user's name for an argument when it is a plain identifier, so the
+/// client's docs read like the handler; a generated one otherwise.
+pub(crate) fn param_name(arg: &PatType, n: usize) -> Ident {
+    match &*arg.pat {
+        Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+            let name = pat.ident.to_string();
+            if name == "self" || name.starts_with('_') {
+                names::arg_local(n)
+            } else {
+                pat.ident.clone()
+            }
+        }
+        _ => names::arg_local(n),
+    }
+}
+
+/// `pub` > `pub(crate)` > `pub(super)`, `pub(in path)` > private. Among
+/// restricted visibilities that cannot be compared, the first one wins.
+fn widest_visibility<'a>(all: impl Iterator<Item = &'a Visibility>) -> Visibility {
+    let rank = |vis: &Visibility| match vis {
+        Visibility::Public(_) => 3,
+        Visibility::Restricted(r) if r.path.is_ident("crate") => 2,
+        Visibility::Restricted(r) if r.path.is_ident("self") => 0,
+        Visibility::Restricted(_) => 1,
+        Visibility::Inherited => 0,
+    };
+    let mut widest: Option<&Visibility> = None;
+    for vis in all {
+        if widest.is_none_or(|w| rank(vis) > rank(w)) {
+            widest = Some(vis);
+        }
+    }
+    match widest {
+        // The user's `pub` token would put the generated items' spans on
+        // one handler; the visibility is the same.
+        Some(Visibility::Public(_)) => Visibility::Public(syn::Token![pub](Span::call_site())),
+        Some(vis) => vis.clone(),
+        None => Visibility::Inherited,
+    }
+}
+
+/// `#[doc = "..."]` for each line.
+fn doc_attrs(lines: &[String]) -> TokenStream {
+    lines
+        .iter()
+        .map(|line| {
+            let line = if line.is_empty() {
+                String::new()
+            } else {
+                format!(" {line}")
+            };
+            quote!(#[doc = #line])
+        })
+        .collect()
+}

@@ -1,0 +1,325 @@
+//! The client: its struct, one method per `#[call]` and `#[cast]`, the
+//! methods every client has, its trait impls, and `start` on the server.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::Ident;
+
+use super::{Gen, HandlerParts, doc_attrs, docs, param_name};
+use crate::attr::{self, Timeout};
+use crate::model::HandlerKind;
+use crate::names;
+
+pub(super) fn definition(g: &Gen<'_>) -> TokenStream {
+    let private = &g.private;
+    let vis = &g.vis;
+    let client = &g.server.client;
+    let self_ty = g.self_ty();
+    let field = names::server_field();
+    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let docs = doc_attrs(&docs::client_struct(g));
+    quote! {
+        #docs
+        #vis struct #client #impl_generics #where_clause {
+            #field: #private::ServerRef<#self_ty>,
+        }
+    }
+}
+
+/// The client's inherent methods. Dead-code analysis is off for them: a
+/// program uses the methods it needs, and a private server's unused
+/// `stop_with` is not a mistake.
+pub(super) fn methods(g: &Gen<'_>) -> TokenStream {
+    let client_ty = g.client_ty();
+    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let handlers = g
+        .handlers
+        .iter()
+        .filter(|parts| parts.handler.kind != HandlerKind::Info)
+        .map(|parts| handler_method(g, parts));
+    let builtin = builtin_methods(g);
+    quote! {
+        #[allow(dead_code)]
+        impl #impl_generics #client_ty #where_clause {
+            #(#handlers)*
+            #builtin
+        }
+    }
+}
+
+/// The client method that mirrors one `#[call]` or `#[cast]`.
+fn handler_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
+    let private = &g.private;
+    let method = parts.method();
+    let vis = method.vis();
+    let name = method.ident();
+    let field = names::server_field();
+    let cfgs = &parts.cfgs;
+    let forwarded: Vec<_> = method
+        .attrs()
+        .iter()
+        .filter(|a| attr::is_forwarded_to_client(a) && !attr::is_cfg(a))
+        .collect();
+    let separator = if forwarded.iter().any(|a| attr::is_doc(a)) {
+        Some(quote!(#[doc = ""]))
+    } else {
+        None
+    };
+    let docs = doc_attrs(&docs::client_method(g, parts));
+    let params = parts.fields.iter().map(|field| {
+        let (name, ty) = (&field.name, &field.ty);
+        quote!(#name: #ty)
+    });
+    let names: Vec<_> = parts.fields.iter().map(|field| &field.name).collect();
+    let message = message_path(g);
+    let variant = &parts.handler.variant;
+    let (output, body) = if parts.handler.kind == HandlerKind::Call {
+        let reply = &parts.reply;
+        let reply_local = names::reply_local();
+        let timeout = timeout(g, parts);
+        (
+            quote!(#private::core::result::Result<#reply, #private::CallError>),
+            quote! {
+                self.#field
+                    .call_with(
+                        |#reply_local| #message::#variant((#(#names,)*), #reply_local),
+                        self.#field.call_timeout(#timeout),
+                    )
+                    .await
+            },
+        )
+    } else {
+        let message_ty = g.message_ty();
+        (
+            quote!(#private::core::result::Result<(), #private::SendError<#message_ty>>),
+            quote!(self.#field.send(#message::#variant((#(#names,)*))).await),
+        )
+    };
+    quote! {
+        #(#cfgs)*
+        #(#forwarded)*
+        #separator
+        #docs
+        #vis async fn #name(&self, #(#params),*) -> #output {
+            #body
+        }
+    }
+}
+
+/// `CounterMessage::<K, V>`, to build a variant.
+fn message_path(g: &Gen<'_>) -> TokenStream {
+    let message = &g.server.message;
+    let (_, ty_generics, _) = g.generics.split_for_impl();
+    let turbofish = ty_generics.as_turbofish();
+    quote!(#message #turbofish)
+}
+
+/// The handler's default for `ServerRef::call_timeout`.
+fn timeout(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
+    let private = &g.private;
+    let option = quote!(#private::core::option::Option);
+    match parts.method().timeout() {
+        None => quote!(#option::None),
+        Some(Timeout::Millis(millis, lit)) => quote_spanned! {lit.span()=>
+            #option::Some(#option::Some(#private::Duration::from_millis(#millis)))
+        },
+        Some(Timeout::Infinity(lit)) => {
+            quote_spanned!(lit.span()=> #option::Some(#option::None))
+        }
+        Some(Timeout::Expr(expr)) => quote!(#option::Some(#option::Some(#expr))),
+    }
+}
+
+fn builtin_methods(g: &Gen<'_>) -> TokenStream {
+    let private = &g.private;
+    let vis = &g.vis;
+    let field = names::server_field();
+    let message_ty = g.message_ty();
+    let self_ty = g.self_ty();
+    let result = quote!(#private::core::result::Result);
+    let message = Ident::new("message", Span::mixed_site());
+    let reason = Ident::new("reason", Span::mixed_site());
+    let timeout = Ident::new("timeout", Span::mixed_site());
+    let d = docs::builtin(g);
+    let (info, try_info, stop, stop_with, wait) = (
+        doc_attrs(&d.info),
+        doc_attrs(&d.try_info),
+        doc_attrs(&d.stop),
+        doc_attrs(&d.stop_with),
+        doc_attrs(&d.wait),
+    );
+    let (id, is_alive, with_timeout, without_timeout, server_ref) = (
+        doc_attrs(&d.id),
+        doc_attrs(&d.is_alive),
+        doc_attrs(&d.with_timeout),
+        doc_attrs(&d.without_timeout),
+        doc_attrs(&d.server_ref),
+    );
+    quote! {
+        #info
+        #vis async fn info(
+            &self,
+            #message: impl #private::core::convert::Into<#message_ty>,
+        ) -> #result<(), #private::SendError<#message_ty>> {
+            self.#field.send(#message).await
+        }
+
+        #try_info
+        #vis fn try_info(
+            &self,
+            #message: impl #private::core::convert::Into<#message_ty>,
+        ) -> #result<(), #private::TrySendError<#message_ty>> {
+            self.#field.try_send(#message)
+        }
+
+        #stop
+        #vis async fn stop(&self) -> #result<(), #private::StopError> {
+            self.#field.stop().await
+        }
+
+        #stop_with
+        #vis async fn stop_with(
+            &self,
+            #reason: #private::ExitReason,
+        ) -> #result<(), #private::StopError> {
+            self.#field.stop_with(#reason).await
+        }
+
+        #wait
+        #vis async fn wait(&self) -> #private::ExitReason {
+            self.#field.wait().await
+        }
+
+        #id
+        #[must_use]
+        #vis fn id(&self) -> #private::ServerId {
+            self.#field.id()
+        }
+
+        #is_alive
+        #[must_use]
+        #vis fn is_alive(&self) -> bool {
+            self.#field.is_alive()
+        }
+
+        #with_timeout
+        #[must_use]
+        #vis fn with_timeout(&self, #timeout: #private::Duration) -> Self {
+            Self {
+                #field: self.#field.with_timeout(#timeout),
+            }
+        }
+
+        #without_timeout
+        #[must_use]
+        #vis fn without_timeout(&self) -> Self {
+            Self {
+                #field: self.#field.without_timeout(),
+            }
+        }
+
+        #server_ref
+        #[must_use]
+        #vis fn server_ref(&self) -> &#private::ServerRef<#self_ty> {
+            &self.#field
+        }
+    }
+}
+
+/// `start` and `start_with` on the server type.
+pub(super) fn start(g: &Gen<'_>) -> TokenStream {
+    let private = &g.private;
+    let vis = &g.vis;
+    let self_ty = g.self_ty();
+    let client_ty = g.client_ty();
+    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let result = quote!(#private::core::result::Result<#client_ty, #private::StartError>);
+    let options = names::options_local();
+
+    let (names, types): (Vec<Ident>, Vec<syn::Type>) = match g.server.init() {
+        Some(init) => init
+            .plain()
+            .enumerate()
+            .map(|(n, arg)| (param_name(arg, n), g.replace_self(&arg.ty)))
+            .unzip(),
+        None => (vec![names::state_local()], vec![syn::parse_quote!(Self)]),
+    };
+    // `init`'s arguments travel as one value: `()`, the one argument, or
+    // a tuple.
+    let args = if g.server.init().is_none() || names.len() == 1 {
+        quote!(#(#names)*)
+    } else {
+        quote!((#(#names),*))
+    };
+    let start_docs = doc_attrs(&docs::start(g));
+    let start_with_docs = doc_attrs(&docs::start_with(g));
+    quote! {
+        #[allow(dead_code)]
+        impl #impl_generics #self_ty #where_clause {
+            #start_docs
+            #vis async fn start(#(#names: #types),*) -> #result {
+                Self::start_with(#(#names,)* #private::StartOptions::new()).await
+            }
+
+            #start_with_docs
+            #vis async fn start_with(
+                #(#names: #types,)*
+                #options: #private::StartOptions,
+            ) -> #result {
+                #private::start::<Self>(#args, #options)
+                    .await
+                    .map(<#client_ty as #private::Client>::from_server_ref)
+            }
+        }
+    }
+}
+
+/// `Clone`, `Debug` and `Client` for the client.
+pub(super) fn trait_impls(g: &Gen<'_>) -> TokenStream {
+    let private = &g.private;
+    let client = &g.server.client;
+    let client_ty = g.client_ty();
+    let self_ty = g.self_ty();
+    let field = names::server_field();
+    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let name = client.to_string();
+    let formatter = Ident::new("__genserver_f", Span::mixed_site());
+    let server = Ident::new("__genserver_server", Span::mixed_site());
+    let core = quote!(#private::core);
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #core::clone::Clone for #client_ty #where_clause {
+            #[inline]
+            fn clone(&self) -> Self {
+                Self {
+                    #field: #core::clone::Clone::clone(&self.#field),
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #core::fmt::Debug for #client_ty #where_clause {
+            fn fmt(&self, #formatter: &mut #core::fmt::Formatter<'_>) -> #core::fmt::Result {
+                #formatter
+                    .debug_struct(#name)
+                    .field("server", &self.#field)
+                    .finish()
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #private::Client for #client_ty #where_clause {
+            type Server = #self_ty;
+
+            #[inline]
+            fn from_server_ref(#server: #private::ServerRef<#self_ty>) -> Self {
+                Self { #field: #server }
+            }
+
+            #[inline]
+            fn server_ref(&self) -> &#private::ServerRef<#self_ty> {
+                &self.#field
+            }
+        }
+    }
+}

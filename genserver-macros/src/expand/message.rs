@@ -1,0 +1,114 @@
+//! The message enum and its `From` impls for info messages.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{Gen, HandlerParts, doc_attrs, docs};
+use crate::attr;
+use crate::model::HandlerKind;
+use crate::names;
+
+pub(super) fn definition(g: &Gen<'_>) -> TokenStream {
+    let vis = &g.vis;
+    let message = &g.server.message;
+    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let docs = doc_attrs(&docs::message_enum(g));
+    let variants = g.handlers.iter().map(|parts| variant(g, parts));
+    let phantom = phantom_variant(g);
+    quote! {
+        #docs
+        #vis enum #message #impl_generics #where_clause {
+            #(#variants)*
+            #phantom
+        }
+    }
+}
+
+fn variant(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
+    let private = &g.private;
+    let cfgs = &parts.cfgs;
+    let user_docs: Vec<_> = parts
+        .method()
+        .attrs()
+        .iter()
+        .filter(|a| attr::is_doc(a))
+        .collect();
+    let separator = if user_docs.is_empty() {
+        None
+    } else {
+        Some(quote!(#[doc = ""]))
+    };
+    let docs = doc_attrs(&docs::variant(g, parts));
+    let name = &parts.handler.variant;
+    let fields = match parts.handler.kind {
+        HandlerKind::Call => {
+            let args = parts.field_tuple_ty();
+            let reply = &parts.reply;
+            quote!((#args, #private::ReplyTo<#reply>))
+        }
+        HandlerKind::Cast => {
+            let args = parts.field_tuple_ty();
+            quote!((#args))
+        }
+        HandlerKind::Info => {
+            let ty = parts.fields.first().map(|f| &f.ty);
+            quote!((#ty))
+        }
+    };
+    quote! {
+        #(#cfgs)*
+        #(#user_docs)*
+        #separator
+        #docs
+        #name #fields,
+    }
+}
+
+/// `__Phantom(PhantomData<fn() -> (K, V)>, Infallible)`: uses the impl's
+/// type parameters, which no handler may mention, and can never be built.
+/// Also present when there is no handler, so the enum is never empty.
+fn phantom_variant(g: &Gen<'_>) -> TokenStream {
+    if !g.phantom {
+        return TokenStream::new();
+    }
+    let private = &g.private;
+    let name = names::phantom_variant();
+    let params = &g.server.type_params;
+    let docs = doc_attrs(&docs::phantom_variant());
+    quote! {
+        #docs
+        #[doc(hidden)]
+        #[allow(dead_code)]
+        #name(
+            #private::core::marker::PhantomData<fn() -> (#(#params,)*)>,
+            #private::core::convert::Infallible,
+        ),
+    }
+}
+
+/// `impl From<Tick> for CounterMessage`, one per `#[info]`.
+pub(super) fn from_impls(g: &Gen<'_>) -> TokenStream {
+    let private = &g.private;
+    let message_ty = g.message_ty();
+    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let local = names::info_local();
+    g.handlers
+        .iter()
+        .filter(|parts| parts.handler.kind == HandlerKind::Info)
+        .filter_map(|parts| {
+            let ty = &parts.fields.first()?.ty;
+            let cfgs = &parts.cfgs;
+            let variant = &parts.handler.variant;
+            Some(quote! {
+                #(#cfgs)*
+                #[automatically_derived]
+                impl #impl_generics #private::core::convert::From<#ty> for #message_ty #where_clause {
+                    #[inline]
+                    fn from(#local: #ty) -> Self {
+                        Self::#variant(#local)
+                    }
+                }
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,124 @@
+//! Every identifier the macro makes up, in one place.
+//!
+//! Locals use `Span::mixed_site()`: they cannot capture or shadow a name
+//! of the user's, whatever the user names their arguments.
+
+use proc_macro2::Span;
+use syn::Ident;
+
+use crate::args::Args;
+use crate::ty;
+
+/// The message enum: `{Server}Message`, or `#[genserver(message = ..)]`.
+pub(crate) fn message(server: &Ident, args: &Args) -> Ident {
+    args.message
+        .clone()
+        .unwrap_or_else(|| Ident::new(&format!("{server}Message"), server.span()))
+}
+
+/// The client: `{Server}Client`, or `#[genserver(client = ..)]`.
+pub(crate) fn client(server: &Ident, args: &Args) -> Ident {
+    args.client
+        .clone()
+        .unwrap_or_else(|| Ident::new(&format!("{server}Client"), server.span()))
+}
+
+/// A handler's variant: `add_item` → `AddItem`, at the method's name.
+pub(crate) fn variant(method: &Ident) -> Ident {
+    Ident::new(&ty::pascal_case(method), method.span())
+}
+
+/// The hidden variant that uses the impl's type parameters.
+pub(crate) fn phantom_variant() -> Ident {
+    Ident::new("__Phantom", Span::call_site())
+}
+
+/// The client's one field.
+pub(crate) fn server_field() -> Ident {
+    Ident::new("server", Span::call_site())
+}
+
+/// Methods every client has; a `#[call]` or `#[cast]` of the same name
+/// would clash with them.
+pub(crate) const CLIENT_METHODS: &[&str] = &[
+    "clone",
+    "from_server_ref",
+    "id",
+    "info",
+    "is_alive",
+    "server_ref",
+    "stop",
+    "stop_with",
+    "try_info",
+    "wait",
+    "with_timeout",
+    "without_timeout",
+];
+
+/// Associated functions generated on the server type.
+pub(crate) const SERVER_FUNCTIONS: &[&str] = &["start", "start_with"];
+
+fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+/// `handle`'s message parameter.
+pub(crate) fn message_local() -> Ident {
+    local("__genserver_message")
+}
+
+/// The `&mut Context<Self>` parameter of `init`, `handle`, `terminate`.
+pub(crate) fn ctx_local() -> Ident {
+    local("__genserver_ctx")
+}
+
+/// A call's reply channel.
+pub(crate) fn reply_local() -> Ident {
+    local("__genserver_reply")
+}
+
+/// A call handler's return value.
+pub(crate) fn value_local() -> Ident {
+    local("__genserver_value")
+}
+
+/// A cast or info handler's return value, located at the user's return
+/// type so that a wrong type is reported there.
+pub(crate) fn outcome_local(at: Span) -> Ident {
+    Ident::new("__genserver_outcome", Span::mixed_site().located_at(at))
+}
+
+/// An info message.
+pub(crate) fn info_local() -> Ident {
+    local("__genserver_info")
+}
+
+/// `init`'s arguments, as one value.
+pub(crate) fn args_local() -> Ident {
+    local("__genserver_args")
+}
+
+/// `terminate`'s reason.
+pub(crate) fn reason_local() -> Ident {
+    local("__genserver_reason")
+}
+
+/// The value of the uninhabited phantom variant.
+pub(crate) fn never_local() -> Ident {
+    local("__genserver_never")
+}
+
+/// `start_with`'s options.
+pub(crate) fn options_local() -> Ident {
+    local("options")
+}
+
+/// The state, as `start` takes it when there is no `#[init]`.
+pub(crate) fn state_local() -> Ident {
+    local("state")
+}
+
+/// The `n`th message field or start argument.
+pub(crate) fn arg_local(n: usize) -> Ident {
+    local(&format!("__genserver_arg{n}"))
+}

@@ -1,0 +1,131 @@
+//! From the user's block to the model. Only what makes a model impossible
+//! is reported here; the rules about what the model may contain are in
+//! `validate.rs`.
+
+use quote::quote;
+use syn::{FnArg, GenericParam, ImplItem, ImplItemFn, ItemImpl, Type, TypePath};
+
+use crate::args::Args;
+use crate::attr::{Marker, Role};
+use crate::ctxt::Ctxt;
+use crate::model::{Handler, HandlerKind, Input, InputKind, Method, Server};
+use crate::{names, ty};
+
+/// The model of `item`, or `None` (with the error recorded) when the block
+/// is not something a server can be made of.
+pub(crate) fn server<'a>(
+    cx: &Ctxt,
+    item: &'a ItemImpl,
+    args: &Args,
+    markers: Vec<Option<Marker>>,
+) -> Option<Server<'a>> {
+    let ident = self_ident(cx, item)?;
+    let krate = args
+        .krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::genserver));
+    let mut server = Server {
+        item,
+        krate,
+        ident,
+        message: names::message(ident, args),
+        client: names::client(ident, args),
+        handlers: Vec::new(),
+        inits: Vec::new(),
+        terminates: Vec::new(),
+        methods: Vec::new(),
+        type_params: item.generics.type_params().map(|p| &p.ident).collect(),
+    };
+    for (item, marker) in item.items.iter().zip(markers) {
+        let ImplItem::Fn(func) = item else { continue };
+        server.methods.push(func);
+        let Some(marker) = marker else { continue };
+        let role = marker.role;
+        let method = method(func, marker);
+        match role {
+            Role::Call => server.handlers.push(handler(method, HandlerKind::Call)),
+            Role::Cast => server.handlers.push(handler(method, HandlerKind::Cast)),
+            Role::Info => server.handlers.push(handler(method, HandlerKind::Info)),
+            Role::Init => server.inits.push(method),
+            Role::Terminate => server.terminates.push(method),
+        }
+    }
+    Some(server)
+}
+
+/// `Counter` in `impl Counter`; `None` for a trait impl or a self type
+/// that is not a named type.
+fn self_ident<'a>(cx: &Ctxt, item: &'a ItemImpl) -> Option<&'a syn::Ident> {
+    if let Some((bang, path, for_token)) = trait_of(item) {
+        // The macro implements `GenServer` itself and makes an inherent
+        // client API; a trait impl has room for neither.
+        cx.error_spanned_by(
+            quote!(#bang #path #for_token),
+            "`#[genserver]` goes on an inherent `impl` block, not on a trait impl\n\
+             write `impl Server { ... }` and mark its methods `#[call]`, `#[cast]` or `#[info]`",
+        );
+        return None;
+    }
+    match ty::peel(&item.self_ty) {
+        Type::Path(TypePath {
+            qself: None, path, ..
+        }) => path.segments.last().map(|segment| &segment.ident),
+        other => {
+            cx.error_spanned_by(
+                other,
+                "`#[genserver]` needs a named type, such as `impl Counter`",
+            );
+            None
+        }
+    }
+}
+
+fn trait_of(item: &ItemImpl) -> Option<(Option<syn::Token![!]>, &syn::Path, syn::Token![for])> {
+    item.trait_
+        .as_ref()
+        .map(|(path, for_token)| (item.modifiers.polarity, path, *for_token))
+}
+
+fn handler(method: Method<'_>, kind: HandlerKind) -> Handler<'_> {
+    Handler {
+        variant: names::variant(method.ident()),
+        method,
+        kind,
+    }
+}
+
+fn method(func: &ImplItemFn, marker: Marker) -> Method<'_> {
+    let mut receiver = None;
+    let mut inputs = Vec::new();
+    for arg in &func.sig.inputs {
+        match arg {
+            FnArg::Receiver(r) => receiver = Some(r),
+            FnArg::Typed(arg) => {
+                let kind = if let Some(shape) = ty::context_shape(&arg.ty) {
+                    InputKind::Context(shape)
+                } else if let Some(reply) = ty::reply_type(&arg.ty) {
+                    InputKind::Reply(reply)
+                } else if ty::is_exit_reason_ref(&arg.ty) {
+                    InputKind::Reason
+                } else {
+                    InputKind::Plain
+                };
+                inputs.push(Input { arg, kind });
+            }
+        }
+    }
+    Method {
+        func,
+        marker,
+        receiver,
+        inputs,
+    }
+}
+
+/// Lifetime parameters of the impl, which a server cannot have.
+pub(crate) fn lifetime_params(item: &ItemImpl) -> impl Iterator<Item = &GenericParam> {
+    item.generics
+        .params
+        .iter()
+        .filter(|param| matches!(param, GenericParam::Lifetime(_)))
+}

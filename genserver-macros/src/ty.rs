@@ -1,0 +1,272 @@
+//! Reading types syntactically: the context, a deferred reply, borrows,
+//! `impl Trait`, and `Self` outside the impl block.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::visit_mut::{self, VisitMut};
+use syn::{GenericArgument, Ident, Path, PathArguments, QSelf, ReturnType, Type, TypePath};
+
+/// `(T)` and invisible groups (from `macro_rules!`) read as `T`.
+pub(crate) fn peel(mut ty: &Type) -> &Type {
+    loop {
+        match ty {
+            Type::Paren(inner) => ty = &inner.elem,
+            Type::Group(inner) => ty = &inner.elem,
+            _ => return ty,
+        }
+    }
+}
+
+/// How a method takes the server's `Context`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ContextShape {
+    /// `&mut Context<Self>`: the one that works.
+    Mut,
+    /// `&Context<Self>`.
+    Shared,
+    /// `Context<Self>`.
+    Value,
+}
+
+/// The last segment of a path type, when `ty` is one.
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match peel(ty) {
+        Type::Path(TypePath {
+            qself: None, path, ..
+        }) => path.segments.last(),
+        _ => None,
+    }
+}
+
+fn is_named(ty: &Type, name: &str) -> bool {
+    last_segment(ty).is_some_and(|segment| segment.ident == name)
+}
+
+/// `&mut Context<Self>` and its mistaken forms, recognised by the last
+/// path segment `Context`: the macro cannot resolve names, and a user's
+/// own type named `Context` as a handler argument is unlikely.
+pub(crate) fn context_shape(ty: &Type) -> Option<ContextShape> {
+    match peel(ty) {
+        Type::Reference(reference) if is_named(&reference.elem, "Context") => {
+            Some(if reference.mutability.is_some() {
+                ContextShape::Mut
+            } else {
+                ContextShape::Shared
+            })
+        }
+        other if is_named(other, "Context") => Some(ContextShape::Value),
+        _ => None,
+    }
+}
+
+/// `Reply<T>`: the `T` of a deferred reply.
+pub(crate) fn reply_type(ty: &Type) -> Option<&Type> {
+    let segment = last_segment(ty)?;
+    if segment.ident != "Reply" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter();
+    match (types.next(), types.next()) {
+        (Some(GenericArgument::Type(inner)), None) => Some(inner),
+        _ => None,
+    }
+}
+
+/// `&ExitReason`: the reason `#[terminate]` may take.
+pub(crate) fn is_exit_reason_ref(ty: &Type) -> bool {
+    match peel(ty) {
+        Type::Reference(reference) => {
+            reference.mutability.is_none() && is_named(&reference.elem, "ExitReason")
+        }
+        _ => false,
+    }
+}
+
+/// `()`, written or implied by a missing return type.
+pub(crate) fn is_unit_return(output: &ReturnType) -> bool {
+    match output {
+        ReturnType::Default => true,
+        ReturnType::Type(_, ty) => is_unit(ty),
+    }
+}
+
+pub(crate) fn is_unit(ty: &Type) -> bool {
+    matches!(peel(ty), Type::Tuple(tuple) if tuple.elems.is_empty())
+}
+
+/// `Self`, or the impl's self type written out.
+pub(crate) fn is_self(ty: &Type, self_ty: &Type) -> bool {
+    let ty = peel(ty);
+    if let Type::Path(TypePath {
+        qself: None, path, ..
+    }) = ty
+        && path.is_ident("Self")
+    {
+        return true;
+    }
+    same_tokens(ty, self_ty)
+}
+
+/// Token-for-token equality: how the macro compares types it cannot
+/// resolve.
+pub(crate) fn same_tokens(a: &impl ToTokens, b: &impl ToTokens) -> bool {
+    a.to_token_stream().to_string() == b.to_token_stream().to_string()
+}
+
+/// The first part of `ty` that borrows: a reference without a `'static`
+/// lifetime. References under `fn(..)` pointers and trait objects are
+/// higher-ranked and do not borrow.
+pub(crate) fn find_borrow(ty: &Type) -> Option<&Type> {
+    find(ty, &|ty| match ty {
+        Type::Reference(reference) => !reference
+            .lifetime
+            .as_ref()
+            .is_some_and(|l| l.ident == "static"),
+        _ => false,
+    })
+}
+
+/// The first `impl Trait` in `ty`.
+pub(crate) fn find_impl_trait(ty: &Type) -> Option<&Type> {
+    find(ty, &|ty| matches!(ty, Type::ImplTrait(_)))
+}
+
+fn find<'a>(ty: &'a Type, hit: &dyn Fn(&Type) -> bool) -> Option<&'a Type> {
+    if hit(ty) {
+        return Some(ty);
+    }
+    match ty {
+        Type::Array(array) => find(&array.elem, hit),
+        Type::Group(group) => find(&group.elem, hit),
+        Type::Paren(paren) => find(&paren.elem, hit),
+        Type::Ptr(ptr) => find(&ptr.elem, hit),
+        Type::Reference(reference) => find(&reference.elem, hit),
+        Type::Slice(slice) => find(&slice.elem, hit),
+        Type::Tuple(tuple) => tuple.elems.iter().find_map(|elem| find(elem, hit)),
+        Type::Path(path) => {
+            let in_qself = path.qself.as_ref().and_then(|q| find(&q.ty, hit));
+            in_qself.or_else(|| find_in_path(&path.path, hit))
+        }
+        _ => None,
+    }
+}
+
+fn find_in_path<'a>(path: &'a Path, hit: &dyn Fn(&Type) -> bool) -> Option<&'a Type> {
+    path.segments
+        .iter()
+        .find_map(|segment| match &segment.arguments {
+            PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+                GenericArgument::Type(ty) => find(ty, hit),
+                _ => None,
+            }),
+            _ => None,
+        })
+}
+
+/// A single identifier that names one of `params`: `T` in `impl<T>`.
+pub(crate) fn as_type_param<'a>(ty: &Type, params: &'a [&'a Ident]) -> Option<&'a Ident> {
+    let Type::Path(TypePath {
+        qself: None, path, ..
+    }) = peel(ty)
+    else {
+        return None;
+    };
+    let ident = path.get_ident()?;
+    params.iter().copied().find(|param| *param == ident)
+}
+
+/// Rewrites `Self` into the impl's self type, for types that move out of
+/// the impl block (into the message enum and the client, where `Self`
+/// means something else). The self type takes the span of the `Self` it
+/// replaces, so errors still point there.
+pub(crate) struct ReplaceSelf<'a> {
+    pub(crate) self_ty: &'a Type,
+}
+
+impl ReplaceSelf<'_> {
+    fn self_at(&self, span: Span) -> Type {
+        let tokens = respan(self.self_ty.to_token_stream(), span);
+        syn::parse2(tokens).unwrap_or_else(|_| self.self_ty.clone())
+    }
+
+    pub(crate) fn ty(&mut self, ty: &Type) -> Type {
+        let mut ty = ty.clone();
+        self.visit_type_mut(&mut ty);
+        ty
+    }
+}
+
+impl VisitMut for ReplaceSelf<'_> {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::Path(TypePath {
+            qself: None, path, ..
+        }) = ty
+            && path.leading_colon.is_none()
+            && let Some(first) = path.segments.first()
+            && first.ident == "Self"
+            && first.arguments.is_none()
+        {
+            let span = first.ident.span();
+            if path.segments.len() == 1 {
+                *ty = self.self_at(span);
+                return;
+            }
+            // `Self::Assoc` becomes `<Server>::Assoc`.
+            let segments = path.segments.clone().into_iter().skip(1).collect();
+            *ty = Type::Path(TypePath {
+                attrs: Vec::new(),
+                qself: Some(QSelf {
+                    lt_token: syn::Token![<](span),
+                    ty: Box::new(self.self_at(span)),
+                    position: 0,
+                    as_token: None,
+                    gt_token: syn::Token![>](span),
+                }),
+                path: Path {
+                    leading_colon: Some(syn::Token![::](span)),
+                    segments,
+                },
+            });
+        }
+        visit_mut::visit_type_mut(self, ty);
+    }
+}
+
+/// The same tokens, all at `span`.
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(group) = &tree {
+                let mut new =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                new.set_span(span);
+                tree = TokenTree::Group(new);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
+}
+
+/// `add_item` → `AddItem`: a variant name from a method name.
+pub(crate) fn pascal_case(ident: &Ident) -> String {
+    let name = ident.to_string();
+    let name = name.strip_prefix("r#").unwrap_or(&name);
+    let mut out = String::with_capacity(name.len());
+    for word in name.split('_').filter(|w| !w.is_empty()) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.extend(first.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+    if out.is_empty() {
+        out.push_str("Message");
+    }
+    out
+}

@@ -1,0 +1,544 @@
+//! The rules a server must follow, one function each, each saying the rule
+//! and why. Every rule reports at the user's token and runs even when
+//! another has failed, so one compile lists every mistake.
+
+use std::collections::HashMap;
+
+use quote::ToTokens;
+use syn::{ReceiverKind, ReturnType, Safety, Type};
+
+use crate::attr::Role;
+use crate::ctxt::Ctxt;
+use crate::model::{Handler, HandlerKind, InputKind, Method, Server};
+use crate::ty::{self, ContextShape};
+use crate::{names, parse};
+
+pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
+    impl_has_no_lifetimes(cx, server);
+    has_marked_methods(cx, server);
+    no_method_named_like_generated_functions(cx, server);
+    for handler in &server.handlers {
+        let method = &handler.method;
+        let role = method.marker.role;
+        is_plain_fn(cx, method);
+        is_not_generic(cx, method);
+        handler_takes_self_by_reference(cx, method);
+        arguments_are_owned(cx, method);
+        arguments_are_not_impl_trait(cx, method);
+        context_is_mut_ref(cx, method);
+        at_most_one_context(cx, method);
+        match handler.kind {
+            HandlerKind::Call => {
+                at_most_one_reply(cx, method);
+                deferred_call_returns_unit(cx, method);
+                call_reply_is_owned(cx, method);
+                not_named_like_client_method(cx, method);
+            }
+            HandlerKind::Cast => {
+                no_reply_argument(cx, method, role);
+                not_named_like_client_method(cx, method);
+            }
+            HandlerKind::Info => {
+                no_reply_argument(cx, method, role);
+                info_takes_one_message(cx, method);
+                info_type_is_not_a_type_parameter(cx, server, method);
+            }
+        }
+    }
+    one_handler_per_info_type(cx, server);
+    one_handler_per_variant(cx, server);
+    at_most_one(cx, &server.inits, Role::Init);
+    for init in &server.inits {
+        is_plain_fn(cx, init);
+        is_not_generic(cx, init);
+        init_takes_no_self(cx, init);
+        init_returns_the_state(cx, init);
+        arguments_are_owned(cx, init);
+        arguments_are_not_impl_trait(cx, init);
+        context_is_mut_ref(cx, init);
+        at_most_one_context(cx, init);
+        no_reply_argument(cx, init, Role::Init);
+    }
+    at_most_one(cx, &server.terminates, Role::Terminate);
+    for terminate in &server.terminates {
+        is_plain_fn(cx, terminate);
+        is_not_generic(cx, terminate);
+        handler_takes_self_by_reference(cx, terminate);
+        terminate_arguments(cx, terminate);
+        context_is_mut_ref(cx, terminate);
+        at_most_one_context(cx, terminate);
+        terminate_returns_unit(cx, terminate);
+    }
+}
+
+/// The impl has no lifetime parameters: a server runs in a task of its
+/// own and owns its state, so it is `'static`.
+fn impl_has_no_lifetimes(cx: &Ctxt, server: &Server<'_>) {
+    for param in parse::lifetime_params(server.item) {
+        cx.error_spanned_by(
+            param,
+            "a server cannot have lifetime parameters: it runs in a task of its own, so it must be `'static`\n\
+             remove the lifetime and own the data, for example with `String` or `Arc<T>`",
+        );
+    }
+}
+
+/// The block marks at least one method. Without any, the macro would make
+/// a server that handles nothing: far more likely, the markers were
+/// forgotten. A server that only holds a resource has an `#[init]`.
+fn has_marked_methods(cx: &Ctxt, server: &Server<'_>) {
+    if server.handlers.is_empty() && server.inits.is_empty() && server.terminates.is_empty() {
+        cx.error_spanned_by(
+            &server.item.self_ty,
+            "this `#[genserver]` block has no `#[call]`, `#[cast]`, `#[info]`, `#[init]` or `#[terminate]` method\n\
+             mark the methods the server handles, as in `#[call] fn get(&self) -> u64`",
+        );
+    }
+}
+
+/// No method is named `start` or `start_with`: the macro generates those
+/// on the server type, and two definitions would clash.
+fn no_method_named_like_generated_functions(cx: &Ctxt, server: &Server<'_>) {
+    for func in &server.methods {
+        let ident = &func.sig.ident;
+        if let Some(name) = names::SERVER_FUNCTIONS.iter().find(|name| *ident == **name) {
+            cx.error_spanned_by(
+                ident,
+                format_args!(
+                    "`#[genserver]` generates `{}::{name}`, so this block cannot define a method named `{name}`\n\
+                     rename this method; to run code when the server starts, mark a method `#[init]`",
+                    server.ident
+                ),
+            );
+        }
+    }
+}
+
+/// A `#[call]` or `#[cast]` is not named like a method every client has
+/// (`stop`, `info`, ...): the client mirrors each handler with a method of
+/// the same name.
+fn not_named_like_client_method(cx: &Ctxt, method: &Method<'_>) {
+    let ident = method.ident();
+    if let Some(name) = names::CLIENT_METHODS.iter().find(|name| *ident == **name) {
+        cx.error_spanned_by(
+            ident,
+            format_args!(
+                "every client has a method `{name}`, so a {} handler cannot be named `{name}`\n\
+                 rename this handler",
+                method.marker.role
+            ),
+        );
+    }
+}
+
+/// Handlers, `#[init]` and `#[terminate]` are plain (`async`) functions:
+/// generated code calls them from safe, non-const code with the Rust ABI.
+fn is_plain_fn(cx: &Ctxt, method: &Method<'_>) {
+    let role = method.marker.role;
+    let sig = &method.func.sig;
+    if let Some(constness) = &sig.constness {
+        cx.error_spanned_by(
+            constness,
+            format_args!("{role} method cannot be a `const fn`\nremove `const`"),
+        );
+    }
+    if let Safety::Unsafe(unsafety) = &sig.safety {
+        cx.error_spanned_by(
+            unsafety,
+            format_args!(
+                "{role} method cannot be an `unsafe fn`: the server calls it for every message, with nobody to uphold its contract\n\
+                 remove `unsafe`"
+            ),
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        cx.error_spanned_by(
+            abi,
+            format_args!(
+                "{role} method cannot have an `extern` ABI\nremove `{}`",
+                abi.to_token_stream()
+            ),
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        cx.error_spanned_by(
+            variadic,
+            format_args!("{role} method cannot be variadic\nremove `...`"),
+        );
+    }
+}
+
+/// Marked methods have no generic parameters of their own: a handler's
+/// arguments become one variant of one message enum, and `init` and
+/// `terminate` are called with the server's own types.
+fn is_not_generic(cx: &Ctxt, method: &Method<'_>) {
+    let generics = &method.func.sig.generics;
+    if !generics.params.is_empty() {
+        cx.error_spanned_by(
+            generics,
+            format_args!(
+                "{} method cannot have generic parameters: its arguments become the fields of one message type\n\
+                 use concrete types, or put the parameters on the `impl` block",
+                method.marker.role
+            ),
+        );
+    }
+}
+
+/// Handlers and `#[terminate]` take `&mut self` or `&self`: the server
+/// owns its state and lends it to one method at a time.
+fn handler_takes_self_by_reference(cx: &Ctxt, method: &Method<'_>) {
+    let role = method.marker.role;
+    let Some(receiver) = method.receiver else {
+        cx.error_spanned_by(
+            method.ident(),
+            format_args!(
+                "{role} method has no `self`\nadd `&mut self` (or `&self`) as its first argument"
+            ),
+        );
+        return;
+    };
+    match &receiver.kind {
+        ReceiverKind::Reference(..) => {}
+        ReceiverKind::Typed(_, ty) if is_self_reference(ty) => {}
+        ReceiverKind::Value => cx.error_spanned_by(
+            receiver,
+            format_args!(
+                "{role} method takes `self` by value, but the server keeps its state after each message\n\
+                 write `&mut self`, or `&self` if it only reads the state"
+            ),
+        ),
+        _ => cx.error_spanned_by(
+            receiver,
+            format_args!(
+                "{role} method takes `{}`, but the server lends it its state\n\
+                 write `&mut self` or `&self`",
+                receiver.to_token_stream()
+            ),
+        ),
+    }
+}
+
+fn is_self_reference(ty: &Type) -> bool {
+    matches!(ty::peel(ty), Type::Reference(r) if r.lifetime.is_none()
+        && matches!(ty::peel(&r.elem), Type::Path(p) if p.qself.is_none() && p.path.is_ident("Self")))
+}
+
+/// Arguments are owned: they travel in a message to the server's task
+/// (start arguments too), so they cannot borrow from the caller.
+fn arguments_are_owned(cx: &Ctxt, method: &Method<'_>) {
+    let role = method.marker.role;
+    for input in &method.inputs {
+        if !matches!(input.kind, InputKind::Plain | InputKind::Reason) {
+            continue;
+        }
+        if let Some(borrow) = ty::find_borrow(&input.arg.ty) {
+            let what = if role == Role::Init {
+                "start arguments travel"
+            } else {
+                "the arguments travel in a message"
+            };
+            cx.error_spanned_by(
+                borrow,
+                format_args!(
+                    "borrowed argument in {role} method: {what} to the server's task, so they cannot borrow\n\
+                     take an owned type, such as `String` for `&str` or `Vec<T>` for `&[T]`"
+                ),
+            );
+        }
+    }
+}
+
+/// Arguments have named types: they are fields of the message enum, and
+/// `impl Trait` names no type.
+fn arguments_are_not_impl_trait(cx: &Ctxt, method: &Method<'_>) {
+    for input in &method.inputs {
+        if !matches!(input.kind, InputKind::Plain) {
+            continue;
+        }
+        if let Some(found) = ty::find_impl_trait(&input.arg.ty) {
+            cx.error_spanned_by(
+                found,
+                format_args!(
+                    "`impl Trait` argument in {} method: the message needs a type it can store\n\
+                     name the type, or take a `Box<dyn Trait + Send>`",
+                    method.marker.role
+                ),
+            );
+        }
+    }
+}
+
+/// The context is taken as `&mut Context<Self>`: the server lends it for
+/// the duration of the call; it cannot be moved or shared.
+fn context_is_mut_ref(cx: &Ctxt, method: &Method<'_>) {
+    for input in &method.inputs {
+        let InputKind::Context(shape) = input.kind else {
+            continue;
+        };
+        let taken = match shape {
+            ContextShape::Mut => continue,
+            ContextShape::Shared => "takes `&Context`",
+            ContextShape::Value => "takes `Context` by value",
+        };
+        cx.error_spanned_by(
+            &input.arg.ty,
+            format_args!(
+                "{} method {taken}, but the server lends its context mutably\nwrite `&mut Context<Self>`",
+                method.marker.role
+            ),
+        );
+    }
+}
+
+/// At most one context argument: there is one context per server.
+fn at_most_one_context(cx: &Ctxt, method: &Method<'_>) {
+    let mut contexts = method
+        .inputs
+        .iter()
+        .filter(|input| matches!(input.kind, InputKind::Context(_)));
+    contexts.next();
+    for extra in contexts {
+        cx.error_spanned_by(
+            extra.arg,
+            "a method takes at most one `&mut Context<Self>`\nremove this argument",
+        );
+    }
+}
+
+/// A call has one caller, hence at most one `Reply<T>`.
+fn at_most_one_reply(cx: &Ctxt, method: &Method<'_>) {
+    let mut replies = method
+        .inputs
+        .iter()
+        .filter(|input| matches!(input.kind, InputKind::Reply(_)));
+    replies.next();
+    for extra in replies {
+        cx.error_spanned_by(
+            extra.arg,
+            "a `#[call]` has one caller, so it takes at most one `Reply<T>`\nremove this argument",
+        );
+    }
+}
+
+/// A `#[call]` that takes a `Reply<T>` answers through it, so it returns
+/// `()`: a returned value would have nowhere to go.
+fn deferred_call_returns_unit(cx: &Ctxt, method: &Method<'_>) {
+    let Some(reply) = method.reply() else { return };
+    if let ReturnType::Type(_, ty) = &method.func.sig.output
+        && !ty::is_unit(ty)
+    {
+        cx.error_spanned_by(
+            ty,
+            format_args!(
+                "a `#[call]` that takes a `Reply<{}>` answers through it, so it returns `()`\n\
+                 remove the return type, and send the answer with `reply.send(value)`",
+                reply.to_token_stream()
+            ),
+        );
+    }
+}
+
+/// A `#[call]`'s reply is owned and named: it travels back to the caller's
+/// task in a channel of that type.
+fn call_reply_is_owned(cx: &Ctxt, method: &Method<'_>) {
+    let ReturnType::Type(_, ty) = &method.func.sig.output else {
+        return;
+    };
+    if let Some(borrow) = ty::find_borrow(ty) {
+        cx.error_spanned_by(
+            borrow,
+            "a `#[call]` cannot return a borrow: the reply travels to the caller's task\n\
+             return an owned type, such as `String` for `&str` or `Vec<T>` for `&[T]`",
+        );
+    } else if let Some(found) = ty::find_impl_trait(ty) {
+        cx.error_spanned_by(
+            found,
+            "a `#[call]` cannot return `impl Trait`: the reply travels in a channel of a named type\n\
+             name the type, or return a `Box<dyn Trait + Send>`",
+        );
+    }
+}
+
+/// `Reply<T>` belongs to `#[call]`: casts, info messages and `init` have no
+/// caller waiting for an answer.
+fn no_reply_argument(cx: &Ctxt, method: &Method<'_>, role: Role) {
+    for input in &method.inputs {
+        if let InputKind::Reply(_) = input.kind {
+            cx.error_spanned_by(
+                input.arg,
+                format_args!(
+                    "{role} method cannot take a `Reply`: nobody waits for its answer\n\
+                     make it a `#[call]` to answer a caller, or remove this argument"
+                ),
+            );
+        }
+    }
+}
+
+/// An `#[info]` handler takes exactly one message (besides the context):
+/// the variant carries that one value, and `From` converts it.
+fn info_takes_one_message(cx: &Ctxt, method: &Method<'_>) {
+    let mut messages = method.plain();
+    if messages.next().is_none() {
+        cx.error_spanned_by(
+            method.ident(),
+            "`#[info]` method has no message argument\n\
+             add the message it handles, as in `fn tick(&mut self, tick: Tick)`",
+        );
+    }
+    for extra in messages {
+        cx.error_spanned_by(
+            extra,
+            "`#[info]` method takes one message, but this is a second one\n\
+             an info message is one value: take a struct or a tuple of both",
+        );
+    }
+}
+
+/// An `#[info]` type is not a bare type parameter of the impl: the message
+/// enum gets `From<T>`, which would overlap with the blanket `From<T> for T`.
+fn info_type_is_not_a_type_parameter(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) {
+    let Some(message) = method.plain().next() else {
+        return;
+    };
+    if let Some(param) = ty::as_type_param(&message.ty, &server.type_params) {
+        cx.error_spanned_by(
+            &message.ty,
+            format_args!(
+                "`#[info]` message type cannot be the type parameter `{param}`: `From<{param}>` for `{}` would overlap with `From<{}>`\n\
+                 wrap it in a type of your own, such as `struct Event<{param}>({param})`",
+                server.message, server.message
+            ),
+        );
+    }
+}
+
+/// Each info type has one handler: the type alone decides where an info
+/// message goes (`From<Tick>` can exist once).
+fn one_handler_per_info_type(cx: &Ctxt, server: &Server<'_>) {
+    let mut seen: HashMap<String, &Handler<'_>> = HashMap::new();
+    for handler in &server.handlers {
+        if handler.kind != HandlerKind::Info {
+            continue;
+        }
+        let Some(message) = handler.method.plain().next() else {
+            continue;
+        };
+        let key = message.ty.to_token_stream().to_string();
+        if let Some(first) = seen.get(&key) {
+            cx.error_spanned_by(
+                &message.ty,
+                format_args!(
+                    "two `#[info]` methods handle `{}`: `{}` already does\n\
+                     an info type goes to one handler; merge them, or wrap one in a type of its own",
+                    message.ty.to_token_stream(),
+                    first.method.ident()
+                ),
+            );
+        } else {
+            seen.insert(key, handler);
+        }
+    }
+}
+
+/// Each handler gets a variant of its own: method names that differ only
+/// in case or underscores would make one variant name twice.
+fn one_handler_per_variant(cx: &Ctxt, server: &Server<'_>) {
+    let mut seen: HashMap<String, &Handler<'_>> = HashMap::new();
+    for handler in &server.handlers {
+        let key = handler.variant.to_string();
+        if let Some(first) = seen.get(&key) {
+            cx.error_spanned_by(
+                handler.method.ident(),
+                format_args!(
+                    "`{}` and `{}` would both be the message variant `{key}`\nrename one of them",
+                    first.method.ident(),
+                    handler.method.ident()
+                ),
+            );
+        } else {
+            seen.insert(key, handler);
+        }
+    }
+}
+
+/// A server has one `#[init]` and one `#[terminate]`: each is the one
+/// implementation of a `GenServer` method.
+fn at_most_one(cx: &Ctxt, methods: &[Method<'_>], role: Role) {
+    let Some(first) = methods.first() else { return };
+    for extra in &methods[1..] {
+        cx.error_spanned_by(
+            &extra.marker.attr,
+            format_args!(
+                "a server has one {role} method, and `{}` is already marked {role}\nremove this attribute",
+                first.ident()
+            ),
+        );
+    }
+}
+
+/// `#[init]` takes no `self`: it builds the state.
+fn init_takes_no_self(cx: &Ctxt, init: &Method<'_>) {
+    if let Some(receiver) = init.receiver {
+        cx.error_spanned_by(
+            receiver,
+            "`#[init]` builds the state, so it cannot take `self`\n\
+             remove `self`, as in `async fn init(start: u64) -> Result<Self, E>`",
+        );
+    }
+}
+
+/// `#[init]` returns the state: `Self`, or `Result<Self, E>` to fail the
+/// start.
+fn init_returns_the_state(cx: &Ctxt, init: &Method<'_>) {
+    match &init.func.sig.output {
+        ReturnType::Default => cx.error_spanned_by(
+            init.ident(),
+            "`#[init]` must return the state\nadd `-> Self`, or `-> Result<Self, E>` if the start can fail",
+        ),
+        ReturnType::Type(_, ty) if ty::is_unit(ty) => cx.error_spanned_by(
+            ty,
+            "`#[init]` must return the state, not `()`\nreturn `Self`, or `Result<Self, E>` if the start can fail",
+        ),
+        ReturnType::Type(..) => {}
+    }
+}
+
+/// `#[terminate]` takes, besides `self`, at most a `&ExitReason` and a
+/// `&mut Context<Self>`: that is all the runtime has to give it.
+fn terminate_arguments(cx: &Ctxt, terminate: &Method<'_>) {
+    let mut reasons = 0;
+    for input in &terminate.inputs {
+        match input.kind {
+            InputKind::Context(_) => {}
+            InputKind::Reason => {
+                reasons += 1;
+                if reasons > 1 {
+                    cx.error_spanned_by(
+                        input.arg,
+                        "`#[terminate]` takes one `&ExitReason`\nremove this argument",
+                    );
+                }
+            }
+            InputKind::Plain | InputKind::Reply(_) => cx.error_spanned_by(
+                input.arg,
+                "unexpected argument in `#[terminate]`\n\
+                 it takes `&mut self`, and optionally `reason: &ExitReason` and `ctx: &mut Context<Self>`",
+            ),
+        }
+    }
+}
+
+/// `#[terminate]` returns `()`: the server is stopping and nobody reads a
+/// value from it.
+fn terminate_returns_unit(cx: &Ctxt, terminate: &Method<'_>) {
+    if let ReturnType::Type(_, ty) = &terminate.func.sig.output
+        && !ty::is_unit(ty)
+    {
+        cx.error_spanned_by(
+            ty,
+            "`#[terminate]` returns `()`: the server is stopping, so nobody reads its value\nremove the return type",
+        );
+    }
+}
