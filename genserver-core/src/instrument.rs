@@ -23,6 +23,9 @@ mod imp {
 
     impl CallerSpan {
         pub(crate) fn current() -> Self {
+            if !tracing::dispatcher::has_been_set() {
+                return CallerSpan(None);
+            }
             let span = tracing::Span::current();
             CallerSpan((!span.is_none()).then(|| Box::new(span)))
         }
@@ -39,6 +42,11 @@ mod imp {
         message: &S::Message,
         caller: CallerSpan,
     ) -> HandleSpan {
+        // Until a subscriber exists no span can be recorded; asking costs
+        // one load instead of a dispatcher look-up per message.
+        if !tracing::dispatcher::has_been_set() {
+            return HandleSpan(tracing::Span::none());
+        }
         let parent = caller.0.as_deref().and_then(tracing::Span::id);
         HandleSpan(tracing::debug_span!(
             parent: parent,
