@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Instruction counts of one row for one implementation, with callgrind.
 #
-#   benches/callgrind.sh ROW IMPL [SCALE]      e.g. benches/callgrind.sh call_rtt genserver
+#   benches/callgrind.sh ROW IMPL [COMPARE_ARGS...]
+#   e.g. benches/callgrind.sh call_rtt genserver --workers 1
 #
-# Runs the row twice in quick mode, at SCALE (default 1) and twice that,
+# Runs the row twice in quick mode, at --scale 1 and 2,
 # one round, no warm-up, in this process (no child for the spawn row), and
 # prints the instructions per operation (difference of the two runs divided
 # by the difference in operations, so start-up and runtime set-up cancel
@@ -17,30 +18,31 @@
 # conditions rather than reading absolute numbers. --fair-sched=yes makes
 # the interleaving, and so the counts, repeatable to about 1%.
 set -euo pipefail
-row=${1:?usage: callgrind.sh ROW IMPL [SCALE]}
-impl=${2:?usage: callgrind.sh ROW IMPL [SCALE]}
-scale=${3:-1}
+row=${1:?usage: callgrind.sh ROW IMPL [COMPARE_ARGS...]}
+impl=${2:?usage: callgrind.sh ROW IMPL [COMPARE_ARGS...]}
+shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 cargo build --release --quiet --manifest-path "$here/Cargo.toml" 2>/dev/null ||
     cargo build --release --manifest-path "$here/Cargo.toml"
 out="$here/target/callgrind"
 mkdir -p "$out"
 
-run() { # SCALE -> prints "IR OPS"
+run() { # SCALE [COMPARE_ARGS...] -> prints "IR OPS"
     local s=$1 file="$out/$row.$impl.x$1.out" log
+    shift
     log=$(valgrind --tool=callgrind --fair-sched=yes --callgrind-out-file="$file" \
         "$here/target/release/compare" --quick --rounds 1 --no-warmup --in-process \
-        --only "$row" --impl "$impl" --scale "$s" 2>&1 >/dev/null)
+        --only "$row" --impl "$impl" --scale "$s" "$@" 2>&1 >/dev/null)
     local ir ops
     ir=$(grep -o 'Collected : [0-9]*' <<<"$log" | grep -o '[0-9]*$')
     ops=$(grep -o '[0-9]* ops per run' <<<"$log" | grep -o '^[0-9]*')
     echo "$ir $ops"
 }
 
-small_scale=$scale
-large_scale=$(awk -v s="$scale" 'BEGIN { print s * 2 }')
-read -r ir1 ops1 < <(run "$small_scale")
-read -r ir2 ops2 < <(run "$large_scale")
+small_scale=1
+large_scale=2
+read -r ir1 ops1 < <(run "$small_scale" "$@")
+read -r ir2 ops2 < <(run "$large_scale" "$@")
 echo "$row / $impl: $ir1 instructions for $ops1 ops, $ir2 for $ops2 ops"
 awk -v a="$ir1" -v b="$ir2" -v x="$ops1" -v y="$ops2" \
     'BEGIN { printf "instructions per op: %.0f\n", (b - a) / (y - x) }'

@@ -7,7 +7,12 @@
 //! answers each call by calling the counter from inside its handler.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+/// Worker threads of the tokio runtimes (2 unless `--workers` says
+/// otherwise, which is meant for profiling).
+pub static WORKERS: AtomicUsize = AtomicUsize::new(2);
 
 /// One implementation under test.
 ///
@@ -20,7 +25,7 @@ pub trait Server: 'static {
     type Relay: Send + Sync + 'static;
 
     /// Runs `scenario` to completion on this implementation's runtime: by
-    /// default a fresh tokio multi-thread runtime with 2 workers, with
+    /// default a fresh tokio multi-thread runtime with [`WORKERS`] workers, with
     /// `scenario` itself spawned on it so the client runs on a worker too.
     fn run<F>(scenario: F) -> F::Output
     where
@@ -28,7 +33,7 @@ pub trait Server: 'static {
         F::Output: Send + 'static,
     {
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(WORKERS.load(Ordering::Relaxed))
             .enable_all()
             .build()
             .expect("build the tokio runtime");

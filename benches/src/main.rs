@@ -7,12 +7,13 @@ mod impls;
 mod memory;
 
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
 
 use driver::{Server, Sizes};
 
 const USAGE: &str = "\
 usage: compare [--quick] [--rounds N] [--only ROW,..] [--impl NAME,..] [--scale X]
-               [--no-warmup] [--in-process]
+               [--no-warmup] [--in-process] [--workers N]
 
   --quick        5 rounds and smaller sizes (the default is the full suite)
   --rounds N     rounds per row (default: 5 quick, 7 full)
@@ -23,6 +24,8 @@ usage: compare [--quick] [--rounds N] [--only ROW,..] [--impl NAME,..] [--scale 
   --in-process   run the spawn/memory/stop row in this process instead of a
                  fresh child per run (for profilers; the memory figure is
                  then polluted by whatever ran before)
+  --workers N    tokio worker threads (default 2; another count is for
+                 profiling only: the table is defined for 2)
   --list         list rows and implementations
 
 Progress goes to stderr, the markdown table to stdout.";
@@ -167,7 +170,12 @@ fn idle_here<S: Server>(sizes: Sizes) -> Vec<f64> {
 fn idle_in_child(name: &str, sizes: Sizes) -> Vec<f64> {
     let exe = std::env::current_exe().expect("path of this program");
     let output = std::process::Command::new(exe)
-        .args(["--child-idle", name, &sizes.idle_servers.to_string()])
+        .args([
+            "--child-idle",
+            name,
+            &sizes.idle_servers.to_string(),
+            &driver::WORKERS.load(Ordering::Relaxed).to_string(),
+        ])
         .stderr(std::process::Stdio::inherit())
         .output()
         .expect("run the child process");
@@ -241,6 +249,14 @@ fn parse_args() -> Result<Options, String> {
             }
             "--only" => options.rows = parse_list(args.next(), Row::parse)?,
             "--impl" => options.impls = parse_list(args.next(), find_impl)?,
+            "--workers" => {
+                let workers = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n: &usize| n > 0)
+                    .ok_or("--workers needs a positive number")?;
+                driver::WORKERS.store(workers, Ordering::Relaxed);
+            }
             "--no-warmup" => options.warm_up = false,
             "--in-process" => options.in_process = true,
             "--list" => {
@@ -407,16 +423,18 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The child side of row 5: `--child-idle NAME SERVERS`; prints the
-/// row's values on one line.
+/// The child side of row 5: `--child-idle NAME SERVERS WORKERS`; prints
+/// the row's values on one line.
 fn child_idle(args: &[String]) -> ExitCode {
-    let (Some(imp), Some(servers)) = (
+    let (Some(imp), Some(servers), Some(workers)) = (
         args.first().and_then(|n| find_impl(n)),
         args.get(1).and_then(|n| n.parse().ok()),
+        args.get(2).and_then(|n| n.parse().ok()),
     ) else {
-        eprintln!("usage: compare --child-idle NAME SERVERS");
+        eprintln!("usage: compare --child-idle NAME SERVERS WORKERS");
         return ExitCode::from(2);
     };
+    driver::WORKERS.store(workers, Ordering::Relaxed);
     let sizes = Sizes {
         idle_servers: servers,
         ..Sizes::QUICK
