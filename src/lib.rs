@@ -99,6 +99,9 @@ pub use genserver_core::{
     HandlerOutcome, InitOutcome, MailboxCapacity, Reply, ReplyTo, SendError, ServerId, ServerRef,
     StartError, StartOptions, StopError, TrySendError, start,
 };
+pub use genserver_core::{
+    ClientExt, RegisterError, Registry, RegistryKey, RegistryKind, ServerStats, whereis, whereis_id,
+};
 pub use genserver_macros::genserver;
 
 /// The names most servers need: `use genserver::prelude::*;`.
@@ -107,6 +110,7 @@ pub mod prelude {
         CallError, Client, Context, ExitReason, GenServer, MailboxCapacity, Reply, SendError,
         ServerRef, StartError, StartOptions, StopError, TrySendError, genserver,
     };
+    pub use crate::{ClientExt, Registry};
 }
 
 /// What generated code refers to. Not public API: no stability promise.

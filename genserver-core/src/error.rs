@@ -1,7 +1,7 @@
 use std::error::Error;
 use std::fmt;
 
-use crate::ExitReason;
+use crate::{ExitReason, ServerId};
 
 /// Why a call did not produce a reply.
 ///
@@ -145,6 +145,10 @@ pub enum StartError {
     Timeout,
     /// No tokio runtime is running on this thread to run the server.
     NoRuntime,
+    /// The name given with [`StartOptions::name`](crate::StartOptions::name)
+    /// is held by the running server with this id (OTP's
+    /// `{:already_started, pid}`). `init` did not run.
+    AlreadyStarted(ServerId),
 }
 
 impl fmt::Display for StartError {
@@ -155,6 +159,9 @@ impl fmt::Display for StartError {
                 f.write_str("server did not finish init within its start timeout")
             }
             StartError::NoRuntime => f.write_str("no tokio runtime to start the server on"),
+            StartError::AlreadyStarted(id) => {
+                write!(f, "a server is already registered under this name ({id})")
+            }
         }
     }
 }

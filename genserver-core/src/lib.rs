@@ -7,6 +7,7 @@
 //! `docs/semantics.md`.
 
 mod call;
+mod client_ext;
 mod context;
 mod current;
 mod deadline;
@@ -19,8 +20,10 @@ mod idle;
 mod instance;
 mod instrument;
 mod mailbox;
+mod names;
 mod options;
 mod outcome;
+mod registry;
 mod reply;
 mod server;
 mod server_loop;
@@ -30,14 +33,17 @@ mod stats;
 mod system;
 
 pub use crate::call::DEFAULT_CALL_TIMEOUT;
+pub use crate::client_ext::ClientExt;
 pub use crate::context::Context;
 pub use crate::error::{CallError, SendError, StartError, StopError, TrySendError};
 pub use crate::exit::{BoxError, ExitReason};
 pub use crate::id::ServerId;
 pub use crate::idle::IdleTimeout;
 pub use crate::mailbox::MailboxCapacity;
+pub use crate::names::{whereis, whereis_id};
 pub use crate::options::StartOptions;
 pub use crate::outcome::{HandlerOutcome, InitOutcome};
+pub use crate::registry::{RegisterError, Registry, RegistryKey, RegistryKind};
 pub use crate::reply::{Reply, ReplyTo};
 pub use crate::server::{Client, GenServer};
 pub use crate::server_ref::ServerRef;

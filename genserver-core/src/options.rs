@@ -1,8 +1,9 @@
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::MailboxCapacity;
 
-/// How a server is started: mailbox capacity and start timeout.
+/// How a server is started: mailbox capacity, start timeout and name.
 ///
 /// ```
 /// use std::time::Duration;
@@ -17,6 +18,7 @@ use crate::MailboxCapacity;
 pub struct StartOptions {
     mailbox: MailboxCapacity,
     init_timeout: Option<Duration>,
+    name: Option<Arc<str>>,
 }
 
 impl StartOptions {
@@ -40,6 +42,44 @@ impl StartOptions {
     pub fn init_timeout(mut self, timeout: Duration) -> Self {
         self.init_timeout = Some(timeout);
         self
+    }
+
+    /// Registers the server under `name` for the life of its task, so
+    /// that [`whereis`](crate::whereis) finds it (OTP's `name:` option).
+    ///
+    /// The name is taken before `init` runs and freed when the server
+    /// exits, before [`stop`](crate::ServerRef::stop) returns; a start that
+    /// fails leaves it free. Starting under a name that a running server
+    /// holds fails with
+    /// [`StartError::AlreadyStarted`](crate::StartError::AlreadyStarted).
+    /// Names are global to the process, shared by every runtime in it.
+    ///
+    /// ```
+    /// use genserver_core::StartOptions;
+    ///
+    /// let options = StartOptions::new().name("room:lobby");
+    /// assert_eq!(options.registered_name(), Some("room:lobby"));
+    /// ```
+    #[must_use]
+    pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Default options with a name: `StartOptions::new().name(name)`.
+    #[must_use]
+    pub fn named(name: impl Into<Arc<str>>) -> Self {
+        StartOptions::new().name(name)
+    }
+
+    /// The name the server is to be registered under, if any.
+    #[must_use]
+    pub fn registered_name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    pub(crate) fn name_arc(&self) -> Option<&Arc<str>> {
+        self.name.as_ref()
     }
 
     /// The configured mailbox capacity.

@@ -1,9 +1,11 @@
+use std::future::Future;
 use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
 use crate::instance::Instance;
 use crate::mailbox::mailbox;
+use crate::names::{self, NameGuard};
 use crate::server_loop::MailboxFate;
 use crate::server_ref::Inner;
 use crate::{GenServer, ServerRef, StartError, StartOptions, current, server_loop};
@@ -19,12 +21,16 @@ use crate::{GenServer, ServerRef, StartError, StartOptions, current, server_loop
 /// [`StartError::Init`] when `init` returned an error, panicked or called
 /// [`Context::stop`](crate::Context::stop); [`StartError::Timeout`] when it
 /// did not finish within [`StartOptions::init_timeout`];
-/// [`StartError::NoRuntime`] outside a tokio runtime. In every case the
-/// server's task has ended when this returns.
+/// [`StartError::NoRuntime`] outside a tokio runtime;
+/// [`StartError::AlreadyStarted`] when the name given with
+/// [`StartOptions::name`] is held by a running server (`init` did not run).
+/// In every case the server's task has ended and its name is free when
+/// this returns.
 ///
 /// # Cancel safety
 ///
-/// Dropping the future while `init` runs aborts the server's task.
+/// Dropping the future while `init` runs aborts the server's task; its
+/// name is freed when the abort has taken effect.
 pub async fn start<S: GenServer>(
     args: S::Args,
     options: StartOptions,
@@ -37,11 +43,19 @@ pub async fn start<S: GenServer>(
     let inner = Arc::new(Inner::new(tx, Arc::clone(&instance)));
     let address = inner.key();
     let me = ServerRef::from_inner(inner);
+    // As OTP, the name is taken before `init` runs.
+    let name = match options.name_arc() {
+        Some(name) => Some(names::register(name, &me, &instance)?),
+        None => None,
+    };
 
     if !S::HAS_INIT {
         runtime.spawn(current::scope(
             address,
-            server_loop::run(me.clone(), instance, args, rx, MailboxFate::Close, None),
+            holding(
+                name,
+                server_loop::run(me.clone(), instance, args, rx, MailboxFate::Close, None),
+            ),
         ));
         return Ok(me);
     }
@@ -49,13 +63,16 @@ pub async fn start<S: GenServer>(
     let (started_tx, started_rx) = oneshot::channel();
     let task = runtime.spawn(current::scope(
         address,
-        server_loop::run(
-            me.clone(),
-            instance,
-            args,
-            rx,
-            MailboxFate::Close,
-            Some(started_tx),
+        holding(
+            name,
+            server_loop::run(
+                me.clone(),
+                instance,
+                args,
+                rx,
+                MailboxFate::Close,
+                Some(started_tx),
+            ),
         ),
     ));
     let abort_on_drop = AbortOnDrop(Some(task.abort_handle()));
@@ -78,6 +95,15 @@ pub async fn start<S: GenServer>(
             Err(StartError::Timeout)
         }
     }
+}
+
+/// Runs a server's task holding its name's guard, which frees the name if
+/// the task is dropped before it first runs. Once it runs, the instance's
+/// exit watcher frees the name earlier, before waiters of the end are
+/// released.
+async fn holding<F: Future>(name: Option<NameGuard>, task: F) -> F::Output {
+    let _name = name;
+    task.await
 }
 
 struct AbortOnDrop(Option<tokio::task::AbortHandle>);

@@ -1,0 +1,255 @@
+//! Names: a server started under a name is found by it, typed; the name is
+//! taken before `init` and free again the moment the server has ended
+//! (docs/semantics.md, section "Names").
+//!
+//! Names are global to the process and tests run in parallel: each test
+//! uses names of its own.
+
+use std::time::Duration;
+
+use genserver::prelude::*;
+use genserver::{ServerId, whereis, whereis_id};
+
+/// A running total.
+struct Counter {
+    total: u64,
+}
+
+#[genserver]
+impl Counter {
+    #[init]
+    fn init(start: u64) -> Self {
+        Counter { total: start }
+    }
+
+    #[call]
+    fn add(&mut self, by: u64) -> u64 {
+        self.total += by;
+        self.total
+    }
+
+    #[cast]
+    fn reset(&mut self) {
+        self.total = 0;
+    }
+
+    #[cast]
+    fn crash(&mut self) {
+        panic!("counter crashed at {}", self.total);
+    }
+}
+
+/// Another server type, to look a name up with the wrong type.
+struct Other(u32);
+
+#[genserver]
+impl Other {
+    #[call]
+    fn ping(&self) -> u32 {
+        self.0
+    }
+}
+
+/// How `init` of a [`Probe`] behaves.
+enum Plan {
+    Succeed,
+    Fail,
+    Panic,
+    Stop,
+    Hang,
+}
+
+/// Reports from `init` what `whereis` says about its own name.
+struct Probe {
+    seen_in_init: Option<ServerId>,
+}
+
+#[derive(Debug)]
+struct Refused;
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("refused")
+    }
+}
+
+impl std::error::Error for Refused {}
+
+#[genserver]
+impl Probe {
+    #[init]
+    async fn init(
+        name: &'static str,
+        plan: Plan,
+        ctx: &mut Context<Self>,
+    ) -> Result<Self, Refused> {
+        let seen_in_init = whereis_id(name);
+        match plan {
+            Plan::Succeed => Ok(Probe { seen_in_init }),
+            Plan::Fail => Err(Refused),
+            Plan::Panic => panic!("init panicked"),
+            Plan::Stop => {
+                ctx.stop(ExitReason::Shutdown);
+                Ok(Probe { seen_in_init })
+            }
+            Plan::Hang => std::future::pending().await,
+        }
+    }
+
+    #[call]
+    fn seen_in_init(&self) -> Option<ServerId> {
+        self.seen_in_init
+    }
+}
+
+#[tokio::test]
+async fn a_server_started_under_a_name_is_found_by_it_and_reached_through_the_client() {
+    let counter = Counter::start_with(5, StartOptions::named("names:found"))
+        .await
+        .unwrap();
+    let found = whereis::<Counter>("names:found").expect("the name is registered");
+    assert_eq!(found.id(), counter.id());
+    assert_eq!(found.add(2).await.unwrap(), 7);
+    found.reset().await.unwrap();
+    assert_eq!(counter.add(1).await.unwrap(), 1);
+    assert_eq!(whereis_id("names:found"), Some(counter.id()));
+    counter.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_name_unknown_or_held_by_another_type_is_none() {
+    assert!(whereis::<Counter>("names:never-started").is_none());
+    assert!(whereis_id("names:never-started").is_none());
+
+    let counter = Counter::start_with(0, StartOptions::named("names:typed"))
+        .await
+        .unwrap();
+    assert!(whereis::<Other>("names:typed").is_none());
+    assert!(whereis::<Counter>("names:typed").is_some());
+    counter.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_name_is_taken_before_init_runs() {
+    let probe = Probe::start_with(
+        "names:before-init",
+        Plan::Succeed,
+        StartOptions::named("names:before-init"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(probe.seen_in_init().await.unwrap(), Some(probe.id()));
+    probe.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_second_start_under_a_taken_name_fails_without_running_init() {
+    let first = Counter::start_with(1, StartOptions::named("names:taken"))
+        .await
+        .unwrap();
+    let second = Probe::start_with(
+        "names:taken-probe",
+        Plan::Panic,
+        StartOptions::named("names:taken"),
+    )
+    .await;
+    // `init` would have panicked: the start failed before it.
+    assert_eq!(
+        second.map(|_| ()),
+        Err(StartError::AlreadyStarted(first.id()))
+    );
+    assert_eq!(whereis::<Counter>("names:taken").unwrap().id(), first.id());
+    first.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_name_is_free_as_soon_as_stop_returns() {
+    for round in 0..3 {
+        let counter = Counter::start_with(round, StartOptions::named("names:reuse"))
+            .await
+            .unwrap();
+        assert_eq!(whereis_id("names:reuse"), Some(counter.id()));
+        counter.stop().await.unwrap();
+        assert!(whereis::<Counter>("names:reuse").is_none());
+    }
+}
+
+#[tokio::test]
+async fn the_name_is_free_once_a_crashed_server_has_ended() {
+    let counter = Counter::start_with(0, StartOptions::named("names:crash"))
+        .await
+        .unwrap();
+    counter.crash().await.unwrap();
+    assert!(matches!(counter.wait().await, ExitReason::Panicked { .. }));
+    assert!(whereis_id("names:crash").is_none());
+    let again = Counter::start_with(0, StartOptions::named("names:crash"))
+        .await
+        .unwrap();
+    again.stop().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_start_leaves_no_name_behind() {
+    let name = "names:failed-start";
+    let plans = [
+        (Plan::Fail, "error"),
+        (Plan::Panic, "panic"),
+        (Plan::Stop, "stop"),
+        (Plan::Hang, "timeout"),
+    ];
+    for (plan, what) in plans {
+        let options = StartOptions::named(name).init_timeout(Duration::from_secs(1));
+        let result = Probe::start_with(name, plan, options).await;
+        assert!(result.is_err(), "{what}: the start should fail");
+        assert!(
+            whereis_id(name).is_none(),
+            "{what}: the name is left behind"
+        );
+    }
+    // And the name can be taken at once.
+    let probe = Probe::start_with(name, Plan::Succeed, StartOptions::named(name))
+        .await
+        .unwrap();
+    probe.stop().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_start_frees_the_name_once_the_abort_took_effect() {
+    let name = "names:cancelled-start";
+    let start = Probe::start_with(name, Plan::Hang, StartOptions::named(name));
+    let cancelled = tokio::time::timeout(Duration::from_millis(1), start).await;
+    assert!(cancelled.is_err());
+    // The abort is taken up the next time the runtime polls the task.
+    for _ in 0..100 {
+        if whereis_id(name).is_none() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(whereis_id(name).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_concurrent_starts_under_one_name_exactly_one_wins() {
+    for round in 0..20 {
+        let name: &'static str = Box::leak(format!("names:race-{round}").into_boxed_str());
+        let starts: Vec<_> = (0..8)
+            .map(|i| tokio::spawn(Counter::start_with(i, StartOptions::named(name))))
+            .collect();
+        let mut winners = Vec::new();
+        let mut losers = Vec::new();
+        for start in starts {
+            match start.await.unwrap() {
+                Ok(counter) => winners.push(counter),
+                Err(StartError::AlreadyStarted(id)) => losers.push(id),
+                Err(other) => panic!("unexpected start error {other}"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "round {round}");
+        let winner = winners.pop().unwrap();
+        assert!(losers.iter().all(|id| *id == winner.id()));
+        assert_eq!(whereis_id(name), Some(winner.id()));
+        winner.stop().await.unwrap();
+        assert!(whereis_id(name).is_none());
+    }
+}

@@ -1,0 +1,405 @@
+//! `Registry`: unique and duplicate keys, typed lookups, dispatch, and
+//! removal the moment a server exits (docs/semantics.md, section
+//! "Registry").
+
+use std::sync::Arc;
+
+use genserver::prelude::*;
+use genserver::{RegisterError, RegistryKind};
+use tokio::sync::Barrier;
+
+/// Keeps what it is told.
+struct Listener {
+    heard: Vec<String>,
+}
+
+#[genserver]
+impl Listener {
+    #[cast]
+    fn deliver(&mut self, text: String) {
+        self.heard.push(text);
+    }
+
+    #[call]
+    fn heard(&self) -> Vec<String> {
+        self.heard.clone()
+    }
+
+    #[cast]
+    fn crash(&mut self) {
+        panic!("listener crashed after {} messages", self.heard.len());
+    }
+}
+
+async fn listener() -> ListenerClient {
+    Listener::start(Listener { heard: Vec::new() })
+        .await
+        .unwrap()
+}
+
+/// A server of another type, registered beside listeners.
+struct Other(u32);
+
+#[genserver]
+impl Other {
+    #[call]
+    fn ping(&self) -> u32 {
+        self.0
+    }
+}
+
+/// Registers itself under its key from `init`, as an OTP server started
+/// with a `:via` name does; fails its start when asked to.
+struct SelfRegistering {
+    registry: Registry<String>,
+}
+
+#[genserver]
+impl SelfRegistering {
+    #[init]
+    fn init(
+        registry: Registry<String>,
+        key: String,
+        fail: bool,
+        ctx: &mut Context<Self>,
+    ) -> Result<Self, RegisterError> {
+        registry.register(key, ctx.server_ref(), ())?;
+        if fail {
+            ctx.stop(ExitReason::Shutdown);
+        }
+        Ok(SelfRegistering { registry })
+    }
+
+    #[call]
+    fn entries(&self) -> usize {
+        self.registry.count()
+    }
+}
+
+fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}
+
+#[test]
+fn a_registry_is_send_sync_and_cloneable() {
+    assert_send_sync_clone::<Registry<String, u32>>();
+    assert_send_sync_clone::<Registry<u64>>();
+}
+
+#[tokio::test]
+async fn a_unique_registry_finds_a_server_and_its_value_by_key() {
+    let rooms: Registry<String, u32> = Registry::unique();
+    assert_eq!(rooms.kind(), RegistryKind::Unique);
+    let lobby = listener().await;
+    rooms
+        .register("lobby".to_owned(), lobby.server_ref(), 7)
+        .unwrap();
+
+    let found = rooms.lookup::<Listener>("lobby");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0.id(), lobby.id());
+    assert_eq!(found[0].1, 7);
+    let found = rooms.whereis::<Listener>("lobby").unwrap();
+    found.deliver("by key".to_owned()).await.unwrap();
+    assert_eq!(lobby.heard().await.unwrap(), ["by key"]);
+
+    assert!(rooms.whereis::<Listener>("kitchen").is_none());
+    assert_eq!(rooms.count(), 1);
+    assert_eq!(rooms.count_key("lobby"), 1);
+    assert_eq!(rooms.keys(lobby.server_ref()), ["lobby".to_owned()]);
+    lobby.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_lookup_of_the_wrong_type_finds_nothing() {
+    let registry: Registry<&'static str> = Registry::unique();
+    let other = Other::start(Other(0)).await.unwrap();
+    registry.register("x", other.server_ref(), ()).unwrap();
+    assert!(registry.whereis::<Listener>("x").is_none());
+    assert!(registry.lookup::<Listener>("x").is_empty());
+    let reached = registry
+        .dispatch::<Listener, _>("x", |_, ()| async { unreachable!() })
+        .await;
+    assert_eq!(reached, 0);
+    assert!(registry.whereis::<Other>("x").is_some());
+    other.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_taken_unique_key_cannot_be_registered_again() {
+    let registry: Registry<&'static str> = Registry::unique();
+    let first = listener().await;
+    let second = listener().await;
+    registry.register("key", first.server_ref(), ()).unwrap();
+    assert_eq!(
+        registry.register("key", second.server_ref(), ()),
+        Err(RegisterError::AlreadyRegistered(first.id()))
+    );
+    assert_eq!(
+        registry.register("key", first.server_ref(), ()),
+        Err(RegisterError::AlreadyRegistered(first.id()))
+    );
+    assert_eq!(registry.count(), 1);
+    assert!(registry.keys(second.server_ref()).is_empty());
+    first.stop().await.unwrap();
+    second.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn dispatch_reaches_every_server_of_the_type_under_a_duplicate_key() {
+    let topics: Registry<&'static str, &'static str> = Registry::duplicate();
+    assert_eq!(topics.kind(), RegistryKind::Duplicate);
+    let a = listener().await;
+    let b = listener().await;
+    let elsewhere = listener().await;
+    let other = Other::start(Other(0)).await.unwrap();
+    topics.register("news", a.server_ref(), "a").unwrap();
+    topics.register("news", b.server_ref(), "b").unwrap();
+    // The same server may hold a key twice: two entries, two deliveries.
+    topics.register("news", b.server_ref(), "b again").unwrap();
+    topics
+        .register("sport", elsewhere.server_ref(), "c")
+        .unwrap();
+    topics
+        .register("news", other.server_ref(), "other")
+        .unwrap();
+
+    let reached = topics
+        .dispatch::<Listener, _>("news", |listener, tag| async move {
+            listener.deliver(format!("hello {tag}")).await.unwrap();
+        })
+        .await;
+    assert_eq!(reached, 3);
+    assert_eq!(a.heard().await.unwrap(), ["hello a"]);
+    assert_eq!(b.heard().await.unwrap(), ["hello b", "hello b again"]);
+    assert!(elsewhere.heard().await.unwrap().is_empty());
+    assert_eq!(topics.count_key("news"), 4);
+    assert_eq!(topics.count(), 5);
+    assert_eq!(topics.keys(b.server_ref()), ["news", "news"]);
+
+    for server in [&a, &b, &elsewhere] {
+        server.stop().await.unwrap();
+    }
+    other.stop().await.unwrap();
+    assert_eq!(topics.count(), 0);
+}
+
+#[tokio::test]
+async fn unregister_removes_one_servers_entries_under_a_key() {
+    let topics: Registry<String> = Registry::duplicate();
+    let a = listener().await;
+    let b = listener().await;
+    topics.register("t".to_owned(), a.server_ref(), ()).unwrap();
+    topics.register("t".to_owned(), a.server_ref(), ()).unwrap();
+    topics.register("u".to_owned(), a.server_ref(), ()).unwrap();
+    topics.register("t".to_owned(), b.server_ref(), ()).unwrap();
+
+    assert_eq!(topics.unregister("t", a.server_ref()), 2);
+    assert_eq!(topics.unregister("t", a.server_ref()), 0);
+    assert_eq!(topics.keys(a.server_ref()), ["u".to_owned()]);
+    let left: Vec<_> = topics
+        .lookup::<Listener>("t")
+        .into_iter()
+        .map(|(client, ())| client.id())
+        .collect();
+    assert_eq!(left, [b.id()]);
+
+    assert_eq!(topics.unregister("u", a.server_ref()), 1);
+    assert!(topics.keys(a.server_ref()).is_empty());
+    // Registered again after all its entries were gone, it is still
+    // forgotten when it exits.
+    topics.register("v".to_owned(), a.server_ref(), ()).unwrap();
+    a.stop().await.unwrap();
+    assert_eq!(topics.count_key("v"), 0);
+    assert_eq!(topics.count(), 1);
+    b.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn entries_are_gone_as_soon_as_stop_returns_and_the_key_is_free() {
+    let registry: Registry<&'static str> = Registry::unique();
+    for _ in 0..3 {
+        let server = listener().await;
+        registry.register("slot", server.server_ref(), ()).unwrap();
+        registry
+            .register("other slot", server.server_ref(), ())
+            .unwrap();
+        server.stop().await.unwrap();
+        assert!(registry.whereis::<Listener>("slot").is_none());
+        assert_eq!(registry.count(), 0);
+    }
+}
+
+#[tokio::test]
+async fn a_crashed_server_is_forgotten_before_wait_returns() {
+    let topics: Registry<&'static str> = Registry::duplicate();
+    let doomed = listener().await;
+    let survivor = listener().await;
+    topics.register("t", doomed.server_ref(), ()).unwrap();
+    topics.register("t", survivor.server_ref(), ()).unwrap();
+    doomed.crash().await.unwrap();
+    assert!(matches!(doomed.wait().await, ExitReason::Panicked { .. }));
+    let left: Vec<_> = topics
+        .lookup::<Listener>("t")
+        .into_iter()
+        .map(|(client, ())| client.id())
+        .collect();
+    assert_eq!(left, [survivor.id()]);
+    survivor.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_stopped_server_cannot_be_registered() {
+    let registry: Registry<&'static str> = Registry::unique();
+    let server = listener().await;
+    server.stop().await.unwrap();
+    assert_eq!(
+        registry.register("late", server.server_ref(), ()),
+        Err(RegisterError::NoProc)
+    );
+    assert_eq!(registry.count(), 0);
+}
+
+#[tokio::test]
+async fn a_server_registers_itself_in_init_and_a_failed_start_leaves_no_entry() {
+    let registry: Registry<String> = Registry::unique();
+    let failed = SelfRegistering::start(registry.clone(), "me".to_owned(), true).await;
+    assert_eq!(
+        failed.map(|_| ()),
+        Err(StartError::Init(ExitReason::Shutdown))
+    );
+    assert_eq!(registry.count(), 0);
+
+    let me = SelfRegistering::start(registry.clone(), "me".to_owned(), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        registry.whereis::<SelfRegistering>("me").unwrap().id(),
+        me.id()
+    );
+    let again = SelfRegistering::start(registry.clone(), "me".to_owned(), false).await;
+    match again {
+        Err(StartError::Init(ExitReason::Error { source })) => {
+            assert_eq!(
+                source.to_string(),
+                RegisterError::AlreadyRegistered(me.id()).to_string()
+            );
+        }
+        other => panic!("expected the start to fail, got {:?}", other.map(|_| ())),
+    }
+    me.stop().await.unwrap();
+    assert_eq!(registry.count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_concurrent_registrations_of_one_unique_key_exactly_one_wins() {
+    for _ in 0..20 {
+        let registry: Registry<&'static str> = Registry::unique();
+        let mut servers = Vec::new();
+        for _ in 0..8 {
+            servers.push(listener().await);
+        }
+        let barrier = Arc::new(Barrier::new(servers.len()));
+        let attempts: Vec<_> = servers
+            .iter()
+            .map(|server| {
+                let registry = registry.clone();
+                let server = server.clone();
+                let barrier = Arc::clone(&barrier);
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    registry
+                        .register("contested", server.server_ref(), ())
+                        .map(|()| server.id())
+                })
+            })
+            .collect();
+        let mut winners = Vec::new();
+        let mut holders = Vec::new();
+        for attempt in attempts {
+            match attempt.await.unwrap() {
+                Ok(id) => winners.push(id),
+                Err(RegisterError::AlreadyRegistered(holder)) => holders.push(holder),
+                Err(other) => panic!("unexpected {other}"),
+            }
+        }
+        assert_eq!(winners.len(), 1);
+        assert!(holders.iter().all(|holder| *holder == winners[0]));
+        assert_eq!(
+            registry.whereis::<Listener>("contested").unwrap().id(),
+            winners[0]
+        );
+        for server in servers {
+            server.stop().await.unwrap();
+        }
+        assert_eq!(registry.count(), 0);
+    }
+}
+
+#[tokio::test]
+async fn dispatch_runs_outside_the_lock_so_it_may_use_the_registry() {
+    let topics: Registry<&'static str> = Registry::duplicate();
+    let a = listener().await;
+    let b = listener().await;
+    topics.register("t", a.server_ref(), ()).unwrap();
+    topics.register("t", b.server_ref(), ()).unwrap();
+    let reached = topics
+        .dispatch::<Listener, _>("t", |listener, ()| {
+            // Unsubscribes each one as it is reached.
+            assert_eq!(topics.unregister("t", listener.server_ref()), 1);
+            async {}
+        })
+        .await;
+    assert_eq!(reached, 2);
+    assert_eq!(topics.count(), 0);
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn servers_outlive_a_dropped_registry() {
+    let registry: Registry<u32> = Registry::duplicate();
+    let server = listener().await;
+    registry.register(1, server.server_ref(), ()).unwrap();
+    drop(registry);
+    server.deliver("still here".to_owned()).await.unwrap();
+    assert_eq!(server.heard().await.unwrap(), ["still here"]);
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn generic_lookups_work_with_any_server_type() {
+    async fn start_counter() -> CounterClient {
+        Counter::start(0).await.unwrap()
+    }
+    let registry: Registry<u32> = Registry::unique();
+    let counter = start_counter().await;
+    registry.register(1, counter.server_ref(), ()).unwrap();
+    assert_eq!(
+        registry
+            .whereis::<Counter>(&1)
+            .unwrap()
+            .add(2)
+            .await
+            .unwrap(),
+        2
+    );
+    counter.stop().await.unwrap();
+}
+
+/// A running total, started from `init`.
+struct Counter {
+    total: u64,
+}
+
+#[genserver]
+impl Counter {
+    #[init]
+    fn init(start: u64) -> Self {
+        Counter { total: start }
+    }
+
+    #[call]
+    fn add(&mut self, by: u64) -> u64 {
+        self.total += by;
+        self.total
+    }
+}
