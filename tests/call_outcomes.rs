@@ -1,0 +1,227 @@
+//! Every call ends in exactly one outcome (docs/semantics.md, section 3).
+
+use std::time::Duration;
+
+use genserver::prelude::*;
+use tokio::sync::{Notify, oneshot};
+use tokio::time::Instant;
+
+/// Records what it is sent, and can be told to block or crash.
+struct Recorder {
+    seen: Vec<u32>,
+}
+
+/// Makes the next handled message wait until notified.
+struct Block(std::sync::Arc<Notify>);
+
+#[genserver]
+impl Recorder {
+    #[call]
+    fn push(&mut self, n: u32) -> usize {
+        self.seen.push(n);
+        self.seen.len()
+    }
+
+    #[cast]
+    fn push_later(&mut self, n: u32) {
+        self.seen.push(n);
+    }
+
+    #[call]
+    fn seen(&self) -> Vec<u32> {
+        self.seen.clone()
+    }
+
+    #[call]
+    async fn block_until(&mut self, gate: std::sync::Arc<Notify>) -> u32 {
+        gate.notified().await;
+        1
+    }
+
+    #[call]
+    fn crash(&mut self) -> u32 {
+        panic!("boom")
+    }
+
+    #[call(timeout = "250ms")]
+    async fn slow(&mut self, delay: Duration) -> u32 {
+        tokio::time::sleep(delay).await;
+        2
+    }
+
+    #[call]
+    async fn call_myself(&mut self, ctx: &mut Context<Self>) -> Result<usize, CallError> {
+        ctx.client().push(9).await
+    }
+
+    #[info]
+    async fn block(&mut self, Block(gate): Block) {
+        gate.notified().await;
+    }
+}
+
+#[tokio::test]
+async fn messages_from_one_client_are_handled_in_the_order_they_were_sent() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    for n in 0..100 {
+        if n % 3 == 0 {
+            server.push(n).await.unwrap();
+        } else {
+            server.push_later(n).await.unwrap();
+        }
+    }
+    assert_eq!(server.seen().await.unwrap(), (0..100).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_call_to_a_stopped_server_returns_no_proc_at_once() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    server.stop().await.unwrap();
+    assert_eq!(server.push(1).await, Err(CallError::NoProc));
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_proc_is_returned_without_waiting_for_the_timeout() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    server.stop().await.unwrap();
+    let began = Instant::now();
+    assert_eq!(server.push(1).await, Err(CallError::NoProc));
+    assert_eq!(began.elapsed(), Duration::ZERO);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_crash_while_the_call_is_handled_returns_exited_at_once() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let began = Instant::now();
+    match server.crash().await {
+        Err(CallError::Exited(ExitReason::Panicked { message })) => assert_eq!(&*message, "boom"),
+        other => panic!("expected Exited(Panicked), got {other:?}"),
+    }
+    assert_eq!(began.elapsed(), Duration::ZERO);
+}
+
+#[tokio::test(start_paused = true)]
+async fn calls_queued_behind_a_crash_return_exited_at_once() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let gate = std::sync::Arc::new(Notify::new());
+    server.info(Block(gate.clone())).await.unwrap();
+    let crash = tokio::spawn({
+        let server = server.clone();
+        async move { server.crash().await }
+    });
+    tokio::task::yield_now().await;
+    let queued = tokio::spawn({
+        let server = server.clone();
+        async move { server.push(1).await }
+    });
+    tokio::task::yield_now().await;
+    let began = Instant::now();
+    gate.notify_one();
+    let panicked = ExitReason::Panicked {
+        message: "boom".into(),
+    };
+    assert_eq!(
+        crash.await.unwrap(),
+        Err(CallError::Exited(panicked.clone()))
+    );
+    assert_eq!(queued.await.unwrap(), Err(CallError::Exited(panicked)));
+    assert_eq!(began.elapsed(), Duration::ZERO);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_reply_times_out_with_the_handler_timeout_and_the_server_goes_on() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let began = Instant::now();
+    assert_eq!(
+        server.slow(Duration::from_secs(1)).await,
+        Err(CallError::Timeout)
+    );
+    assert_eq!(began.elapsed(), Duration::from_millis(250));
+    // The late reply (2) is dropped; this call gets its own answer.
+    assert_eq!(server.push(7).await, Ok(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_client_timeout_overrides_the_handler_timeout() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let patient = server.with_timeout(Duration::from_secs(2));
+    let began = Instant::now();
+    assert_eq!(patient.slow(Duration::from_secs(1)).await, Ok(2));
+    assert_eq!(began.elapsed(), Duration::from_secs(1));
+    let began = Instant::now();
+    assert_eq!(
+        patient.slow(Duration::from_secs(3)).await,
+        Err(CallError::Timeout)
+    );
+    assert_eq!(began.elapsed(), Duration::from_secs(2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_default_timeout_is_five_seconds() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let gate = std::sync::Arc::new(Notify::new());
+    let began = Instant::now();
+    assert_eq!(
+        server.block_until(gate.clone()).await,
+        Err(CallError::Timeout)
+    );
+    assert_eq!(began.elapsed(), Duration::from_secs(5));
+    gate.notify_one();
+    assert_eq!(server.push(1).await, Ok(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handler_calling_its_own_server_fails_at_once() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let began = Instant::now();
+    assert_eq!(server.call_myself().await, Ok(Err(CallError::CallingSelf)));
+    assert_eq!(began.elapsed(), Duration::ZERO);
+    assert!(server.is_alive());
+}
+
+#[tokio::test]
+async fn a_task_spawned_by_a_handler_may_call_the_server() {
+    /// Spawns a task that calls back, and reports its answer.
+    struct Spawner;
+
+    #[genserver]
+    impl Spawner {
+        #[call]
+        fn ping(&self) -> &'static str {
+            "pong"
+        }
+
+        #[cast]
+        fn spawn_caller(&mut self, done: Sender, ctx: &mut Context<Self>) {
+            let me = ctx.client();
+            tokio::spawn(async move {
+                let _ = done.0.send(me.ping().await);
+            });
+        }
+    }
+
+    struct Sender(oneshot::Sender<Result<&'static str, CallError>>);
+
+    let server = Spawner::start(Spawner).await.unwrap();
+    let (tx, rx) = oneshot::channel();
+    server.spawn_caller(Sender(tx)).await.unwrap();
+    assert_eq!(rx.await.unwrap(), Ok("pong"));
+}

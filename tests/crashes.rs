@@ -1,0 +1,186 @@
+//! Let it crash: a panic or an `Err` ends one server with a typed reason
+//! and touches nothing else (docs/semantics.md, section 5).
+
+use std::sync::{Arc, Mutex};
+
+use genserver::prelude::*;
+
+/// Logs its end to a shared list.
+struct Fragile {
+    name: &'static str,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+/// An info message that makes the server panic.
+struct Explode;
+
+#[derive(Debug)]
+struct Refused;
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("refused")
+    }
+}
+
+impl std::error::Error for Refused {}
+
+#[genserver]
+impl Fragile {
+    #[call]
+    fn ping(&self) -> &'static str {
+        self.name
+    }
+
+    #[call]
+    fn crash_call(&mut self) -> u32 {
+        panic!("call panicked")
+    }
+
+    #[cast]
+    fn crash_cast(&mut self) {
+        panic!("cast panicked")
+    }
+
+    #[cast]
+    fn refuse(&mut self) -> Result<(), Refused> {
+        Err(Refused)
+    }
+
+    #[cast]
+    async fn crash_after_await(&mut self) {
+        tokio::task::yield_now().await;
+        panic!("async cast panicked")
+    }
+
+    #[info]
+    fn explode(&mut self, _: Explode) {
+        panic!("info panicked")
+    }
+
+    #[terminate]
+    fn terminate(&mut self, reason: &ExitReason) {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("{} terminated: {reason}", self.name));
+    }
+}
+
+async fn pair() -> (FragileClient, FragileClient, Arc<Mutex<Vec<String>>>) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let a = Fragile::start(Fragile {
+        name: "a",
+        log: log.clone(),
+    })
+    .await
+    .unwrap();
+    let b = Fragile::start(Fragile {
+        name: "b",
+        log: log.clone(),
+    })
+    .await
+    .unwrap();
+    (a, b, log)
+}
+
+fn panicked(message: &str) -> ExitReason {
+    ExitReason::Panicked {
+        message: message.into(),
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_call_handler_ends_its_server_and_only_its_server() {
+    let (a, b, log) = pair().await;
+    assert_eq!(
+        a.crash_call().await,
+        Err(CallError::Exited(panicked("call panicked")))
+    );
+    assert_eq!(a.wait().await, panicked("call panicked"));
+    assert!(!a.is_alive());
+    assert_eq!(b.ping().await, Ok("b"));
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["a terminated: panicked: call panicked"]
+    );
+}
+
+#[tokio::test]
+async fn a_panicking_cast_handler_ends_its_server_with_the_panic_message() {
+    let (a, b, log) = pair().await;
+    a.crash_cast().await.unwrap();
+    assert_eq!(a.wait().await, panicked("cast panicked"));
+    assert_eq!(a.ping().await, Err(CallError::NoProc));
+    assert_eq!(b.ping().await, Ok("b"));
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["a terminated: panicked: cast panicked"]
+    );
+}
+
+#[tokio::test]
+async fn a_panic_after_an_await_is_caught_too() {
+    let (a, b, _) = pair().await;
+    a.crash_after_await().await.unwrap();
+    assert_eq!(a.wait().await, panicked("async cast panicked"));
+    assert_eq!(b.ping().await, Ok("b"));
+}
+
+#[tokio::test]
+async fn a_panicking_info_handler_ends_its_server() {
+    let (a, b, _) = pair().await;
+    a.info(Explode).await.unwrap();
+    assert_eq!(a.wait().await, panicked("info panicked"));
+    assert_eq!(b.ping().await, Ok("b"));
+}
+
+#[tokio::test]
+async fn an_err_from_a_cast_stops_the_server_with_that_error() {
+    let (a, _, log) = pair().await;
+    a.refuse().await.unwrap();
+    match a.wait().await {
+        ExitReason::Error { source } => assert_eq!(source.to_string(), "refused"),
+        other => panic!("expected Error, got {other:?}"),
+    }
+    assert_eq!(*log.lock().unwrap(), ["a terminated: error: refused"]);
+}
+
+#[tokio::test]
+async fn a_cast_to_a_crashed_server_hands_the_message_back() {
+    let (a, _, _) = pair().await;
+    a.crash_cast().await.unwrap();
+    a.wait().await;
+    let err = a.crash_cast().await.unwrap_err();
+    assert!(matches!(err.into_inner(), FragileMessage::CrashCast(..)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_crashing_servers_leave_the_runtime_and_their_peers_running() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let survivor = Fragile::start(Fragile {
+        name: "survivor",
+        log: log.clone(),
+    })
+    .await
+    .unwrap();
+    let mut doomed = Vec::new();
+    for _ in 0..100 {
+        doomed.push(
+            Fragile::start(Fragile {
+                name: "doomed",
+                log: log.clone(),
+            })
+            .await
+            .unwrap(),
+        );
+    }
+    for server in &doomed {
+        server.crash_cast().await.unwrap();
+    }
+    for server in &doomed {
+        assert_eq!(server.wait().await, panicked("cast panicked"));
+    }
+    assert_eq!(survivor.ping().await, Ok("survivor"));
+    assert_eq!(log.lock().unwrap().len(), 100);
+}

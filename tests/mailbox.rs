@@ -1,0 +1,153 @@
+//! Bounded and unbounded mailboxes (docs/semantics.md, section 2).
+
+use std::sync::Arc;
+
+use genserver::prelude::*;
+use tokio::sync::Notify;
+
+struct Sink {
+    received: Vec<u32>,
+}
+
+/// Holds the server until notified.
+struct Hold(Arc<Notify>);
+
+#[genserver]
+impl Sink {
+    #[cast]
+    fn put(&mut self, n: u32) {
+        self.received.push(n);
+    }
+
+    #[call]
+    fn received(&self) -> Vec<u32> {
+        self.received.clone()
+    }
+
+    #[info]
+    async fn hold(&mut self, Hold(gate): Hold) {
+        gate.notified().await;
+    }
+}
+
+async fn bounded(capacity: usize) -> SinkClient {
+    Sink::start_with(
+        Sink {
+            received: Vec::new(),
+        },
+        StartOptions::new().mailbox(MailboxCapacity::Bounded(capacity)),
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_full_bounded_mailbox_reports_full_and_hands_the_message_back() {
+    let sink = bounded(2).await;
+    let gate = Arc::new(Notify::new());
+    sink.info(Hold(gate.clone())).await.unwrap();
+    let held = loop {
+        match sink.try_info(Hold(gate.clone())) {
+            Ok(()) => {}
+            Err(TrySendError::Full(message)) => break message,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    };
+    assert!(matches!(held, SinkMessage::Hold(_)));
+}
+
+#[tokio::test]
+async fn a_full_bounded_mailbox_makes_casts_wait_and_loses_nothing() {
+    let sink = bounded(4).await;
+    let gate = Arc::new(Notify::new());
+    sink.info(Hold(gate.clone())).await.unwrap();
+    let producer = tokio::spawn({
+        let sink = sink.clone();
+        async move {
+            for n in 0..100 {
+                sink.put(n).await.unwrap();
+            }
+        }
+    });
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert!(!producer.is_finished(), "the producer waits for room");
+    gate.notify_one();
+    producer.await.unwrap();
+    assert_eq!(sink.received().await.unwrap(), (0..100).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn an_unbounded_mailbox_never_makes_a_sender_wait() {
+    let sink = Sink::start(Sink {
+        received: Vec::new(),
+    })
+    .await
+    .unwrap();
+    let gate = Arc::new(Notify::new());
+    sink.info(Hold(gate.clone())).await.unwrap();
+    for n in 0..10_000 {
+        assert!(
+            sink.try_info(Hold(Arc::new(Notify::new()))).is_ok(),
+            "full at {n}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn two_servers_casting_to_each_other_do_not_deadlock() {
+    /// Forwards each number to its peer until it reaches zero.
+    struct Relay {
+        peer: Option<RelayClient>,
+        seen: u32,
+    }
+
+    #[genserver]
+    impl Relay {
+        #[cast]
+        fn connect(&mut self, peer: RelayClient) {
+            self.peer = Some(peer);
+        }
+
+        #[cast]
+        async fn bounce(&mut self, n: u32) {
+            self.seen += 1;
+            if let (Some(peer), true) = (&self.peer, n > 0) {
+                // Many messages in flight at once, both ways.
+                for _ in 0..2 {
+                    let _ = peer.bounce(n - 1).await;
+                }
+            }
+        }
+
+        #[call]
+        fn seen(&self) -> u32 {
+            self.seen
+        }
+    }
+
+    let a = Relay::start(Relay {
+        peer: None,
+        seen: 0,
+    })
+    .await
+    .unwrap();
+    let b = Relay::start(Relay {
+        peer: None,
+        seen: 0,
+    })
+    .await
+    .unwrap();
+    a.connect(b.clone()).await.unwrap();
+    b.connect(a.clone()).await.unwrap();
+    a.bounce(12).await.unwrap();
+    // 2^13 - 1 bounces in all; wait until both have seen them.
+    loop {
+        let total = a.seen().await.unwrap() + b.seen().await.unwrap();
+        if total == (1 << 13) - 1 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+}

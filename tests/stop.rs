@@ -1,0 +1,204 @@
+//! Stop: after the current message, terminate, then the end of the task
+//! (docs/semantics.md, section 6).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use genserver::prelude::*;
+use tokio::sync::Notify;
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+/// Sets its flag when dropped, to prove the state is gone.
+struct Canary(Arc<AtomicBool>);
+
+impl Drop for Canary {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+struct Worker {
+    log: Log,
+    _canary: Canary,
+}
+
+/// Holds the server in its current message: it notifies the first
+/// `Notify` on entering, then waits for the second.
+struct Hold(Arc<Notify>, Arc<Notify>);
+
+#[genserver]
+impl Worker {
+    #[call]
+    fn work(&mut self, n: u32) -> u32 {
+        self.log.lock().unwrap().push(format!("work {n}"));
+        n
+    }
+
+    #[call]
+    fn finish(&mut self, ctx: &mut Context<Self>) -> &'static str {
+        ctx.stop(ExitReason::Normal);
+        self.log.lock().unwrap().push("finish".into());
+        "bye"
+    }
+
+    #[cast]
+    fn quit(&mut self, ctx: &mut Context<Self>) {
+        ctx.stop(ExitReason::Shutdown);
+    }
+
+    #[info]
+    async fn hold(&mut self, Hold(entered, gate): Hold) {
+        self.log.lock().unwrap().push("hold".into());
+        entered.notify_one();
+        gate.notified().await;
+        self.log.lock().unwrap().push("released".into());
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, reason: &ExitReason) {
+        tokio::task::yield_now().await;
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("terminate: {reason}"));
+    }
+}
+
+/// Polls `future` once: `Some(output)` if it completed.
+async fn poll_once<F: std::future::Future>(mut future: std::pin::Pin<&mut F>) -> Option<F::Output> {
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match future.as_mut().poll(cx) {
+            std::task::Poll::Ready(output) => Some(output),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await
+}
+
+async fn worker() -> (WorkerClient, Log, Arc<AtomicBool>) {
+    let log = Log::default();
+    let dropped = Arc::new(AtomicBool::new(false));
+    let client = Worker::start(Worker {
+        log: log.clone(),
+        _canary: Canary(dropped.clone()),
+    })
+    .await
+    .unwrap();
+    (client, log, dropped)
+}
+
+#[tokio::test]
+async fn stop_returns_after_terminate_ran_and_the_state_was_dropped() {
+    let (server, log, dropped) = worker().await;
+    assert_eq!(server.work(1).await, Ok(1));
+    server.stop().await.unwrap();
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "state dropped before stop returned"
+    );
+    assert_eq!(*log.lock().unwrap(), ["work 1", "terminate: normal exit"]);
+    assert!(!server.is_alive());
+    assert_eq!(server.wait().await, ExitReason::Normal);
+}
+
+#[tokio::test]
+async fn stop_finishes_the_current_message_and_fails_the_queued_ones() {
+    let (server, log, _) = worker().await;
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    server
+        .info(Hold(entered.clone(), gate.clone()))
+        .await
+        .unwrap();
+    entered.notified().await;
+    // Each call is polled once, which queues its request, then left
+    // waiting for the reply.
+    let mut queued: Vec<_> = (0..3).map(|n| Box::pin(server.work(n))).collect();
+    for call in &mut queued {
+        assert!(poll_once(call.as_mut()).await.is_none());
+    }
+    let stopping = tokio::spawn({
+        let server = server.clone();
+        async move { server.stop_with(ExitReason::Shutdown).await }
+    });
+    tokio::task::yield_now().await;
+    gate.notify_one();
+    stopping.await.unwrap().unwrap();
+    for call in queued {
+        assert_eq!(call.await, Err(CallError::Exited(ExitReason::Shutdown)));
+    }
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["hold", "released", "terminate: shutdown"]
+    );
+}
+
+#[tokio::test]
+async fn a_call_that_stops_the_server_replies_after_terminate() {
+    let (server, log, dropped) = worker().await;
+    assert_eq!(server.finish().await, Ok("bye"));
+    assert_eq!(*log.lock().unwrap(), ["finish", "terminate: normal exit"]);
+    assert_eq!(server.wait().await, ExitReason::Normal);
+    assert!(dropped.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn a_server_can_stop_itself_from_a_cast() {
+    let (server, log, _) = worker().await;
+    server.quit().await.unwrap();
+    assert_eq!(server.wait().await, ExitReason::Shutdown);
+    assert_eq!(*log.lock().unwrap(), ["terminate: shutdown"]);
+}
+
+#[tokio::test]
+async fn stopping_a_stopped_server_reports_no_proc() {
+    let (server, _, _) = worker().await;
+    server.stop().await.unwrap();
+    assert_eq!(server.stop().await, Err(StopError::NoProc));
+}
+
+#[tokio::test]
+async fn concurrent_stops_all_return_once_the_server_has_ended() {
+    let (server, log, _) = worker().await;
+    let stops: Vec<_> = (0..5)
+        .map(|_| {
+            let server = server.clone();
+            tokio::spawn(async move { server.stop().await })
+        })
+        .collect();
+    for stop in stops {
+        let result = stop.await.unwrap();
+        assert!(matches!(result, Ok(()) | Err(StopError::NoProc)));
+    }
+    assert!(!server.is_alive());
+    assert_eq!(log.lock().unwrap().len(), 1, "terminate ran exactly once");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_request_is_seen_by_an_idle_server_at_once() {
+    let (server, _, _) = worker().await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let began = tokio::time::Instant::now();
+    server.stop().await.unwrap();
+    assert_eq!(began.elapsed(), Duration::ZERO);
+}
+
+#[tokio::test]
+async fn a_stopped_server_leaves_no_task_running() {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let before = metrics.num_alive_tasks();
+    let (server, _, dropped) = worker().await;
+    server.quit().await.unwrap();
+    server.wait().await;
+    tokio::task::yield_now().await;
+    assert!(dropped.load(Ordering::SeqCst));
+    assert_eq!(metrics.num_alive_tasks(), before);
+    // Every clone of the client now only reports the exit.
+    let clone = server.clone();
+    assert_eq!(clone.work(1).await, Err(CallError::NoProc));
+    assert!(matches!(
+        clone.try_info(Hold(Arc::new(Notify::new()), Arc::new(Notify::new()))),
+        Err(TrySendError::NoProc(_))
+    ));
+}

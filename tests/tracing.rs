@@ -1,0 +1,209 @@
+//! Tracing: each handled message runs in a `handle` span that names the
+//! server and the message, child of the sender's span, so that one request
+//! can be followed through every server it reaches (docs/semantics.md,
+//! rule 9.3).
+//!
+//! A layer records every span with its fields and its parent. Each test
+//! installs it for its own thread only, and its runtime is single-threaded,
+//! so the servers it starts run under it and tests do not see each other's
+//! spans.
+
+#![cfg(feature = "tracing")]
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use genserver::prelude::*;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id};
+use tracing::{Instrument, Subscriber};
+use tracing_subscriber::layer::{Context as LayerContext, Layer, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+
+/// One recorded span.
+#[derive(Debug, Clone)]
+struct Recorded {
+    name: &'static str,
+    fields: HashMap<&'static str, String>,
+    parent: Option<u64>,
+}
+
+#[derive(Clone, Default)]
+struct Spans(Arc<Mutex<HashMap<u64, Recorded>>>);
+
+impl Spans {
+    fn all(&self) -> HashMap<u64, Recorded> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The `handle` spans of `server`, in no particular order.
+    fn handled_by(&self, server: &str) -> Vec<(u64, Recorded)> {
+        self.all()
+            .into_iter()
+            .filter(|(_, s)| {
+                s.name == "handle" && s.fields.get("server").map(String::as_str) == Some(server)
+            })
+            .collect()
+    }
+
+    /// Whether `ancestor` is `span` or one of its ancestors.
+    fn descends_from(&self, span: u64, ancestor: u64) -> bool {
+        let all = self.all();
+        let mut at = Some(span);
+        while let Some(id) = at {
+            if id == ancestor {
+                return true;
+            }
+            at = all.get(&id).and_then(|s| s.parent);
+        }
+        false
+    }
+}
+
+struct Fields<'a>(&'a mut HashMap<&'static str, String>);
+
+impl Visit for Fields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name(), value.to_owned());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.0.insert(field.name(), format!("{value:?}"));
+    }
+}
+
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Spans {
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: LayerContext<'_, S>) {
+        let mut fields = HashMap::new();
+        attrs.record(&mut Fields(&mut fields));
+        // The registry has resolved the parent: explicit, contextual or none.
+        let parent = ctx
+            .span(id)
+            .and_then(|span| span.parent())
+            .map(|parent| parent.id().into_u64());
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                id.into_u64(),
+                Recorded {
+                    name: attrs.metadata().name(),
+                    fields,
+                    parent,
+                },
+            );
+    }
+}
+
+/// Installs a recording subscriber for this thread until the guard drops.
+fn record() -> (Spans, tracing::subscriber::DefaultGuard) {
+    let spans = Spans::default();
+    let subscriber = tracing_subscriber::registry().with(spans.clone());
+    (spans, tracing::subscriber::set_default(subscriber))
+}
+
+/// The back end: answers lookups.
+struct Store {
+    value: u64,
+}
+
+#[genserver]
+impl Store {
+    #[call]
+    fn fetch(&self) -> u64 {
+        self.value
+    }
+
+    #[cast]
+    fn put(&mut self, value: u64) {
+        self.value = value;
+    }
+}
+
+/// The front end: asks the store in its own handler.
+struct Front {
+    store: StoreClient,
+}
+
+#[genserver]
+impl Front {
+    #[call]
+    async fn lookup(&mut self) -> Result<u64, CallError> {
+        self.store.fetch().await.map(|v| v + 1)
+    }
+}
+
+#[tokio::test]
+async fn each_handled_message_has_a_handle_span_naming_server_and_message() {
+    let (spans, _guard) = record();
+    let store = Store::start(Store { value: 1 }).await.unwrap();
+    store.put(5).await.unwrap();
+    assert_eq!(store.fetch().await.unwrap(), 5);
+
+    let handled = spans.handled_by("Store");
+    let mut messages: Vec<_> = handled
+        .iter()
+        .map(|(_, s)| s.fields["message"].clone())
+        .collect();
+    messages.sort();
+    assert_eq!(messages, ["Fetch", "Put"]);
+    for (_, span) in &handled {
+        assert_eq!(span.fields["id"], store.id().as_u64().to_string());
+        // Sent from outside any span: a root.
+        assert_eq!(span.parent, None);
+    }
+    store.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_handle_span_is_a_child_of_the_senders_span() {
+    let (spans, _guard) = record();
+    let store = Store::start(Store { value: 1 }).await.unwrap();
+    let request = tracing::info_span!("request");
+    let request_id = request.id().unwrap().into_u64();
+    async {
+        store.put(2).await.unwrap();
+        store.fetch().await.unwrap();
+    }
+    .instrument(request)
+    .await;
+
+    let handled = spans.handled_by("Store");
+    assert_eq!(handled.len(), 2);
+    for (_, span) in handled {
+        assert_eq!(span.parent, Some(request_id), "{span:?}");
+    }
+    store.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn one_request_can_be_followed_through_two_servers() {
+    let (spans, _guard) = record();
+    let store = Store::start(Store { value: 41 }).await.unwrap();
+    let front = Front::start(Front {
+        store: store.clone(),
+    })
+    .await
+    .unwrap();
+
+    let root = tracing::info_span!("root");
+    let root_id = root.id().unwrap().into_u64();
+    let answer = front.lookup().instrument(root).await.unwrap();
+    assert_eq!(answer, Ok(42));
+
+    let [(front_span, front_record)] = spans.handled_by("Front").try_into().unwrap();
+    let [(store_span, store_record)] = spans.handled_by("Store").try_into().unwrap();
+    assert_eq!(front_record.fields["message"], "Lookup");
+    assert_eq!(store_record.fields["message"], "Fetch");
+    assert_eq!(front_record.parent, Some(root_id));
+    // The store handled the request inside the front's handler.
+    assert_eq!(store_record.parent, Some(front_span));
+    assert!(spans.descends_from(store_span, root_id));
+
+    front.stop().await.unwrap();
+    store.stop().await.unwrap();
+}
