@@ -102,6 +102,12 @@ pub use genserver_core::{
 pub use genserver_core::{
     ClientExt, RegisterError, Registry, RegistryKey, RegistryKind, ServerStats, whereis, whereis_id,
 };
+pub use genserver_core::{
+    ChildCounts, ChildId, ChildInfo, ChildKind, ChildRef, ChildSpec, ChildStartError, ChildState,
+    DynamicSupervisor, DynamicSupervisorClient, DynamicSupervisorMessage, DynamicSupervisorSpec,
+    Restart, RestartIntensity, Shutdown, Strategy, Supervisor, SupervisorClient, SupervisorError,
+    SupervisorMessage, SupervisorSpec,
+};
 pub use genserver_macros::genserver;
 
 /// The names most servers need: `use genserver::prelude::*;`.
@@ -109,6 +115,10 @@ pub mod prelude {
     pub use crate::{
         CallError, Client, Context, ExitReason, GenServer, MailboxCapacity, Reply, SendError,
         ServerRef, StartError, StartOptions, StopError, TrySendError, genserver,
+    };
+    pub use crate::{
+        ChildSpec, DynamicSupervisor, DynamicSupervisorSpec, Restart, RestartIntensity, Shutdown,
+        Strategy, Supervisor, SupervisorSpec,
     };
     pub use crate::{ClientExt, Registry};
 }

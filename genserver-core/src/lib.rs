@@ -30,6 +30,7 @@ mod server_loop;
 mod server_ref;
 mod start;
 mod stats;
+mod supervisor;
 mod system;
 
 pub use crate::call::DEFAULT_CALL_TIMEOUT;
@@ -49,3 +50,9 @@ pub use crate::server::{Client, GenServer};
 pub use crate::server_ref::ServerRef;
 pub use crate::start::start;
 pub use crate::stats::ServerStats;
+pub use crate::supervisor::{
+    ChildCounts, ChildId, ChildInfo, ChildKind, ChildRef, ChildSpec, ChildStartError, ChildState,
+    DynamicSupervisor, DynamicSupervisorClient, DynamicSupervisorMessage, DynamicSupervisorSpec,
+    Restart, RestartIntensity, Shutdown, Strategy, Supervisor, SupervisorClient, SupervisorError,
+    SupervisorMessage, SupervisorSpec,
+};

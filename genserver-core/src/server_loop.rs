@@ -200,7 +200,10 @@ impl<S: GenServer> TaskEnd<S> {
 
 /// Refuses new messages and drops the queued ones, telling their callers
 /// the exit reason.
-fn close_and_drain<S: GenServer>(rx: &mut MailboxReceiver<Envelope<S>>, reason: &ExitReason) {
+pub(crate) fn close_and_drain<S: GenServer>(
+    rx: &mut MailboxReceiver<Envelope<S>>,
+    reason: &ExitReason,
+) {
     rx.close();
     current::while_exiting(reason, || {
         while let Some(envelope) = rx.try_recv() {

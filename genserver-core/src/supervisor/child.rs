@@ -1,0 +1,345 @@
+//! One supervised child at run time: its address, which outlives its
+//! instances, the instance running behind it, and the mailbox handed back
+//! when an instance ends.
+//!
+//! A restart puts a new instance behind the same address and gives it the
+//! mailbox of the previous one, with the messages still queued: clients
+//! keep working and nothing queued is lost. When the supervisor will not
+//! run the child again, it closes the mailbox and drains it, so queued
+//! callers are told the exit reason instead of waiting.
+
+use std::any::Any;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use tokio::sync::oneshot;
+use tokio::task::AbortHandle;
+
+use crate::envelope::Envelope;
+use crate::instance::Instance;
+use crate::mailbox::{MailboxReceiver, mailbox};
+use crate::server_loop::{self, MailboxFate};
+use crate::server_ref::Inner;
+use crate::supervisor::spec::{ChildId, ChildKind, Restart, Shutdown};
+use crate::{
+    Client, ExitReason, GenServer, ServerId, ServerRef, StartError, StartOptions, current,
+};
+
+/// Tells the supervisor that the instance with this id has ended. Runs in
+/// the ending instance's task, after its mailbox was handed back.
+pub(crate) type ExitNotice = Arc<dyn Fn(ServerId, ExitReason) + Send + Sync>;
+
+/// A supervised child, whatever its server type.
+pub(crate) trait ChildRuntime: Send + Sync {
+    /// Starts an instance: behind the existing address with the mailbox of
+    /// the previous instance when there is one, else behind a new address.
+    /// On failure the mailbox is kept for the next attempt.
+    fn start(&mut self, notice: ExitNotice) -> BoxFuture<'_, Result<ServerId, StartError>>;
+
+    /// Stops the running instance, if any, without a notice to the
+    /// supervisor, and returns how it ended.
+    fn shutdown(&mut self, how: Shutdown) -> BoxFuture<'_, Option<ExitReason>>;
+
+    /// Forgets the instance after its exit notice: it has ended.
+    fn exited(&mut self);
+
+    /// Closes the address: its queued messages are dropped, their callers
+    /// told `reason`, and later sends fail. The next start uses a new
+    /// address.
+    fn close(&mut self, reason: &ExitReason);
+
+    /// A reference to the address, while it is open.
+    fn child_ref(&self) -> Option<ChildRef>;
+}
+
+/// An [`ExitNotice`] that queues `wrap(id, reason)` in the supervisor's
+/// own mailbox. A supervisor that has exited is not told.
+pub(crate) fn exit_notice<S: GenServer>(
+    supervisor: &ServerRef<S>,
+    wrap: fn(ServerId, ExitReason) -> S::Message,
+) -> ExitNotice {
+    let supervisor = supervisor.clone();
+    Arc::new(move |id, reason| {
+        let _ = supervisor.try_send(wrap(id, reason));
+    })
+}
+
+/// The reason queued callers of a child that failed to start are told.
+pub(crate) fn start_failure_reason(error: &StartError) -> ExitReason {
+    match error {
+        StartError::Init(reason) => reason.clone(),
+        StartError::Timeout => ExitReason::Killed,
+        _ => ExitReason::Shutdown,
+    }
+}
+
+struct Running {
+    instance: Arc<Instance>,
+    watch: Option<u64>,
+}
+
+pub(crate) struct ServerChild<S: GenServer> {
+    args: Arc<dyn Fn() -> S::Args + Send + Sync>,
+    options: StartOptions,
+    address: Option<ServerRef<S>>,
+    /// Where the current or last instance hands its mailbox back.
+    parked: Option<oneshot::Receiver<MailboxReceiver<Envelope<S>>>>,
+    running: Option<Running>,
+    /// The task of the current or last instance; aborted if the child is
+    /// dropped (its supervisor was aborted).
+    task: Option<AbortHandle>,
+}
+
+impl<S: GenServer> ServerChild<S> {
+    pub(crate) fn new(args: Arc<dyn Fn() -> S::Args + Send + Sync>, options: StartOptions) -> Self {
+        ServerChild {
+            args,
+            options,
+            address: None,
+            parked: None,
+            running: None,
+            task: None,
+        }
+    }
+
+    /// The address and mailbox for the next instance.
+    async fn next_address(
+        &mut self,
+        instance: &Arc<Instance>,
+    ) -> (ServerRef<S>, MailboxReceiver<Envelope<S>>) {
+        if let (Some(address), Some(parked)) = (self.address.take(), self.parked.take()) {
+            // The previous instance has ended (its exit was observed, or
+            // it was stopped and awaited), so its mailbox is waiting here.
+            // It is missing only when that instance's task was dropped
+            // before it first ran; a new address is the only way on.
+            if let Ok(rx) = parked.await {
+                address.inner().replace_instance(Arc::clone(instance));
+                return (address, rx);
+            }
+        }
+        let (tx, rx) = mailbox(self.options.mailbox_capacity());
+        let inner = Arc::new(Inner::new(tx, Arc::clone(instance)));
+        (ServerRef::from_inner(inner), rx)
+    }
+
+    async fn start_instance(&mut self, notice: ExitNotice) -> Result<ServerId, StartError> {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return Err(StartError::NoRuntime);
+        };
+        let args = catch_unwind(AssertUnwindSafe(|| (self.args)()))
+            .map_err(|panic| StartError::Init(ExitReason::from_panic(&*panic)))?;
+        let instance = Arc::new(Instance::new());
+        let (me, rx) = self.next_address(&instance).await;
+        self.address = Some(me.clone());
+        let (back_tx, back_rx) = oneshot::channel();
+        self.parked = Some(back_rx);
+        let (started_tx, started_rx) = oneshot::channel();
+        let task = runtime.spawn(current::scope(
+            me.inner().key(),
+            server_loop::run(
+                me,
+                Arc::clone(&instance),
+                args,
+                rx,
+                MailboxFate::HandBack(back_tx),
+                Some(started_tx),
+            ),
+        ));
+        self.task = Some(task.abort_handle());
+        let outcome = match self.options.start_timeout() {
+            Some(limit) => tokio::time::timeout(limit, started_rx).await.ok(),
+            None => Some(started_rx.await),
+        };
+        match outcome {
+            Some(Ok(Ok(()))) => {
+                let id = instance.id;
+                // Registered after init: an instance that has already ended
+                // runs the watcher at once, so no exit is missed.
+                let watch = instance
+                    .exit
+                    .watch(Box::new(move |reason| notice(id, reason.clone())));
+                self.running = Some(Running { instance, watch });
+                Ok(id)
+            }
+            Some(Ok(Err(reason))) => Err(StartError::Init(reason)),
+            Some(Err(_)) => Err(StartError::Init(instance.exit.finished().await)),
+            None => {
+                task.abort();
+                let _ = task.await;
+                Err(StartError::Timeout)
+            }
+        }
+    }
+
+    async fn stop_instance(&mut self, how: Shutdown) -> Option<ExitReason> {
+        let running = self.running.take()?;
+        let exit = &running.instance.exit;
+        if let Some(key) = running.watch {
+            exit.unwatch(key);
+        }
+        let abort = || {
+            if let Some(task) = &self.task {
+                task.abort();
+            }
+        };
+        match how {
+            Shutdown::BrutalKill => abort(),
+            Shutdown::Timeout(limit) => {
+                self.ask_to_stop(&running.instance);
+                if tokio::time::timeout(limit, exit.finished()).await.is_err() {
+                    abort();
+                }
+            }
+            Shutdown::Infinity => self.ask_to_stop(&running.instance),
+        }
+        Some(exit.finished().await)
+    }
+
+    fn ask_to_stop(&self, instance: &Instance) {
+        instance.request_stop(ExitReason::Shutdown);
+        if let Some(address) = &self.address {
+            // Wakes an idle instance; a busy one sees the request after its
+            // current message. A wake-up left over is skipped by the next
+            // instance.
+            let _ = address.inner().tx.try_send(Envelope::Wake);
+        }
+    }
+}
+
+impl<S: GenServer> ChildRuntime for ServerChild<S> {
+    fn start(&mut self, notice: ExitNotice) -> BoxFuture<'_, Result<ServerId, StartError>> {
+        Box::pin(self.start_instance(notice))
+    }
+
+    fn shutdown(&mut self, how: Shutdown) -> BoxFuture<'_, Option<ExitReason>> {
+        Box::pin(self.stop_instance(how))
+    }
+
+    fn exited(&mut self) {
+        self.running = None;
+    }
+
+    fn close(&mut self, reason: &ExitReason) {
+        self.address = None;
+        if let Some(mut parked) = self.parked.take() {
+            // When the instance has not ended yet, dropping the receiver
+            // makes it close and drain the mailbox itself when it ends.
+            if let Ok(mut rx) = parked.try_recv() {
+                server_loop::close_and_drain(&mut rx, reason);
+            }
+        }
+    }
+
+    fn child_ref(&self) -> Option<ChildRef> {
+        let address = self.address.clone()?;
+        Some(ChildRef::new(address.id(), Arc::new(address)))
+    }
+}
+
+impl<S: GenServer> Drop for ServerChild<S> {
+    fn drop(&mut self) {
+        // Aborting an ended task does nothing; one still running (its
+        // supervisor was aborted, perhaps while it started this child)
+        // must not outlive the supervisor.
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// A child as seen from outside its supervisor: its current instance and
+/// its address, from which the typed client is recovered.
+///
+/// Returned by [`SupervisorClient::start_child`](crate::SupervisorClient::start_child),
+/// [`SupervisorClient::restart_child`](crate::SupervisorClient::restart_child)
+/// and [`DynamicSupervisorClient::start_child`](crate::DynamicSupervisorClient::start_child).
+#[derive(Clone)]
+pub struct ChildRef {
+    id: ServerId,
+    address: Arc<dyn Any + Send + Sync>,
+}
+
+impl ChildRef {
+    pub(crate) fn new(id: ServerId, address: Arc<dyn Any + Send + Sync>) -> Self {
+        ChildRef { id, address }
+    }
+
+    /// The id of the instance behind the child's address when this
+    /// reference was made. The client's [`id`](ServerRef::id) follows
+    /// restarts.
+    #[must_use]
+    pub fn id(&self) -> ServerId {
+        self.id
+    }
+
+    /// The typed client of the child, valid across its restarts; `None`
+    /// when the child's server is not `S`.
+    #[must_use]
+    pub fn client<S: GenServer>(&self) -> Option<S::Client> {
+        self.server_ref::<S>().map(S::Client::from_server_ref)
+    }
+
+    /// The address of the child; `None` when the child's server is not `S`.
+    #[must_use]
+    pub fn server_ref<S: GenServer>(&self) -> Option<ServerRef<S>> {
+        self.address.downcast_ref::<ServerRef<S>>().cloned()
+    }
+}
+
+impl fmt::Debug for ChildRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildRef")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a child is in its life, as reported by
+/// [`which_children`](crate::SupervisorClient::which_children).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChildState {
+    /// An instance with this id is running.
+    Running(ServerId),
+    /// The child exited and a restart attempt failed; the supervisor
+    /// retries through its mailbox. Messages sent meanwhile are kept for
+    /// the next instance.
+    Restarting,
+    /// Stopped and not to be restarted: terminated through the admin API or
+    /// ended by a clean exit of a transient child.
+    Stopped,
+}
+
+/// One child, as reported by
+/// [`which_children`](crate::SupervisorClient::which_children).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChildInfo {
+    /// The child's id ([`DynamicSupervisor`](crate::DynamicSupervisor)
+    /// children carry the id of the spec they were started from).
+    pub id: ChildId,
+    /// Where it is in its life.
+    pub state: ChildState,
+    /// Worker or supervisor.
+    pub kind: ChildKind,
+    /// Its restart type.
+    pub restart: Restart,
+    /// Its server type's [`NAME`](GenServer::NAME).
+    pub server: &'static str,
+}
+
+/// Child counts, as OTP's `count_children`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ChildCounts {
+    /// Every child the supervisor knows, whatever its state.
+    pub specs: usize,
+    /// Children with a running instance.
+    pub active: usize,
+    /// Children that are supervisors.
+    pub supervisors: usize,
+    /// Children that are workers.
+    pub workers: usize,
+}

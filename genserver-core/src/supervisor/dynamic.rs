@@ -1,0 +1,500 @@
+//! The dynamic supervisor: children started on demand, each restarted on
+//! its own, all stopped together.
+
+use std::fmt;
+use std::time::Duration;
+
+use futures_util::future::join_all;
+
+use crate::supervisor::child::{
+    ChildCounts, ChildInfo, ChildRef, ChildRuntime, ChildState, ExitNotice, exit_notice,
+    start_failure_reason,
+};
+use crate::supervisor::error::SupervisorError;
+use crate::supervisor::spec::{ChildKind, ChildSpec};
+use crate::supervisor::strategy::{RestartIntensity, RestartLog};
+use crate::{
+    CallError, Client, Context, ExitReason, GenServer, ReplyTo, ServerId, ServerRef, StartError,
+    StartOptions, StopError,
+};
+
+/// What a [`DynamicSupervisor`] starts from: its restart intensity and the
+/// most children it runs at once.
+///
+/// ```
+/// use genserver_core::DynamicSupervisorSpec;
+///
+/// let spec = DynamicSupervisorSpec::new().max_children(100);
+/// assert_eq!(spec.max(), Some(100));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct DynamicSupervisorSpec {
+    intensity: RestartIntensity,
+    max_children: Option<usize>,
+}
+
+impl DynamicSupervisorSpec {
+    /// No limit on children, Elixir's default intensity (3 restarts in 5 s).
+    #[must_use]
+    pub fn new() -> Self {
+        DynamicSupervisorSpec::default()
+    }
+
+    /// Sets the restart intensity.
+    #[must_use]
+    pub fn intensity(mut self, intensity: RestartIntensity) -> Self {
+        self.intensity = intensity;
+        self
+    }
+
+    /// At most `max` children at once, running or restarting (OTP's
+    /// `max_children`).
+    #[must_use]
+    pub fn max_children(mut self, max: usize) -> Self {
+        self.max_children = Some(max);
+        self
+    }
+
+    /// The configured maximum of children, `None` for no limit.
+    #[must_use]
+    pub fn max(&self) -> Option<usize> {
+        self.max_children
+    }
+}
+
+/// A supervisor of children started on demand (OTP's
+/// `DynamicSupervisor`): one strategy, one-for-one; children known by
+/// their instance's [`ServerId`]; at shutdown, every child is asked to
+/// stop at the same moment and each is aborted at the end of its own
+/// shutdown timeout, counted from that moment.
+///
+/// Restarts, restart types, intensity and the clients that survive
+/// restarts work as for [`Supervisor`](crate::Supervisor). A child that
+/// exits and is not restarted is forgotten.
+///
+/// # Examples
+///
+/// ```
+/// use genserver_core::{
+///     ChildSpec, DynamicSupervisor, DynamicSupervisorSpec, Supervisor, SupervisorError,
+///     SupervisorSpec, Strategy,
+/// };
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// let pool = DynamicSupervisor::start(DynamicSupervisorSpec::new().max_children(1)).await?;
+/// // Any server can be a child; a supervisor keeps this example short.
+/// let spec = ChildSpec::supervisor("worker", SupervisorSpec::new(Strategy::OneForOne));
+/// let child = pool.start_child(spec.clone()).await?;
+/// assert!(child.client::<Supervisor>().is_some());
+/// assert_eq!(pool.start_child(spec).await.unwrap_err(), SupervisorError::MaxChildren);
+/// pool.terminate_child(child.id()).await?;
+/// assert_eq!(pool.count_children().await?.active, 0);
+/// # Ok(())
+/// # }
+/// ```
+pub struct DynamicSupervisor {
+    log: RestartLog,
+    max_children: Option<usize>,
+    children: Vec<Entry>,
+    notice: ExitNotice,
+    next_key: u64,
+}
+
+struct Entry {
+    key: u64,
+    spec: ChildSpec,
+    child: Box<dyn ChildRuntime>,
+    state: ChildState,
+}
+
+/// The messages a [`DynamicSupervisor`] handles. Opaque.
+pub struct DynamicSupervisorMessage(Request);
+
+enum Request {
+    Exited(ServerId, ExitReason),
+    Retry(u64),
+    StartChild(ChildSpec, ReplyTo<Result<ChildRef, SupervisorError>>),
+    TerminateChild(ServerId, ReplyTo<Result<(), SupervisorError>>),
+    WhichChildren(ReplyTo<Vec<ChildInfo>>),
+    CountChildren(ReplyTo<ChildCounts>),
+}
+
+impl fmt::Debug for DynamicSupervisorMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(DynamicSupervisor::message_name(self))
+    }
+}
+
+impl DynamicSupervisor {
+    /// Starts a dynamic supervisor, without children.
+    ///
+    /// # Errors
+    ///
+    /// [`StartError::NoRuntime`] outside a tokio runtime.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn start(spec: DynamicSupervisorSpec) -> Result<DynamicSupervisorClient, StartError> {
+        DynamicSupervisor::start_with(spec, StartOptions::new()).await
+    }
+
+    /// [`start`](Self::start) with start options for the supervisor itself.
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](Self::start).
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`start`](Self::start).
+    pub async fn start_with(
+        spec: DynamicSupervisorSpec,
+        options: StartOptions,
+    ) -> Result<DynamicSupervisorClient, StartError> {
+        crate::start::<DynamicSupervisor>(spec, options)
+            .await
+            .map(DynamicSupervisorClient::from_server_ref)
+    }
+
+    fn position(&self, key: u64) -> Option<usize> {
+        self.children.iter().position(|e| e.key == key)
+    }
+
+    async fn on_exit(&mut self, id: ServerId, reason: ExitReason, ctx: &mut Context<Self>) {
+        let Some(i) = self
+            .children
+            .iter()
+            .position(|e| e.state == ChildState::Running(id))
+        else {
+            return;
+        };
+        let entry = &mut self.children[i];
+        entry.child.exited();
+        if !entry.spec.restart_type().restarts_after(&reason) {
+            entry.child.close(&reason);
+            self.children.remove(i);
+            return;
+        }
+        entry.state = ChildState::Restarting;
+        let key = entry.key;
+        self.restart(key, ctx).await;
+    }
+
+    async fn restart(&mut self, key: u64, ctx: &mut Context<Self>) {
+        if !self.log.record() {
+            ctx.stop(ExitReason::Shutdown);
+            return;
+        }
+        let Some(i) = self.position(key) else { return };
+        let entry = &mut self.children[i];
+        if let Ok(id) = entry.child.start(self.notice.clone()).await {
+            entry.state = ChildState::Running(id);
+        } else {
+            let _ = ctx
+                .server_ref()
+                .try_send(DynamicSupervisorMessage(Request::Retry(key)));
+        }
+    }
+
+    async fn start_child(&mut self, spec: ChildSpec) -> Result<ChildRef, SupervisorError> {
+        if self
+            .max_children
+            .is_some_and(|max| self.children.len() >= max)
+        {
+            return Err(SupervisorError::MaxChildren);
+        }
+        let mut child = spec.make_runtime();
+        match child.start(self.notice.clone()).await {
+            Ok(id) => {
+                let child_ref = child.child_ref().expect("a started child has an address");
+                self.next_key += 1;
+                self.children.push(Entry {
+                    key: self.next_key,
+                    spec,
+                    child,
+                    state: ChildState::Running(id),
+                });
+                Ok(child_ref)
+            }
+            Err(error) => {
+                child.close(&start_failure_reason(&error));
+                Err(SupervisorError::StartFailed(error))
+            }
+        }
+    }
+
+    async fn terminate_child(&mut self, id: ServerId) -> Result<(), SupervisorError> {
+        let i = self
+            .children
+            .iter()
+            .position(|e| e.state == ChildState::Running(id))
+            .ok_or(SupervisorError::NotFound)?;
+        let mut entry = self.children.remove(i);
+        let how = entry.spec.shutdown_type();
+        let reason = entry
+            .child
+            .shutdown(how)
+            .await
+            .unwrap_or(ExitReason::Shutdown);
+        entry.child.close(&reason);
+        Ok(())
+    }
+
+    fn counts(&self) -> ChildCounts {
+        let mut counts = ChildCounts {
+            specs: self.children.len(),
+            ..ChildCounts::default()
+        };
+        for entry in &self.children {
+            if let ChildState::Running(_) = entry.state {
+                counts.active += 1;
+            }
+            match entry.spec.child_kind() {
+                ChildKind::Worker => counts.workers += 1,
+                ChildKind::Supervisor => counts.supervisors += 1,
+            }
+        }
+        counts
+    }
+}
+
+impl GenServer for DynamicSupervisor {
+    type Args = DynamicSupervisorSpec;
+    type Message = DynamicSupervisorMessage;
+    type Client = DynamicSupervisorClient;
+
+    const NAME: &'static str = "DynamicSupervisor";
+
+    async fn init(
+        spec: DynamicSupervisorSpec,
+        ctx: &mut Context<Self>,
+    ) -> Result<Self, ExitReason> {
+        Ok(DynamicSupervisor {
+            log: RestartLog::new(spec.intensity),
+            max_children: spec.max_children,
+            children: Vec::new(),
+            notice: exit_notice(ctx.server_ref(), |id, reason| {
+                DynamicSupervisorMessage(Request::Exited(id, reason))
+            }),
+            next_key: 0,
+        })
+    }
+
+    async fn handle(
+        &mut self,
+        message: DynamicSupervisorMessage,
+        ctx: &mut Context<Self>,
+    ) -> Result<(), ExitReason> {
+        match message.0 {
+            Request::Exited(id, reason) => self.on_exit(id, reason, ctx).await,
+            Request::Retry(key) => {
+                if let Some(i) = self.position(key)
+                    && self.children[i].state == ChildState::Restarting
+                {
+                    self.restart(key, ctx).await;
+                }
+            }
+            Request::StartChild(spec, reply) => {
+                let result = self.start_child(spec).await;
+                ctx.__reply(reply, result);
+            }
+            Request::TerminateChild(id, reply) => {
+                let result = self.terminate_child(id).await;
+                ctx.__reply(reply, result);
+            }
+            Request::WhichChildren(reply) => {
+                let children = self
+                    .children
+                    .iter()
+                    .map(|e| ChildInfo {
+                        id: e.spec.id().clone(),
+                        state: e.state,
+                        kind: e.spec.child_kind(),
+                        restart: e.spec.restart_type(),
+                        server: e.spec.server_name(),
+                    })
+                    .collect();
+                ctx.__reply(reply, children);
+            }
+            Request::CountChildren(reply) => {
+                let counts = self.counts();
+                ctx.__reply(reply, counts);
+            }
+        }
+        Ok(())
+    }
+
+    /// Asks every child to stop at once; each is aborted when its own
+    /// shutdown timeout, counted from that moment, runs out.
+    async fn terminate(&mut self, _reason: &ExitReason, _ctx: &mut Context<Self>) {
+        let children = std::mem::take(&mut self.children);
+        join_all(children.into_iter().map(|mut entry| async move {
+            let how = entry.spec.shutdown_type();
+            let reason = entry
+                .child
+                .shutdown(how)
+                .await
+                .unwrap_or(ExitReason::Shutdown);
+            entry.child.close(&reason);
+        }))
+        .await;
+    }
+
+    fn message_name(message: &DynamicSupervisorMessage) -> &'static str {
+        match message.0 {
+            Request::Exited(..) => "Exited",
+            Request::Retry(..) => "Retry",
+            Request::StartChild(..) => "StartChild",
+            Request::TerminateChild(..) => "TerminateChild",
+            Request::WhichChildren(..) => "WhichChildren",
+            Request::CountChildren(..) => "CountChildren",
+        }
+    }
+}
+
+/// The client of a [`DynamicSupervisor`].
+///
+/// Requests wait for the supervisor without a time limit, as OTP's do; set
+/// one with [`with_timeout`](Self::with_timeout). Dropping a request's
+/// future withdraws the caller; a request already queued is still carried
+/// out.
+#[derive(Clone, Debug)]
+pub struct DynamicSupervisorClient {
+    server: ServerRef<DynamicSupervisor>,
+}
+
+impl Client for DynamicSupervisorClient {
+    type Server = DynamicSupervisor;
+
+    fn from_server_ref(server: ServerRef<DynamicSupervisor>) -> Self {
+        DynamicSupervisorClient { server }
+    }
+
+    fn server_ref(&self) -> &ServerRef<DynamicSupervisor> {
+        &self.server
+    }
+}
+
+impl DynamicSupervisorClient {
+    async fn request<R: Send + 'static>(
+        &self,
+        request: impl FnOnce(ReplyTo<R>) -> Request,
+    ) -> Result<R, CallError> {
+        self.server
+            .call_with(
+                |reply| DynamicSupervisorMessage(request(reply)),
+                self.server.call_timeout(Some(None)),
+            )
+            .await
+    }
+
+    /// Starts a child and returns it once it has started; its client is
+    /// [`ChildRef::client`]. The spec's id is only reported back by
+    /// [`which_children`](Self::which_children): ids need not be unique.
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::MaxChildren`], [`SupervisorError::StartFailed`];
+    /// [`SupervisorError::Call`] when the supervisor is gone.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future does not withdraw the request.
+    pub async fn start_child(&self, spec: ChildSpec) -> Result<ChildRef, SupervisorError> {
+        self.request(|reply| Request::StartChild(spec, reply))
+            .await?
+    }
+
+    /// Stops the child whose running instance is `id`, by its shutdown,
+    /// and forgets it. Its address closes.
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::NotFound`] when no running child has this id;
+    /// [`SupervisorError::Call`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future does not withdraw the request.
+    pub async fn terminate_child(&self, id: ServerId) -> Result<(), SupervisorError> {
+        self.request(|reply| Request::TerminateChild(id, reply))
+            .await?
+    }
+
+    /// Every child, in start order, with its state.
+    ///
+    /// # Errors
+    ///
+    /// A [`CallError`] when the supervisor is gone.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn which_children(&self) -> Result<Vec<ChildInfo>, CallError> {
+        self.request(Request::WhichChildren).await
+    }
+
+    /// How many children, active children, supervisors and workers.
+    ///
+    /// # Errors
+    ///
+    /// A [`CallError`] when the supervisor is gone.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn count_children(&self) -> Result<ChildCounts, CallError> {
+        self.request(Request::CountChildren).await
+    }
+
+    /// Stops the supervisor: every child is asked to stop at once, then it
+    /// exits with [`ExitReason::Normal`]. Returns once it has ended.
+    ///
+    /// # Errors
+    ///
+    /// [`StopError::NoProc`] if it had already stopped.
+    ///
+    /// # Cancel safety
+    ///
+    /// The request is made before the first wait.
+    pub async fn stop(&self) -> Result<(), StopError> {
+        self.server.stop().await
+    }
+
+    /// Waits until the supervisor has ended and returns its exit reason.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn wait(&self) -> ExitReason {
+        self.server.wait().await
+    }
+
+    /// The id of the supervisor's instance.
+    #[must_use]
+    pub fn id(&self) -> ServerId {
+        self.server.id()
+    }
+
+    /// `true` until the supervisor starts to exit.
+    #[must_use]
+    pub fn is_alive(&self) -> bool {
+        self.server.is_alive()
+    }
+
+    /// A copy of this client whose requests time out after `timeout`.
+    #[must_use]
+    pub fn with_timeout(&self, timeout: Duration) -> Self {
+        DynamicSupervisorClient {
+            server: self.server.with_timeout(timeout),
+        }
+    }
+
+    /// The supervisor's address.
+    #[must_use]
+    pub fn server_ref(&self) -> &ServerRef<DynamicSupervisor> {
+        &self.server
+    }
+}

@@ -1,0 +1,139 @@
+//! docs/semantics.md, "Supervision": strategies. Which children a restart
+//! touches, the order they are stopped and started in, and which ids change.
+
+mod supervisor_support;
+
+use genserver::prelude::*;
+use genserver::{ChildState, Restart};
+use supervisor_support::{
+    Log, ProbeArgs, client, crash_and_await_restart, probe, probe_with, states,
+};
+
+async fn tree(
+    strategy: Strategy,
+    names: &[&'static str],
+    log: &Log,
+) -> genserver::SupervisorClient {
+    let spec = SupervisorSpec::new(strategy).children(names.iter().map(|name| probe(name, log)));
+    let sup = Supervisor::start(spec).await.unwrap();
+    assert_eq!(
+        log.take(),
+        names
+            .iter()
+            .map(|n| format!("start {n}"))
+            .collect::<Vec<_>>()
+    );
+    sup
+}
+
+async fn ids(sup: &genserver::SupervisorClient, names: &[&str]) -> Vec<genserver::ServerId> {
+    let mut ids = Vec::new();
+    for name in names {
+        ids.push(client(sup, name).await.id());
+    }
+    ids
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_for_one_restarts_only_the_crashed_child() {
+    let log = Log::new();
+    let sup = tree(Strategy::OneForOne, &["a", "b", "c"], &log).await;
+    let before = ids(&sup, &["a", "b", "c"]).await;
+
+    crash_and_await_restart(&client(&sup, "b").await).await;
+
+    assert_eq!(
+        log.take(),
+        ["terminate b Panicked { message: \"boom b\" }", "start b"]
+    );
+    let after = ids(&sup, &["a", "b", "c"]).await;
+    assert_eq!(after[0], before[0]);
+    assert_ne!(after[1], before[1]);
+    assert_eq!(after[2], before[2]);
+    assert!(
+        states(&sup)
+            .await
+            .iter()
+            .all(|(_, s)| matches!(s, ChildState::Running(_)))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_for_all_stops_the_others_in_reverse_order_and_starts_all_in_order() {
+    let log = Log::new();
+    let sup = tree(Strategy::OneForAll, &["a", "b", "c"], &log).await;
+    let before = ids(&sup, &["a", "b", "c"]).await;
+
+    crash_and_await_restart(&client(&sup, "b").await).await;
+    // The group restart is one supervisor message: once it answers, it is done.
+    let after = ids(&sup, &["a", "b", "c"]).await;
+
+    assert_eq!(
+        log.take(),
+        [
+            "terminate b Panicked { message: \"boom b\" }",
+            "terminate c Shutdown",
+            "terminate a Shutdown",
+            "start a",
+            "start b",
+            "start c",
+        ]
+    );
+    for (before, after) in before.iter().zip(&after) {
+        assert_ne!(before, after);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn rest_for_one_restarts_the_crashed_child_and_those_started_after_it() {
+    let log = Log::new();
+    let sup = tree(Strategy::RestForOne, &["a", "b", "c", "d"], &log).await;
+    let before = ids(&sup, &["a", "b", "c", "d"]).await;
+
+    crash_and_await_restart(&client(&sup, "b").await).await;
+    let after = ids(&sup, &["a", "b", "c", "d"]).await;
+
+    assert_eq!(
+        log.take(),
+        [
+            "terminate b Panicked { message: \"boom b\" }",
+            "terminate d Shutdown",
+            "terminate c Shutdown",
+            "start b",
+            "start c",
+            "start d",
+        ]
+    );
+    assert_eq!(after[0], before[0]);
+    for i in 1..4 {
+        assert_ne!(after[i], before[i]);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_group_restart_drops_temporary_bystanders_instead_of_restarting_them() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForAll)
+        .child(probe("a", &log))
+        .child(probe_with(ProbeArgs::new("t", &log)).restart(Restart::Temporary))
+        .child(probe("c", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let temporary = client(&sup, "t").await;
+    log.take();
+
+    crash_and_await_restart(&client(&sup, "c").await).await;
+
+    assert_eq!(
+        log.take(),
+        [
+            "terminate c Panicked { message: \"boom c\" }",
+            "terminate t Shutdown",
+            "terminate a Shutdown",
+            "start a",
+            "start c",
+        ]
+    );
+    let names: Vec<String> = states(&sup).await.into_iter().map(|(id, _)| id).collect();
+    assert_eq!(names, ["a", "c"]);
+    assert_eq!(temporary.name().await, Err(CallError::NoProc));
+}

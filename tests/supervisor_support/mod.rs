@@ -1,0 +1,209 @@
+//! A worker for the supervision tests that writes what happens to it in a
+//! shared log: starts, failed starts, and the reason `terminate` was given.
+
+// Each test file uses a different part of this module.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use genserver::prelude::*;
+use genserver::{ChildSpec, ChildState, SupervisorClient};
+use tokio::time::Instant;
+
+/// Events in the order they happened; with `timed`, each is prefixed by
+/// the milliseconds since the log was made (under the paused clock).
+#[derive(Clone)]
+pub(crate) struct Log {
+    entries: Arc<Mutex<Vec<String>>>,
+    began: Option<Instant>,
+}
+
+impl Log {
+    pub(crate) fn new() -> Self {
+        Log {
+            entries: Arc::default(),
+            began: None,
+        }
+    }
+
+    pub(crate) fn timed() -> Self {
+        Log {
+            entries: Arc::default(),
+            began: Some(Instant::now()),
+        }
+    }
+
+    pub(crate) fn push(&self, entry: String) {
+        let entry = match self.began {
+            Some(began) => format!("{} {entry}", began.elapsed().as_millis()),
+            None => entry,
+        };
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(entry);
+    }
+
+    /// The entries so far, emptying the log.
+    pub(crate) fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.entries.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct ProbeArgs {
+    pub(crate) name: &'static str,
+    pub(crate) log: Log,
+    /// How many of the next starts fail.
+    pub(crate) failing_starts: Arc<AtomicUsize>,
+    /// How long `terminate` takes.
+    pub(crate) terminate_takes: Duration,
+}
+
+impl ProbeArgs {
+    pub(crate) fn new(name: &'static str, log: &Log) -> Self {
+        ProbeArgs {
+            name,
+            log: log.clone(),
+            failing_starts: Arc::default(),
+            terminate_takes: Duration::ZERO,
+        }
+    }
+}
+
+/// A worker that records the numbers it is sent.
+pub(crate) struct Probe {
+    name: &'static str,
+    log: Log,
+    seen: Vec<u64>,
+    terminate_takes: Duration,
+}
+
+#[genserver]
+impl Probe {
+    #[init]
+    async fn init(args: ProbeArgs) -> Result<Self, String> {
+        let failing = args
+            .failing_starts
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if failing {
+            args.log.push(format!("fail {}", args.name));
+            return Err(format!("{} cannot start", args.name));
+        }
+        args.log.push(format!("start {}", args.name));
+        Ok(Probe {
+            name: args.name,
+            log: args.log,
+            seen: Vec::new(),
+            terminate_takes: args.terminate_takes,
+        })
+    }
+
+    /// The worker's name.
+    #[call]
+    pub(crate) fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Records `n` and returns it.
+    #[call]
+    pub(crate) fn echo(&mut self, n: u64) -> u64 {
+        self.seen.push(n);
+        n
+    }
+
+    /// Records `n`.
+    #[cast]
+    pub(crate) fn note(&mut self, n: u64) {
+        self.seen.push(n);
+    }
+
+    /// What this instance has recorded.
+    #[call]
+    pub(crate) fn seen(&self) -> Vec<u64> {
+        self.seen.clone()
+    }
+
+    /// Replies after `d`.
+    #[call]
+    pub(crate) async fn sleep(&self, d: Duration) -> u64 {
+        tokio::time::sleep(d).await;
+        0
+    }
+
+    /// Panics with "boom NAME".
+    #[call]
+    pub(crate) fn boom(&self) -> u64 {
+        panic!("boom {}", self.name)
+    }
+
+    /// Records `n`, panicking instead when `n` is a multiple of `every`.
+    #[call]
+    pub(crate) fn echo_or_panic(&mut self, n: u64, every: u64) -> u64 {
+        assert!(!n.is_multiple_of(every), "unlucky {n}");
+        self.seen.push(n);
+        n
+    }
+
+    /// Stops with `reason`.
+    #[cast]
+    pub(crate) fn exit(&mut self, reason: ExitReason, ctx: &mut Context<Self>) {
+        self.log.push(format!("exit {} {reason:?}", self.name));
+        ctx.stop(reason);
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, reason: &ExitReason) {
+        self.log.push(format!("terminate {} {reason:?}", self.name));
+        if !self.terminate_takes.is_zero() {
+            tokio::time::sleep(self.terminate_takes).await;
+            self.log.push(format!("terminated {}", self.name));
+        }
+    }
+}
+
+/// A permanent probe child with default shutdown.
+pub(crate) fn probe(name: &'static str, log: &Log) -> ChildSpec {
+    let args = ProbeArgs::new(name, log);
+    ChildSpec::server::<Probe>(name, move || args.clone())
+}
+
+/// A probe child built from `args`.
+pub(crate) fn probe_with(args: ProbeArgs) -> ChildSpec {
+    ChildSpec::server::<Probe>(args.name, move || args.clone())
+}
+
+/// The states of the supervisor's children, by id.
+pub(crate) async fn states(sup: &SupervisorClient) -> Vec<(String, ChildState)> {
+    sup.which_children()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.id.to_string(), c.state))
+        .collect()
+}
+
+/// The probe client of a child.
+pub(crate) async fn client(sup: &SupervisorClient, id: &str) -> ProbeClient {
+    sup.child::<Probe>(id).await.unwrap()
+}
+
+/// Crashes the probe with a panic and waits until its supervisor has
+/// restarted it: the call after the crash is queued in the same mailbox
+/// and answered by the new instance.
+pub(crate) async fn crash_and_await_restart(probe: &ProbeClient) {
+    assert!(matches!(
+        probe.boom().await,
+        Err(CallError::Exited(ExitReason::Panicked { .. }))
+    ));
+    probe.name().await.unwrap();
+}
+
+pub(crate) fn panicked(message: &str) -> ExitReason {
+    ExitReason::Panicked {
+        message: Arc::from(message),
+    }
+}
