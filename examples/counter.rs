@@ -34,6 +34,7 @@ impl Counter {
 
     /// The current total.
     #[call]
+    #[must_use]
     pub fn get(&self) -> u64 {
         self.total
     }

@@ -133,4 +133,14 @@ pub mod __private {
         start,
     };
     pub use std::time::Duration;
+
+    /// The message type of one of a server's `#[info]` methods, which its
+    /// client's `info` and `try_info` take. `#[genserver]` implements it
+    /// beside `From`, so that a wrong type is reported in these words.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not an info message of this server",
+        label = "no `#[info]` method takes a `{Self}`",
+        note = "`info` and `try_info` take the message type of one of the server's `#[info]` methods"
+    )]
+    pub trait InfoMessage<M>: Into<M> {}
 }

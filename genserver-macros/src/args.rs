@@ -57,18 +57,18 @@ fn crate_path(cx: &Ctxt, opt: &Opt) -> Option<Path> {
         );
         return None;
     };
-    match expr {
+    match &**expr {
         Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => {
             Some(path.path.clone())
         }
         Expr::Lit(lit) => match &lit.lit {
-            Lit::Str(text) => match text.parse::<Path>() {
-                Ok(path) => Some(path),
-                Err(_) => {
+            Lit::Str(text) => {
+                let path = text.parse::<Path>().ok();
+                if path.is_none() {
                     cx.error_spanned_by(text, format_args!("expected a path\n{EXPECTED}"));
-                    None
                 }
-            },
+                path
+            }
             other => {
                 cx.error_spanned_by(other, format_args!("expected a path\n{EXPECTED}"));
                 None
@@ -99,7 +99,7 @@ fn type_name(cx: &Ctxt, opt: &Opt) -> Option<Ident> {
         );
         return None;
     };
-    if let Expr::Path(path) = expr
+    if let Expr::Path(path) = &**expr
         && path.qself.is_none()
         && path.attrs.is_empty()
         && let Some(ident) = path.path.get_ident()

@@ -108,7 +108,7 @@ pub(crate) enum Timeout {
     /// `"infinity"`: no limit.
     Infinity(LitStr),
     /// An expression of type `Duration`.
-    Expr(Expr),
+    Expr(Box<Expr>),
 }
 
 /// One `key`, `key = value` or `key(...)` inside an attribute's
@@ -120,7 +120,7 @@ pub(crate) struct Opt {
 
 pub(crate) enum OptValue {
     Flag,
-    Value(Token![=], Expr),
+    Value(Token![=], Box<Expr>),
     List(TokenStream),
 }
 
@@ -313,7 +313,7 @@ fn parse_timeout(cx: &Ctxt, opt: &Opt) -> Option<Timeout> {
         );
         return None;
     };
-    let lit = match expr {
+    let lit = match &**expr {
         Expr::Lit(lit) => &lit.lit,
         _ => return Some(Timeout::Expr(expr.clone())),
     };

@@ -20,10 +20,14 @@ impl Ctxt {
 
     /// An error spanning `tokens` (first to last token where the compiler
     /// allows it).
+    ///
+    /// `message` is what is wrong, and after a line break, what to write
+    /// instead.
     pub(crate) fn error_spanned_by<T: ToTokens>(&self, tokens: T, message: impl Display) {
-        self.errors
-            .borrow_mut()
-            .push(syn::Error::new_spanned(tokens.into_token_stream(), message));
+        self.errors.borrow_mut().push(syn::Error::new_spanned(
+            tokens.into_token_stream(),
+            render(&message.to_string()),
+        ));
     }
 
     /// An error that syn produced while parsing.
@@ -55,5 +59,14 @@ impl Ctxt {
                 Err(first)
             }
         }
+    }
+}
+
+/// Puts the suggestion on a line of its own, marked as rustc marks its
+/// help (a proc macro cannot attach a real `help` note on stable).
+fn render(message: &str) -> String {
+    match message.split_once('\n') {
+        Some((what, help)) => format!("{what}\nhelp: {help}"),
+        None => message.to_owned(),
     }
 }

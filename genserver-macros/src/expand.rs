@@ -21,13 +21,16 @@ use crate::{args, attr, names, parse, validate};
 /// The whole macro: parse, validate, then generate, or on any error the
 /// user's block, the errors and stub items.
 pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
+    // Mistakes in the arguments do not make the block less valid: with a
+    // valid block, the full expansion goes out beside them.
+    let args_cx = Ctxt::new();
+    let args = args::parse(&args_cx, args);
     let cx = Ctxt::new();
-    let args = args::parse(&cx, args);
     let item = match syn::parse2::<Item>(input.clone()) {
         Ok(item) => item,
         Err(error) => {
             cx.syn_error(error);
-            return with_errors(input, cx);
+            return with_errors(input, args_cx, cx);
         }
     };
     let Item::Impl(mut item) = item else {
@@ -36,26 +39,27 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
             "`#[genserver]` goes on an `impl` block\n\
              write `#[genserver] impl Server { ... }` and mark its methods `#[call]`, `#[cast]` or `#[info]`",
         );
-        return with_errors(item.into_token_stream(), cx);
+        return with_errors(item.into_token_stream(), args_cx, cx);
     };
     let markers = attr::strip(&cx, &mut item);
     let server = parse::server(&cx, &item, &args, markers);
     if let Some(server) = &server {
         validate::check(&cx, server);
     }
-    let stubs = match &server {
-        Some(server) if !cx.has_errors() => return expand(server),
+    let generated = match &server {
+        Some(server) if !cx.has_errors() => return with_errors(expand(server), args_cx, cx),
         Some(server) => fallback::stubs(server),
         None => TokenStream::new(),
     };
-    let mut tokens = with_errors(item.into_token_stream(), cx);
-    tokens.extend(stubs);
+    let mut tokens = with_errors(item.into_token_stream(), args_cx, cx);
+    tokens.extend(generated);
     tokens
 }
 
-fn with_errors(mut tokens: TokenStream, cx: Ctxt) -> TokenStream {
-    if let Err(errors) = cx.check() {
-        tokens.extend(errors.into_compile_error());
+fn with_errors(mut tokens: TokenStream, args_cx: Ctxt, cx: Ctxt) -> TokenStream {
+    let errors = [args_cx.check(), cx.check()];
+    for error in errors.into_iter().filter_map(Result::err) {
+        tokens.extend(error.into_compile_error());
     }
     tokens
 }
@@ -96,6 +100,7 @@ fn expand(server: &Server<'_>) -> TokenStream {
     let client_methods = client::methods(&g);
     let start = client::start(&g);
     let from = message::from_impls(&g);
+    let message_debug = message::debug_impl(&g);
     let client_impls = client::trait_impls(&g);
     let gen_server = dispatch::gen_server(&g);
     quote! {
@@ -106,6 +111,7 @@ fn expand(server: &Server<'_>) -> TokenStream {
         #start
         const _: () = {
             #gen_server
+            #message_debug
             #client_impls
             #from
         };

@@ -18,7 +18,7 @@ mod validate;
 
 use proc_macro::TokenStream;
 
-/// Makes a GenServer of an `impl` block.
+/// Makes a `GenServer` of an `impl` block.
 ///
 /// ```ignore
 /// #[genserver]

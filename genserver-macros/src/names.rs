@@ -108,6 +108,11 @@ pub(crate) fn never_local() -> Ident {
     local("__genserver_never")
 }
 
+/// The `Formatter` of `Debug` impls.
+pub(crate) fn formatter_local() -> Ident {
+    local("__genserver_f")
+}
+
 /// `start_with`'s options.
 pub(crate) fn options_local() -> Ident {
     local("options")

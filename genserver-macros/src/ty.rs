@@ -121,10 +121,10 @@ pub(crate) fn same_tokens(a: &impl ToTokens, b: &impl ToTokens) -> bool {
 /// higher-ranked and do not borrow.
 pub(crate) fn find_borrow(ty: &Type) -> Option<&Type> {
     find(ty, &|ty| match ty {
-        Type::Reference(reference) => !reference
+        Type::Reference(reference) => reference
             .lifetime
             .as_ref()
-            .is_some_and(|l| l.ident == "static"),
+            .is_none_or(|l| l.ident != "static"),
         _ => false,
     })
 }
@@ -269,4 +269,30 @@ pub(crate) fn pascal_case(ident: &Ident) -> String {
         out.push_str("Message");
     }
     out
+}
+
+/// Types as a reader writes them: `Vec<u8>`, not `Vec < u8 >`.
+pub(crate) fn type_text(tokens: &impl ToTokens) -> String {
+    let mut text = tokens.to_token_stream().to_string();
+    for (from, to) in [
+        (" < ", "<"),
+        ("< ", "<"),
+        (" <", "<"),
+        (" >", ">"),
+        (" , ", ", "),
+        (" ,", ","),
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" ::", "::"),
+        ("& ", "&"),
+        ("( ", "("),
+        (" )", ")"),
+        ("[ ", "["),
+        (" ]", "]"),
+        (" ;", ";"),
+        (" : ", ": "),
+    ] {
+        text = text.replace(from, to);
+    }
+    text
 }

@@ -213,7 +213,7 @@ fn handler_takes_self_by_reference(cx: &Ctxt, method: &Method<'_>) {
             format_args!(
                 "{role} method takes `{}`, but the server lends it its state\n\
                  write `&mut self` or `&self`",
-                receiver.to_token_stream()
+                ty::type_text(receiver)
             ),
         ),
     }
@@ -333,7 +333,7 @@ fn deferred_call_returns_unit(cx: &Ctxt, method: &Method<'_>) {
             format_args!(
                 "a `#[call]` that takes a `Reply<{}>` answers through it, so it returns `()`\n\
                  remove the return type, and send the answer with `reply.send(value)`",
-                reply.to_token_stream()
+                ty::type_text(reply)
             ),
         );
     }
@@ -406,9 +406,9 @@ fn info_type_is_not_a_type_parameter(cx: &Ctxt, server: &Server<'_>, method: &Me
         cx.error_spanned_by(
             &message.ty,
             format_args!(
-                "`#[info]` message type cannot be the type parameter `{param}`: `From<{param}>` for `{}` would overlap with `From<{}>`\n\
+                "`#[info]` message type cannot be the type parameter `{param}`: the generated `From<{param}>` for `{}` would overlap with the standard `impl<T> From<T> for T`\n\
                  wrap it in a type of your own, such as `struct Event<{param}>({param})`",
-                server.message, server.message
+                server.message
             ),
         );
     }
@@ -432,7 +432,7 @@ fn one_handler_per_info_type(cx: &Ctxt, server: &Server<'_>) {
                 format_args!(
                     "two `#[info]` methods handle `{}`: `{}` already does\n\
                      an info type goes to one handler; merge them, or wrap one in a type of its own",
-                    message.ty.to_token_stream(),
+                    ty::type_text(&message.ty),
                     first.method.ident()
                 ),
             );

@@ -4,11 +4,12 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::Ident;
+use syn::spanned::Spanned;
 
 use super::{Gen, HandlerParts, doc_attrs, docs, param_name};
 use crate::attr::{self, Timeout};
 use crate::model::HandlerKind;
-use crate::names;
+use crate::{names, ty};
 
 pub(super) fn definition(g: &Gen<'_>) -> TokenStream {
     let private = &g.private;
@@ -126,7 +127,16 @@ fn timeout(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
         Some(Timeout::Infinity(lit)) => {
             quote_spanned!(lit.span()=> #option::Some(#option::None))
         }
-        Some(Timeout::Expr(expr)) => quote!(#option::Some(#option::Some(#expr))),
+        Some(Timeout::Expr(expr)) => {
+            // A binding of the expected type makes a wrong type a plain
+            // "expected `Duration`" at the user's expression.
+            let local = Ident::new("__genserver_timeout", Span::mixed_site());
+            let duration = ty::respan(quote!(#private::Duration), expr.span());
+            quote!(#option::Some(#option::Some({
+                let #local: #duration = #expr;
+                #local
+            })))
+        }
     }
 }
 
@@ -159,7 +169,7 @@ fn builtin_methods(g: &Gen<'_>) -> TokenStream {
         #info
         #vis async fn info(
             &self,
-            #message: impl #private::core::convert::Into<#message_ty>,
+            #message: impl #private::InfoMessage<#message_ty>,
         ) -> #result<(), #private::SendError<#message_ty>> {
             self.#field.send(#message).await
         }
@@ -167,7 +177,7 @@ fn builtin_methods(g: &Gen<'_>) -> TokenStream {
         #try_info
         #vis fn try_info(
             &self,
-            #message: impl #private::core::convert::Into<#message_ty>,
+            #message: impl #private::InfoMessage<#message_ty>,
         ) -> #result<(), #private::TrySendError<#message_ty>> {
             self.#field.try_send(#message)
         }
@@ -283,7 +293,7 @@ pub(super) fn trait_impls(g: &Gen<'_>) -> TokenStream {
     let field = names::server_field();
     let (impl_generics, _, where_clause) = g.generics.split_for_impl();
     let name = client.to_string();
-    let formatter = Ident::new("__genserver_f", Span::mixed_site());
+    let formatter = names::formatter_local();
     let server = Ident::new("__genserver_server", Span::mixed_site());
     let core = quote!(#private::core);
     quote! {

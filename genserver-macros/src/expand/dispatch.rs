@@ -55,9 +55,10 @@ fn args_type(g: &Gen<'_>) -> TokenStream {
         return quote!(Self);
     };
     let types: Vec<_> = init.plain().map(|arg| g.replace_self(&arg.ty)).collect();
-    match types.as_slice() {
-        [one] => quote!(#one),
-        _ => quote!((#(#types),*)),
+    if let [one] = types.as_slice() {
+        quote!(#one)
+    } else {
+        quote!((#(#types),*))
     }
 }
 

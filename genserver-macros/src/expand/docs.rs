@@ -6,36 +6,10 @@
 //! `cargo doc` never warns about a link to a private item; everything else
 //! is named in backticks.
 
-use quote::ToTokens;
-
 use super::{Gen, HandlerParts};
 use crate::attr::Timeout;
 use crate::model::HandlerKind;
-
-/// Types as a reader writes them: `Vec<u8>`, not `Vec < u8 >`.
-pub(super) fn type_text(tokens: &impl ToTokens) -> String {
-    let mut text = tokens.to_token_stream().to_string();
-    for (from, to) in [
-        (" < ", "<"),
-        ("< ", "<"),
-        (" <", "<"),
-        (" >", ">"),
-        (" , ", ", "),
-        (" ,", ","),
-        (" :: ", "::"),
-        (":: ", "::"),
-        (" ::", "::"),
-        ("& ", "&"),
-        ("( ", "("),
-        (" )", ")"),
-        ("[ ", "["),
-        (" ]", "]"),
-        (" ;", ";"),
-    ] {
-        text = text.replace(from, to);
-    }
-    text
-}
+use crate::ty::type_text;
 
 fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::to_owned).collect()
@@ -217,7 +191,7 @@ pub(super) fn builtin(g: &Gen<'_>) -> Builtin {
     Builtin {
         info: lines(&format!(
             "Sends an info message: a value of one of the types the server's `#[info]` methods \
-             take (anything that converts into [`{message}`]). Returns once it is queued; \
+             take, which converts into a [`{message}`]. Returns once it is queued; \
              when the mailbox is full, waits for room.\n\
              \n\
              # Errors\n\

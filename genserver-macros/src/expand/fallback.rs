@@ -1,24 +1,121 @@
-//! What the macro emits beside its errors: the message enum and the client
-//! as empty stubs, so that code naming them does not add a wall of
-//! "cannot find type" errors to the real ones.
+//! What the macro emits beside its errors: the message enum, the client
+//! and `impl GenServer` as stubs, so that code naming them (and the
+//! handlers' own `&mut Context<Self>`) does not add a wall of follow-on
+//! errors to the real ones.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::GenericParam;
 
-use super::widest_visibility;
-use crate::model::{Method, Server};
+use super::Gen;
+use crate::model::Server;
+use crate::names;
 
 pub(super) fn stubs(server: &Server<'_>) -> TokenStream {
-    let vis = widest_visibility(
+    if server
+        .item
+        .generics
+        .params
+        .iter()
+        .any(|param| matches!(param, GenericParam::Lifetime(_)))
+    {
+        // `impl GenServer` would add errors of its own (a server is
+        // `'static`): stub the names only.
+        return name_stubs(server);
+    }
+    let g = Gen::new(server);
+    let private = &g.private;
+    let vis = &g.vis;
+    let message = &server.message;
+    let client = &server.client;
+    let self_ty = g.self_ty();
+    let message_ty = g.message_ty();
+    let client_ty = g.client_ty();
+    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let type_params = &server.type_params;
+    let phantom = names::phantom_variant();
+    let never = names::never_local();
+    let field = names::server_field();
+    let name = server.ident.to_string();
+    let unreachable = quote!(#private::core::unreachable!("`#[genserver]` reported errors"));
+    quote! {
+        /// Not generated: `#[genserver]` reported errors.
+        #[allow(dead_code)]
+        #vis enum #message #impl_generics #where_clause {
+            #[doc(hidden)]
+            #phantom(
+                #private::core::marker::PhantomData<fn() -> (#(#type_params,)*)>,
+                #private::core::convert::Infallible,
+            ),
+        }
+
+        /// Not generated: `#[genserver]` reported errors.
+        #[allow(dead_code)]
+        #vis struct #client #impl_generics #where_clause {
+            #field: #private::ServerRef<#self_ty>,
+        }
+
+        const _: () = {
+            impl #impl_generics #private::GenServer for #self_ty #where_clause {
+                type Args = ();
+                type Message = #message_ty;
+                type Client = #client_ty;
+                const NAME: &'static str = #name;
+
+                async fn init(
+                    _: (),
+                    _: &mut #private::Context<Self>,
+                ) -> #private::core::result::Result<Self, #private::ExitReason> {
+                    #unreachable
+                }
+
+                async fn handle(
+                    &mut self,
+                    #never: Self::Message,
+                    _: &mut #private::Context<Self>,
+                ) -> #private::core::result::Result<(), #private::ExitReason> {
+                    match #never {
+                        #message::#phantom(_, #never) => match #never {},
+                    }
+                }
+
+                fn message_name(#never: &Self::Message) -> &'static str {
+                    match #never {
+                        #message::#phantom(_, #never) => match *#never {},
+                    }
+                }
+            }
+
+            impl #impl_generics #private::core::clone::Clone for #client_ty #where_clause {
+                fn clone(&self) -> Self {
+                    #unreachable
+                }
+            }
+
+            impl #impl_generics #private::Client for #client_ty #where_clause {
+                type Server = #self_ty;
+
+                fn from_server_ref(#never: #private::ServerRef<#self_ty>) -> Self {
+                    Self { #field: #never }
+                }
+
+                fn server_ref(&self) -> &#private::ServerRef<#self_ty> {
+                    &self.#field
+                }
+            }
+        };
+    }
+}
+
+/// The enum and the client without generics that could fail.
+fn name_stubs(server: &Server<'_>) -> TokenStream {
+    let vis = super::widest_visibility(
         server
             .handlers
             .iter()
             .map(|h| h.method.vis())
-            .chain(server.init().map(Method::vis)),
+            .chain(server.init().map(crate::model::Method::vis)),
     );
-    // Type and const parameters only, without bounds: lifetimes may be
-    // what is wrong, and bounds may name what failed to parse.
     let params: Vec<_> = server
         .item
         .generics

@@ -86,7 +86,8 @@ fn phantom_variant(g: &Gen<'_>) -> TokenStream {
     }
 }
 
-/// `impl From<Tick> for CounterMessage`, one per `#[info]`.
+/// `impl From<Tick> for CounterMessage`, one per `#[info]`, and the
+/// marker that lets `client.info` take a `Tick`.
 pub(super) fn from_impls(g: &Gen<'_>) -> TokenStream {
     let private = &g.private;
     let message_ty = g.message_ty();
@@ -108,7 +109,32 @@ pub(super) fn from_impls(g: &Gen<'_>) -> TokenStream {
                         Self::#variant(#local)
                     }
                 }
+
+                #(#cfgs)*
+                #[automatically_derived]
+                impl #impl_generics #private::InfoMessage<#message_ty> for #ty #where_clause {}
             })
         })
         .collect()
+}
+
+/// `Debug` by variant name only (`Add { .. }`): the fields need not be
+/// `Debug`, and a message in a log reads as what it asks for.
+pub(super) fn debug_impl(g: &Gen<'_>) -> TokenStream {
+    let private = &g.private;
+    let core = quote!(#private::core);
+    let self_ty = g.self_ty();
+    let message_ty = g.message_ty();
+    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let formatter = names::formatter_local();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #core::fmt::Debug for #message_ty #where_clause {
+            fn fmt(&self, #formatter: &mut #core::fmt::Formatter<'_>) -> #core::fmt::Result {
+                #formatter
+                    .debug_struct(<#self_ty as #private::GenServer>::message_name(self))
+                    .finish_non_exhaustive()
+            }
+        }
+    }
 }

@@ -1,0 +1,16 @@
+use genserver::prelude::*;
+
+pub struct Counter {
+    total: u64,
+}
+
+#[genserver]
+impl Counter {
+    #[call]
+    pub fn later(&mut self, reply: Reply<u64>) -> u64 {
+        drop(reply);
+        self.total
+    }
+}
+
+fn main() {}

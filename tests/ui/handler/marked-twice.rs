@@ -1,0 +1,16 @@
+use genserver::prelude::*;
+
+pub struct Counter {
+    total: u64,
+}
+
+#[genserver]
+impl Counter {
+    #[call]
+    #[cast]
+    pub fn reset(&mut self) {
+        self.total = 0;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,19 @@
+use genserver::prelude::*;
+
+pub struct Counter {
+    total: u64,
+}
+
+#[genserver]
+impl Counter {
+    #[call]
+    pub fn get(&self) -> u64 {
+        self.total
+    }
+
+    pub fn start(&mut self) {
+        self.total = 0;
+    }
+}
+
+fn main() {}

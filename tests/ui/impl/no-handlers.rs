@@ -1,0 +1,14 @@
+use genserver::prelude::*;
+
+pub struct Counter {
+    total: u64,
+}
+
+#[genserver]
+impl Counter {
+    pub fn get(&self) -> u64 {
+        self.total
+    }
+}
+
+fn main() {}

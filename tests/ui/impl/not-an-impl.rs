@@ -1,0 +1,8 @@
+use genserver::prelude::*;
+
+#[genserver]
+pub struct Server {
+    total: u64,
+}
+
+fn main() {}
