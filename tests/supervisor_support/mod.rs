@@ -207,3 +207,28 @@ pub(crate) fn panicked(message: &str) -> ExitReason {
         message: Arc::from(message),
     }
 }
+
+/// Waits until the supervisor no longer reports child `id` as running the
+/// instance `old`, and returns what it reports then (`None`: forgotten).
+/// Exit notices reach the supervisor through its mailbox, after the
+/// child's task has ended; this polls until one has been handled.
+pub(crate) async fn settle(
+    sup: &SupervisorClient,
+    id: &str,
+    old: genserver::ServerId,
+) -> Option<ChildState> {
+    for _ in 0..10_000 {
+        let now = states(sup).await.into_iter().find(|(c, _)| c == id);
+        match now {
+            Some((_, ChildState::Running(running))) if running == old => {}
+            other => return other.map(|(_, state)| state),
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("child {id} still runs {old:?}");
+}
+
+/// Milliseconds since `began`.
+pub(crate) fn ms(began: Instant) -> u128 {
+    began.elapsed().as_millis()
+}

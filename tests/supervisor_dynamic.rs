@@ -1,0 +1,175 @@
+//! docs/semantics.md, "Supervision": the dynamic supervisor. Children on
+//! demand up to `max_children`, restarted one for one, stopped together
+//! under one deadline.
+
+mod supervisor_support;
+
+use std::time::Duration;
+
+use genserver::prelude::*;
+use genserver::{ChildState, DynamicSupervisorClient, SupervisorError};
+use supervisor_support::{Log, Probe, ProbeArgs, ms, panicked, probe, probe_with};
+use tokio::time::Instant;
+
+async fn settle(pool: &DynamicSupervisorClient, old: genserver::ServerId) -> Vec<ChildState> {
+    for _ in 0..10_000 {
+        let now: Vec<ChildState> = pool
+            .which_children()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.state)
+            .collect();
+        if !now.contains(&ChildState::Running(old)) {
+            return now;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("{old:?} still running");
+}
+
+#[tokio::test(start_paused = true)]
+async fn children_start_on_demand_up_to_max_children() {
+    let log = Log::new();
+    let pool = DynamicSupervisor::start(DynamicSupervisorSpec::new().max_children(2))
+        .await
+        .unwrap();
+    let a = pool.start_child(probe("a", &log)).await.unwrap();
+    let b = pool.start_child(probe("b", &log)).await.unwrap();
+    assert_eq!(
+        pool.start_child(probe("c", &log)).await.unwrap_err(),
+        SupervisorError::MaxChildren
+    );
+    assert_eq!(log.take(), ["start a", "start b"]);
+    assert_eq!(a.client::<Probe>().unwrap().name().await, Ok("a"));
+
+    pool.terminate_child(b.id()).await.unwrap();
+    assert_eq!(log.take(), ["terminate b Shutdown"]);
+    assert_eq!(
+        pool.terminate_child(b.id()).await.unwrap_err(),
+        SupervisorError::NotFound
+    );
+    pool.start_child(probe("c", &log)).await.unwrap();
+    let counts = pool.count_children().await.unwrap();
+    assert_eq!((counts.specs, counts.active, counts.workers), (2, 2, 2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_crashed_child_is_restarted_and_its_client_follows() {
+    let log = Log::new();
+    let pool = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+        .await
+        .unwrap();
+    let child = pool.start_child(probe("a", &log)).await.unwrap();
+    let a = child.client::<Probe>().unwrap();
+    assert_eq!(a.boom().await, Err(CallError::Exited(panicked("boom a"))));
+    assert_eq!(a.echo(1).await, Ok(1));
+    assert_ne!(a.id(), child.id());
+    assert_eq!(
+        log.take(),
+        [
+            "start a",
+            "terminate a Panicked { message: \"boom a\" }",
+            "start a"
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn children_that_are_not_restarted_are_forgotten() {
+    let log = Log::new();
+    let pool = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+        .await
+        .unwrap();
+    let t = pool
+        .start_child(probe("t", &log).restart(Restart::Temporary))
+        .await
+        .unwrap();
+    let tr = pool
+        .start_child(probe("tr", &log).restart(Restart::Transient))
+        .await
+        .unwrap();
+
+    assert!(t.client::<Probe>().unwrap().boom().await.is_err());
+    settle(&pool, t.id()).await;
+    tr.client::<Probe>()
+        .unwrap()
+        .exit(ExitReason::Normal)
+        .await
+        .unwrap();
+    assert!(settle(&pool, tr.id()).await.is_empty());
+    assert_eq!(
+        t.client::<Probe>().unwrap().name().await,
+        Err(CallError::NoProc)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_asks_every_child_at_once_and_aborts_each_at_its_deadline() {
+    let log = Log::timed();
+    let pool = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+        .await
+        .unwrap();
+    for (name, takes) in [("a", 10), ("b", 1), ("c", 10)] {
+        let args = ProbeArgs {
+            terminate_takes: Duration::from_secs(takes),
+            ..ProbeArgs::new(name, &log)
+        };
+        let spec = probe_with(args).shutdown(Shutdown::Timeout(Duration::from_secs(2)));
+        pool.start_child(spec).await.unwrap();
+    }
+    log.take();
+    let began = Instant::now();
+
+    pool.stop().await.unwrap();
+
+    assert_eq!(ms(began), 2000, "one deadline, not one per child");
+    let mut events = log.take();
+    events[..3].sort();
+    assert_eq!(
+        events,
+        [
+            "0 terminate a Shutdown",
+            "0 terminate b Shutdown",
+            "0 terminate c Shutdown",
+            "1000 terminated b",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn too_many_restarts_stop_the_dynamic_supervisor_with_shutdown() {
+    let log = Log::new();
+    let pool = DynamicSupervisor::start(
+        DynamicSupervisorSpec::new().intensity(RestartIntensity::new(1, Duration::from_secs(5))),
+    )
+    .await
+    .unwrap();
+    let a = pool
+        .start_child(probe("a", &log))
+        .await
+        .unwrap()
+        .client::<Probe>()
+        .unwrap();
+    let b = pool
+        .start_child(probe("b", &log))
+        .await
+        .unwrap()
+        .client::<Probe>()
+        .unwrap();
+    assert!(a.boom().await.is_err());
+    assert_eq!(a.name().await, Ok("a"));
+    log.take();
+
+    assert!(b.boom().await.is_err());
+
+    assert_eq!(pool.wait().await, ExitReason::Shutdown);
+    assert_eq!(
+        log.take(),
+        [
+            "terminate b Panicked { message: \"boom b\" }",
+            "terminate a Shutdown"
+        ]
+    );
+    assert_eq!(a.name().await, Err(CallError::NoProc));
+}

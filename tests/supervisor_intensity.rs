@@ -1,0 +1,180 @@
+//! docs/semantics.md, "Supervision": restart intensity. At most N restarts
+//! in a sliding period, counted over all children; one more and the
+//! supervisor stops its children in reverse order and exits with
+//! `Shutdown`.
+
+mod supervisor_support;
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use genserver::ChildState;
+use genserver::prelude::*;
+use supervisor_support::{
+    Log, ProbeArgs, client, crash_and_await_restart, panicked, probe, probe_with, settle, states,
+};
+use tokio::time::{Instant, sleep_until};
+
+#[tokio::test(start_paused = true)]
+async fn one_restart_more_than_the_intensity_stops_the_children_in_reverse_and_exits_with_shutdown()
+{
+    let log = Log::new();
+    // Elixir's default: 3 restarts in 5 s.
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(probe("a", &log))
+        .child(probe("b", &log))
+        .child(probe("c", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let (a, b, c) = (
+        client(&sup, "a").await,
+        client(&sup, "b").await,
+        client(&sup, "c").await,
+    );
+    // Three restarts, of two different children: the count is over all.
+    crash_and_await_restart(&b).await;
+    crash_and_await_restart(&a).await;
+    crash_and_await_restart(&b).await;
+    assert!(sup.is_alive());
+    log.take();
+
+    assert_eq!(b.boom().await, Err(CallError::Exited(panicked("boom b"))));
+
+    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+    assert_eq!(
+        log.take(),
+        [
+            "terminate b Panicked { message: \"boom b\" }",
+            "terminate c Shutdown",
+            "terminate a Shutdown",
+        ]
+    );
+    assert_eq!(a.name().await, Err(CallError::NoProc));
+    assert_eq!(b.name().await, Err(CallError::NoProc));
+    assert_eq!(c.name().await, Err(CallError::NoProc));
+}
+
+#[tokio::test(start_paused = true)]
+async fn restarts_are_counted_in_a_sliding_window_that_includes_its_start() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(RestartIntensity::new(3, Duration::from_secs(5)))
+        .child(probe("a", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let a = client(&sup, "a").await;
+    let began = Instant::now();
+
+    // Restarts at 0, 1 and 2 s fill the window; at 6 s the one at 0 s has
+    // left it, at 6.5 s the one at 1 s.
+    for at in [0, 1000, 2000, 6000, 6500] {
+        sleep_until(began + Duration::from_millis(at)).await;
+        crash_and_await_restart(&a).await;
+        assert!(sup.is_alive(), "gave up at {at} ms");
+    }
+    // At 7 s the window (2 s ..= 7 s) holds 2, 6, 6.5 and 7: one too many.
+    sleep_until(began + Duration::from_secs(7)).await;
+    assert_eq!(a.boom().await, Err(CallError::Exited(panicked("boom a"))));
+    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_restart_attempts_count_toward_the_intensity() {
+    let log = Log::new();
+    let b = ProbeArgs::new("b", &log);
+    let failing = b.failing_starts.clone();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(probe("a", &log))
+        .child(probe_with(b));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let b = client(&sup, "b").await;
+    log.take();
+
+    failing.store(usize::MAX, Ordering::SeqCst);
+    assert_eq!(b.boom().await, Err(CallError::Exited(panicked("boom b"))));
+
+    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+    // Three attempts (the intensity), each failing; the fourth is refused.
+    assert_eq!(
+        log.take(),
+        [
+            "terminate b Panicked { message: \"boom b\" }",
+            "fail b",
+            "fail b",
+            "fail b",
+            "terminate a Shutdown",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn temporary_exits_and_clean_transient_exits_do_not_count() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(RestartIntensity::new(1, Duration::from_secs(5)))
+        .child(probe("p", &log))
+        .child(probe("tr", &log).restart(Restart::Transient))
+        .child(probe("te", &log).restart(Restart::Temporary));
+    let sup = Supervisor::start(spec).await.unwrap();
+
+    for reason in [ExitReason::Normal, ExitReason::Shutdown, ExitReason::Normal] {
+        let tr = client(&sup, "tr").await;
+        let old = tr.id();
+        tr.exit(reason).await.unwrap();
+        assert_eq!(settle(&sup, "tr", old).await, Some(ChildState::Stopped));
+        // restart_child does not count either.
+        sup.restart_child("tr").await.unwrap();
+    }
+    let te = client(&sup, "te").await;
+    let old = te.id();
+    te.exit(ExitReason::error("gone")).await.unwrap();
+    assert_eq!(settle(&sup, "te", old).await, None);
+
+    // The one restart allowed is still available, and only one.
+    let p = client(&sup, "p").await;
+    crash_and_await_restart(&p).await;
+    assert!(sup.is_alive());
+    assert_eq!(p.boom().await, Err(CallError::Exited(panicked("boom p"))));
+    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failing_restart_loop_goes_through_the_mailbox_so_admin_requests_are_answered() {
+    let log = Log::new();
+    let b = ProbeArgs::new("b", &log);
+    let failing = b.failing_starts.clone();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(RestartIntensity::new(1_000_000, Duration::from_secs(5)))
+        .child(probe_with(b));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let b = client(&sup, "b").await;
+    let old = b.id();
+
+    failing.store(usize::MAX, Ordering::SeqCst);
+    assert_eq!(b.boom().await, Err(CallError::Exited(panicked("boom b"))));
+    // A call queued while the restarts fail waits for an instance.
+    let queued = tokio::spawn({
+        let b = b.clone();
+        async move { b.echo(1).await }
+    });
+
+    assert_eq!(settle(&sup, "b", old).await, Some(ChildState::Restarting));
+    assert_eq!(
+        states(&sup).await,
+        [("b".to_string(), ChildState::Restarting)]
+    );
+    assert_eq!(
+        sup.restart_child("b").await.unwrap_err(),
+        genserver::SupervisorError::Restarting
+    );
+    sup.terminate_child("b").await.unwrap();
+
+    assert_eq!(states(&sup).await, [("b".to_string(), ChildState::Stopped)]);
+    assert_eq!(
+        queued.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Shutdown))
+    );
+    let attempts = log.take().iter().filter(|e| *e == "fail b").count();
+    assert!(attempts >= 1);
+    tokio::task::yield_now().await;
+    assert!(log.take().is_empty(), "no attempt after terminate_child");
+    assert!(sup.is_alive());
+}

@@ -1,0 +1,142 @@
+//! docs/semantics.md, "Supervision": start and shutdown. Children start in
+//! order; a failed start undoes the started ones in reverse; shutdown
+//! stops children one at a time in reverse order, each by its shutdown.
+
+mod supervisor_support;
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use genserver::prelude::*;
+use genserver::{ChildStartError, StartError};
+use supervisor_support::{Log, ProbeArgs, client, ms, probe, probe_with};
+use tokio::time::Instant;
+
+#[tokio::test(start_paused = true)]
+async fn children_start_in_order_and_start_returns_once_all_have_started() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(probe("a", &log))
+        .child(probe("b", &log))
+        .child(probe("c", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+
+    assert_eq!(log.take(), ["start a", "start b", "start c"]);
+    let counts = sup.count_children().await.unwrap();
+    assert_eq!((counts.specs, counts.active, counts.workers), (3, 3, 3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_child_that_fails_to_start_stops_the_started_ones_in_reverse_and_is_named_in_the_error() {
+    let log = Log::new();
+    let c = ProbeArgs::new("c", &log);
+    c.failing_starts.store(1, Ordering::SeqCst);
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(probe("a", &log))
+        .child(probe("b", &log))
+        .child(probe_with(c))
+        .child(probe("d", &log));
+
+    let error = Supervisor::start(spec).await.unwrap_err();
+
+    assert_eq!(
+        log.take(),
+        [
+            "start a",
+            "start b",
+            "fail c",
+            "terminate b Shutdown",
+            "terminate a Shutdown"
+        ]
+    );
+    let failed = ChildStartError::of(&error).expect("a child start error");
+    assert_eq!(failed.id(), "c");
+    let StartError::Init(ExitReason::Error { source }) = failed.error() else {
+        panic!("unexpected {failed:?}");
+    };
+    assert_eq!(source.to_string(), "c cannot start");
+    assert_eq!(
+        error.to_string(),
+        "server failed to start (error: child `c` failed to start: server failed to start (error: c cannot start))"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_children_with_one_id_fail_the_start() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(probe("a", &log))
+        .child(probe("a", &log));
+    let error = Supervisor::start(spec).await.unwrap_err();
+    assert_eq!(ChildStartError::of(&error).unwrap().id(), "a");
+    assert_eq!(log.take(), ["start a", "terminate a Shutdown"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_stops_children_one_at_a_time_in_reverse_order_each_by_its_shutdown() {
+    let log = Log::timed();
+    let slow = |name, takes| ProbeArgs {
+        terminate_takes: Duration::from_secs(takes),
+        ..ProbeArgs::new(name, &log)
+    };
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        // Asked, then aborted after 2 s, in the middle of its terminate.
+        .child(probe_with(slow("a", 10)).shutdown(Shutdown::Timeout(Duration::from_secs(2))))
+        // Asked, and waited for as long as it takes.
+        .child(probe_with(slow("b", 3)).shutdown(Shutdown::Infinity))
+        // Aborted at once: terminate does not run.
+        .child(probe_with(slow("c", 1)).shutdown(Shutdown::BrutalKill));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let (a, b, c) = (
+        client(&sup, "a").await,
+        client(&sup, "b").await,
+        client(&sup, "c").await,
+    );
+    log.take();
+    let began = Instant::now();
+
+    sup.stop().await.unwrap();
+
+    assert_eq!(ms(began), 5000);
+    assert_eq!(
+        log.take(),
+        [
+            "0 terminate b Shutdown",
+            "3000 terminated b",
+            "3000 terminate a Shutdown",
+        ]
+    );
+    assert_eq!(sup.wait().await, ExitReason::Normal);
+    // a's reason was decided when it was asked; the abort only cut its
+    // terminate short. c was aborted while idle.
+    assert_eq!(a.wait().await, ExitReason::Shutdown);
+    assert_eq!(b.wait().await, ExitReason::Shutdown);
+    assert_eq!(c.wait().await, ExitReason::Killed);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_supervisor_that_stops_closes_its_children_and_their_queued_callers_get_the_reason() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(probe("a", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let a = client(&sup, "a").await;
+    let busy = tokio::spawn({
+        let a = a.clone();
+        async move { a.sleep(Duration::from_secs(1)).await }
+    });
+    tokio::task::yield_now().await;
+    let queued = tokio::spawn({
+        let a = a.clone();
+        async move { a.echo(1).await }
+    });
+    tokio::task::yield_now().await;
+
+    sup.stop().await.unwrap();
+
+    assert_eq!(busy.await.unwrap(), Ok(0));
+    assert_eq!(
+        queued.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Shutdown))
+    );
+    assert_eq!(a.echo(2).await, Err(CallError::NoProc));
+}
