@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use genserver::prelude::*;
-use genserver::{ServerId, whereis, whereis_id};
+use genserver::{ChildSpec, ServerId, Strategy, Supervisor, SupervisorSpec, whereis, whereis_id};
 
 /// A running total.
 struct Counter {
@@ -252,4 +252,41 @@ async fn of_concurrent_starts_under_one_name_exactly_one_wins() {
         winner.stop().await.unwrap();
         assert!(whereis_id(name).is_none());
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_supervised_child_takes_its_name_again_at_each_restart() {
+    let name = "names:supervised";
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(ChildSpec::server::<Counter>("counter", || 10).options(StartOptions::named(name)));
+    let supervisor = Supervisor::start(spec).await.unwrap();
+    let first = whereis::<Counter>(name).expect("registered by the supervisor's start");
+    assert_eq!(first.add(1).await.unwrap(), 11);
+    let first_id = first.id();
+
+    first.crash().await.unwrap();
+    // Queued behind the crash, handled by the restarted instance, which
+    // starts afresh behind the same address.
+    assert_eq!(first.add(1).await.unwrap(), 11);
+    assert_ne!(first.id(), first_id);
+    let found = whereis::<Counter>(name).expect("registered by the restart");
+    assert_eq!(found.id(), first.id());
+    let child = supervisor.child::<Counter>("counter").await.unwrap();
+    assert_eq!(child.id(), found.id());
+
+    supervisor.stop().await.unwrap();
+    assert!(whereis_id(name).is_none());
+}
+
+#[tokio::test]
+async fn a_supervised_child_under_a_taken_name_fails_the_supervisors_start() {
+    let name = "names:supervised-taken";
+    let holder = Counter::start_with(0, StartOptions::named(name))
+        .await
+        .unwrap();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(ChildSpec::server::<Counter>("counter", || 0).options(StartOptions::named(name)));
+    assert!(Supervisor::start(spec).await.is_err());
+    assert_eq!(whereis_id(name), Some(holder.id()));
+    holder.stop().await.unwrap();
 }

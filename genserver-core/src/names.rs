@@ -9,6 +9,7 @@
 
 use std::any::Any;
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 use crate::instance::Instance;
@@ -68,6 +69,15 @@ fn release(name: &str, id: ServerId) {
     };
     // The address is dropped outside the lock.
     drop(removed);
+}
+
+/// Runs a server's task holding its name's guard, which frees the name if
+/// the task is dropped before it first runs. Once it runs, the instance's
+/// exit watcher frees the name earlier, before waiters of the end are
+/// released.
+pub(crate) async fn holding<F: Future>(name: Option<NameGuard>, task: F) -> F::Output {
+    let _name = name;
+    task.await
 }
 
 /// Frees a name when dropped; see [`register`].

@@ -1,11 +1,10 @@
-use std::future::Future;
 use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
 use crate::instance::Instance;
 use crate::mailbox::mailbox;
-use crate::names::{self, NameGuard};
+use crate::names::{self, holding};
 use crate::server_loop::MailboxFate;
 use crate::server_ref::Inner;
 use crate::{GenServer, ServerRef, StartError, StartOptions, current, server_loop};
@@ -95,15 +94,6 @@ pub async fn start<S: GenServer>(
             Err(StartError::Timeout)
         }
     }
-}
-
-/// Runs a server's task holding its name's guard, which frees the name if
-/// the task is dropped before it first runs. Once it runs, the instance's
-/// exit watcher frees the name earlier, before waiters of the end are
-/// released.
-async fn holding<F: Future>(name: Option<NameGuard>, task: F) -> F::Output {
-    let _name = name;
-    task.await
 }
 
 struct AbortOnDrop(Option<tokio::task::AbortHandle>);

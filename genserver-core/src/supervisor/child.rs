@@ -20,6 +20,7 @@ use tokio::task::AbortHandle;
 use crate::envelope::Envelope;
 use crate::instance::Instance;
 use crate::mailbox::{MailboxReceiver, mailbox};
+use crate::names;
 use crate::server_loop::{self, MailboxFate};
 use crate::server_ref::Inner;
 use crate::supervisor::spec::{ChildId, ChildKind, Restart, Shutdown};
@@ -135,16 +136,33 @@ impl<S: GenServer> ServerChild<S> {
         self.address = Some(me.clone());
         let (back_tx, back_rx) = oneshot::channel();
         self.parked = Some(back_rx);
+        // Each instance takes the name anew, before its `init`, as an OTP
+        // child re-registers in its `start_link`; the previous instance
+        // freed it before its exit reached the supervisor.
+        let name = match self.options.name_arc() {
+            None => None,
+            Some(name) => match names::register(name, &me, &instance) {
+                Ok(guard) => Some(guard),
+                Err(taken) => {
+                    // Parked for the next attempt, with what is queued.
+                    let _ = back_tx.send(rx);
+                    return Err(taken);
+                }
+            },
+        };
         let (started_tx, started_rx) = oneshot::channel();
         let task = runtime.spawn(current::scope(
             me.inner().key(),
-            server_loop::run(
-                me,
-                Arc::clone(&instance),
-                args,
-                rx,
-                MailboxFate::HandBack(back_tx),
-                Some(started_tx),
+            names::holding(
+                name,
+                server_loop::run(
+                    me,
+                    Arc::clone(&instance),
+                    args,
+                    rx,
+                    MailboxFate::HandBack(back_tx),
+                    Some(started_tx),
+                ),
             ),
         ));
         self.task = Some(task.abort_handle());
