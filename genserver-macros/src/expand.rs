@@ -159,6 +159,19 @@ impl<'a> Gen<'a> {
         };
         let mut generics = server.item.generics.clone();
         replace.visit_generics_mut(&mut generics);
+        // A server and its messages cross tasks, so every type parameter is
+        // `Send + 'static` in what the macro generates, whether or not the
+        // user's block says so: a generic server works without repeating
+        // the bounds, and a type that cannot be sent is reported where the
+        // server is used with it.
+        if !server.type_params.is_empty() {
+            let predicates = &mut generics.make_where_clause().predicates;
+            for param in &server.type_params {
+                predicates.push(syn::parse_quote!(
+                    #param: #krate::__private::core::marker::Send + 'static
+                ));
+            }
+        }
         let handlers: Vec<_> = server
             .handlers
             .iter()

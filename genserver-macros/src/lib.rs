@@ -90,9 +90,12 @@ use proc_macro::TokenStream;
 /// # Generics
 ///
 /// Type and const parameters and the `where` clause of the block carry
-/// over to the enum, the client and every impl; the server must be
-/// `Send + 'static`, so say so in the `where` clause
-/// (`K: Send + 'static`). Lifetime parameters are an error.
+/// over to the enum, the client and every impl, which also require each
+/// type parameter to be `Send + 'static` (a server and its messages cross
+/// tasks). Lifetime parameters are an error.
+///
+/// An `async` handler that takes `&self` holds the reference across
+/// `.await`, so its server must be `Sync`; take `&mut self` otherwise.
 #[proc_macro_attribute]
 pub fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::genserver(args.into(), input.into()).into()

@@ -93,6 +93,20 @@ impl<const N: usize> Ring<N> {
     }
 }
 
+/// A generic server whose block names no `Send` or `'static` bound.
+pub struct Holder<T> {
+    value: T,
+}
+
+#[genserver]
+impl<T: Clone> Holder<T> {
+    /// A copy of the value.
+    #[call]
+    pub fn get(&self) -> T {
+        self.value.clone()
+    }
+}
+
 /// A concrete instance of a generic type.
 pub struct Pair<T>(T, T);
 
@@ -151,6 +165,13 @@ async fn main() {
     ring.push(1).await.unwrap();
     assert_eq!(ring.push(2).await.unwrap(), 0);
     assert_eq!(ring.all().await.unwrap(), [1, 2]);
+
+    let holder = Holder::start(Holder {
+        value: "held".to_owned(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(holder.get().await.unwrap(), "held");
 
     let pair = Pair::start(Pair(200, 100)).await.unwrap();
     assert_eq!(pair.sum().await.unwrap(), 300);

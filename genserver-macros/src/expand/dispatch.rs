@@ -29,13 +29,19 @@ pub(super) fn gen_server(g: &Gen<'_>) -> TokenStream {
     let handle = handle(g);
     let terminate = terminate(g);
     let message_name = message_name(g);
+    // At the self type: a server type more visible than its handlers makes
+    // the compiler report the private enum here.
+    let self_span = self_ty.span();
+    let assoc_types = quote_spanned! {self_span=>
+        type Message = #message_ty;
+        type Client = #client_ty;
+    };
     quote! {
         #[automatically_derived]
         #[allow(deprecated)]
         impl #impl_generics #private::GenServer for #self_ty #where_clause {
             type Args = #args_ty;
-            type Message = #message_ty;
-            type Client = #client_ty;
+            #assoc_types
 
             const NAME: &'static str = #name;
             #has_init
