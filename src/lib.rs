@@ -100,13 +100,13 @@ pub use genserver_core::{
     StartError, StartOptions, StopError, TrySendError, start,
 };
 pub use genserver_core::{
-    ClientExt, RegisterError, Registry, RegistryKey, RegistryKind, ServerStats, whereis, whereis_id,
-};
-pub use genserver_core::{
     ChildCounts, ChildId, ChildInfo, ChildKind, ChildRef, ChildSpec, ChildStartError, ChildState,
     DynamicSupervisor, DynamicSupervisorClient, DynamicSupervisorMessage, DynamicSupervisorSpec,
     Restart, RestartIntensity, Shutdown, Strategy, Supervisor, SupervisorClient, SupervisorError,
     SupervisorMessage, SupervisorSpec,
+};
+pub use genserver_core::{
+    ClientExt, RegisterError, Registry, RegistryKey, RegistryKind, ServerStats, whereis, whereis_id,
 };
 pub use genserver_macros::genserver;
 
