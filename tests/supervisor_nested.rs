@@ -112,3 +112,20 @@ async fn a_transient_child_supervisor_that_gives_up_is_not_restarted() {
 async fn client_of(sup: &genserver::SupervisorClient, id: &str) -> supervisor_support::ProbeClient {
     sup.child::<Probe>(id).await.unwrap()
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_supervisor_aborted_by_its_parent_aborts_its_children() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(ChildSpec::supervisor("sub", subtree(&log, 3)).shutdown(Shutdown::BrutalKill));
+    let root = Supervisor::start(spec).await.unwrap();
+    let sub = root.child::<Supervisor>("sub").await.unwrap();
+    let x = sub.child::<Probe>("x").await.unwrap();
+    log.take();
+
+    root.stop().await.unwrap();
+
+    assert_eq!(sub.wait().await, ExitReason::Killed);
+    assert_eq!(x.wait().await, ExitReason::Killed);
+    assert!(log.take().is_empty(), "no terminate ran");
+}
