@@ -95,6 +95,10 @@
 //!   and the message variant, child of the sender's span.
 
 pub use genserver_core::{
+    AsServerRef, Down, Exit, IdleTimeout, Monitor, MonitorRef, Task, TaskDone, TaskError, TaskId,
+    Timer, send_after, send_interval,
+};
+pub use genserver_core::{
     BoxError, CallError, Client, Context, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer,
     HandlerOutcome, InitOutcome, MailboxCapacity, Reply, ReplyTo, SendError, ServerId, ServerRef,
     StartError, StartOptions, StopError, TrySendError, start,
@@ -121,6 +125,7 @@ pub mod prelude {
         Strategy, Supervisor, SupervisorSpec,
     };
     pub use crate::{ClientExt, Registry};
+    pub use crate::{Down, Exit, IdleTimeout, TaskDone, TaskError, Timer};
 }
 
 /// What generated code refers to. Not public API: no stability promise.

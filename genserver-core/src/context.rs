@@ -6,8 +6,12 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::instance::Instance;
+use crate::owned::{Held, Owned};
 use crate::reply::Revoke;
 use crate::{Client, ExitReason, GenServer, IdleTimeout, Reply, ReplyTo, ServerId, ServerRef};
+
+/// When the idle timeout fires, and how to build its message.
+type IdleRequest<S> = (Instant, fn() -> <S as GenServer>::Message);
 
 /// The server's view of itself, passed to `init`, handlers and `terminate`.
 ///
@@ -22,7 +26,9 @@ pub struct Context<S: GenServer> {
     after_terminate: Vec<Box<dyn FnOnce() + Send>>,
     deferred: Vec<Weak<dyn Revoke>>,
     continues: VecDeque<S::Message>,
-    idle: Option<(Instant, fn() -> S::Message)>,
+    idle: Option<IdleRequest<S>>,
+    /// Monitors, tasks and exit trapping.
+    owned: Owned<S>,
 }
 
 impl<S: GenServer> Context<S> {
@@ -35,6 +41,7 @@ impl<S: GenServer> Context<S> {
             deferred: Vec::new(),
             continues: VecDeque::new(),
             idle: None,
+            owned: Owned::new(),
         }
     }
 
@@ -157,8 +164,9 @@ impl<S: GenServer> Context<S> {
         reply
     }
 
-    /// Cancels outstanding deferred replies and delivers held-back ones.
-    /// Runs after the exit reason is decided.
+    /// Cancels outstanding deferred replies and delivers held-back ones,
+    /// ends the monitors and aborts the tasks. Runs after the exit reason
+    /// is decided.
     pub(crate) fn finish(&mut self, reason: &ExitReason) {
         for weak in self.deferred.drain(..) {
             if let Some(slot) = weak.upgrade() {
@@ -168,6 +176,20 @@ impl<S: GenServer> Context<S> {
         for deliver in self.after_terminate.drain(..) {
             deliver();
         }
+        self.owned.release();
+    }
+
+    /// Waits until the tasks aborted by [`finish`](Self::finish) have ended.
+    pub(crate) async fn join_tasks(&mut self) {
+        self.owned.join_tasks().await;
+    }
+
+    pub(crate) fn owned(&mut self) -> &mut Held<S> {
+        self.owned.get()
+    }
+
+    pub(crate) fn owned_trap(&self) -> Option<fn(crate::Exit) -> S::Message> {
+        self.owned.trap()
     }
 }
 

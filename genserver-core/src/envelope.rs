@@ -51,4 +51,10 @@ impl CancelToken {
     pub(crate) fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::Acquire)
     }
+
+    /// `true` while another holder exists: a delivery still to be made or
+    /// still queued. The sender may forget a token that is no longer shared.
+    pub(crate) fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.0) > 1
+    }
 }

@@ -25,6 +25,11 @@ pub enum ExitReason {
     Shutdown,
     /// The server's task was aborted; `terminate` did not run: OTP's `:kill`.
     Killed,
+    /// There was no server to observe: it had already ended when it was
+    /// monitored or linked (OTP's `:noproc`). A [`Down`](crate::Down) or
+    /// [`Exit`](crate::Exit) notice carries it instead of the real reason,
+    /// which is no longer known.
+    NoProc,
     /// A handler, `init` or `terminate` panicked.
     Panicked {
         /// The panic payload when it was a string, otherwise a placeholder.
@@ -76,6 +81,7 @@ impl fmt::Debug for ExitReason {
             ExitReason::Normal => f.write_str("Normal"),
             ExitReason::Shutdown => f.write_str("Shutdown"),
             ExitReason::Killed => f.write_str("Killed"),
+            ExitReason::NoProc => f.write_str("NoProc"),
             ExitReason::Panicked { message } => f
                 .debug_struct("Panicked")
                 .field("message", message)
@@ -93,6 +99,7 @@ impl fmt::Display for ExitReason {
             ExitReason::Normal => f.write_str("normal exit"),
             ExitReason::Shutdown => f.write_str("shutdown"),
             ExitReason::Killed => f.write_str("killed"),
+            ExitReason::NoProc => f.write_str("no such server"),
             ExitReason::Panicked { message } => write!(f, "panicked: {message}"),
             ExitReason::Error { source } => write!(f, "error: {source}"),
         }
@@ -106,7 +113,8 @@ impl PartialEq for ExitReason {
         match (self, other) {
             (ExitReason::Normal, ExitReason::Normal)
             | (ExitReason::Shutdown, ExitReason::Shutdown)
-            | (ExitReason::Killed, ExitReason::Killed) => true,
+            | (ExitReason::Killed, ExitReason::Killed)
+            | (ExitReason::NoProc, ExitReason::NoProc) => true,
             (ExitReason::Panicked { message: a }, ExitReason::Panicked { message: b }) => a == b,
             (ExitReason::Error { source: a }, ExitReason::Error { source: b }) => Arc::ptr_eq(a, b),
             _ => false,

@@ -80,16 +80,29 @@ impl ExitSignal {
     /// for [`unwatch`](Self::unwatch). If the server has already ended the
     /// watcher runs now, with the final reason, and `None` is returned.
     pub(crate) fn watch(&self, watcher: ExitWatcher) -> Option<u64> {
-        let mut watchers = self.watchers.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(list) = watchers.as_mut() {
-            let key = self.next_watch.fetch_add(1, Ordering::Relaxed);
-            list.push((key, watcher));
-            return Some(key);
+        match self.try_watch(watcher) {
+            Ok(key) => Some(key),
+            Err(watcher) => {
+                let reason = self.reason.get().cloned().unwrap_or(ExitReason::Killed);
+                watcher(&reason);
+                None
+            }
         }
-        drop(watchers);
-        let reason = self.reason.get().cloned().unwrap_or(ExitReason::Killed);
-        watcher(&reason);
-        None
+    }
+
+    /// As [`watch`](Self::watch), except that if the server has already
+    /// ended (its watchers have run) the watcher is handed back, not run:
+    /// for observers that report such a server as gone (`NoProc`).
+    pub(crate) fn try_watch(&self, watcher: ExitWatcher) -> Result<u64, ExitWatcher> {
+        let mut watchers = self.watchers.lock().unwrap_or_else(PoisonError::into_inner);
+        match watchers.as_mut() {
+            Some(list) => {
+                let key = self.next_watch.fetch_add(1, Ordering::Relaxed);
+                list.push((key, watcher));
+                Ok(key)
+            }
+            None => Err(watcher),
+        }
     }
 
     /// Forgets a watcher; `true` if it had not run.

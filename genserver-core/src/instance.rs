@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use crate::exit_signal::ExitSignal;
+use crate::link::LinkSlot;
 use crate::stats::StatsCell;
 use crate::{ExitReason, ServerId};
 
@@ -17,6 +18,8 @@ pub(crate) struct Instance {
     pub(crate) id: ServerId,
     pub(crate) exit: ExitSignal,
     pub(crate) stats: StatsCell,
+    /// The servers linked to this one, and whether it traps exits.
+    pub(crate) links: LinkSlot,
     stop_requested: AtomicBool,
     stop_reason: Mutex<Option<ExitReason>>,
 }
@@ -27,6 +30,7 @@ impl Instance {
             id: ServerId::next(),
             exit: ExitSignal::new(),
             stats: StatsCell::new(),
+            links: LinkSlot::default(),
             stop_requested: AtomicBool::new(false),
             stop_reason: Mutex::new(None),
         }

@@ -6,6 +6,7 @@
 //! adds the `#[genserver]` attribute. The contract of the runtime is in
 //! `docs/semantics.md`.
 
+mod address;
 mod call;
 mod client_ext;
 mod context;
@@ -19,10 +20,14 @@ mod id;
 mod idle;
 mod instance;
 mod instrument;
+mod link;
 mod mailbox;
+mod monitor;
 mod names;
+mod notice;
 mod options;
 mod outcome;
+mod owned;
 mod registry;
 mod reply;
 mod server;
@@ -32,7 +37,10 @@ mod start;
 mod stats;
 mod supervisor;
 mod system;
+mod task;
+mod timer;
 
+pub use crate::address::AsServerRef;
 pub use crate::call::DEFAULT_CALL_TIMEOUT;
 pub use crate::client_ext::ClientExt;
 pub use crate::context::Context;
@@ -40,7 +48,9 @@ pub use crate::error::{CallError, SendError, StartError, StopError, TrySendError
 pub use crate::exit::{BoxError, ExitReason};
 pub use crate::id::ServerId;
 pub use crate::idle::IdleTimeout;
+pub use crate::link::Exit;
 pub use crate::mailbox::MailboxCapacity;
+pub use crate::monitor::{Down, Monitor, MonitorRef};
 pub use crate::names::{whereis, whereis_id};
 pub use crate::options::StartOptions;
 pub use crate::outcome::{HandlerOutcome, InitOutcome};
@@ -56,3 +66,5 @@ pub use crate::supervisor::{
     Restart, RestartIntensity, Shutdown, Strategy, Supervisor, SupervisorClient, SupervisorError,
     SupervisorMessage, SupervisorSpec,
 };
+pub use crate::task::{Task, TaskDone, TaskError, TaskId};
+pub use crate::timer::{Timer, send_after, send_interval};

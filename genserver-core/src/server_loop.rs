@@ -67,6 +67,7 @@ pub(crate) async fn run<S: GenServer>(
                 drop(state);
                 ctx.finish(&reason);
             });
+            ctx.join_tasks().await;
             task.finish();
             if let Some(started) = started {
                 let _ = started.send(Err(reason));
@@ -95,6 +96,7 @@ pub(crate) async fn run<S: GenServer>(
         drop(state);
         ctx.finish(&reason);
     });
+    ctx.join_tasks().await;
     task.finish();
 }
 

@@ -34,6 +34,17 @@ pub async fn start<S: GenServer>(
     args: S::Args,
     options: StartOptions,
 ) -> Result<ServerRef<S>, StartError> {
+    start_prepared(args, options, |_, _| {}).await
+}
+
+/// [`start`], calling `prepare` with the new server's address and instance
+/// before its task is spawned, for what must be in place before the server
+/// first runs (a link). Not called when the start fails before that.
+pub(crate) async fn start_prepared<S: GenServer>(
+    args: S::Args,
+    options: StartOptions,
+    prepare: impl FnOnce(&ServerRef<S>, &Arc<Instance>),
+) -> Result<ServerRef<S>, StartError> {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return Err(StartError::NoRuntime);
     };
@@ -47,6 +58,7 @@ pub async fn start<S: GenServer>(
         Some(name) => Some(names::register(name, &me, &instance)?),
         None => None,
     };
+    prepare(&me, &instance);
 
     if !S::HAS_INIT {
         runtime.spawn(current::scope(

@@ -1,0 +1,340 @@
+//! Timers: a message sent after a delay, or at every period (OTP's
+//! `Process.send_after/3` and `:timer.send_interval/3`), cancelled by
+//! dropping their guard.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::AbortHandle;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::envelope::{CancelToken, Envelope};
+use crate::instance::Instance;
+use crate::server_ref::Inner;
+use crate::{AsServerRef, Context, GenServer, ServerRef};
+
+/// A pending timer message, or a running interval: cancelled when dropped.
+///
+/// Keep it (in the server's state, typically) for as long as the timer
+/// should run. [`cancel`](Timer::cancel) and dropping the guard guarantee
+/// that no message of the timer is handled afterwards, even one already in
+/// the mailbox; [`detach`](Timer::detach) lets it run without a guard.
+///
+/// Timers run on tokio's clock: `#[tokio::test(start_paused = true)]` and
+/// `tokio::time::advance` drive them.
+#[must_use = "dropping a `Timer` cancels it; keep it, or call `detach()` to let it run"]
+pub struct Timer {
+    token: CancelToken,
+    task: AbortHandle,
+    first: Instant,
+    period: Option<Duration>,
+    detached: bool,
+}
+
+impl Timer {
+    /// Cancels the timer: from now on none of its messages is handled,
+    /// including one already queued (OTP's `Process.cancel_timer/1`, made
+    /// reliable). A handler that had already started with one of them is
+    /// not interrupted. Cancelling twice, or a timer that has fired, does
+    /// nothing.
+    pub fn cancel(&self) {
+        self.token.cancel();
+        self.task.abort();
+    }
+
+    /// The time left until the timer's next message is sent, `None` once
+    /// it is cancelled, has fired (a one-shot timer), or its target has
+    /// ended (OTP's `Process.read_timer/1`). For an interval, the time to
+    /// its next tick.
+    #[must_use]
+    pub fn remaining(&self) -> Option<Duration> {
+        if self.token.is_cancelled() || self.task.is_finished() {
+            return None;
+        }
+        let now = Instant::now();
+        if now < self.first {
+            return Some(self.first - now);
+        }
+        Some(match self.period {
+            None => Duration::ZERO,
+            Some(period) => {
+                let since = (now - self.first).as_nanos() % period.as_nanos().max(1);
+                period.saturating_sub(Duration::from_nanos(
+                    u64::try_from(since).unwrap_or(u64::MAX),
+                ))
+            }
+        })
+    }
+
+    /// `true` until the timer is cancelled or done: [`remaining`](Self::remaining)
+    /// is `Some`.
+    #[must_use]
+    pub fn is_active(&self) -> bool {
+        self.remaining().is_some()
+    }
+
+    /// Lets the timer run without a guard: it can no longer be cancelled.
+    /// A timer set through a [`Context`] still ends with its server.
+    pub fn detach(mut self) {
+        self.detached = true;
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if !self.detached {
+            self.cancel();
+        }
+    }
+}
+
+impl fmt::Debug for Timer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timer")
+            .field("remaining", &self.remaining())
+            .field("period", &self.period)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Who a timer's messages go to. `owner`, when set, is the instance that
+/// set the timer for itself: the timer stops when it exits, and does not
+/// reach an instance restarted behind the same address.
+struct Target<S: GenServer> {
+    address: Arc<Inner<S>>,
+    owner: Option<Arc<Instance>>,
+}
+
+impl<S: GenServer> Target<S> {
+    fn is_gone(&self) -> bool {
+        self.owner
+            .as_ref()
+            .is_some_and(|owner| owner.exit.is_exiting())
+    }
+
+    /// Queues one message; `false` when the timer should stop.
+    async fn send(&self, message: S::Message, token: &CancelToken) -> bool {
+        if token.is_cancelled() || self.is_gone() {
+            return false;
+        }
+        self.address
+            .tx
+            .send(Envelope::Cancellable(message, token.clone()))
+            .await
+            .is_ok()
+    }
+}
+
+fn once<S: GenServer>(target: Target<S>, delay: Duration, message: S::Message) -> Timer {
+    let token = CancelToken::default();
+    let first = Instant::now() + delay;
+    let task = {
+        let token = token.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(first).await;
+            target.send(message, &token).await;
+        })
+    };
+    Timer {
+        token,
+        task: task.abort_handle(),
+        first,
+        period: None,
+        detached: false,
+    }
+}
+
+fn every<S, M>(target: Target<S>, period: Duration, message: M) -> Timer
+where
+    S: GenServer,
+    M: Into<S::Message> + Clone + Send + 'static,
+{
+    let token = CancelToken::default();
+    // A zero period would flood the mailbox; tokio's interval refuses it.
+    let period = period.max(Duration::from_nanos(1));
+    let first = Instant::now() + period;
+    let task = {
+        let token = token.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval_at(first, period);
+            // Ticks missed while a full mailbox made the timer wait are
+            // skipped, not sent in a burst; ticks stay on the grid
+            // `first + n * period`.
+            ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+            loop {
+                ticks.tick().await;
+                if !target.send(message.clone().into(), &token).await {
+                    return;
+                }
+            }
+        })
+    };
+    Timer {
+        token,
+        task: task.abort_handle(),
+        first,
+        period: Some(period),
+        detached: false,
+    }
+}
+
+impl<S: GenServer> Context<S> {
+    /// Sends `message` to this server after `delay`, as an info message
+    /// (OTP's `Process.send_after(self(), msg, delay)`).
+    ///
+    /// Keep the returned [`Timer`]: dropping it cancels the message. The
+    /// timer also ends with this server instance.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use genserver::prelude::*;
+    /// use genserver::Timer;
+    ///
+    /// struct Reminder { timer: Option<Timer>, rang: bool }
+    /// struct Ring;
+    ///
+    /// #[genserver]
+    /// impl Reminder {
+    ///     #[call]
+    ///     fn set(&mut self, after: Duration, ctx: &mut Context<Self>) {
+    ///         self.timer = Some(ctx.send_after(after, Ring));
+    ///     }
+    ///
+    ///     #[call]
+    ///     fn rang(&self) -> bool { self.rang }
+    ///
+    ///     #[info]
+    ///     fn ring(&mut self, _: Ring) { self.rang = true }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let reminder = Reminder::start(Reminder { timer: None, rang: false }).await.unwrap();
+    /// reminder.set(Duration::from_secs(60)).await.unwrap();
+    /// tokio::time::sleep(Duration::from_secs(61)).await;
+    /// assert!(reminder.rang().await.unwrap());
+    /// # }
+    /// ```
+    pub fn send_after(&self, delay: Duration, message: impl Into<S::Message>) -> Timer {
+        once(self.own_target(), delay, message.into())
+    }
+
+    /// Sends a clone of `message` to this server every `period`, the first
+    /// after one period, until the returned [`Timer`] is dropped or
+    /// cancelled, or this server instance ends (OTP's
+    /// `:timer.send_interval/2`).
+    ///
+    /// Ticks keep their schedule: a tick that could not be sent on time
+    /// (a full bounded mailbox) is skipped, not sent late in a burst.
+    pub fn send_interval<M>(&self, period: Duration, message: M) -> Timer
+    where
+        M: Into<S::Message> + Clone + Send + 'static,
+    {
+        every(self.own_target(), period, message)
+    }
+
+    fn own_target(&self) -> Target<S> {
+        Target {
+            address: Arc::clone(self.server_ref().inner()),
+            owner: Some(Arc::clone(self.instance())),
+        }
+    }
+}
+
+impl<S: GenServer> ServerRef<S> {
+    /// Sends `message` to this server after `delay`, as an info message
+    /// (OTP's `Process.send_after/3`). The message goes to the address: if
+    /// a supervisor has restarted the server meanwhile, the new instance
+    /// receives it.
+    ///
+    /// Keep the returned [`Timer`]: dropping it cancels the message.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime.
+    pub fn send_after(&self, delay: Duration, message: impl Into<S::Message>) -> Timer {
+        once(self.address_target(), delay, message.into())
+    }
+
+    /// Sends a clone of `message` to this server every `period`, the first
+    /// after one period, until the returned [`Timer`] is dropped or
+    /// cancelled or the server has stopped.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime.
+    pub fn send_interval<M>(&self, period: Duration, message: M) -> Timer
+    where
+        M: Into<S::Message> + Clone + Send + 'static,
+    {
+        every(self.address_target(), period, message)
+    }
+
+    fn address_target(&self) -> Target<S> {
+        Target {
+            address: Arc::clone(self.inner()),
+            owner: None,
+        }
+    }
+}
+
+/// Sends `message` to `target` (a [`ServerRef`] or a client) after
+/// `delay`: [`ServerRef::send_after`] for any address.
+///
+/// # Panics
+///
+/// Outside a tokio runtime.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use genserver::prelude::*;
+/// use genserver::send_after;
+///
+/// struct Inbox { got: u32 }
+/// struct Note;
+///
+/// #[genserver]
+/// impl Inbox {
+///     #[call]
+///     fn got(&self) -> u32 { self.got }
+///
+///     #[info]
+///     fn note(&mut self, _: Note) { self.got += 1 }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let inbox = Inbox::start(Inbox { got: 0 }).await.unwrap();
+/// let timer = send_after(&inbox, Duration::from_millis(10), Note);
+/// assert_eq!(timer.remaining(), Some(Duration::from_millis(10)));
+/// tokio::time::sleep(Duration::from_millis(20)).await;
+/// assert_eq!(inbox.got().await.unwrap(), 1);
+/// assert_eq!(timer.remaining(), None);
+/// # }
+/// ```
+pub fn send_after<T: AsServerRef>(
+    target: &T,
+    delay: Duration,
+    message: impl Into<<T::Server as GenServer>::Message>,
+) -> Timer {
+    target.as_server_ref().send_after(delay, message)
+}
+
+/// Sends a clone of `message` to `target` (a [`ServerRef`] or a client)
+/// every `period`: [`ServerRef::send_interval`] for any address.
+///
+/// # Panics
+///
+/// Outside a tokio runtime.
+pub fn send_interval<T, M>(target: &T, period: Duration, message: M) -> Timer
+where
+    T: AsServerRef,
+    M: Into<<T::Server as GenServer>::Message> + Clone + Send + 'static,
+{
+    target.as_server_ref().send_interval(period, message)
+}

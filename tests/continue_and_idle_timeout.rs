@@ -1,0 +1,183 @@
+//! Continues run before anything queued; the idle timeout fires once when
+//! no message arrives, and only messages cancel it (docs/semantics.md,
+//! section 8).
+
+// Handlers take a receiver and owned message fields because that is the
+// shape `#[genserver]` gives them, whether the body uses them or not.
+#![allow(clippy::unused_self, clippy::needless_pass_by_value)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use genserver::IdleTimeout;
+use genserver::prelude::*;
+use tokio::sync::{Notify, mpsc};
+use tokio::time::Instant;
+
+const MS: Duration = Duration::from_millis(1);
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+/// Logs what it handles; asks for continues and idle timeouts on request.
+struct Idler {
+    log: Log,
+    timeouts: mpsc::UnboundedSender<Instant>,
+}
+
+struct IdlerArgs {
+    log: Log,
+    timeouts: mpsc::UnboundedSender<Instant>,
+    /// A continue asked for by `init`.
+    continue_from_init: bool,
+}
+
+/// A continue: logs `name`, then asks for `then`, if any.
+struct Step {
+    name: &'static str,
+    then: Option<&'static str>,
+}
+
+/// Holds the server in a handler: notifies `.0` on entering, waits for `.1`.
+struct Hold(Arc<Notify>, Arc<Notify>);
+
+#[genserver]
+impl Idler {
+    #[init]
+    async fn init(
+        args: IdlerArgs,
+        ctx: &mut Context<Self>,
+    ) -> Result<Self, std::convert::Infallible> {
+        if args.continue_from_init {
+            ctx.continue_with(Step {
+                name: "from init",
+                then: None,
+            });
+        }
+        Ok(Idler {
+            log: args.log,
+            timeouts: args.timeouts,
+        })
+    }
+
+    #[call]
+    fn idle_after(&mut self, after: Duration, ctx: &mut Context<Self>) {
+        ctx.set_idle_timeout(after);
+    }
+
+    #[cast]
+    fn note(&mut self, text: &'static str) {
+        self.log.lock().unwrap().push(text.to_string());
+    }
+
+    /// Holds, then asks for a continue chain `first` -> `second`.
+    #[info]
+    async fn hold(&mut self, Hold(entered, gate): Hold, ctx: &mut Context<Self>) {
+        entered.notify_one();
+        gate.notified().await;
+        ctx.continue_with(Step {
+            name: "first",
+            then: Some("second"),
+        });
+    }
+
+    #[info]
+    fn step(&mut self, step: Step, ctx: &mut Context<Self>) {
+        self.log.lock().unwrap().push(step.name.to_string());
+        if let Some(next) = step.then {
+            ctx.continue_with(Step {
+                name: next,
+                then: None,
+            });
+        }
+    }
+
+    #[info]
+    fn idle(&mut self, _: IdleTimeout) {
+        self.log.lock().unwrap().push("idle".to_string());
+        let _ = self.timeouts.send(Instant::now());
+    }
+
+    #[call]
+    fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+async fn idler(continue_from_init: bool) -> (IdlerClient, mpsc::UnboundedReceiver<Instant>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let idler = Idler::start(IdlerArgs {
+        log: Log::default(),
+        timeouts: tx,
+        continue_from_init,
+    })
+    .await
+    .unwrap();
+    (idler, rx)
+}
+
+fn count(log: &[String], what: &str) -> usize {
+    log.iter().filter(|l| *l == what).count()
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_idle_timeout_fires_once_after_the_duration() {
+    let (idler, mut timeouts) = idler(false).await;
+    let began = Instant::now();
+    idler.idle_after(100 * MS).await.unwrap();
+
+    assert_eq!(timeouts.recv().await.unwrap() - began, 100 * MS);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(count(&idler.log().await.unwrap(), "idle"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_message_cancels_the_idle_timeout() {
+    let (idler, _timeouts) = idler(false).await;
+    idler.idle_after(100 * MS).await.unwrap();
+    tokio::time::sleep(50 * MS).await;
+    idler.note("busy").await.unwrap();
+
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(count(&idler.log().await.unwrap(), "idle"), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stats_request_does_not_cancel_the_idle_timeout() {
+    let (idler, mut timeouts) = idler(false).await;
+    let began = Instant::now();
+    idler.idle_after(100 * MS).await.unwrap();
+    tokio::time::sleep(50 * MS).await;
+    let handled = idler.stats().await.unwrap().messages_handled;
+
+    assert_eq!(timeouts.recv().await.unwrap() - began, 100 * MS);
+    // The request was not counted as a handled message either.
+    assert_eq!(handled, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn continues_run_before_messages_already_queued_and_chain() {
+    let (idler, _timeouts) = idler(false).await;
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    idler
+        .info(Hold(entered.clone(), gate.clone()))
+        .await
+        .unwrap();
+    entered.notified().await;
+
+    // Queued while the server holds.
+    idler.note("queued 1").await.unwrap();
+    idler.note("queued 2").await.unwrap();
+    gate.notify_one();
+
+    assert_eq!(
+        idler.log().await.unwrap(),
+        vec!["first", "second", "queued 1", "queued 2"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_continue_from_init_runs_before_the_first_message() {
+    let (idler, _timeouts) = idler(true).await;
+    idler.note("after start").await.unwrap();
+    assert_eq!(idler.log().await.unwrap(), vec!["from init", "after start"]);
+}

@@ -1,0 +1,142 @@
+//! Deferred replies: a handler keeps the `Reply` and answers later, from
+//! the server or another task; a server that dies while a `Reply` is out
+//! tells the caller at once (docs/semantics.md, section 7).
+
+// Handlers take a receiver and owned message fields because that is the
+// shape `#[genserver]` gives them, whether the body uses them or not.
+#![allow(clippy::unused_self, clippy::needless_pass_by_value)]
+
+use std::time::Duration;
+
+use genserver::prelude::*;
+use tokio::time::Instant;
+
+/// Hands out values once they are known.
+struct Vault {
+    waiting: Vec<Reply<u32>>,
+}
+
+#[genserver]
+impl Vault {
+    /// Answered by a later `provide`.
+    #[call]
+    fn wait_for_value(&mut self, reply: Reply<u32>) {
+        self.waiting.push(reply);
+    }
+
+    /// Answered by another task after `delay`.
+    #[call]
+    fn answer_from_task(&mut self, delay: Duration, value: u32, reply: Reply<u32>) {
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            reply.send(value);
+        });
+    }
+
+    /// Dropped without an answer.
+    #[call]
+    fn never(&mut self, reply: Reply<u32>) {
+        drop(reply);
+    }
+
+    #[cast]
+    fn provide(&mut self, value: u32) {
+        for reply in self.waiting.drain(..) {
+            reply.send(value);
+        }
+    }
+
+    #[call]
+    fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+
+    #[cast]
+    fn crash(&mut self) {
+        panic!("vault crashed")
+    }
+}
+
+async fn vault() -> VaultClient {
+    Vault::start(Vault {
+        waiting: Vec::new(),
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stored_reply_is_answered_later_while_the_server_keeps_serving() {
+    let vault = vault().await;
+    let pending = tokio::spawn({
+        let vault = vault.clone();
+        async move { vault.wait_for_value().await }
+    });
+    // The server serves other calls meanwhile.
+    while vault.waiting().await.unwrap() == 0 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(vault.waiting().await.unwrap(), 1);
+
+    vault.provide(7).await.unwrap();
+    assert_eq!(pending.await.unwrap(), Ok(7));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reply_moved_to_another_task_is_answered_from_there() {
+    let vault = vault().await;
+    let began = Instant::now();
+    assert_eq!(
+        vault.answer_from_task(Duration::from_secs(2), 5).await,
+        Ok(5)
+    );
+    assert_eq!(began.elapsed(), Duration::from_secs(2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_that_dies_while_a_reply_is_held_elsewhere_tells_the_caller_at_once() {
+    let vault = vault().await;
+    let began = Instant::now();
+    let pending = tokio::spawn({
+        let vault = vault.clone();
+        // The task holding the reply would answer after an hour.
+        async move { vault.answer_from_task(Duration::from_secs(3600), 1).await }
+    });
+    // Once the call has been handled, its reply is in the task.
+    while vault.stats().await.unwrap().messages_handled == 0 {
+        tokio::task::yield_now().await;
+    }
+    vault.crash().await.unwrap();
+    let reason = vault.wait().await;
+
+    let outcome = pending.await.unwrap();
+    assert_eq!(outcome, Err(CallError::Exited(reason)));
+    // Told at the crash, not at the call's 5 s timeout.
+    assert_eq!(began.elapsed(), Duration::ZERO);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stored_reply_of_a_stopped_server_ends_with_its_reason() {
+    let vault = vault().await;
+    let pending = tokio::spawn({
+        let vault = vault.clone();
+        async move { vault.wait_for_value().await }
+    });
+    while vault.waiting().await.unwrap() == 0 {
+        tokio::task::yield_now().await;
+    }
+    vault.stop_with(ExitReason::Shutdown).await.unwrap();
+    assert_eq!(
+        pending.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Shutdown))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_reply_ends_the_call_with_reply_dropped() {
+    let vault = vault().await;
+    let began = Instant::now();
+    assert_eq!(vault.never().await, Err(CallError::ReplyDropped));
+    assert_eq!(began.elapsed(), Duration::ZERO);
+    assert_eq!(vault.waiting().await.unwrap(), 0, "the server runs on");
+}

@@ -1,0 +1,348 @@
+//! Links and trapped exits: an abnormal end takes the linked server down
+//! with the same reason, `Normal` does not, a server that traps exits gets
+//! an `Exit` message instead (docs/semantics.md, section "Links").
+
+// Handlers take a receiver and owned message fields because that is the
+// shape `#[genserver]` gives them, whether the body uses them or not.
+#![allow(clippy::unused_self, clippy::needless_pass_by_value)]
+
+use std::sync::{Arc, Mutex};
+
+use genserver::prelude::*;
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+/// A server that can link, trap exits, fail, and start linked children.
+struct Node {
+    name: &'static str,
+    log: Log,
+    exits: Vec<Exit>,
+}
+
+/// Init arguments of a [`Node`].
+struct NodeArgs {
+    name: &'static str,
+    log: Log,
+    trap: bool,
+    /// Panic in a continue right after `init`: the earliest a started
+    /// server can crash.
+    crash_after_init: bool,
+    fail_init: bool,
+}
+
+/// Makes a node panic, as a continue.
+struct Boom;
+
+#[derive(Debug)]
+struct InitFailed;
+
+impl std::fmt::Display for InitFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("init failed")
+    }
+}
+
+impl std::error::Error for InitFailed {}
+
+#[genserver]
+impl Node {
+    #[init]
+    async fn init(args: NodeArgs, ctx: &mut Context<Self>) -> Result<Self, InitFailed> {
+        if args.fail_init {
+            return Err(InitFailed);
+        }
+        ctx.trap_exits(args.trap);
+        if args.crash_after_init {
+            ctx.continue_with(Boom);
+        }
+        Ok(Node {
+            name: args.name,
+            log: args.log,
+            exits: Vec::new(),
+        })
+    }
+
+    #[call]
+    fn link(&mut self, other: NodeClient, ctx: &mut Context<Self>) {
+        ctx.link(&other);
+    }
+
+    #[call]
+    fn unlink(&mut self, other: NodeClient, ctx: &mut Context<Self>) -> bool {
+        ctx.unlink(&other)
+    }
+
+    #[call]
+    fn traps(&self, ctx: &mut Context<Self>) -> bool {
+        ctx.traps_exits()
+    }
+
+    #[call]
+    async fn start_child(
+        &mut self,
+        args: NodeArgs,
+        ctx: &mut Context<Self>,
+    ) -> Result<NodeClient, StartError> {
+        ctx.start_link::<Node>(args).await
+    }
+
+    #[call]
+    fn exits(&self) -> Vec<Exit> {
+        self.exits.clone()
+    }
+
+    #[cast]
+    fn fail(&mut self) -> Result<(), InitFailed> {
+        Err(InitFailed)
+    }
+
+    #[info]
+    fn boom(&mut self, _: Boom) {
+        panic!("{} crashed", self.name)
+    }
+
+    #[info]
+    fn exit(&mut self, exit: Exit) {
+        self.exits.push(exit);
+    }
+
+    #[terminate]
+    fn terminate(&mut self, reason: &ExitReason) {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("{} terminate: {reason}", self.name));
+    }
+}
+
+fn args(name: &'static str, log: &Log) -> NodeArgs {
+    NodeArgs {
+        name,
+        log: log.clone(),
+        trap: false,
+        crash_after_init: false,
+        fail_init: false,
+    }
+}
+
+async fn node(name: &'static str, log: &Log) -> NodeClient {
+    Node::start(args(name, log)).await.unwrap()
+}
+
+async fn trapping(name: &'static str, log: &Log) -> NodeClient {
+    Node::start(NodeArgs {
+        trap: true,
+        ..args(name, log)
+    })
+    .await
+    .unwrap()
+}
+
+fn new_log() -> Log {
+    Arc::new(Mutex::new(Vec::new()))
+}
+
+#[tokio::test]
+async fn an_abnormal_exit_stops_the_linked_server_with_the_same_reason() {
+    let log = new_log();
+    let (a, b) = (node("a", &log).await, node("b", &log).await);
+    a.link(b.clone()).await.unwrap();
+
+    b.fail().await.unwrap();
+    let reason = b.wait().await;
+    assert!(matches!(reason, ExitReason::Error { .. }));
+    assert_eq!(a.wait().await, reason);
+
+    // The linked server ran its terminate, with the same reason.
+    let log = log.lock().unwrap();
+    assert!(log.contains(&"a terminate: error: init failed".to_string()));
+}
+
+#[tokio::test]
+async fn a_link_works_both_ways() {
+    let log = new_log();
+    let (a, b) = (node("a", &log).await, node("b", &log).await);
+    a.link(b.clone()).await.unwrap();
+
+    a.stop_with(ExitReason::error("a gave up")).await.unwrap();
+    assert!(matches!(b.wait().await, ExitReason::Error { .. }));
+}
+
+#[tokio::test]
+async fn a_normal_exit_does_not_propagate() {
+    let log = new_log();
+    let (a, b) = (node("a", &log).await, node("b", &log).await);
+    a.link(b.clone()).await.unwrap();
+
+    b.stop().await.unwrap();
+    assert!(a.is_alive());
+    assert!(a.traps().await.is_ok(), "a still serves");
+}
+
+#[tokio::test]
+async fn a_shutdown_propagates_as_in_otp() {
+    let log = new_log();
+    let (a, b) = (node("a", &log).await, node("b", &log).await);
+    a.link(b.clone()).await.unwrap();
+
+    b.stop_with(ExitReason::Shutdown).await.unwrap();
+    assert_eq!(a.wait().await, ExitReason::Shutdown);
+}
+
+#[tokio::test]
+async fn a_server_that_traps_exits_receives_exit_and_keeps_running() {
+    let log = new_log();
+    let keeper = trapping("keeper", &log).await;
+    let worker = node("worker", &log).await;
+    keeper.link(worker.clone()).await.unwrap();
+    assert!(keeper.traps().await.unwrap());
+
+    let worker_id = worker.id();
+    worker.fail().await.unwrap();
+    let reason = worker.wait().await;
+
+    let exits = keeper.exits().await.unwrap();
+    assert_eq!(exits.len(), 1);
+    assert_eq!(exits[0].from, worker_id);
+    assert_eq!(exits[0].reason, reason);
+    assert!(keeper.is_alive());
+}
+
+#[tokio::test]
+async fn a_trapping_server_also_hears_normal_exits() {
+    let log = new_log();
+    let keeper = trapping("keeper", &log).await;
+    let worker = node("worker", &log).await;
+    keeper.link(worker.clone()).await.unwrap();
+
+    worker.stop().await.unwrap();
+    let exits = keeper.exits().await.unwrap();
+    assert_eq!(exits.len(), 1);
+    assert_eq!(exits[0].reason, ExitReason::Normal);
+}
+
+#[tokio::test]
+async fn after_unlink_an_exit_has_no_effect() {
+    let log = new_log();
+    let (a, b) = (node("a", &log).await, node("b", &log).await);
+    a.link(b.clone()).await.unwrap();
+    assert!(a.unlink(b.clone()).await.unwrap());
+    assert!(!a.unlink(b.clone()).await.unwrap(), "no link left");
+
+    b.fail().await.unwrap();
+    b.wait().await;
+    assert!(a.traps().await.is_ok(), "a still serves");
+}
+
+#[tokio::test]
+async fn linking_twice_links_once() {
+    let log = new_log();
+    let keeper = trapping("keeper", &log).await;
+    let worker = node("worker", &log).await;
+    keeper.link(worker.clone()).await.unwrap();
+    keeper.link(worker.clone()).await.unwrap();
+    worker.link(keeper.clone()).await.unwrap();
+
+    worker.stop().await.unwrap();
+    assert_eq!(keeper.exits().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn linking_to_a_server_already_gone_signals_noproc() {
+    let log = new_log();
+    let gone = node("gone", &log).await;
+    gone.stop().await.unwrap();
+
+    let keeper = trapping("keeper", &log).await;
+    keeper.link(gone.clone()).await.unwrap();
+    let exits = keeper.exits().await.unwrap();
+    assert_eq!(exits.len(), 1);
+    assert_eq!(exits[0].reason, ExitReason::NoProc);
+
+    let plain = node("plain", &log).await;
+    plain.link(gone.clone()).await.unwrap();
+    assert_eq!(plain.wait().await, ExitReason::NoProc);
+}
+
+#[tokio::test]
+async fn start_link_links_before_the_child_can_crash() {
+    let log = new_log();
+    let parent = trapping("parent", &log).await;
+    // The child panics in a continue of its init: before anything else
+    // can happen to it, and possibly before `start_link` returns.
+    let child = parent
+        .start_child(NodeArgs {
+            crash_after_init: true,
+            ..args("child", &log)
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let reason = child.wait().await;
+    assert!(matches!(reason, ExitReason::Panicked { .. }));
+
+    let exits = parent.exits().await.unwrap();
+    assert_eq!(exits.len(), 1);
+    assert_eq!(exits[0].from, child.id());
+    assert_eq!(exits[0].reason, reason);
+}
+
+#[tokio::test]
+async fn a_start_linked_child_that_crashes_takes_a_non_trapping_parent_down() {
+    let log = new_log();
+    let parent = node("parent", &log).await;
+    let child = parent
+        .start_child(NodeArgs {
+            crash_after_init: true,
+            ..args("child", &log)
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let reason = child.wait().await;
+    assert_eq!(parent.wait().await, reason);
+}
+
+#[tokio::test]
+async fn a_failed_init_under_start_link_is_the_start_error_only() {
+    let log = new_log();
+    let parent = trapping("parent", &log).await;
+    let started = parent
+        .start_child(NodeArgs {
+            fail_init: true,
+            ..args("child", &log)
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        started,
+        Err(StartError::Init(ExitReason::Error { .. }))
+    ));
+    assert!(parent.exits().await.unwrap().is_empty());
+
+    let plain = node("plain", &log).await;
+    let started = plain
+        .start_child(NodeArgs {
+            fail_init: true,
+            ..args("child", &log)
+        })
+        .await
+        .unwrap();
+    assert!(started.is_err());
+    assert!(plain.traps().await.is_ok(), "the parent still serves");
+}
+
+#[tokio::test]
+async fn the_children_of_a_crashed_parent_stop_with_it() {
+    let log = new_log();
+    let parent = node("parent", &log).await;
+    let child = parent
+        .start_child(args("child", &log))
+        .await
+        .unwrap()
+        .unwrap();
+
+    parent.fail().await.unwrap();
+    let reason = parent.wait().await;
+    assert_eq!(child.wait().await, reason);
+}

@@ -1,0 +1,224 @@
+//! Monitors: one `Down` per monitor, `NoProc` for a server already gone,
+//! nothing after `demonitor` (docs/semantics.md, section "Monitors").
+
+// Handlers take a receiver and owned message fields because that is the
+// shape `#[genserver]` gives them, whether the body uses them or not.
+#![allow(clippy::unused_self, clippy::needless_pass_by_value)]
+
+use std::sync::Arc;
+
+use genserver::prelude::*;
+use genserver::{MonitorRef, ServerId};
+use tokio::sync::Notify;
+
+/// The monitored server.
+struct Worker;
+
+#[genserver]
+impl Worker {
+    #[call]
+    fn ping(&self) -> u32 {
+        1
+    }
+
+    #[cast]
+    fn crash(&mut self) {
+        panic!("worker crashed")
+    }
+}
+
+/// Monitors workers and keeps the notices it receives.
+struct Watcher {
+    downs: Vec<Down>,
+}
+
+#[genserver]
+impl Watcher {
+    #[call]
+    fn watch(&mut self, worker: WorkerClient, ctx: &mut Context<Self>) -> MonitorRef {
+        ctx.monitor(&worker)
+    }
+
+    #[call]
+    fn watch_ref(&mut self, worker: ServerRef<Worker>, ctx: &mut Context<Self>) -> MonitorRef {
+        ctx.monitor(&worker)
+    }
+
+    #[call]
+    fn demonitor(&mut self, id: MonitorRef, ctx: &mut Context<Self>) -> bool {
+        ctx.demonitor(id)
+    }
+
+    /// Waits at `gate` (after telling `entered`), then demonitors `id`:
+    /// a `Down` queued meanwhile must not be handled.
+    #[call]
+    async fn demonitor_after(
+        &mut self,
+        id: MonitorRef,
+        entered: Arc<Notify>,
+        gate: Arc<Notify>,
+        ctx: &mut Context<Self>,
+    ) -> bool {
+        entered.notify_one();
+        gate.notified().await;
+        ctx.demonitor(id)
+    }
+
+    #[call]
+    fn downs(&self) -> Vec<Down> {
+        self.downs.clone()
+    }
+
+    #[info]
+    fn down(&mut self, down: Down) {
+        self.downs.push(down);
+    }
+}
+
+async fn watcher() -> WatcherClient {
+    Watcher::start(Watcher { downs: Vec::new() }).await.unwrap()
+}
+
+fn only(downs: &[Down]) -> &Down {
+    assert_eq!(downs.len(), 1, "expected exactly one Down, got {downs:?}");
+    &downs[0]
+}
+
+#[tokio::test]
+async fn a_monitor_receives_exactly_one_down_with_the_exit_reason() {
+    let watcher = watcher().await;
+    let worker = Worker::start(Worker).await.unwrap();
+    let worker_id: ServerId = worker.id();
+    let id = watcher.watch(worker.clone()).await.unwrap();
+
+    worker.crash().await.unwrap();
+    let reason = worker.wait().await;
+    assert!(matches!(reason, ExitReason::Panicked { .. }));
+
+    // The notice is queued before `wait` returns, so the next call sees it.
+    let downs = watcher.downs().await.unwrap();
+    let down = only(&downs);
+    assert_eq!(down.id, id);
+    assert_eq!(down.server, worker_id);
+    assert_eq!(down.reason, reason);
+
+    // Nothing more arrives later.
+    tokio::task::yield_now().await;
+    assert_eq!(watcher.downs().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn two_monitors_of_one_server_give_two_notices() {
+    let watcher = watcher().await;
+    let worker = Worker::start(Worker).await.unwrap();
+    let first = watcher.watch(worker.clone()).await.unwrap();
+    let second = watcher
+        .watch_ref(worker.server_ref().clone())
+        .await
+        .unwrap();
+    assert_ne!(first, second);
+
+    worker.stop().await.unwrap();
+    let downs = watcher.downs().await.unwrap();
+    let ids: Vec<MonitorRef> = downs.iter().map(|d| d.id).collect();
+    assert_eq!(downs.len(), 2);
+    assert!(ids.contains(&first) && ids.contains(&second));
+    assert!(downs.iter().all(|d| d.reason == ExitReason::Normal));
+}
+
+#[tokio::test]
+async fn monitoring_a_server_already_gone_gives_noproc_at_once() {
+    let watcher = watcher().await;
+    let worker = Worker::start(Worker).await.unwrap();
+    worker.stop().await.unwrap();
+
+    let id = watcher.watch(worker.clone()).await.unwrap();
+    let downs = watcher.downs().await.unwrap();
+    let down = only(&downs);
+    assert_eq!(down.id, id);
+    assert_eq!(down.reason, ExitReason::NoProc);
+}
+
+#[tokio::test]
+async fn after_demonitor_no_notice_arrives() {
+    let watcher = watcher().await;
+    let worker = Worker::start(Worker).await.unwrap();
+    let id = watcher.watch(worker.clone()).await.unwrap();
+
+    assert!(
+        watcher.demonitor(id).await.unwrap(),
+        "the worker was running"
+    );
+    worker.crash().await.unwrap();
+    worker.wait().await;
+
+    assert!(watcher.downs().await.unwrap().is_empty());
+    assert!(!watcher.demonitor(id).await.unwrap(), "already removed");
+}
+
+#[tokio::test]
+async fn demonitor_drops_a_notice_already_queued() {
+    let watcher = watcher().await;
+    let worker = Worker::start(Worker).await.unwrap();
+    let id = watcher.watch(worker.clone()).await.unwrap();
+
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let pending = tokio::spawn({
+        let watcher = watcher.clone();
+        let (entered, gate) = (entered.clone(), gate.clone());
+        async move { watcher.demonitor_after(id, entered, gate).await }
+    });
+    entered.notified().await;
+
+    // The watcher is busy: the worker's `Down` is queued in its mailbox
+    // by the time `stop` returns.
+    worker.stop().await.unwrap();
+    gate.notify_one();
+
+    // The worker had ended: `false`, and its queued notice is dropped.
+    assert!(!pending.await.unwrap().unwrap());
+    assert!(watcher.downs().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_monitor_future_resolves_to_the_down_of_the_server() {
+    let worker = Worker::start(Worker).await.unwrap();
+    let monitor = worker.server_ref().monitor();
+    let id = monitor.id();
+    assert_eq!(monitor.server(), worker.id());
+
+    worker.crash().await.unwrap();
+    let down = monitor.await;
+    assert_eq!(down.id, id);
+    assert!(matches!(down.reason, ExitReason::Panicked { .. }));
+}
+
+#[tokio::test]
+async fn a_monitor_future_of_a_server_already_gone_is_noproc() {
+    let worker = Worker::start(Worker).await.unwrap();
+    worker.stop().await.unwrap();
+    assert_eq!(
+        worker.server_ref().monitor().await.reason,
+        ExitReason::NoProc
+    );
+}
+
+#[tokio::test]
+async fn demonitor_of_a_monitor_future_tells_whether_the_server_ran() {
+    let worker = Worker::start(Worker).await.unwrap();
+    assert!(worker.server_ref().monitor().demonitor());
+    worker.stop().await.unwrap();
+    assert!(!worker.server_ref().monitor().demonitor());
+}
+
+#[tokio::test]
+async fn the_monitors_of_a_server_end_with_it() {
+    let watcher = watcher().await;
+    let worker = Worker::start(Worker).await.unwrap();
+    watcher.watch(worker.clone()).await.unwrap();
+    watcher.stop().await.unwrap();
+
+    // The worker's end has no one left to tell, and does not fail.
+    worker.crash().await.unwrap();
+    assert!(matches!(worker.wait().await, ExitReason::Panicked { .. }));
+}

@@ -1,0 +1,220 @@
+//! Tasks: a server's task reports its value or its panic as a message,
+//! and ends with the server; plain async code awaits a task with a time
+//! limit (docs/semantics.md, section "Tasks").
+
+// Handlers take a receiver and owned message fields because that is the
+// shape `#[genserver]` gives them, whether the body uses them or not.
+#![allow(clippy::unused_self, clippy::needless_pass_by_value)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use genserver::prelude::*;
+use genserver::{Task, TaskId};
+use tokio::sync::{Notify, mpsc};
+
+/// Sets its flag when dropped, to prove a task's future is gone.
+struct Canary(Arc<AtomicBool>);
+
+impl Drop for Canary {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Runs tasks and forwards their outcomes.
+struct Boss {
+    done: mpsc::UnboundedSender<TaskDone<u32>>,
+}
+
+#[genserver]
+impl Boss {
+    /// A task that returns `n * 2`, or panics when `n` is 0.
+    #[call]
+    fn double(&mut self, n: u32, ctx: &mut Context<Self>) -> TaskId {
+        ctx.spawn_task(async move {
+            tokio::task::yield_now().await;
+            assert!(n != 0, "nothing to double");
+            n * 2
+        })
+    }
+
+    /// A task that holds `canary` and never finishes; `started` is told
+    /// once it runs.
+    #[call]
+    fn hang(&mut self, canary: Canary, started: Arc<Notify>, ctx: &mut Context<Self>) -> TaskId {
+        ctx.spawn_task(async move {
+            let _canary = canary;
+            started.notify_one();
+            std::future::pending::<u32>().await
+        })
+    }
+
+    /// A task that finishes when `gate` opens.
+    #[call]
+    fn gated(&mut self, gate: Arc<Notify>, ctx: &mut Context<Self>) -> TaskId {
+        ctx.spawn_task(async move {
+            gate.notified().await;
+            1
+        })
+    }
+
+    #[call]
+    fn abort(&mut self, id: TaskId, ctx: &mut Context<Self>) -> bool {
+        ctx.abort_task(id)
+    }
+
+    #[call]
+    fn ping(&self) -> bool {
+        true
+    }
+
+    #[info]
+    fn done(&mut self, done: TaskDone<u32>) {
+        let _ = self.done.send(done);
+    }
+}
+
+async fn boss() -> (BossClient, mpsc::UnboundedReceiver<TaskDone<u32>>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (Boss::start(Boss { done: tx }).await.unwrap(), rx)
+}
+
+#[tokio::test]
+async fn a_task_result_comes_back_as_an_info_message() {
+    let (boss, mut done) = boss().await;
+    let id = boss.double(21).await.unwrap();
+    let outcome = done.recv().await.unwrap();
+    assert_eq!(outcome.id, id);
+    assert_eq!(outcome.result, Ok(42));
+}
+
+#[tokio::test]
+async fn a_task_panic_comes_back_as_an_info_message_and_the_server_lives() {
+    let (boss, mut done) = boss().await;
+    let id = boss.double(0).await.unwrap();
+    let outcome = done.recv().await.unwrap();
+    assert_eq!(outcome.id, id);
+    match outcome.result {
+        Err(TaskError::Panicked { message }) => assert_eq!(&*message, "nothing to double"),
+        other => panic!("expected a panic, got {other:?}"),
+    }
+    assert!(boss.ping().await.unwrap());
+}
+
+#[tokio::test]
+async fn the_tasks_of_a_stopped_server_are_aborted_before_stop_returns() {
+    let (boss, _done) = boss().await;
+    let dropped = Arc::new(AtomicBool::new(false));
+    let started = Arc::new(Notify::new());
+    boss.hang(Canary(dropped.clone()), started.clone())
+        .await
+        .unwrap();
+    started.notified().await;
+    assert!(!dropped.load(Ordering::SeqCst));
+
+    boss.stop().await.unwrap();
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the task's future was dropped"
+    );
+}
+
+#[tokio::test]
+async fn the_tasks_of_a_crashed_server_are_aborted_too() {
+    let (boss, _done) = boss().await;
+    let dropped = Arc::new(AtomicBool::new(false));
+    let started = Arc::new(Notify::new());
+    boss.hang(Canary(dropped.clone()), started.clone())
+        .await
+        .unwrap();
+    started.notified().await;
+
+    boss.stop_with(ExitReason::error("crashed")).await.unwrap();
+    assert!(dropped.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn an_aborted_task_reports_nothing() {
+    let (boss, mut done) = boss().await;
+    let gate = Arc::new(Notify::new());
+    let id = boss.gated(gate.clone()).await.unwrap();
+    assert!(boss.abort(id).await.unwrap());
+    assert!(!boss.abort(id).await.unwrap(), "already aborted");
+    gate.notify_one();
+
+    // A later task's outcome is the first to arrive.
+    let later = boss.double(1).await.unwrap();
+    assert_eq!(done.recv().await.unwrap().id, later);
+}
+
+#[tokio::test(start_paused = true)]
+async fn await_timeout_returns_the_value_in_time() {
+    let task = Task::spawn(async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        "done"
+    });
+    assert_eq!(task.await_timeout(Duration::from_secs(5)).await, Ok("done"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn await_timeout_gives_up_at_the_limit_and_aborts_the_task() {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let canary = Canary(dropped.clone());
+    let began = tokio::time::Instant::now();
+    let task = Task::spawn(async move {
+        let _canary = canary;
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    });
+    assert_eq!(
+        task.await_timeout(Duration::from_secs(5)).await,
+        Err(TaskError::Timeout)
+    );
+    assert_eq!(began.elapsed(), Duration::from_secs(5));
+    assert!(dropped.load(Ordering::SeqCst), "the task has ended");
+}
+
+#[tokio::test]
+async fn awaiting_a_task_that_panicked_gives_the_panic_message() {
+    let task = Task::spawn(async {
+        tokio::task::yield_now().await;
+        panic!("task failed")
+    });
+    assert_eq!(
+        task.await,
+        Err(TaskError::Panicked {
+            message: "task failed".into()
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_dropped_task_is_aborted_and_a_detached_one_runs_on() {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let canary = Canary(dropped.clone());
+    let (started_tx, started) = tokio::sync::oneshot::channel();
+    let task = Task::spawn(async move {
+        let _canary = canary;
+        started_tx.send(()).unwrap();
+        std::future::pending::<()>().await;
+    });
+    started.await.unwrap();
+    drop(task);
+    // The abort takes effect when tokio next runs the task.
+    for _ in 0..100 {
+        if dropped.load(Ordering::SeqCst) {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(dropped.load(Ordering::SeqCst));
+
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    Task::spawn(async move {
+        tokio::task::yield_now().await;
+        tx.send(5).unwrap();
+    })
+    .detach();
+    assert_eq!(rx.await, Ok(5));
+}

@@ -1,0 +1,205 @@
+//! Timers on tokio's paused clock: a message at the right virtual time,
+//! intervals, cancellation that holds even for a queued message, and the
+//! time left (docs/semantics.md, section "Timers").
+
+// Handlers take a receiver and owned message fields because that is the
+// shape `#[genserver]` gives them, whether the body uses them or not.
+#![allow(clippy::unused_self, clippy::needless_pass_by_value)]
+
+use std::time::Duration;
+
+use genserver::prelude::*;
+use genserver::{send_after, send_interval};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+const MS: Duration = Duration::from_millis(1);
+
+/// Reports every tick it handles, with the virtual time.
+struct Clock {
+    ticks: mpsc::UnboundedSender<(u32, Instant)>,
+    timer: Option<Timer>,
+    handled: u32,
+}
+
+/// A timer message, labelled.
+#[derive(Clone)]
+struct Tick(u32);
+
+#[genserver]
+impl Clock {
+    #[call]
+    fn after(&mut self, delay: Duration, label: u32, ctx: &mut Context<Self>) {
+        self.timer = Some(ctx.send_after(delay, Tick(label)));
+    }
+
+    #[call]
+    fn every(&mut self, period: Duration, label: u32, ctx: &mut Context<Self>) {
+        self.timer = Some(ctx.send_interval(period, Tick(label)));
+    }
+
+    #[call]
+    fn after_detached(&mut self, delay: Duration, label: u32, ctx: &mut Context<Self>) {
+        ctx.send_after(delay, Tick(label)).detach();
+    }
+
+    /// Drops the current timer.
+    #[call]
+    fn drop_timer(&mut self) {
+        self.timer = None;
+    }
+
+    #[call]
+    fn remaining(&self) -> Option<Duration> {
+        self.timer.as_ref().and_then(Timer::remaining)
+    }
+
+    /// Sets a timer, waits in this handler until it has fired (its message
+    /// is then in the mailbox, behind this handler), and cancels it.
+    #[call]
+    async fn fire_then_cancel(&mut self, delay: Duration, ctx: &mut Context<Self>) -> bool {
+        let timer = ctx.send_after(delay, Tick(0));
+        while timer.is_active() {
+            tokio::time::sleep(MS).await;
+        }
+        timer.cancel();
+        true
+    }
+
+    #[call]
+    fn handled(&self) -> u32 {
+        self.handled
+    }
+
+    #[info]
+    fn tick(&mut self, Tick(label): Tick) {
+        self.handled += 1;
+        let _ = self.ticks.send((label, Instant::now()));
+    }
+}
+
+async fn clock() -> (ClockClient, mpsc::UnboundedReceiver<(u32, Instant)>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let clock = Clock::start(Clock {
+        ticks: tx,
+        timer: None,
+        handled: 0,
+    })
+    .await
+    .unwrap();
+    (clock, rx)
+}
+
+#[tokio::test(start_paused = true)]
+async fn send_after_delivers_at_the_right_virtual_time() {
+    let (clock, mut ticks) = clock().await;
+    let began = Instant::now();
+    clock.after(250 * MS, 1).await.unwrap();
+
+    let (label, at) = ticks.recv().await.unwrap();
+    assert_eq!(label, 1);
+    assert_eq!(at - began, 250 * MS);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_timer_sends_nothing() {
+    let (clock, _ticks) = clock().await;
+    clock.after(100 * MS, 1).await.unwrap();
+    clock.drop_timer().await.unwrap();
+
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(clock.handled().await.unwrap(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancel_drops_a_timer_message_already_queued() {
+    let (clock, _ticks) = clock().await;
+    assert!(clock.fire_then_cancel(10 * MS).await.unwrap());
+    // The tick was queued behind `fire_then_cancel`, and is now skipped.
+    assert_eq!(clock.handled().await.unwrap(), 0);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(clock.handled().await.unwrap(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_interval_ticks_every_period_and_stops_when_dropped() {
+    let (clock, mut ticks) = clock().await;
+    let began = Instant::now();
+    clock.every(100 * MS, 7).await.unwrap();
+
+    for n in 1..=3u32 {
+        let (label, at) = ticks.recv().await.unwrap();
+        assert_eq!(label, 7);
+        assert_eq!(at - began, n * 100 * MS);
+    }
+    clock.drop_timer().await.unwrap();
+    let handled = clock.handled().await.unwrap();
+    assert_eq!(handled, 3);
+
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(clock.handled().await.unwrap(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn remaining_reports_the_time_left() {
+    let (clock, mut ticks) = clock().await;
+    clock.after(Duration::from_secs(10), 1).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        clock.remaining().await.unwrap(),
+        Some(Duration::from_secs(7))
+    );
+
+    ticks.recv().await.unwrap();
+    assert_eq!(clock.remaining().await.unwrap(), None, "fired");
+
+    clock.every(100 * MS, 2).await.unwrap();
+    tokio::time::sleep(250 * MS).await;
+    assert_eq!(clock.remaining().await.unwrap(), Some(50 * MS));
+    clock.drop_timer().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timer_guard_outside_a_server() {
+    let (clock, mut ticks) = clock().await;
+    let began = Instant::now();
+
+    let timer = send_after(&clock, 40 * MS, Tick(3));
+    assert_eq!(timer.remaining(), Some(40 * MS));
+    assert!(timer.is_active());
+    let (label, at) = ticks.recv().await.unwrap();
+    assert_eq!((label, at - began), (3, 40 * MS));
+    assert_eq!(timer.remaining(), None);
+
+    let cancelled = send_after(clock.server_ref(), 40 * MS, Tick(4));
+    cancelled.cancel();
+    assert_eq!(cancelled.remaining(), None);
+
+    let interval = send_interval(&clock, 30 * MS, Tick(5));
+    let (label, _) = ticks.recv().await.unwrap();
+    assert_eq!(label, 5);
+    drop(interval);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(clock.handled().await.unwrap(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_detached_timer_fires_without_its_guard() {
+    let (clock, mut ticks) = clock().await;
+    let began = Instant::now();
+    clock.after_detached(60 * MS, 9).await.unwrap();
+    let (label, at) = ticks.recv().await.unwrap();
+    assert_eq!((label, at - began), (9, 60 * MS));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timer_set_by_a_server_ends_with_it() {
+    let (clock, mut ticks) = clock().await;
+    clock.after_detached(60 * MS, 9).await.unwrap();
+    clock.stop().await.unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        ticks.recv().await.is_none(),
+        "no tick, and the clock is gone"
+    );
+}
