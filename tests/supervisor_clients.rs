@@ -166,3 +166,31 @@ async fn under_load_every_call_ends_and_only_the_panicking_ones_fail() {
     assert_eq!(replies, total - total / EVERY);
     sup.stop().await.unwrap();
 }
+
+fn is_send_sync<T: Send + Sync>(_: &T) {}
+fn is_send<T: Send>(_: &T) {}
+
+/// Compiled, never run: the supervision handles and their futures cross
+/// tasks and threads.
+#[allow(dead_code)]
+fn handles_are_send_and_sync_and_their_futures_send(
+    sup: &SupervisorClient,
+    pool: &genserver::DynamicSupervisorClient,
+    child: &genserver::ChildRef,
+    spec: ChildSpec,
+) {
+    is_send_sync(sup);
+    is_send_sync(pool);
+    is_send_sync(child);
+    is_send_sync(&spec);
+    is_send(&sup.start_child(spec.clone()));
+    is_send(&sup.terminate_child("a"));
+    is_send(&sup.restart_child("a"));
+    is_send(&sup.delete_child("a"));
+    is_send(&sup.which_children());
+    is_send(&sup.count_children());
+    is_send(&sup.child::<Supervisor>("a"));
+    is_send(&pool.start_child(spec));
+    is_send(&pool.terminate_child(child.id()));
+    is_send(&Supervisor::start(SupervisorSpec::new(Strategy::OneForOne)));
+}

@@ -596,6 +596,23 @@ impl SupervisorClient {
     /// # Cancel safety
     ///
     /// Dropping the future does not withdraw the request.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use genserver_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// # let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne)).await?;
+    /// # let spec = ChildSpec::supervisor("sub", SupervisorSpec::new(Strategy::OneForOne));
+    /// let child = sup.start_child(spec.clone()).await?;
+    /// assert_eq!(
+    ///     sup.start_child(spec).await.unwrap_err(),
+    ///     SupervisorError::AlreadyStarted(child.id())
+    /// );
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn start_child(&self, spec: ChildSpec) -> Result<ChildRef, SupervisorError> {
         self.request(|reply| Request::StartChild(spec, reply))
             .await?
@@ -614,6 +631,22 @@ impl SupervisorClient {
     /// # Cancel safety
     ///
     /// Dropping the future does not withdraw the request.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use genserver_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// # let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne)).await?;
+    /// # let spec = ChildSpec::supervisor("sub", SupervisorSpec::new(Strategy::OneForOne));
+    /// # sup.start_child(spec).await?;
+    /// sup.terminate_child("sub").await?;
+    /// assert_eq!(sup.which_children().await?[0].state, ChildState::Stopped);
+    /// assert_eq!(sup.terminate_child("nope").await.unwrap_err(), SupervisorError::NotFound);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn terminate_child(&self, id: impl Into<ChildId>) -> Result<(), SupervisorError> {
         let id = id.into();
         self.request(|reply| Request::TerminateChild(id, reply))
@@ -632,6 +665,23 @@ impl SupervisorClient {
     /// # Cancel safety
     ///
     /// Dropping the future does not withdraw the request.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use genserver_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// # let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne)).await?;
+    /// # let spec = ChildSpec::supervisor("sub", SupervisorSpec::new(Strategy::OneForOne));
+    /// # sup.start_child(spec).await?;
+    /// assert_eq!(sup.restart_child("sub").await.unwrap_err(), SupervisorError::Running);
+    /// sup.terminate_child("sub").await?;
+    /// let child = sup.restart_child("sub").await?;
+    /// assert_eq!(sup.which_children().await?[0].state, ChildState::Running(child.id()));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn restart_child(&self, id: impl Into<ChildId>) -> Result<ChildRef, SupervisorError> {
         let id = id.into();
         self.request(|reply| Request::RestartChild(id, reply))
@@ -648,6 +698,23 @@ impl SupervisorClient {
     /// # Cancel safety
     ///
     /// Dropping the future does not withdraw the request.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use genserver_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// # let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne)).await?;
+    /// # let spec = ChildSpec::supervisor("sub", SupervisorSpec::new(Strategy::OneForOne));
+    /// # sup.start_child(spec).await?;
+    /// assert_eq!(sup.delete_child("sub").await.unwrap_err(), SupervisorError::Running);
+    /// sup.terminate_child("sub").await?;
+    /// sup.delete_child("sub").await?;
+    /// assert!(sup.which_children().await?.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete_child(&self, id: impl Into<ChildId>) -> Result<(), SupervisorError> {
         let id = id.into();
         self.request(|reply| Request::DeleteChild(id, reply))
@@ -663,6 +730,22 @@ impl SupervisorClient {
     /// # Cancel safety
     ///
     /// Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use genserver_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// # let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne)).await?;
+    /// # let spec = ChildSpec::supervisor("sub", SupervisorSpec::new(Strategy::OneForOne));
+    /// # sup.start_child(spec).await?;
+    /// let children = sup.which_children().await?;
+    /// assert_eq!(children[0].id, "sub");
+    /// assert_eq!(children[0].kind, ChildKind::Supervisor);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn which_children(&self) -> Result<Vec<ChildInfo>, CallError> {
         self.request(Request::WhichChildren).await
     }
@@ -677,6 +760,21 @@ impl SupervisorClient {
     /// # Cancel safety
     ///
     /// Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use genserver_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// # let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne)).await?;
+    /// # let spec = ChildSpec::supervisor("sub", SupervisorSpec::new(Strategy::OneForOne));
+    /// # sup.start_child(spec).await?;
+    /// let counts = sup.count_children().await?;
+    /// assert_eq!((counts.specs, counts.active, counts.supervisors), (1, 1, 1));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn count_children(&self) -> Result<ChildCounts, CallError> {
         self.request(Request::CountChildren).await
     }
@@ -693,6 +791,25 @@ impl SupervisorClient {
     /// # Cancel safety
     ///
     /// Cancel safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use genserver_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// # let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne)).await?;
+    /// # let spec = ChildSpec::supervisor("sub", SupervisorSpec::new(Strategy::OneForOne));
+    /// # sup.start_child(spec).await?;
+    /// let sub: SupervisorClient = sup.child::<Supervisor>("sub").await?;
+    /// assert!(sub.is_alive());
+    /// assert_eq!(
+    ///     sup.child::<DynamicSupervisor>("sub").await.unwrap_err(),
+    ///     SupervisorError::WrongType
+    /// );
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn child<S: GenServer>(
         &self,
         id: impl Into<ChildId>,
@@ -713,6 +830,23 @@ impl SupervisorClient {
     /// # Cancel safety
     ///
     /// The request is made before the first wait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use genserver_core::*;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// # let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne)).await?;
+    /// # let spec = ChildSpec::supervisor("sub", SupervisorSpec::new(Strategy::OneForOne));
+    /// # sup.start_child(spec).await?;
+    /// let sub = sup.child::<Supervisor>("sub").await?;
+    /// sup.stop().await?;
+    /// assert_eq!(sub.wait().await, ExitReason::Shutdown);
+    /// assert_eq!(sup.wait().await, ExitReason::Normal);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn stop(&self) -> Result<(), StopError> {
         self.server.stop().await
     }
