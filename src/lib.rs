@@ -79,6 +79,60 @@
 //! | `#[init]` | `Server::start(args)` | `Result<Self, E>` or `Self` |
 //! | `#[terminate]` | — | `()`; runs when the server stops for any reason it can observe |
 //!
+//! # Names, registries and debugging
+//!
+//! A server started under a name is found by it, typed
+//! ([`StartOptions::name`], [`whereis`]); a [`Registry`] holds servers by
+//! key, unique or duplicate (for [`dispatch`](Registry::dispatch) to every
+//! server under a key). Both forget a server the moment it exits, before
+//! its `stop()` returns. Every client reads its server's [`stats`] and
+//! state through [`ClientExt`].
+//!
+//! ```
+//! use genserver::prelude::*;
+//!
+//! /// What a user sees.
+//! pub struct Session {
+//!     seen: Vec<String>,
+//! }
+//!
+//! #[genserver]
+//! impl Session {
+//!     /// Shows a line.
+//!     #[cast]
+//!     pub fn show(&mut self, line: String) {
+//!         self.seen.push(line);
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! let rooms: Registry<&'static str> = Registry::duplicate();
+//! let ann = Session::start_with(Session { seen: vec![] }, StartOptions::named("ann")).await?;
+//! let bob = Session::start(Session { seen: vec![] }).await?;
+//! rooms.register("lobby", ann.server_ref(), ())?;
+//! rooms.register("lobby", bob.server_ref(), ())?;
+//!
+//! let reached = rooms
+//!     .dispatch::<Session, _>("lobby", |session, ()| async move {
+//!         let _ = session.show("hello".to_owned()).await;
+//!     })
+//!     .await;
+//! assert_eq!(reached, 2);
+//!
+//! let found = genserver::whereis::<Session>("ann").expect("started under that name");
+//! assert_eq!(found.inspect_state(|s| s.seen.clone()).await?, ["hello"]);
+//!
+//! bob.stop().await?; // leaves every registry before it returns
+//! assert_eq!(rooms.count_key("lobby"), 1);
+//! ann.stop().await?;
+//! assert!(genserver::whereis::<Session>("ann").is_none());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`stats`]: ClientExt::stats
+//!
 //! # Semantics
 //!
 //! OTP's, made typed; the full contract is `docs/semantics.md` in the
