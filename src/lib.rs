@@ -133,6 +133,47 @@
 //!
 //! [`stats`]: ClientExt::stats
 //!
+//! # Supervision
+//!
+//! A [`Supervisor`] starts children from [`ChildSpec`]s, restarts them by
+//! its [`Strategy`] and their [`Restart`] type within a
+//! [`RestartIntensity`], and stops them in reverse order, each by its
+//! [`Shutdown`]. The client of a supervised child stays valid across its
+//! restarts, and the messages queued for it when it crashed are handled
+//! by the new instance. [`DynamicSupervisor`] starts children on demand.
+//!
+//! ```
+//! use genserver::prelude::*;
+//!
+//! /// Fails on zero.
+//! pub struct Divider;
+//!
+//! #[genserver]
+//! impl Divider {
+//!     /// 100 divided by `n`.
+//!     #[call]
+//!     pub fn divide(&self, n: u64) -> u64 {
+//!         100 / n
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! let sup = Supervisor::start(
+//!     SupervisorSpec::new(Strategy::OneForOne)
+//!         .child(ChildSpec::server::<Divider>("divider", || Divider)),
+//! )
+//! .await?;
+//! let divider = sup.child::<Divider>("divider").await?;
+//! let first = divider.id();
+//! assert!(divider.divide(0).await.is_err()); // the panic ends this instance
+//! assert_eq!(divider.divide(4).await?, 25); // the same client, a new instance
+//! assert_ne!(divider.id(), first);
+//! sup.stop().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Semantics
 //!
 //! OTP's, made typed; the full contract is `docs/semantics.md` in the
