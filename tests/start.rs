@@ -32,7 +32,6 @@ enum Plan {
     Succeed,
     Fail,
     Panic,
-    Stop,
     Hang,
 }
 
@@ -52,10 +51,6 @@ impl Service {
             }),
             Plan::Fail => Err(BadConfig("port")),
             Plan::Panic => panic!("init panicked"),
-            Plan::Stop => Ok(Service {
-                _canary: canary,
-                greeting: String::new(),
-            }),
             Plan::Hang => std::future::pending().await,
         }
     }

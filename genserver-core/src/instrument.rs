@@ -40,7 +40,7 @@ mod imp {
     pub(crate) fn span<S: GenServer>(
         id: ServerId,
         message: &S::Message,
-        caller: CallerSpan,
+        caller: &CallerSpan,
     ) -> HandleSpan {
         // Until a subscriber exists no span can be recorded; asking costs
         // one load instead of a dispatcher look-up per message.
@@ -85,7 +85,7 @@ mod imp {
 
     pub(crate) struct HandleSpan;
 
-    pub(crate) fn span<S: GenServer>(_: ServerId, _: &S::Message, _: CallerSpan) -> HandleSpan {
+    pub(crate) fn span<S: GenServer>(_: ServerId, _: &S::Message, _: &CallerSpan) -> HandleSpan {
         HandleSpan
     }
 
@@ -101,7 +101,7 @@ pub(crate) use imp::{CallerSpan, HandleSpan};
 pub(crate) fn span<S: GenServer>(
     id: ServerId,
     message: &S::Message,
-    caller: CallerSpan,
+    caller: &CallerSpan,
 ) -> HandleSpan {
     imp::span::<S>(id, message, caller)
 }

@@ -159,7 +159,7 @@ async fn serve<S: GenServer>(
         };
         ctx.cancel_idle_timeout();
         instance.stats.count_handled();
-        let span = instrument::span::<S>(instance.id, &message, caller);
+        let span = instrument::span::<S>(instance.id, &message, &caller);
         let handled = instrument::within(
             span,
             KilledIfDropped::new(AssertUnwindSafe(state.handle(message, ctx)).catch_unwind()),
