@@ -1,7 +1,7 @@
 //! A cache whose reads do not go through the server: the table is a
 //! concurrent map shared by the server and its readers. Writes go through
 //! the server, one at a time; entries have a time to live; the server
-//! sweeps expired entries on a periodic tick.
+//! sweeps expired entries on a periodic timer.
 //!
 //! `cargo run --example cache_server`
 //!
@@ -16,8 +16,9 @@ use std::error::Error;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
+use genserver::Timer;
 use genserver::prelude::*;
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::Instant;
 
 /// A value and when it expires.
 struct Entry {
@@ -54,11 +55,15 @@ impl CacheReader {
 }
 
 /// The periodic tick that sweeps expired entries.
+#[derive(Clone)]
 struct Sweep;
 
 /// The writer of the table.
 struct Cache {
     table: Table,
+    /// Sends [`Sweep`] every period; cancelled when dropped, and ends with
+    /// the server.
+    _sweeper: Timer,
     /// Requests from clients handled so far (ticks not included).
     requests: u64,
 }
@@ -68,24 +73,13 @@ struct Cache {
 #[allow(clippy::needless_pass_by_value)]
 #[genserver]
 impl Cache {
-    /// Starts with an empty table and a ticker task that sends [`Sweep`]
-    /// every `period` until the server has stopped.
+    /// Starts with an empty table and a timer that sends [`Sweep`] every
+    /// `period`.
     #[init]
     fn init(period: Duration, ctx: &mut Context<Self>) -> Self {
-        let cache = ctx.client();
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(period);
-            ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-            ticks.tick().await;
-            loop {
-                ticks.tick().await;
-                if cache.info(Sweep).await.is_err() {
-                    break;
-                }
-            }
-        });
         Cache {
             table: Table::default(),
+            _sweeper: ctx.send_interval(period, Sweep),
             requests: 0,
         }
     }
@@ -208,6 +202,6 @@ pub(crate) async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
         stats.messages_handled, stats.uptime
     );
     cache.stop().await?;
-    println!("cache stopped; its ticker ends with it");
+    println!("cache stopped; its timer ended with it");
     Ok(())
 }

@@ -5,22 +5,21 @@
 //!
 //! `cargo run --example chat_room`
 //!
-//! Two registries do the bookkeeping:
-//!
-//! - `rooms` (unique keys): room name -> the room's server. A room
-//!   registers itself from its `init`, so of two users opening the same
-//!   new room at once, one starts it and the other finds it.
-//! - `members` (duplicate keys): room name -> every session in the room,
-//!   with the user's name as the entry's value. A post is dispatched to
-//!   the sessions under the room's name, and a session that ends is
-//!   removed from every room before its `stop()` returns: no room keeps a
-//!   dead member.
+//! - Rooms are found through `rooms`, a registry with unique keys (room
+//!   name -> the room's server). A room registers itself from its `init`,
+//!   so of two users opening the same new room at once, one starts it and
+//!   the other finds it; a room that stops is forgotten before its
+//!   `stop()` returns.
+//! - A room monitors the session of each member: when a session ends, for
+//!   whatever reason, the room gets a `Down` notice, removes the member
+//!   and tells the others. The notice is queued before the session's
+//!   `stop()` returns, so whatever is asked of the room afterwards sees
+//!   the member gone.
 
 use std::error::Error;
 
-use genserver::RegisterError;
 use genserver::prelude::*;
-
+use genserver::{Down, MonitorRef, RegisterError};
 /// A user's connection: what it receives is printed and kept.
 struct Session {
     user: String,
@@ -43,36 +42,53 @@ impl Session {
     }
 }
 
+/// A member of a room: the user's name and session.
+struct Member {
+    user: String,
+    session: SessionClient,
+    monitor: MonitorRef,
+}
+
 /// One chat room.
 struct Room {
     name: String,
-    members: Registry<String, String>,
+    members: Vec<Member>,
     history: Vec<String>,
 }
 
+// A message's fields are owned values, even where a handler only
+// borrows them.
+#[allow(clippy::needless_pass_by_value)]
 #[genserver]
 impl Room {
     /// Registers the room under its name before it serves anyone; fails
     /// if another server holds the name.
     #[init]
-    fn init(name: String, chat: Chat, ctx: &mut Context<Self>) -> Result<Self, RegisterError> {
-        chat.rooms.register(name.clone(), ctx.server_ref(), ())?;
+    fn init(
+        name: String,
+        rooms: Registry<String>,
+        ctx: &mut Context<Self>,
+    ) -> Result<Self, RegisterError> {
+        rooms.register(name.clone(), ctx.server_ref(), ())?;
         println!("[room {name}] opened");
         Ok(Room {
             name,
-            members: chat.members,
+            members: Vec::new(),
             history: Vec::new(),
         })
     }
 
-    /// Adds a session to the room under the user's name.
+    /// Adds a session to the room under the user's name, and watches it.
     #[call]
-    async fn join(&mut self, user: String, session: SessionClient) -> Result<(), RegisterError> {
-        self.members
-            .register(self.name.clone(), session.server_ref(), user.clone())?;
+    async fn join(&mut self, user: String, session: SessionClient, ctx: &mut Context<Self>) {
+        let monitor = ctx.monitor(&session);
+        self.members.push(Member {
+            user: user.clone(),
+            session,
+            monitor,
+        });
         self.broadcast(format!("* {user} joined #{}", self.name))
             .await;
-        Ok(())
     }
 
     /// Posts a message from `user` to everyone in the room.
@@ -90,11 +106,18 @@ impl Room {
     /// The users in the room now.
     #[call]
     fn who(&self) -> Vec<String> {
-        self.members
-            .lookup::<Session>(&self.name)
-            .into_iter()
-            .map(|(_, user)| user)
-            .collect()
+        self.members.iter().map(|m| m.user.clone()).collect()
+    }
+
+    /// A member's session has ended.
+    #[info]
+    async fn left(&mut self, down: Down) {
+        let Some(at) = self.members.iter().position(|m| m.monitor == down.id) else {
+            return;
+        };
+        let member = self.members.remove(at);
+        self.broadcast(format!("* {} left ({})", member.user, down.reason))
+            .await;
     }
 
     #[terminate]
@@ -104,27 +127,21 @@ impl Room {
 }
 
 impl Room {
-    /// Keeps `line` and casts it to every session in the room.
+    /// Keeps `line` and casts it to every member.
     async fn broadcast(&mut self, line: String) {
         println!("[room {}] {line}", self.name);
-        self.history.push(line.clone());
-        self.members
-            .dispatch::<Session, _>(&self.name, |session, _user| {
-                let line = line.clone();
-                async move {
-                    // A session that ended meanwhile is simply skipped.
-                    let _ = session.deliver(line).await;
-                }
-            })
-            .await;
+        for member in &self.members {
+            // A session that has ended is skipped: its `Down` is on its way.
+            let _ = member.session.deliver(line.clone()).await;
+        }
+        self.history.push(line);
     }
 }
 
-/// The registries of the service.
+/// Opens rooms on demand.
 #[derive(Clone)]
 struct Chat {
     rooms: Registry<String>,
-    members: Registry<String, String>,
 }
 
 impl Chat {
@@ -134,7 +151,7 @@ impl Chat {
             if let Some(room) = self.rooms.whereis::<Room>(name) {
                 return Ok(room);
             }
-            match Room::start(name.to_owned(), self.clone()).await {
+            match Room::start(name.to_owned(), self.rooms.clone()).await {
                 Ok(room) => return Ok(room),
                 // Someone else opened it between the lookup and the start:
                 // look it up again.
@@ -159,7 +176,6 @@ async fn session(user: &str) -> Result<SessionClient, StartError> {
 pub(crate) async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
     let chat = Chat {
         rooms: Registry::unique(),
-        members: Registry::duplicate(),
     };
     let alice = session("alice").await?;
     let bob = session("bob").await?;
@@ -172,10 +188,10 @@ pub(crate) async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
     let rust = chat.room("rust").await?;
     println!("rooms open: {}", chat.rooms.count());
 
-    lobby.join("alice".into(), alice.clone()).await??;
-    lobby.join("bob".into(), bob.clone()).await??;
-    rust.join("bob".into(), bob.clone()).await??;
-    rust.join("carol".into(), carol.clone()).await??;
+    lobby.join("alice".into(), alice.clone()).await?;
+    lobby.join("bob".into(), bob.clone()).await?;
+    rust.join("bob".into(), bob.clone()).await?;
+    rust.join("carol".into(), carol.clone()).await?;
 
     lobby.post("alice".into(), "hi all".into()).await?;
     lobby.post("bob".into(), "hello alice".into()).await?;
@@ -188,7 +204,8 @@ pub(crate) async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
     println!("#lobby history: {:?}", lobby.history().await?);
     println!("#lobby members: {:?}", lobby.who().await?);
 
-    // Bob's session ends: he leaves every room at once.
+    // Bob's session ends: every room he was in is told before `stop`
+    // returns.
     bob.stop().await?;
     println!("bob disconnected");
     println!("#lobby members: {:?}", lobby.who().await?);
@@ -196,7 +213,7 @@ pub(crate) async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
     assert_eq!(lobby.who().await?, ["alice"]);
     assert_eq!(rust.who().await?, ["carol"]);
 
-    lobby.post("alice".into(), "bob left".into()).await?;
+    lobby.post("alice".into(), "bye bob".into()).await?;
     println!("#lobby history: {:?}", lobby.history().await?);
     println!("alice received {} lines", alice.received().await?.len());
 
@@ -212,7 +229,6 @@ pub(crate) async fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
     for user in [&alice, &carol] {
         user.stop().await?;
     }
-    assert_eq!(chat.members.count(), 0);
     println!("done");
     Ok(())
 }
