@@ -27,6 +27,9 @@ mod cache_server;
 #[path = "../examples/chat_room.rs"]
 #[allow(unreachable_pub)]
 mod chat_room;
+#[path = "../examples/job_queue.rs"]
+#[allow(unreachable_pub)]
+mod job_queue;
 
 /// Generous: every example ends in well under a second.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -62,4 +65,9 @@ fn chat_room_runs_to_the_end() {
 #[test]
 fn cache_server_runs_to_the_end() {
     run("cache_server", cache_server::main);
+}
+
+#[test]
+fn job_queue_runs_to_the_end() {
+    run("job_queue", job_queue::main);
 }

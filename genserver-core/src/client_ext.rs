@@ -12,6 +12,44 @@ use crate::{CallError, Client, ServerStats};
 /// A handler of the server named like one of these methods (`stats`, ...)
 /// takes precedence on the client: reach these through
 /// [`server_ref()`](Client::server_ref) then.
+///
+/// # Examples
+///
+/// ```
+/// # use genserver_core::{Client, ClientExt, Context, ExitReason, GenServer, ServerRef, StartOptions, start};
+/// # struct Counter(u64);
+/// # #[derive(Clone)]
+/// # struct CounterClient(ServerRef<Counter>);
+/// # impl Client for CounterClient {
+/// #     type Server = Counter;
+/// #     fn from_server_ref(server: ServerRef<Counter>) -> Self { CounterClient(server) }
+/// #     fn server_ref(&self) -> &ServerRef<Counter> { &self.0 }
+/// # }
+/// # impl GenServer for Counter {
+/// #     type Args = Counter;
+/// #     type Message = u64;
+/// #     type Client = CounterClient;
+/// #     const NAME: &'static str = "Counter";
+/// #     const HAS_INIT: bool = false;
+/// #     async fn init(c: Counter, _: &mut Context<Self>) -> Result<Self, ExitReason> { Ok(c) }
+/// #     async fn handle(&mut self, by: u64, _: &mut Context<Self>) -> Result<(), ExitReason> { self.0 += by; Ok(()) }
+/// #     fn message_name(_: &u64) -> &'static str { "Add" }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// // A client of a server whose state is a `Counter(u64)`.
+/// let counter: CounterClient = start::<Counter>(Counter(1), StartOptions::new())
+///     .await
+///     .map(CounterClient)
+///     .unwrap();
+/// counter.server_ref().send(2_u64).await.unwrap();
+///
+/// assert_eq!(counter.inspect_state(|c| c.0).await.unwrap(), 3);
+/// counter.replace_state(|c| Counter(c.0 * 10)).await.unwrap();
+/// assert_eq!(counter.inspect_state(|c| c.0).await.unwrap(), 30);
+/// assert_eq!(counter.stats().await.unwrap().messages_handled, 1);
+/// # }
+/// ```
 pub trait ClientExt: Client {
     /// The server's statistics: messages handled, queue length, uptime.
     /// See [`ServerRef::stats`](crate::ServerRef::stats).

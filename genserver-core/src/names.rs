@@ -139,7 +139,12 @@ pub fn whereis<S: GenServer>(name: &str) -> Option<S::Client> {
     Some(S::Client::from_server_ref(server.clone()))
 }
 
-/// The id of the server registered under `name`, whatever its type.
+/// The id of the server registered under `name`, whatever its type;
+/// `None` when no server holds it.
+///
+/// ```
+/// assert_eq!(genserver_core::whereis_id("doc:nobody"), None);
+/// ```
 #[must_use]
 pub fn whereis_id(name: &str) -> Option<ServerId> {
     let names = NAMES.read().unwrap_or_else(PoisonError::into_inner);
