@@ -100,3 +100,63 @@ use proc_macro::TokenStream;
 pub fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::genserver(args.into(), input.into()).into()
 }
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream;
+
+    /// The macro never panics: on anything rustc can hand an attribute
+    /// macro, it returns tokens (the expansion, or the input and errors).
+    #[test]
+    fn never_panics() {
+        let args = [
+            "",
+            "crate = ::genserver",
+            "crate = \"x::y\"",
+            "crate = 1",
+            "message = A, client = B",
+            "message",
+            "message = a::b",
+            "unknown",
+            "crate",
+            "client = B,,",
+            "message = (",
+            "= =",
+        ];
+        let inputs = [
+            "",
+            "fn f() {}",
+            "struct S;",
+            "impl S {}",
+            "impl Tr for S {}",
+            "impl !Send for S {}",
+            "unsafe impl S { #[call] fn f(&self) {} }",
+            "impl<T> [T] { #[call] fn f(&self) {} }",
+            "impl dyn Tr { #[call] fn f(&self) {} }",
+            "impl<'a, T, const N: usize> S<'a, T, N> where T: Clone { #[call] fn f(&self) {} }",
+            "impl<T> S<T> { #[info] fn f(&mut self, _: T) {} #[info] fn g(&mut self, _: T) {} }",
+            "impl S { #[call] #[cast] #[info] #[init] #[terminate] fn f() {} }",
+            "impl S { #[call(timeout)] fn a(&self) {} #[call(timeout = \"\")] fn b(&self) {} \
+             #[call(timeout = \"ms\")] fn c(&self) {} #[call(timeout = \"99999999999999999999h\")] fn d(&self) {} \
+             #[call(timeout = 1.5)] fn e(&self) {} #[call(timeout(1))] fn f(&self) {} #[call = 1] fn g(&self) {} }",
+            "impl S { #[call] const X: u8 = 1; #[cast] type T = u8; #[info] m!(); }",
+            "impl S { #[call] fn f(self: Box<Self>, ctx: Context, r: Reply, r2: Reply<u8, u8>, x: &'static str) -> impl Tr {} }",
+            "impl S { #[call] fn f(&self, ...) {} #[cast] extern \"C\" fn g(&self) {} #[info] unsafe fn h(&self) {} }",
+            "impl S { #[init] fn a() {} #[init] fn b(&self) -> u8 {} #[terminate] fn c(&self, a: u8, b: &ExitReason, c: &ExitReason) -> u8 {} #[terminate] fn d() {} }",
+            "impl S { #[call] fn r#type(&self) {} #[call] fn __(&self) {} #[call] fn _x(&self, _: u8, (a, b): (u8, u8)) {} }",
+            "impl S { #[call] fn start(&self) {} #[cast] fn stop(&self) {} fn start_with() {} }",
+            "impl S { #[call] fn f(&mut self, c: &mut Context<Self>, d: &mut Context<Self>, e: Context<Self>, f: &Context<Self>) {} }",
+            "impl S { #[info] fn f(&mut self) {} #[info] fn g(&mut self, a: A, b: B) {} #[info] fn h(&mut self, r: Reply<u8>) {} }",
+            "impl S { #[call] fn f<T>(&self, t: T) where T: Clone {} #[cast] fn g(&self, x: Vec<&str>, y: impl Fn()) {} }",
+            "impl S { #[call] fn f(&self, r: Reply<u8>) -> u8 {} #[call] fn g(&self, x: [Self; 2], y: <Self as Tr>::A, z: Self::B) -> Self {} }",
+            "#[call] impl S {}",
+        ];
+        for args in args {
+            for input in inputs {
+                let args: TokenStream = args.parse().unwrap_or_default();
+                let input: TokenStream = input.parse().unwrap_or_default();
+                let _ = crate::expand::genserver(args, input);
+            }
+        }
+    }
+}

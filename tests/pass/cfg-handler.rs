@@ -49,4 +49,18 @@ async fn main() {
     switches.info(Never).await.unwrap();
     assert_eq!(switches.on().await.unwrap(), 2);
     switches.stop().await.unwrap();
+
+    let empty = Empty::start(Empty).await.unwrap();
+    empty.stop().await.unwrap();
+}
+
+/// Every handler `cfg`'d out: an empty message enum.
+pub struct Empty;
+
+#[genserver]
+impl Empty {
+    /// Gone.
+    #[cfg(any())]
+    #[call]
+    pub fn gone(&self) {}
 }

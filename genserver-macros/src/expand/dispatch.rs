@@ -177,7 +177,7 @@ fn handle(g: &Gen<'_>) -> TokenStream {
     let message = names::message_local();
     let ctx = names::ctx_local();
     let arms = g.handlers.iter().map(|parts| arm(g, parts));
-    let phantom = phantom_arm(g, false);
+    let phantom = phantom_arm(g);
     quote! {
         async fn handle(
             &mut self,
@@ -277,16 +277,16 @@ fn outcome(g: &Gen<'_>, method: &Method<'_>, locals: &[Ident]) -> TokenStream {
     }
 }
 
-/// The arm of the phantom variant, which cannot be built.
-fn phantom_arm(g: &Gen<'_>, by_ref: bool) -> TokenStream {
+/// The arm of the phantom variant, which cannot be built. (`Infallible`
+/// is `Copy`, so the arm also works on a place behind a reference.)
+fn phantom_arm(g: &Gen<'_>) -> TokenStream {
     if !g.phantom {
         return TokenStream::new();
     }
     let message = &g.server.message;
     let phantom = names::phantom_variant();
     let never = names::never_local();
-    let deref = by_ref.then(|| quote!(*));
-    quote!(#message::#phantom(_, #never) => match #deref #never {})
+    quote!(#message::#phantom(_, #never) => match #never {})
 }
 
 fn terminate(g: &Gen<'_>) -> TokenStream {
@@ -324,10 +324,12 @@ fn message_name(g: &Gen<'_>) -> TokenStream {
             #enum_name::#variant(..) => #name,
         }
     });
-    let phantom = phantom_arm(g, true);
+    let phantom = phantom_arm(g);
+    // On the place, not the reference: with every variant `cfg`'d out, an
+    // empty enum still matches with no arms.
     quote! {
         fn message_name(#message: &Self::Message) -> &'static str {
-            match #message {
+            match *#message {
                 #(#arms)*
                 #phantom
             }
