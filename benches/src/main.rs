@@ -122,10 +122,19 @@ impl Row {
 /// One implementation: its name and its measuring function.
 struct Impl {
     name: &'static str,
-    /// Runs `row` once; one value per metric of the row.
-    measure: fn(Row, Sizes, &Options) -> Vec<f64>,
-    /// Runs row 5 here and prints its values (the child side).
-    idle_here: fn(Sizes) -> Vec<f64>,
+    /// Runs `row` once in this process; one value per metric of the row.
+    measure: fn(Row, Sizes) -> Vec<f64>,
+}
+
+impl Impl {
+    /// Runs `row` once: row 5 in a child process unless `--in-process`.
+    fn run(&self, row: Row, sizes: Sizes, options: &Options) -> Vec<f64> {
+        if row == Row::Idle && !options.in_process {
+            idle_in_child(self.name, sizes)
+        } else {
+            (self.measure)(row, sizes)
+        }
+    }
 }
 
 const BASELINE: &str = "tokio_bounded";
@@ -144,25 +153,21 @@ const fn entry<S: Server>(name: &'static str) -> Impl {
     Impl {
         name,
         measure: measure::<S>,
-        idle_here: idle_here::<S>,
     }
 }
 
-fn measure<S: Server>(row: Row, sizes: Sizes, options: &Options) -> Vec<f64> {
+fn measure<S: Server>(row: Row, sizes: Sizes) -> Vec<f64> {
     match row {
         Row::CallRtt => vec![S::run(driver::call_rtt::<S>(sizes))],
         Row::CallContended => vec![S::run(driver::call_contended::<S>(sizes))],
         Row::Cast => vec![S::run(driver::cast::<S>(sizes))],
         Row::FanOut => vec![S::run(driver::fan_out::<S>(sizes))],
         Row::PingPong => vec![S::run(driver::ping_pong::<S>(sizes))],
-        Row::Idle if options.in_process => idle_here::<S>(sizes),
-        Row::Idle => idle_in_child(options.current_impl, sizes),
+        Row::Idle => {
+            let r = S::run(driver::idle::<S>(sizes));
+            vec![r.spawn_ns, r.rss_bytes, r.stop_ns]
+        }
     }
-}
-
-fn idle_here<S: Server>(sizes: Sizes) -> Vec<f64> {
-    let r = S::run(driver::idle::<S>(sizes));
-    vec![r.spawn_ns, r.rss_bytes, r.stop_ns]
 }
 
 /// Runs row 5 for `name` in a fresh copy of this program, so that the
@@ -198,8 +203,6 @@ struct Options {
     impls: Vec<&'static Impl>,
     warm_up: bool,
     in_process: bool,
-    /// The implementation being measured (the child process needs it).
-    current_impl: &'static str,
 }
 
 fn parse_list<T>(
@@ -227,7 +230,6 @@ fn parse_args() -> Result<Options, String> {
         impls: IMPLS.iter().collect(),
         warm_up: true,
         in_process: false,
-        current_impl: "",
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -273,6 +275,11 @@ fn parse_args() -> Result<Options, String> {
             other => return Err(format!("unknown argument `{other}`\n\n{USAGE}")),
         }
     }
+    // The table keeps its own row order, whatever the order asked for.
+    options.rows = Row::ALL
+        .into_iter()
+        .filter(|row| options.rows.contains(row))
+        .collect();
     if options.rounds == 0 {
         options.rounds = if options.quick { 5 } else { 7 };
     }
@@ -321,7 +328,7 @@ fn main() -> ExitCode {
     if args.get(1).map(String::as_str) == Some("--child-idle") {
         return child_idle(&args[2..]);
     }
-    let mut options = match parse_args() {
+    let options = match parse_args() {
         Ok(options) => options,
         Err(message) => {
             eprintln!("{message}");
@@ -339,7 +346,7 @@ fn main() -> ExitCode {
 
     // lines[k] = (label, unit, values[impl][round])
     let mut lines: Vec<(String, &'static str, Vec<Vec<f64>>)> = Vec::new();
-    for &row in &options.rows.clone() {
+    for &row in &options.rows {
         eprintln!("{}: {} ops per run", row.name(), row.ops(sizes));
         let metrics = row.metrics(sizes);
         let first = lines.len();
@@ -349,14 +356,12 @@ fn main() -> ExitCode {
         if options.warm_up && row != Row::Idle {
             for imp in &impls {
                 eprintln!("{}: warm-up {}", row.name(), imp.name);
-                options.current_impl = imp.name;
-                (imp.measure)(row, sizes.scaled(0.1), &options);
+                imp.run(row, sizes.scaled(0.1), &options);
             }
         }
         for round in 0..options.rounds {
             for (k, imp) in impls.iter().enumerate() {
-                options.current_impl = imp.name;
-                let values = (imp.measure)(row, sizes, &options);
+                let values = imp.run(row, sizes, &options);
                 let shown: Vec<_> = values.iter().map(|v| format_value(*v)).collect();
                 eprintln!(
                     "{}: round {}/{} {}: {}",
@@ -439,7 +444,10 @@ fn child_idle(args: &[String]) -> ExitCode {
         idle_servers: servers,
         ..Sizes::QUICK
     };
-    let values: Vec<String> = (imp.idle_here)(sizes).iter().map(f64::to_string).collect();
+    let values: Vec<String> = (imp.measure)(Row::Idle, sizes)
+        .iter()
+        .map(f64::to_string)
+        .collect();
     println!("{}", values.join(" "));
     ExitCode::SUCCESS
 }

@@ -92,7 +92,7 @@ impl Handler<Stop> for Relay {
 async fn stop_actor<A: Handler<Stop>>(actor: Address<A>) {
     // The reply of a detached message is not needed: dropping its
     // receiver does not withdraw the message.
-    let _ = actor.send(Stop).detach().await.expect("stop an actor");
+    drop(actor.send(Stop).detach().await.expect("stop an actor"));
     actor.join().await;
 }
 
@@ -109,12 +109,14 @@ impl Server for Xtra {
     }
 
     async fn bump(counter: &Address<Counter>, by: u64) {
-        let _ = counter
-            .send(Bump(by))
-            .priority(1)
-            .detach()
-            .await
-            .expect("bump");
+        drop(
+            counter
+                .send(Bump(by))
+                .priority(1)
+                .detach()
+                .await
+                .expect("bump"),
+        );
     }
 
     async fn get(counter: &Address<Counter>) -> u64 {
