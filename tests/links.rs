@@ -10,6 +10,11 @@ use std::sync::{Arc, Mutex};
 
 use genserver::prelude::*;
 
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Exit>();
+};
+
 type Log = Arc<Mutex<Vec<String>>>;
 
 /// A server that can link, trap exits, fail, and start linked children.

@@ -8,8 +8,15 @@
 use std::sync::Arc;
 
 use genserver::prelude::*;
-use genserver::{MonitorRef, ServerId};
+use genserver::{Monitor, MonitorRef, ServerId};
 use tokio::sync::Notify;
+
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Down>();
+    send_sync::<MonitorRef>();
+    send_sync::<Monitor>();
+};
 
 /// The monitored server.
 struct Worker;
@@ -63,6 +70,16 @@ impl Watcher {
         gate.notified().await;
         ctx.demonitor(id)
     }
+
+    /// Waits at `gate` (after telling `entered`).
+    #[call]
+    async fn hold(&mut self, entered: Arc<Notify>, gate: Arc<Notify>) {
+        entered.notify_one();
+        gate.notified().await;
+    }
+
+    #[cast]
+    fn noop(&mut self) {}
 
     #[call]
     fn downs(&self) -> Vec<Down> {
@@ -221,4 +238,36 @@ async fn the_monitors_of_a_server_end_with_it() {
     // The worker's end has no one left to tell, and does not fail.
     worker.crash().await.unwrap();
     assert!(matches!(worker.wait().await, ExitReason::Panicked { .. }));
+}
+
+#[tokio::test]
+async fn a_notice_for_a_full_bounded_mailbox_arrives_once_there_is_room() {
+    let watcher = Watcher::start_with(
+        Watcher { downs: Vec::new() },
+        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
+    )
+    .await
+    .unwrap();
+    let worker = Worker::start(Worker).await.unwrap();
+    let id = watcher.watch(worker.clone()).await.unwrap();
+
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let held = tokio::spawn({
+        let watcher = watcher.clone();
+        let (entered, gate) = (entered.clone(), gate.clone());
+        async move { watcher.hold(entered, gate).await }
+    });
+    entered.notified().await;
+    watcher.noop().await.unwrap(); // the mailbox is now full
+
+    worker.stop().await.unwrap();
+    gate.notify_one();
+    held.await.unwrap().unwrap();
+
+    let mut downs = watcher.downs().await.unwrap();
+    while downs.is_empty() {
+        tokio::task::yield_now().await;
+        downs = watcher.downs().await.unwrap();
+    }
+    assert_eq!(only(&downs).id, id);
 }

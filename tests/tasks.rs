@@ -14,6 +14,14 @@ use genserver::prelude::*;
 use genserver::{Task, TaskId};
 use tokio::sync::{Notify, mpsc};
 
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Task<u32>>();
+    send_sync::<TaskDone<u32>>();
+    send_sync::<TaskError>();
+    send_sync::<TaskId>();
+};
+
 /// Sets its flag when dropped, to prove a task's future is gone.
 struct Canary(Arc<AtomicBool>);
 

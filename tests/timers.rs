@@ -13,6 +13,11 @@ use genserver::{send_after, send_interval};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Timer>();
+};
+
 const MS: Duration = Duration::from_millis(1);
 
 /// Reports every tick it handles, with the virtual time.

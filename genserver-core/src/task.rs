@@ -153,10 +153,6 @@ impl<S: GenServer> Context<S> {
     /// The server's message type must convert from `TaskDone<T>`, for the
     /// task's output type `T`: give it an `#[info]` handler taking it.
     ///
-    /// # Panics
-    ///
-    /// A panic in the task does not panic here: it is the task's outcome.
-    ///
     /// # Examples
     ///
     /// ```

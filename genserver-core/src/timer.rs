@@ -229,6 +229,44 @@ impl<S: GenServer> Context<S> {
     ///
     /// Ticks keep their schedule: a tick that could not be sent on time
     /// (a full bounded mailbox) is skipped, not sent late in a burst.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use genserver::prelude::*;
+    ///
+    /// struct Heart { beat: Option<Timer>, beats: u32 }
+    /// #[derive(Clone)]
+    /// struct Beat;
+    ///
+    /// #[genserver]
+    /// impl Heart {
+    ///     #[init]
+    ///     async fn init(_: (), ctx: &mut Context<Self>) -> Result<Self, std::convert::Infallible> {
+    ///         let beat = ctx.send_interval(Duration::from_secs(1), Beat);
+    ///         Ok(Heart { beat: Some(beat), beats: 0 })
+    ///     }
+    ///
+    ///     #[call]
+    ///     fn beats(&self) -> u32 { self.beats }
+    ///
+    ///     #[info]
+    ///     fn beat(&mut self, _: Beat) {
+    ///         self.beats += 1;
+    ///         if self.beats == 3 {
+    ///             self.beat = None; // dropping the timer stops the beats
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let heart = Heart::start(()).await.unwrap();
+    /// tokio::time::sleep(Duration::from_secs(10)).await;
+    /// assert_eq!(heart.beats().await.unwrap(), 3);
+    /// # }
+    /// ```
     pub fn send_interval<M>(&self, period: Duration, message: M) -> Timer
     where
         M: Into<S::Message> + Clone + Send + 'static,
