@@ -69,7 +69,8 @@
 //! Handlers may be `fn` or `async fn`, take `&self` or `&mut self`, any
 //! number of owned arguments (the message's fields), and optionally a
 //! [`&mut Context<Self>`](Context) for the server's own address, `stop`,
-//! continues and the idle timeout.
+//! continues, the idle timeout, monitors ([`Down`]), links and trapped
+//! exits ([`Exit`]), timers ([`Timer`]) and tasks ([`TaskDone`]).
 //!
 //! | attribute | client method returns | the handler returns |
 //! |---|---|---|
