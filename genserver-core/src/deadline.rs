@@ -99,18 +99,24 @@ impl<F: Future> Future for WithDeadline<F> {
     }
 }
 
-const SLOTS: usize = 64;
+/// Slots per thread. Each covers one task at a time; a task that finds its
+/// slot taken by another schedules a wake-up of its own, so the table is
+/// sized for a few hundred tasks calling from one worker thread.
+const SLOTS: usize = 1024;
 
 thread_local! {
-    static SCHEDULED: RefCell<[Option<(Waker, Instant)>; SLOTS]> =
-        const { RefCell::new([const { None }; SLOTS]) };
+    /// For each slot, the task's address and when its wake-up is due.
+    static SCHEDULED: RefCell<[(usize, Option<Instant>); SLOTS]> =
+        const { RefCell::new([(0, None); SLOTS]) };
 }
 
-fn slot_of(waker: &Waker) -> usize {
+fn slot_of(task: usize) -> usize {
     // Fibonacci hashing of the task's address spreads neighbouring
     // allocations over the table.
-    let addr = waker.data() as usize as u64;
-    (addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % SLOTS
+    (task as u64)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(10) as usize
+        % SLOTS
 }
 
 /// Makes sure the task behind `waker` is woken at or before `at`.
@@ -118,24 +124,24 @@ fn slot_of(waker: &Waker) -> usize {
 /// A wake-up already scheduled for the same task covers `at` when it is
 /// due at or before `at` and has not fired by `now` (tokio never fires a
 /// timer before it is due, so `now < due` means it is still to come).
+///
+/// The task is known by its waker's data pointer alone: `Waker::will_wake`
+/// also compares vtable addresses, which differ between copies of one
+/// vtable made in different codegen units (rust-lang/rust#121622), so the
+/// same task would look new at every call. The address cannot have been
+/// reused by another task while `now < due`: the scheduled wake-up holds a
+/// clone of the waker, which keeps the task's allocation alive.
 fn wake_by(at: Instant, now: Instant, waker: &Waker) {
-    let slot = slot_of(waker);
-    let covered = SCHEDULED.with(|table| match &table.borrow()[slot] {
-        Some((scheduled_for, due)) => same_task(scheduled_for, waker) && now < *due && *due <= at,
-        None => false,
+    let task = waker.data() as usize;
+    let slot = slot_of(task);
+    let covered = SCHEDULED.with(|table| {
+        let (scheduled_for, due) = table.borrow()[slot];
+        scheduled_for == task && due.is_some_and(|due| now < due && due <= at)
     });
     if !covered {
         schedule(at, waker.clone());
-        SCHEDULED.with(|table| table.borrow_mut()[slot] = Some((waker.clone(), at)));
+        SCHEDULED.with(|table| table.borrow_mut()[slot] = (task, Some(at)));
     }
-}
-
-/// Whether two wakers wake the same task. `Waker::will_wake` also compares
-/// vtable addresses, which differ between copies of one vtable made in
-/// different codegen units (rust-lang/rust#121622), so the same task would
-/// look new at every call; the data pointer alone identifies the task.
-fn same_task(a: &Waker, b: &Waker) -> bool {
-    a.data() == b.data()
 }
 
 fn schedule(at: Instant, waker: Waker) {
