@@ -71,7 +71,9 @@ use proc_macro::TokenStream;
 /// - `#[terminate]`: `&mut self`, optionally `&ExitReason` and
 ///   `&mut Context<Self>`.
 ///
-/// Methods may be `async`. A block must mark at least one method.
+/// Methods may be `async`. A block must mark at least one method (with none,
+/// the markers were most likely forgotten); a server with only `#[init]`
+/// and `#[terminate]` is valid.
 ///
 /// # Visibility
 ///
@@ -80,6 +82,15 @@ use proc_macro::TokenStream;
 /// method has its handler's. A `pub` server type needs at least one `pub`
 /// handler, or the compiler reports the private enum in its public
 /// `GenServer` impl.
+///
+/// # Attributes on methods
+///
+/// `#[cfg]` on a method (and a `#[cfg_attr]` that only adds `cfg`s)
+/// applies to everything generated from it: its variant, client method,
+/// dispatch and `From` impl. Docs go to the variant and the client
+/// method; other `#[cfg_attr]`s and `#[deprecated]` go to the client
+/// method only, since what they add (an `inline`, a lint level, a tracing
+/// attribute) is meant for a function.
 ///
 /// # Options
 ///
