@@ -71,6 +71,10 @@ use proc_macro::TokenStream;
 /// - `#[terminate]`: `&mut self`, optionally `&ExitReason` and
 ///   `&mut Context<Self>`.
 ///
+/// The context and a deferred reply are recognised by how they are
+/// written: `&mut` a path ending in `Context`, a path ending in `Reply<T>`
+/// (and `&ExitReason` for `#[terminate]`); the macro cannot resolve names.
+///
 /// Methods may be `async`. A block must mark at least one method (with none,
 /// the markers were most likely forgotten); a server with only `#[init]`
 /// and `#[terminate]` is valid.
