@@ -34,6 +34,7 @@ impl Counter {
     }
 
     /// The current total.
+    #[must_use]
     pub fn get(&self) -> u64 {
         self.total
     }
@@ -69,6 +70,10 @@ impl From<Tick> for CounterMessage {
         CounterMessage::Tick(message)
     }
 }
+
+/// Marks `Tick` as a message `CounterClient::info` accepts, so that a
+/// wrong type is reported as "not an info message of this server".
+impl gs::InfoMessage<CounterMessage> for Tick {}
 
 /// A client of a running [`Counter`]: cheap to clone, `Send` and `Sync`.
 pub struct CounterClient {
@@ -138,7 +143,7 @@ impl CounterClient {
     /// A [`SendError`] with the message when the server has stopped.
     pub async fn info(
         &self,
-        message: impl Into<CounterMessage>,
+        message: impl gs::InfoMessage<CounterMessage>,
     ) -> Result<(), SendError<CounterMessage>> {
         self.server.send(message).await
     }
@@ -150,7 +155,7 @@ impl CounterClient {
     /// [`TrySendError::Full`] or [`TrySendError::NoProc`], with the message.
     pub fn try_info(
         &self,
-        message: impl Into<CounterMessage>,
+        message: impl gs::InfoMessage<CounterMessage>,
     ) -> Result<(), TrySendError<CounterMessage>> {
         self.server.try_send(message)
     }
@@ -252,9 +257,16 @@ impl gs::GenServer for Counter {
                 ctx.__reply(reply, value);
                 Ok(())
             }
-            CounterMessage::Reset(()) => gs::HandlerOutcome::into_outcome(Counter::reset(self)),
+            // A handler without a return type needs no outcome; one that
+            // returns a `Result` goes through `HandlerOutcome`, whose `Err`
+            // stops the server.
+            CounterMessage::Reset(()) => {
+                Counter::reset(self);
+                Ok(())
+            }
             CounterMessage::Tick(message) => {
-                gs::HandlerOutcome::into_outcome(Counter::tick(self, message, ctx))
+                Counter::tick(self, message, ctx);
+                Ok(())
             }
         }
     }

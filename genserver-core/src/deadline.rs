@@ -112,11 +112,10 @@ thread_local! {
 
 fn slot_of(task: usize) -> usize {
     // Fibonacci hashing of the task's address spreads neighbouring
-    // allocations over the table.
-    (task as u64)
-        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        .rotate_left(10) as usize
-        % SLOTS
+    // allocations over the table; the top bits of the product are the
+    // well-mixed ones.
+    let mixed = (task as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54;
+    usize::try_from(mixed).unwrap_or_default() % SLOTS
 }
 
 /// Makes sure the task behind `waker` is woken at or before `at`.

@@ -224,6 +224,15 @@ fn strip_method(cx: &Ctxt, attrs: &mut Vec<Attribute>) -> Option<Marker> {
         }
         false
     });
+    if marker.is_some() {
+        // The signature of a handler is the server's contract, not a style
+        // choice: it takes `self` whether or not it reads the state, and
+        // owns its arguments because they arrive in a message. A user crate
+        // under `clippy::pedantic` must not be told otherwise.
+        attrs.push(syn::parse_quote!(
+            #[allow(clippy::unused_self, clippy::needless_pass_by_value)]
+        ));
+    }
     marker
 }
 
