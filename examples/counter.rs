@@ -58,8 +58,9 @@ impl Counter {
     }
 }
 
+// `pub(crate)` so that tests/examples.rs can run it.
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+pub(crate) async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let counter = Counter::start(5).await?;
     println!("started a counter at 5");
     println!("add(2) -> {}", counter.add(2).await?);

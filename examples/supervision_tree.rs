@@ -86,8 +86,9 @@ async fn show(title: &str, sup: &SupervisorClient) {
     }
 }
 
+// `pub(crate)` so that tests/examples.rs can run it.
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+pub(crate) async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     // One short line per panic instead of the default report.
     std::panic::set_hook(Box::new(|info| {
         let message = info

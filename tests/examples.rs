@@ -27,9 +27,18 @@ mod cache_server;
 #[path = "../examples/chat_room.rs"]
 #[allow(unreachable_pub)]
 mod chat_room;
+#[path = "../examples/counter.rs"]
+#[allow(unreachable_pub)]
+mod counter;
+#[path = "../examples/counter-expanded.rs"]
+#[allow(unreachable_pub)]
+mod counter_expanded;
 #[path = "../examples/job_queue.rs"]
 #[allow(unreachable_pub)]
 mod job_queue;
+#[path = "../examples/supervision_tree.rs"]
+#[allow(unreachable_pub)]
+mod supervision_tree;
 
 /// Generous: every example ends in well under a second.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -55,6 +64,21 @@ fn run(name: &str, main: ExampleMain) {
             panic!("example {name} did not end within {LIMIT:?}")
         }
     }
+}
+
+#[test]
+fn counter_runs_to_the_end() {
+    run("counter", counter::main);
+}
+
+#[test]
+fn counter_expanded_runs_to_the_end() {
+    run("counter-expanded", counter_expanded::main);
+}
+
+#[test]
+fn supervision_tree_runs_to_the_end() {
+    run("supervision_tree", supervision_tree::main);
 }
 
 #[test]
