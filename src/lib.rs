@@ -245,3 +245,8 @@ pub mod __private {
     )]
     pub trait InfoMessage<M>: Into<M> {}
 }
+
+/// The README's example, compiled and run as a doc test.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
