@@ -24,11 +24,15 @@ async fn a_client_reaches_the_new_instance_after_a_restart_and_shows_its_id() {
     let p = client(&sup, "p").await;
     let first = p.id();
     assert_eq!(p.echo(1).await, Ok(1));
+    assert_eq!(p.stats().await.map(|s| s.restarts), Ok(0));
 
     assert_eq!(p.boom().await, Err(CallError::Exited(panicked("boom p"))));
     assert_eq!(p.echo(2).await, Ok(2));
 
     assert_ne!(p.id(), first);
+    let stats = p.stats().await.unwrap();
+    assert_eq!(stats.restarts, 1);
+    assert_eq!(stats.messages_handled, 1, "counted for the new instance");
     assert_eq!(
         states(&sup).await,
         [("p".to_string(), ChildState::Running(p.id()))]

@@ -1,4 +1,5 @@
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -26,6 +27,8 @@ pub struct ServerRef<S: GenServer> {
 pub(crate) struct Inner<S: GenServer> {
     pub(crate) tx: MailboxSender<Envelope<S>>,
     instance: Mutex<Arc<Instance>>,
+    /// Instances put behind the address after the first.
+    restarts: AtomicU64,
 }
 
 #[derive(Clone, Copy)]
@@ -40,6 +43,7 @@ impl<S: GenServer> Inner<S> {
         Inner {
             tx,
             instance: Mutex::new(instance),
+            restarts: AtomicU64::new(0),
         }
     }
 
@@ -52,6 +56,12 @@ impl<S: GenServer> Inner<S> {
     /// Puts a new instance behind the address (a restart).
     pub(crate) fn replace_instance(&self, instance: Arc<Instance>) {
         *self.instance.lock().unwrap_or_else(PoisonError::into_inner) = instance;
+        self.restarts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many times a new instance was put behind the address.
+    pub(crate) fn restarts(&self) -> u64 {
+        self.restarts.load(Ordering::Relaxed)
     }
 
     /// Identifies the address for the self-call check, without a lock.

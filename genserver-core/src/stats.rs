@@ -23,11 +23,12 @@ impl StatsCell {
         self.handled.store(n + 1, Ordering::Relaxed);
     }
 
-    pub(crate) fn snapshot(&self, queue_len: usize) -> ServerStats {
+    pub(crate) fn snapshot(&self, queue_len: usize, restarts: u64) -> ServerStats {
         ServerStats {
             messages_handled: self.handled.load(Ordering::Relaxed),
             queue_len,
             uptime: self.started.elapsed(),
+            restarts,
         }
     }
 }
@@ -37,12 +38,14 @@ impl StatsCell {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ServerStats {
-    /// Messages handled so far: calls, casts and info messages, including
-    /// the one being handled. Runtime requests such as this one are not
-    /// counted.
+    /// Messages handled so far by the running instance: calls, casts and
+    /// info messages. Runtime requests such as this one are not counted.
     pub messages_handled: u64,
     /// Messages waiting in the mailbox behind this request.
     pub queue_len: usize,
-    /// Time since the server was started.
+    /// Time since the running instance was started.
     pub uptime: Duration,
+    /// How many times a supervisor restarted the server behind this
+    /// address (0 for a server that was never restarted).
+    pub restarts: u64,
 }

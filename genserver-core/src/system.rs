@@ -25,7 +25,12 @@ impl<S: GenServer> ServerRef<S> {
     /// As a call: [`CallError::NoProc`], [`CallError::Exited`] or
     /// [`CallError::Timeout`] (this reference's timeout, 5 s by default).
     pub async fn stats(&self) -> Result<ServerStats, CallError> {
-        let stats = self.system_call(|_, ctx, queued| Ok(ctx.instance().stats.snapshot(queued)));
+        let stats = self.system_call(|_, ctx, queued| {
+            Ok(ctx
+                .instance()
+                .stats
+                .snapshot(queued, ctx.server_ref().inner().restarts()))
+        });
         stats.await
     }
 
