@@ -207,3 +207,63 @@ async fn one_request_can_be_followed_through_two_servers() {
     front.stop().await.unwrap();
     store.stop().await.unwrap();
 }
+
+/// Records the events at `ERROR` level with their fields.
+#[derive(Clone, Default)]
+struct Errors(Arc<Mutex<Vec<HashMap<&'static str, String>>>>);
+
+impl<S: Subscriber> Layer<S> for Errors {
+    fn on_event(&self, event: &tracing::Event<'_>, _: LayerContext<'_, S>) {
+        if *event.metadata().level() == tracing::Level::ERROR {
+            let mut fields = HashMap::new();
+            event.record(&mut Fields(&mut fields));
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(fields);
+        }
+    }
+}
+
+/// Crashes on request.
+struct Brittle;
+
+#[genserver]
+impl Brittle {
+    #[cast]
+    fn shatter(&mut self) {
+        panic!("shattered")
+    }
+
+    #[cast]
+    fn quit(&mut self, ctx: &mut Context<Self>) {
+        ctx.stop(ExitReason::Shutdown);
+    }
+}
+
+#[tokio::test]
+async fn a_crash_is_reported_once_at_error_level_and_a_clean_stop_is_not() {
+    let errors = Errors::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(errors.clone()));
+
+    let clean = Brittle::start(Brittle).await.unwrap();
+    clean.quit().await.unwrap();
+    clean.wait().await;
+    clean.stop().await.unwrap_err();
+    let stopped = Brittle::start(Brittle).await.unwrap();
+    stopped.stop().await.unwrap();
+    assert!(
+        errors.0.lock().unwrap().is_empty(),
+        "clean exits are not crashes"
+    );
+
+    let crashing = Brittle::start(Brittle).await.unwrap();
+    crashing.shatter().await.unwrap();
+    crashing.wait().await;
+    let reported = errors.0.lock().unwrap().clone();
+    assert_eq!(reported.len(), 1);
+    assert_eq!(reported[0]["server"], "Brittle");
+    assert_eq!(reported[0]["id"], crashing.id().as_u64().to_string());
+    assert_eq!(reported[0]["reason"], "panicked: shattered");
+}

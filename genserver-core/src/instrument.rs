@@ -11,7 +11,7 @@ mod imp {
 
     use tracing::Instrument;
 
-    use crate::{GenServer, ServerId};
+    use crate::{ExitReason, GenServer, ServerId};
 
     /// The span of whoever sent a message, so that a request can be
     /// followed from the caller through every server it reaches.
@@ -63,6 +63,13 @@ mod imp {
     ) -> impl Future<Output = F::Output> {
         future.instrument(span.0)
     }
+
+    /// OTP's crash report: one event when a server ends with a failure.
+    pub(crate) fn crashed<S: GenServer>(id: ServerId, reason: &ExitReason) {
+        if !reason.is_clean() {
+            tracing::error!(server = S::NAME, id = id.as_u64(), %reason, "server terminating");
+        }
+    }
 }
 
 #[cfg(not(feature = "tracing"))]
@@ -92,6 +99,8 @@ mod imp {
     pub(crate) fn within<F: Future>(_: HandleSpan, future: F) -> F {
         future
     }
+
+    pub(crate) fn crashed<S: GenServer>(_: ServerId, _: &crate::ExitReason) {}
 }
 
 pub(crate) use imp::{CallerSpan, HandleSpan};
@@ -108,4 +117,10 @@ pub(crate) fn span<S: GenServer>(
 
 pub(crate) fn within<F: Future>(span: HandleSpan, future: F) -> impl Future<Output = F::Output> {
     imp::within(span, future)
+}
+
+/// Reports a server that ends with a failure (OTP's crash report): one
+/// `ERROR` event naming the server, its id and the reason.
+pub(crate) fn crashed<S: GenServer>(id: ServerId, reason: &crate::ExitReason) {
+    imp::crashed::<S>(id, reason);
 }

@@ -85,6 +85,7 @@ pub(crate) async fn run<S: GenServer>(
         .expect("the mailbox is held until the task ends");
     let reason = serve(&mut state, &mut ctx, rx, &instance).await;
     let reason = instance.exit.decide(reason).clone();
+    instrument::crashed::<S>(instance.id, &reason);
     current::adopt_orphans(&reason);
     // A panic in terminate is reported by the panic hook; the server still
     // exits with the reason terminate was given.
