@@ -129,6 +129,7 @@ impl<T> MailboxSender<T> {
 
 impl<T> MailboxReceiver<T> {
     /// The channel's receiving end, once some sender has created it.
+    #[inline]
     fn rx(&mut self) -> Option<&mut Rx<T>> {
         if self.rx.is_none() {
             let channel = self.mailbox.channel.get()?;
@@ -143,24 +144,29 @@ impl<T> MailboxReceiver<T> {
 
     /// The next message, or `None` once the mailbox is closed and empty.
     pub(crate) async fn recv(&mut self) -> Option<T> {
-        if self.rx().is_none() {
-            poll_fn(|cx| {
-                if self.mailbox.channel.get().is_some() {
-                    return Poll::Ready(());
-                }
-                self.mailbox.created.register(cx.waker());
-                if self.mailbox.channel.get().is_some() {
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending
-                }
-            })
-            .await;
+        if self.rx.is_none() {
+            self.created().await;
         }
         match self.rx()? {
             Rx::Unbounded(rx) => rx.recv().await,
             Rx::Bounded(rx) => rx.recv().await,
         }
+    }
+
+    /// Waits until a sender has created the channel.
+    async fn created(&self) {
+        poll_fn(|cx| {
+            if self.mailbox.channel.get().is_some() {
+                return Poll::Ready(());
+            }
+            self.mailbox.created.register(cx.waker());
+            if self.mailbox.channel.get().is_some() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
     }
 
     pub(crate) fn try_recv(&mut self) -> Option<T> {
