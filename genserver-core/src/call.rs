@@ -3,12 +3,42 @@
 use std::time::Duration;
 
 use crate::deadline::{Deadline, with_deadline};
+use crate::envelope::Envelope;
 use crate::reply::{Answer, AnswerReceiver};
 use crate::server_ref::Inner;
-use crate::{CallError, GenServer};
+use crate::{CallError, GenServer, TrySendError};
 
 /// Elixir's default call timeout.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Queues a request and returns the deadline its answer is awaited under.
+///
+/// A request that does not fit in a full bounded mailbox waits for room
+/// within the call's timeout, which starts then. If the server ends while
+/// the request waits for room, the call was made while it ran: it ends with
+/// the exit reason, not `NoProc`.
+pub(crate) async fn enqueue<S: GenServer>(
+    address: &Inner<S>,
+    envelope: Envelope<S>,
+    timeout: Option<Duration>,
+) -> Result<Deadline, CallError> {
+    let envelope = match address.tx.try_send(envelope) {
+        Ok(()) => return Ok(Deadline::after(timeout)),
+        Err(TrySendError::NoProc(_)) => return Err(CallError::NoProc),
+        Err(TrySendError::Full(envelope)) => envelope,
+    };
+    let mut deadline = Deadline::after(timeout);
+    match with_deadline(&mut deadline, address.tx.send(envelope)).await {
+        Some(Ok(())) => Ok(deadline),
+        Some(Err(_closed)) => {
+            match with_deadline(&mut deadline, address.instance().exit.finished()).await {
+                Some(reason) => Err(CallError::Exited(reason)),
+                None => Err(CallError::Timeout),
+            }
+        }
+        None => Err(CallError::Timeout),
+    }
+}
 
 /// Waits for the answer to a request already in the server's mailbox.
 ///
@@ -18,10 +48,9 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// that end to be published and reports its reason.
 pub(crate) async fn await_answer<S: GenServer, T>(
     rx: AnswerReceiver<T>,
-    timeout: Option<Duration>,
+    mut deadline: Deadline,
     address: &Inner<S>,
 ) -> Result<T, CallError> {
-    let mut deadline = Deadline::after(timeout);
     match with_deadline(&mut deadline, rx).await {
         Some(Ok(Answer::Value(value))) => Ok(value),
         Some(Ok(Answer::Dropped)) => Err(CallError::ReplyDropped),

@@ -12,14 +12,17 @@ use crate::{ExitReason, ServerId};
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CallError {
-    /// The server was alive but did not reply within the call's timeout.
-    /// The request may still be handled; its reply is then discarded.
+    /// The server was alive but did not reply within the call's timeout,
+    /// which includes any wait for room in a full bounded mailbox. The
+    /// request may still be handled; its reply is then discarded.
     Timeout,
     /// There was no server to deliver the request to: it had already
     /// stopped when the call was made (OTP's `:noproc`).
     NoProc,
-    /// The server stopped or crashed after the request was queued and
-    /// before it replied; the reason is the server's exit reason.
+    /// The server stopped or crashed after the call was made (while the
+    /// request waited for room in a full mailbox, was queued or was being
+    /// handled) and before it replied; the reason is the server's exit
+    /// reason.
     Exited(ExitReason),
     /// A handler called the server it runs in. The server can only answer
     /// after the handler returns, so the call would deadlock; it fails at

@@ -3,7 +3,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::call::{DEFAULT_CALL_TIMEOUT, await_answer};
+use crate::call::{DEFAULT_CALL_TIMEOUT, await_answer, enqueue};
 use crate::envelope::Envelope;
 use crate::instance::Instance;
 use crate::mailbox::MailboxSender;
@@ -178,16 +178,9 @@ impl<S: GenServer> ServerRef<S> {
             return Err(CallError::CallingSelf);
         }
         let (reply_to, rx) = ReplyTo::channel();
-        if self
-            .inner
-            .tx
-            .send(Envelope::message(request(reply_to)))
-            .await
-            .is_err()
-        {
-            return Err(CallError::NoProc);
-        }
-        await_answer(rx, timeout, &self.inner).await
+        let envelope = Envelope::message(request(reply_to));
+        let deadline = enqueue(&self.inner, envelope, timeout).await?;
+        await_answer(rx, deadline, &self.inner).await
     }
 
     /// Queues a message without waiting for it to be handled. In a bounded

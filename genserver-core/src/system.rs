@@ -6,8 +6,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use tokio::sync::oneshot;
 
-use crate::call::DEFAULT_CALL_TIMEOUT;
-use crate::deadline::{Deadline, with_deadline};
+use crate::call::{DEFAULT_CALL_TIMEOUT, enqueue};
+use crate::deadline::with_deadline;
 use crate::envelope::Envelope;
 use crate::exit::panic_message;
 use crate::{CallError, Context, GenServer, ServerRef, ServerStats};
@@ -87,10 +87,8 @@ impl<S: GenServer> ServerRef<S> {
         let envelope = Envelope::System(Box::new(move |state, ctx, queued| {
             let _ = tx.send(request(state, ctx, queued));
         }));
-        if self.inner().tx.send(envelope).await.is_err() {
-            return Err(CallError::NoProc);
-        }
-        let mut deadline = Deadline::after(self.call_timeout(Some(Some(DEFAULT_CALL_TIMEOUT))));
+        let timeout = self.call_timeout(Some(Some(DEFAULT_CALL_TIMEOUT)));
+        let mut deadline = enqueue(self.inner(), envelope, timeout).await?;
         match with_deadline(&mut deadline, rx).await {
             Some(Ok(result)) => result,
             Some(Err(_closed)) => {

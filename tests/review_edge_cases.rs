@@ -1,0 +1,115 @@
+//! Edge cases of the runtime contract (docs/semantics.md) that cross
+//! sections: calls against full mailboxes, runtime shutdown, timers whose
+//! target ends, supervisors with bounded mailboxes, servers whose clients
+//! are all dropped.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use genserver::prelude::*;
+use genserver::{CallError, ExitReason};
+use tokio::sync::Notify;
+
+struct Sink {
+    received: Vec<u32>,
+}
+
+/// Holds the server in its handler until notified.
+struct Hold(Arc<Notify>);
+
+/// A timer's message.
+struct Note;
+
+#[genserver]
+impl Sink {
+    #[cast]
+    fn put(&mut self, n: u32) {
+        self.received.push(n);
+    }
+
+    #[call]
+    fn received(&self) -> Vec<u32> {
+        self.received.clone()
+    }
+
+    #[info]
+    async fn hold(&mut self, Hold(gate): Hold) {
+        gate.notified().await;
+    }
+
+    #[info]
+    fn note(&mut self, _: Note) {}
+}
+
+fn sink() -> Sink {
+    Sink {
+        received: Vec::new(),
+    }
+}
+
+/// A sink with a mailbox of one, busy in a handler until `gate` is
+/// notified, with its mailbox full.
+async fn full_sink(gate: &Arc<Notify>) -> SinkClient {
+    let sink = Sink::start_with(
+        sink(),
+        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
+    )
+    .await
+    .unwrap();
+    sink.info(Hold(Arc::clone(gate))).await.unwrap();
+    // The hold is being handled once the mailbox has room again.
+    while sink.try_info(Note).is_err() {
+        tokio::task::yield_now().await;
+    }
+    assert!(matches!(sink.try_info(Note), Err(TrySendError::Full(_))));
+    sink
+}
+
+async fn settle() {
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+}
+
+// 3.1: a call ends at its timeout, also when it waits for room in a full
+// bounded mailbox.
+#[tokio::test(start_paused = true)]
+async fn a_call_waiting_for_room_in_a_full_mailbox_times_out() {
+    let gate = Arc::new(Notify::new());
+    let sink = full_sink(&gate).await;
+    let began = tokio::time::Instant::now();
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(60),
+        sink.with_timeout(Duration::from_millis(100)).received(),
+    )
+    .await
+    .expect("the call ends at its own timeout");
+    assert_eq!(outcome, Err(CallError::Timeout));
+    assert_eq!(began.elapsed(), Duration::from_millis(100));
+    gate.notify_one();
+    assert_eq!(sink.received().await, Ok(vec![]));
+}
+
+// 3.1: a server that stops while a call waits for room in its mailbox
+// ends that call with its exit reason: the call was made while it ran.
+#[tokio::test(start_paused = true)]
+async fn a_call_waiting_for_room_gets_the_exit_reason_when_the_server_stops() {
+    let gate = Arc::new(Notify::new());
+    let sink = full_sink(&gate).await;
+    let call = tokio::spawn({
+        let sink = sink.without_timeout();
+        async move { sink.received().await }
+    });
+    settle().await;
+    assert!(!call.is_finished(), "the call waits for room");
+    let reason = ExitReason::error("closing");
+    let stop = tokio::spawn({
+        let (sink, reason) = (sink.clone(), reason.clone());
+        async move { sink.stop_with(reason).await }
+    });
+    settle().await;
+    gate.notify_one();
+    stop.await.unwrap().unwrap();
+    assert_eq!(call.await.unwrap(), Err(CallError::Exited(reason)));
+    assert_eq!(sink.received().await, Err(CallError::NoProc));
+}
