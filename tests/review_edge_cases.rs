@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use genserver::prelude::*;
-use genserver::{CallError, ExitReason};
+use genserver::{CallError, ExitReason, whereis};
 use tokio::sync::Notify;
 
 struct Sink {
@@ -112,4 +112,84 @@ async fn a_call_waiting_for_room_gets_the_exit_reason_when_the_server_stops() {
     stop.await.unwrap().unwrap();
     assert_eq!(call.await.unwrap(), Err(CallError::Exited(reason)));
     assert_eq!(sink.received().await, Err(CallError::NoProc));
+}
+
+// 6.5: a server whose runtime shuts down before its task ever ran is
+// `Killed`: waiters are told and later calls fail, nothing hangs.
+#[test]
+fn a_server_whose_runtime_shuts_down_before_it_runs_is_killed() {
+    let server_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // A server without `init`: start returns before its task first runs.
+    let sink = server_rt.block_on(async { Sink::start(sink()).await.unwrap() });
+    drop(server_rt);
+
+    let caller_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    caller_rt.block_on(async {
+        let reason = tokio::time::timeout(Duration::from_secs(60), sink.wait())
+            .await
+            .expect("wait returns");
+        assert_eq!(reason, ExitReason::Killed);
+        assert!(!sink.is_alive());
+        let call = tokio::time::timeout(Duration::from_secs(60), sink.without_timeout().received())
+            .await
+            .expect("the call ends");
+        assert_eq!(call, Err(CallError::NoProc));
+        assert!(matches!(sink.put(1).await, Err(SendError(_))));
+    });
+}
+
+// 6.5: a call waiting on a server whose runtime shuts down ends with
+// `Exited(Killed)`, even without a timeout.
+#[test]
+fn a_call_waiting_on_a_server_whose_runtime_shuts_down_ends() {
+    let server_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let gate = Arc::new(Notify::new());
+    let sink = server_rt.block_on(async {
+        let sink = Sink::start(sink()).await.unwrap();
+        sink.info(Hold(Arc::clone(&gate))).await.unwrap();
+        settle().await;
+        sink
+    });
+    let caller_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let call = caller_rt.spawn({
+        let sink = sink.without_timeout();
+        async move { sink.received().await }
+    });
+    caller_rt.block_on(settle());
+    drop(server_rt);
+    let outcome = caller_rt
+        .block_on(async { tokio::time::timeout(Duration::from_secs(5), call).await })
+        .expect("the call ends")
+        .unwrap();
+    assert_eq!(outcome, Err(CallError::Exited(ExitReason::Killed)));
+    assert_eq!(caller_rt.block_on(sink.wait()), ExitReason::Killed);
+}
+
+// 6.6: a server is not stopped when every client is dropped; it runs
+// until it is stopped, as an OTP process does.
+#[tokio::test]
+async fn a_server_keeps_running_when_every_client_is_dropped() {
+    let name = "review:orphan";
+    let sink = Sink::start_with(sink(), StartOptions::named(name))
+        .await
+        .unwrap();
+    sink.put(7).await.unwrap();
+    drop(sink);
+    settle().await;
+    let found = whereis::<Sink>(name).expect("still running");
+    assert_eq!(found.received().await, Ok(vec![7]));
+    found.stop().await.unwrap();
 }

@@ -32,19 +32,33 @@ pub(crate) enum MailboxFate<S: GenServer> {
 ///
 /// `started` hears the outcome of `init` once the task has fully ended on
 /// failure, so a failed start leaves nothing running when it returns.
-pub(crate) async fn run<S: GenServer>(
+///
+/// The guard that publishes the end is built here, before the task first
+/// runs: a task dropped without ever being polled (its runtime shut down)
+/// still ends as `Killed`, and its waiters are released.
+pub(crate) fn run<S: GenServer>(
     me: ServerRef<S>,
     instance: Arc<Instance>,
     args: S::Args,
     rx: MailboxReceiver<Envelope<S>>,
     fate: MailboxFate<S>,
     started: Option<StartedSender>,
-) {
-    let mut task = TaskEnd::<S> {
+) -> impl Future<Output = ()> + Send {
+    let task = TaskEnd::<S> {
         instance: Arc::clone(&instance),
         rx: Some(rx),
         fate: Some(fate),
     };
+    run_instance(task, me, instance, args, started)
+}
+
+async fn run_instance<S: GenServer>(
+    mut task: TaskEnd<S>,
+    me: ServerRef<S>,
+    instance: Arc<Instance>,
+    args: S::Args,
+    started: Option<StartedSender>,
+) {
     let mut ctx = Context::new(me, Arc::clone(&instance));
 
     let init = KilledIfDropped::new(AssertUnwindSafe(S::init(args, &mut ctx)).catch_unwind()).await;

@@ -16,8 +16,9 @@ use crate::{
 ///
 /// Generated clients wrap one; generic code (supervisors, registries) uses
 /// it directly. Cloning is cheap (one reference count). A `ServerRef` does
-/// not keep the server alive, and it stays valid after the server stops:
-/// every operation then reports that the server is gone.
+/// not keep the server alive, nor does dropping every one stop it: the
+/// server runs until it is stopped or exits. A `ServerRef` stays valid
+/// after the server stops: every operation then reports that it is gone.
 pub struct ServerRef<S: GenServer> {
     inner: Arc<Inner<S>>,
     timeout: TimeoutChoice,
