@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use genserver::prelude::*;
-use genserver::{CallError, ExitReason, whereis};
+use genserver::{CallError, ChildSpec, ExitReason, Strategy, Supervisor, SupervisorSpec, whereis};
 use tokio::sync::Notify;
 
 struct Sink {
@@ -192,4 +192,76 @@ async fn a_server_keeps_running_when_every_client_is_dropped() {
     let found = whereis::<Sink>(name).expect("still running");
     assert_eq!(found.received().await, Ok(vec![7]));
     found.stop().await.unwrap();
+}
+
+struct Worker;
+
+#[genserver]
+impl Worker {
+    #[call]
+    fn ping(&self) -> u32 {
+        1
+    }
+
+    #[cast]
+    fn crash(&mut self) -> Result<(), String> {
+        Err("crash".to_owned())
+    }
+}
+
+/// A child whose `init` tells it has started, then waits for the gate.
+struct Slow;
+
+#[genserver]
+impl Slow {
+    #[init]
+    async fn init((entered, gate): (Arc<Notify>, Arc<Notify>)) -> Result<Self, String> {
+        entered.notify_one();
+        gate.notified().await;
+        Ok(Slow)
+    }
+}
+
+// 15.2, 16.7: an exit notice reaches a supervisor whose bounded mailbox is
+// full; the child is restarted once there is room.
+#[tokio::test(start_paused = true)]
+async fn a_supervisor_with_a_full_bounded_mailbox_still_restarts_its_child() {
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(ChildSpec::server::<Worker>("worker", || Worker));
+    let sup = Supervisor::start_with(
+        spec,
+        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
+    )
+    .await
+    .unwrap();
+    let worker = sup.child::<Worker>("worker").await.unwrap();
+
+    // The supervisor is busy starting a slow child...
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let slow = tokio::spawn({
+        let (sup, entered, gate) = (sup.clone(), Arc::clone(&entered), Arc::clone(&gate));
+        async move {
+            sup.start_child(ChildSpec::server::<Slow>("slow", move || {
+                (Arc::clone(&entered), Arc::clone(&gate))
+            }))
+            .await
+        }
+    });
+    entered.notified().await;
+    // ...and its mailbox is full.
+    let queued = tokio::spawn({
+        let sup = sup.clone();
+        async move { sup.which_children().await }
+    });
+    settle().await;
+
+    worker.crash().await.unwrap();
+    worker.wait().await;
+    gate.notify_one();
+    slow.await.unwrap().unwrap();
+    queued.await.unwrap().unwrap();
+
+    let pong = worker.with_timeout(Duration::from_secs(1)).ping().await;
+    assert_eq!(pong, Ok(1), "the worker was restarted");
+    sup.stop().await.unwrap();
 }

@@ -21,6 +21,7 @@ use crate::envelope::Envelope;
 use crate::instance::Instance;
 use crate::mailbox::{MailboxReceiver, mailbox};
 use crate::names;
+use crate::notice::deliver;
 use crate::server_loop::{self, MailboxFate};
 use crate::server_ref::Inner;
 use crate::supervisor::spec::{ChildId, ChildKind, Restart, Shutdown};
@@ -56,14 +57,16 @@ pub(crate) trait ChildRuntime: Send + Sync {
 }
 
 /// An [`ExitNotice`] that queues `wrap(id, reason)` in the supervisor's
-/// own mailbox. A supervisor that has exited is not told.
+/// own mailbox, without waiting: in a full bounded mailbox it is queued
+/// as soon as there is room, never lost. A supervisor that has exited is
+/// not told.
 pub(crate) fn exit_notice<S: GenServer>(
     supervisor: &ServerRef<S>,
     wrap: fn(ServerId, ExitReason) -> S::Message,
 ) -> ExitNotice {
-    let supervisor = supervisor.clone();
+    let supervisor = Arc::clone(supervisor.inner());
     Arc::new(move |id, reason| {
-        let _ = supervisor.try_send(wrap(id, reason));
+        deliver(&supervisor, Envelope::message(wrap(id, reason)));
     })
 }
 

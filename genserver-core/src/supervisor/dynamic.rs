@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 
+use crate::envelope::Envelope;
+use crate::notice::deliver;
 use crate::supervisor::child::{
     ChildCounts, ChildInfo, ChildRef, ChildRuntime, ChildState, ExitNotice, exit_notice,
     start_failure_reason,
@@ -192,9 +194,10 @@ impl DynamicSupervisor {
         if let Ok(id) = entry.child.start(self.notice.clone()).await {
             entry.state = ChildState::Running(id);
         } else {
-            let _ = ctx
-                .server_ref()
-                .try_send(DynamicSupervisorMessage(Request::Retry(key)));
+            // Queued without waiting; a full bounded mailbox delays the
+            // retry, never loses it.
+            let message = DynamicSupervisorMessage(Request::Retry(key));
+            deliver(ctx.server_ref().inner(), Envelope::message(message));
         }
     }
 

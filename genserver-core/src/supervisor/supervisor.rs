@@ -5,6 +5,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::envelope::Envelope;
+use crate::notice::deliver;
 use crate::supervisor::child::{
     ChildCounts, ChildInfo, ChildRef, ChildRuntime, ChildState, ExitNotice, exit_notice,
     start_failure_reason,
@@ -225,10 +227,11 @@ impl Supervisor {
         self.children.iter().position(|e| e.spec.id() == id)
     }
 
+    /// Queues the next attempt in the supervisor's own mailbox; a full
+    /// bounded mailbox delays it, never loses it.
     fn schedule_retry(ctx: &Context<Self>, key: u64) {
-        let _ = ctx
-            .server_ref()
-            .try_send(SupervisorMessage(Request::Retry(key)));
+        let message = SupervisorMessage(Request::Retry(key));
+        deliver(ctx.server_ref().inner(), Envelope::message(message));
     }
 
     async fn on_exit(&mut self, id: ServerId, reason: ExitReason, ctx: &mut Context<Self>) {
