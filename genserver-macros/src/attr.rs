@@ -227,10 +227,16 @@ fn strip_method(cx: &Ctxt, attrs: &mut Vec<Attribute>) -> Option<Marker> {
     if marker.is_some() {
         // The signature of a handler is the server's contract, not a style
         // choice: it takes `self` whether or not it reads the state, and
-        // owns its arguments because they arrive in a message. A user crate
-        // under `clippy::pedantic` must not be told otherwise.
+        // owns its arguments because they arrive in a message; whether it is
+        // `async` and what it returns is for the server, not for a caller.
+        // A user crate under `clippy::pedantic` must not be told otherwise.
         attrs.push(syn::parse_quote!(
-            #[allow(clippy::unused_self, clippy::needless_pass_by_value)]
+            #[allow(
+                clippy::unused_self,
+                clippy::needless_pass_by_value,
+                clippy::unused_async,
+                clippy::must_use_candidate
+            )]
         ));
     }
     marker

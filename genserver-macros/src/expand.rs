@@ -172,6 +172,20 @@ impl<'a> Gen<'a> {
                 ));
             }
         }
+        // A server crosses tasks, so it is `Send`. Saying so in every
+        // generated item turns a state that is not `Send` into one error,
+        // rustc's "cannot be sent between threads safely" with the field
+        // that is not, instead of one per generated item. Only without
+        // generics: then the bound names no parameter and is checked once.
+        if server.item.generics.params.is_empty() {
+            let self_ty = &server.item.self_ty;
+            generics
+                .make_where_clause()
+                .predicates
+                .push(syn::parse_quote!(
+                    #self_ty: #krate::__private::core::marker::Send
+                ));
+        }
         let handlers: Vec<_> = server
             .handlers
             .iter()
