@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use genserver::prelude::*;
-use genserver::{CallError, ChildSpec, ExitReason, Strategy, Supervisor, SupervisorSpec, whereis};
+use genserver::{
+    CallError, ChildSpec, ExitReason, Strategy, Supervisor, SupervisorSpec, send_after, whereis,
+};
 use tokio::sync::Notify;
 
 struct Sink {
@@ -264,4 +266,15 @@ async fn a_supervisor_with_a_full_bounded_mailbox_still_restarts_its_child() {
     let pong = worker.with_timeout(Duration::from_secs(1)).ping().await;
     assert_eq!(pong, Ok(1), "the worker was restarted");
     sup.stop().await.unwrap();
+}
+
+// 18.5: `remaining()` is `None` once the timer's target has ended.
+#[tokio::test(start_paused = true)]
+async fn a_timer_reports_nothing_remaining_once_its_target_has_stopped() {
+    let sink = Sink::start(sink()).await.unwrap();
+    let timer = send_after(&sink, Duration::from_secs(60), Note);
+    assert_eq!(timer.remaining(), Some(Duration::from_secs(60)));
+    sink.stop().await.unwrap();
+    assert_eq!(timer.remaining(), None);
+    assert!(!timer.is_active());
 }

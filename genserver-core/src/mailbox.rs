@@ -116,6 +116,16 @@ impl<T> MailboxSender<T> {
         }
     }
 
+    /// `true` once the receiver has closed the mailbox. Does not create
+    /// the channel.
+    pub(crate) fn is_closed(&self) -> bool {
+        match self.0.channel.get().map(|channel| &channel.tx) {
+            None => false,
+            Some(Tx::Unbounded(tx)) => tx.is_closed(),
+            Some(Tx::Bounded(tx)) => tx.is_closed(),
+        }
+    }
+
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         match self.tx() {
             Tx::Unbounded(tx) => tx.send(value).map_err(|e| TrySendError::NoProc(e.0)),

@@ -27,6 +27,7 @@ use crate::{AsServerRef, Context, GenServer, ServerRef};
 pub struct Timer {
     token: CancelToken,
     task: AbortHandle,
+    target: Arc<dyn Gone>,
     first: Instant,
     period: Option<Duration>,
     detached: bool,
@@ -49,7 +50,7 @@ impl Timer {
     /// its next tick.
     #[must_use]
     pub fn remaining(&self) -> Option<Duration> {
-        if self.token.is_cancelled() || self.task.is_finished() {
+        if self.token.is_cancelled() || self.task.is_finished() || self.target.is_gone() {
             return None;
         }
         let now = Instant::now();
@@ -106,13 +107,23 @@ struct Target<S: GenServer> {
     owner: Option<Arc<Instance>>,
 }
 
-impl<S: GenServer> Target<S> {
+/// Whether a timer's target is gone, its type erased for [`Timer`].
+trait Gone: Send + Sync {
+    /// `true` once no message of the timer can be handled: the instance
+    /// that set it is exiting, or the address is closed.
+    fn is_gone(&self) -> bool;
+}
+
+impl<S: GenServer> Gone for Target<S> {
     fn is_gone(&self) -> bool {
         self.owner
             .as_ref()
             .is_some_and(|owner| owner.exit.is_exiting())
+            || self.address.tx.is_closed()
     }
+}
 
+impl<S: GenServer> Target<S> {
     /// Queues one message; `false` when the timer should stop.
     async fn send(&self, message: S::Message, token: &CancelToken) -> bool {
         if token.is_cancelled() || self.is_gone() {
@@ -129,8 +140,9 @@ impl<S: GenServer> Target<S> {
 fn once<S: GenServer>(target: Target<S>, delay: Duration, message: S::Message) -> Timer {
     let token = CancelToken::default();
     let first = Instant::now() + delay;
+    let target = Arc::new(target);
     let task = {
-        let token = token.clone();
+        let (token, target) = (token.clone(), Arc::clone(&target));
         tokio::spawn(async move {
             tokio::time::sleep_until(first).await;
             target.send(message, &token).await;
@@ -139,6 +151,7 @@ fn once<S: GenServer>(target: Target<S>, delay: Duration, message: S::Message) -
     Timer {
         token,
         task: task.abort_handle(),
+        target,
         first,
         period: None,
         detached: false,
@@ -154,8 +167,9 @@ where
     // A zero period would flood the mailbox; tokio's interval refuses it.
     let period = period.max(Duration::from_nanos(1));
     let first = Instant::now() + period;
+    let target = Arc::new(target);
     let task = {
-        let token = token.clone();
+        let (token, target) = (token.clone(), Arc::clone(&target));
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval_at(first, period);
             // Ticks missed while a full mailbox made the timer wait are
@@ -173,6 +187,7 @@ where
     Timer {
         token,
         task: task.abort_handle(),
+        target,
         first,
         period: Some(period),
         detached: false,
