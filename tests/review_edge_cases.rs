@@ -278,3 +278,62 @@ async fn a_timer_reports_nothing_remaining_once_its_target_has_stopped() {
     assert_eq!(timer.remaining(), None);
     assert!(!timer.is_active());
 }
+
+/// A server whose `terminate` waits for a gate, then may panic.
+struct Ender {
+    gate: Arc<Notify>,
+    entered: Arc<Notify>,
+    panic: bool,
+}
+
+#[genserver]
+impl Ender {
+    #[call]
+    fn ping(&self) -> u32 {
+        1
+    }
+
+    #[terminate]
+    async fn terminate(&mut self) {
+        self.entered.notify_one();
+        self.gate.notified().await;
+        assert!(!self.panic, "terminate failed");
+    }
+}
+
+// 5.3, 6.1, 6.4: two concurrent stops both return once the server has
+// ended, the first reason wins; a call made while `terminate` runs gets
+// that reason; a panic in `terminate` keeps it.
+#[tokio::test(start_paused = true)]
+async fn concurrent_stops_calls_during_terminate_and_a_panicking_terminate() {
+    let (gate, entered) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let ender = Ender::start(Ender {
+        gate: Arc::clone(&gate),
+        entered: Arc::clone(&entered),
+        panic: true,
+    })
+    .await
+    .unwrap();
+    let first = ExitReason::error("first");
+    let stop_a = tokio::spawn({
+        let (ender, first) = (ender.clone(), first.clone());
+        async move { ender.stop_with(first).await }
+    });
+    entered.notified().await;
+    let stop_b = tokio::spawn({
+        let ender = ender.clone();
+        async move { ender.stop_with(ExitReason::error("second")).await }
+    });
+    let call = tokio::spawn({
+        let ender = ender.without_timeout();
+        async move { ender.ping().await }
+    });
+    settle().await;
+    assert!(!ender.is_alive());
+    gate.notify_one();
+    assert_eq!(stop_a.await.unwrap(), Ok(()));
+    assert_eq!(stop_b.await.unwrap(), Ok(()));
+    assert_eq!(call.await.unwrap(), Err(CallError::Exited(first.clone())));
+    assert_eq!(ender.wait().await, first);
+    assert_eq!(ender.stop().await, Err(genserver::StopError::NoProc));
+}
