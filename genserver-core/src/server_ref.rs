@@ -100,6 +100,10 @@ impl<S: GenServer> ServerRef<S> {
     /// Waits until the server has stopped, for whatever reason, and
     /// returns that reason. Returns at once if it already has.
     ///
+    /// Awaited in one of the server's own handlers it never returns: the
+    /// server cannot end while the handler waits. A handler that wants its
+    /// server to end calls [`Context::stop`](crate::Context::stop).
+    ///
     /// # Cancel safety
     ///
     /// Cancel safe: dropping the future has no effect on the server.
