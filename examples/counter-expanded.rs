@@ -4,8 +4,14 @@
 //!
 //! Everything below the user's `impl Counter` block is generated. The real
 //! expansion differs only in hygiene (absolute paths through
-//! `::genserver::__private`, locals named `__genserver_*`) and in the
+//! `::genserver::__private`, locals named `__genserver_*`, `Self` where
+//! this file names the type), in attributes that only silence lints
+//! (`#[allow(dead_code)]`, `#[automatically_derived]`), and in the
 //! generated doc paragraphs, which are shortened here.
+//!
+//! Every generated item also carries `where Counter: Send`: always true for
+//! a server that compiles, and what turns a state that is not `Send` into
+//! one error instead of one per item. It is left out below.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -21,9 +27,19 @@ pub struct Counter {
 /// Sent to the counter by a timer.
 pub struct Tick;
 
-// The user's impl block, with the marker attributes removed.
+// The user's impl block, with the marker attributes removed. The macro
+// puts this `allow` on each marked method (here, on the block, for
+// brevity): a handler's signature is the server's contract.
+#[allow(
+    clippy::unused_self,
+    clippy::needless_pass_by_value,
+    clippy::unused_async,
+    clippy::must_use_candidate
+)]
 impl Counter {
+    /// Builds the state from the start argument.
     async fn init(start: u64) -> Result<Self, Infallible> {
+        println!("[counter] init at {start}");
         Ok(Counter { total: start })
     }
 
@@ -34,7 +50,6 @@ impl Counter {
     }
 
     /// The current total.
-    #[must_use]
     pub fn get(&self) -> u64 {
         self.total
     }
@@ -44,8 +59,14 @@ impl Counter {
         self.total = 0;
     }
 
-    fn tick(&mut self, _: Tick, _ctx: &mut Context<Self>) {
+    /// One more, for each tick.
+    fn tick(&mut self, _: Tick, ctx: &mut Context<Self>) {
         self.total += 1;
+        println!("[counter {}] tick: total {}", ctx.id(), self.total);
+    }
+
+    fn stopped(&mut self, reason: &ExitReason) {
+        println!("[counter] stopping ({reason}) at {}", self.total);
     }
 }
 
@@ -65,27 +86,9 @@ pub enum CounterMessage {
     Tick(Tick),
 }
 
-impl From<Tick> for CounterMessage {
-    fn from(message: Tick) -> Self {
-        CounterMessage::Tick(message)
-    }
-}
-
-/// Marks `Tick` as a message `CounterClient::info` accepts, so that a
-/// wrong type is reported as "not an info message of this server".
-impl gs::InfoMessage<CounterMessage> for Tick {}
-
 /// A client of a running [`Counter`]: cheap to clone, `Send` and `Sync`.
 pub struct CounterClient {
     server: gs::ServerRef<Counter>,
-}
-
-impl Clone for CounterClient {
-    fn clone(&self) -> Self {
-        CounterClient {
-            server: self.server.clone(),
-        }
-    }
 }
 
 impl CounterClient {
@@ -218,69 +221,6 @@ impl CounterClient {
     }
 }
 
-impl gs::Client for CounterClient {
-    type Server = Counter;
-
-    fn from_server_ref(server: gs::ServerRef<Counter>) -> Self {
-        CounterClient { server }
-    }
-
-    fn server_ref(&self) -> &gs::ServerRef<Counter> {
-        &self.server
-    }
-}
-
-impl gs::GenServer for Counter {
-    type Args = u64;
-    type Message = CounterMessage;
-    type Client = CounterClient;
-
-    const NAME: &'static str = "Counter";
-
-    async fn init(args: u64, _ctx: &mut Context<Self>) -> Result<Self, ExitReason> {
-        gs::InitOutcome::into_outcome(Counter::init(args).await)
-    }
-
-    async fn handle(
-        &mut self,
-        message: CounterMessage,
-        ctx: &mut Context<Self>,
-    ) -> Result<(), ExitReason> {
-        match message {
-            CounterMessage::Add((by,), reply) => {
-                let value = Counter::add(self, by);
-                ctx.__reply(reply, value);
-                Ok(())
-            }
-            CounterMessage::Get((), reply) => {
-                let value = Counter::get(self);
-                ctx.__reply(reply, value);
-                Ok(())
-            }
-            // A handler without a return type needs no outcome; one that
-            // returns a `Result` goes through `HandlerOutcome`, whose `Err`
-            // stops the server.
-            CounterMessage::Reset(()) => {
-                Counter::reset(self);
-                Ok(())
-            }
-            CounterMessage::Tick(message) => {
-                Counter::tick(self, message, ctx);
-                Ok(())
-            }
-        }
-    }
-
-    fn message_name(message: &CounterMessage) -> &'static str {
-        match message {
-            CounterMessage::Add(..) => "Add",
-            CounterMessage::Get(..) => "Get",
-            CounterMessage::Reset(..) => "Reset",
-            CounterMessage::Tick(..) => "Tick",
-        }
-    }
-}
-
 impl Counter {
     /// Starts a [`Counter`] with default options and returns its client
     /// once `init` has succeeded.
@@ -308,6 +248,110 @@ impl Counter {
     }
 }
 
+// The trait impls, out of the user's namespace.
+const _: () = {
+    impl gs::GenServer for Counter {
+        type Args = u64;
+        type Message = CounterMessage;
+        type Client = CounterClient;
+
+        const NAME: &'static str = "Counter";
+
+        async fn init(args: u64, _ctx: &mut Context<Self>) -> Result<Self, ExitReason> {
+            gs::InitOutcome::into_outcome(Counter::init(args).await)
+        }
+
+        async fn handle(
+            &mut self,
+            message: CounterMessage,
+            ctx: &mut Context<Self>,
+        ) -> Result<(), ExitReason> {
+            match message {
+                CounterMessage::Add((by,), reply) => {
+                    let value = Counter::add(self, by);
+                    ctx.__reply(reply, value);
+                    Ok(())
+                }
+                CounterMessage::Get((), reply) => {
+                    let value = Counter::get(self);
+                    ctx.__reply(reply, value);
+                    Ok(())
+                }
+                // A handler without a return type needs no outcome; one that
+                // returns a `Result` goes through `HandlerOutcome`, whose `Err`
+                // stops the server.
+                CounterMessage::Reset(()) => {
+                    Counter::reset(self);
+                    Ok(())
+                }
+                CounterMessage::Tick(message) => {
+                    Counter::tick(self, message, ctx);
+                    Ok(())
+                }
+            }
+        }
+
+        fn message_name(message: &CounterMessage) -> &'static str {
+            match message {
+                CounterMessage::Add(..) => "Add",
+                CounterMessage::Get(..) => "Get",
+                CounterMessage::Reset(..) => "Reset",
+                CounterMessage::Tick(..) => "Tick",
+            }
+        }
+
+        async fn terminate(&mut self, reason: &ExitReason, _ctx: &mut Context<Self>) {
+            Counter::stopped(self, reason);
+        }
+    }
+
+    /// By variant name only: the fields need not be `Debug`.
+    impl std::fmt::Debug for CounterMessage {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct(<Counter as gs::GenServer>::message_name(self))
+                .finish_non_exhaustive()
+        }
+    }
+
+    impl Clone for CounterClient {
+        fn clone(&self) -> Self {
+            CounterClient {
+                server: self.server.clone(),
+            }
+        }
+    }
+
+    impl std::fmt::Debug for CounterClient {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("CounterClient")
+                .field("server", &self.server)
+                .finish()
+        }
+    }
+
+    impl gs::Client for CounterClient {
+        type Server = Counter;
+
+        fn from_server_ref(server: gs::ServerRef<Counter>) -> Self {
+            CounterClient { server }
+        }
+
+        fn server_ref(&self) -> &gs::ServerRef<Counter> {
+            &self.server
+        }
+    }
+
+    impl From<Tick> for CounterMessage {
+        fn from(message: Tick) -> Self {
+            CounterMessage::Tick(message)
+        }
+    }
+
+    /// Marks `Tick` as a message `CounterClient::info` accepts, so that a
+    /// wrong type is reported as "not an info message of this server".
+    impl gs::InfoMessage<CounterMessage> for Tick {}
+};
+
 // `pub(crate)` so that tests/examples.rs can run it.
 #[tokio::main]
 pub(crate) async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -315,7 +359,7 @@ pub(crate) async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync
     println!("started a counter at 5");
     println!("add(2) -> {}", counter.add(2).await?);
     counter.info(Tick).await?;
-    println!("after a Tick: {}", counter.get().await?);
+    println!("after a tick: {}", counter.get().await?);
     counter.reset().await?;
     println!("after reset: {}", counter.get().await?);
     counter.stop().await?;

@@ -34,7 +34,6 @@ impl Counter {
 
     /// The current total.
     #[call]
-    #[must_use]
     pub fn get(&self) -> u64 {
         self.total
     }

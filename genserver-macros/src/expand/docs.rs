@@ -108,7 +108,7 @@ pub(super) fn client_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> Vec<String
         }
         HandlerKind::Cast | HandlerKind::Info => lines(&format!(
             "Sends a message for `{server}::{method}` and returns once it is queued, without \
-             waiting for it to be handled. When the mailbox is full, waits for room.\n\
+             waiting for it to be handled. When a bounded mailbox is full, waits for room.\n\
              \n\
              # Errors\n\
              \n\
@@ -192,7 +192,7 @@ pub(super) fn builtin(g: &Gen<'_>) -> Builtin {
         info: lines(&format!(
             "Sends an info message: a value of one of the types the server's `#[info]` methods \
              take, which converts into a [`{message}`]. Returns once it is queued; \
-             when the mailbox is full, waits for room.\n\
+             when a bounded mailbox is full, waits for room.\n\
              \n\
              # Errors\n\
              \n\
