@@ -65,7 +65,14 @@ pub(crate) async fn start_prepared<S: GenServer>(
             address,
             holding(
                 name,
-                server_loop::run(me.clone(), instance, args, rx, MailboxFate::Close, None),
+                Box::pin(server_loop::run(
+                    me.clone(),
+                    instance,
+                    args,
+                    rx,
+                    MailboxFate::Close,
+                    None,
+                )),
             ),
         ));
         return Ok(me);
@@ -76,14 +83,14 @@ pub(crate) async fn start_prepared<S: GenServer>(
         address,
         holding(
             name,
-            server_loop::run(
+            Box::pin(server_loop::run(
                 me.clone(),
                 instance,
                 args,
                 rx,
                 MailboxFate::Close,
                 Some(started_tx),
-            ),
+            )),
         ),
     ));
     let abort_on_drop = AbortOnDrop(Some(task.abort_handle()));
