@@ -4,10 +4,10 @@ use tokio::sync::oneshot;
 
 use crate::instance::Instance;
 use crate::mailbox::mailbox;
-use crate::names::{self, holding};
+use crate::names;
 use crate::server_loop::MailboxFate;
 use crate::server_ref::Inner;
-use crate::{GenServer, ServerRef, StartError, StartOptions, current, server_loop};
+use crate::{GenServer, ServerRef, StartError, StartOptions, server_loop};
 
 /// Starts a server in a new task on the current tokio runtime and returns
 /// its address once `init` has succeeded.
@@ -61,38 +61,21 @@ pub(crate) async fn start_prepared<S: GenServer>(
     prepare(&me, &instance);
 
     if !S::HAS_INIT {
-        runtime.spawn(current::scope(
-            address,
-            holding(
-                name,
-                Box::pin(server_loop::run(
-                    me.clone(),
-                    instance,
-                    args,
-                    rx,
-                    MailboxFate::Close,
-                    None,
-                )),
-            ),
-        ));
+        let run = server_loop::run(me.clone(), instance, args, rx, MailboxFate::Close, None);
+        server_loop::spawn(&runtime, address, name, run);
         return Ok(me);
     }
 
     let (started_tx, started_rx) = oneshot::channel();
-    let task = runtime.spawn(current::scope(
-        address,
-        holding(
-            name,
-            Box::pin(server_loop::run(
-                me.clone(),
-                instance,
-                args,
-                rx,
-                MailboxFate::Close,
-                Some(started_tx),
-            )),
-        ),
-    ));
+    let run = server_loop::run(
+        me.clone(),
+        instance,
+        args,
+        rx,
+        MailboxFate::Close,
+        Some(started_tx),
+    );
+    let task = server_loop::spawn(&runtime, address, name, run);
     let abort_on_drop = AbortOnDrop(Some(task.abort_handle()));
     let outcome = match options.start_timeout() {
         Some(limit) => tokio::time::timeout(limit, started_rx).await.ok(),

@@ -25,9 +25,7 @@ use crate::notice::deliver;
 use crate::server_loop::{self, MailboxFate};
 use crate::server_ref::Inner;
 use crate::supervisor::spec::{ChildId, ChildKind, Restart, Shutdown};
-use crate::{
-    Client, ExitReason, GenServer, ServerId, ServerRef, StartError, StartOptions, current,
-};
+use crate::{Client, ExitReason, GenServer, ServerId, ServerRef, StartError, StartOptions};
 
 /// Tells the supervisor that the instance with this id has ended. Runs in
 /// the ending instance's task, after its mailbox was handed back.
@@ -154,20 +152,16 @@ impl<S: GenServer> ServerChild<S> {
             },
         };
         let (started_tx, started_rx) = oneshot::channel();
-        let task = runtime.spawn(current::scope(
-            me.inner().key(),
-            names::holding(
-                name,
-                server_loop::run(
-                    me,
-                    Arc::clone(&instance),
-                    args,
-                    rx,
-                    MailboxFate::HandBack(back_tx),
-                    Some(started_tx),
-                ),
-            ),
-        ));
+        let address = me.inner().key();
+        let run = server_loop::run(
+            me,
+            Arc::clone(&instance),
+            args,
+            rx,
+            MailboxFate::HandBack(back_tx),
+            Some(started_tx),
+        );
+        let task = server_loop::spawn(&runtime, address, name, run);
         self.task = Some(task.abort_handle());
         let outcome = match self.options.start_timeout() {
             Some(limit) => tokio::time::timeout(limit, started_rx).await.ok(),
