@@ -10,13 +10,15 @@ use crate::{Context, GenServer};
 pub(crate) type SystemRequest<S> = Box<dyn FnOnce(&mut S, &mut Context<S>, usize) + Send>;
 
 /// What a mailbox carries: user messages, and the runtime's own signals.
+///
+/// One variant carries every user message, with what travels beside it in
+/// one word ([`Delivery`]): the enum then needs no tag of its own (the
+/// message's tag has room for the other two variants), and a mailbox slot
+/// is the message plus one word.
 pub(crate) enum Envelope<S: GenServer> {
-    /// A message sent through the client or a `ServerRef`.
-    Message(S::Message, CallerSpan),
-    /// A message that is dropped, not handled, if its token was cancelled
-    /// before it is dequeued (timer messages, monitor notices): this is how
-    /// a cancel guarantees that no message arrives afterwards.
-    Cancellable(S::Message, CancelToken),
+    /// A message sent through the client, a `ServerRef`, a timer, a
+    /// monitor or a task.
+    Message(S::Message, Delivery),
     /// Runs against the state in the server's task. Does not count as
     /// activity for the idle timeout.
     System(SystemRequest<S>),
@@ -25,16 +27,55 @@ pub(crate) enum Envelope<S: GenServer> {
 }
 
 impl<S: GenServer> Envelope<S> {
+    /// A message from the current task, under its span if it has one.
     pub(crate) fn message(message: S::Message) -> Self {
-        Envelope::Message(message, CallerSpan::current())
+        Envelope::Message(message, Delivery::from_caller())
+    }
+
+    /// A message that is dropped, not handled, if `token` is cancelled
+    /// before it is dequeued (timer messages, monitor notices, task
+    /// results): this is how a cancel guarantees that no message arrives
+    /// afterwards.
+    pub(crate) fn cancellable(message: S::Message, token: CancelToken) -> Self {
+        Envelope::Message(message, Delivery(Some(Box::new(Extra::Cancel(token)))))
     }
 
     /// The user message of an envelope handed back by a failed send; only
     /// user messages are ever handed back to users.
     pub(crate) fn into_message(self) -> Option<S::Message> {
         match self {
-            Envelope::Message(m, _) | Envelope::Cancellable(m, _) => Some(m),
+            Envelope::Message(m, _) => Some(m),
             Envelope::System(_) | Envelope::Wake => None,
+        }
+    }
+}
+
+/// What travels with a message besides itself: nothing (the usual case,
+/// and always without a tracing subscriber), the sender's span, or the
+/// token that can cancel it.
+pub(crate) struct Delivery(Option<Box<Extra>>);
+
+enum Extra {
+    Caller(CallerSpan),
+    Cancel(CancelToken),
+}
+
+impl Delivery {
+    pub(crate) fn none() -> Self {
+        Delivery(None)
+    }
+
+    fn from_caller() -> Self {
+        Delivery(CallerSpan::current().map(|span| Box::new(Extra::Caller(span))))
+    }
+
+    /// `None` when the message was cancelled and must not be handled;
+    /// otherwise the span its handling is a child of.
+    pub(crate) fn accept(self) -> Option<CallerSpan> {
+        match self.0.map(|extra| *extra) {
+            None => Some(CallerSpan::none()),
+            Some(Extra::Caller(span)) => Some(span),
+            Some(Extra::Cancel(token)) => (!token.is_cancelled()).then(CallerSpan::none),
         }
     }
 }

@@ -15,23 +15,21 @@ mod imp {
 
     /// The span of whoever sent a message, so that a request can be
     /// followed from the caller through every server it reaches.
-    ///
-    /// Boxed, and absent when the sender is in no span (always, without a
-    /// subscriber): every mailbox slot carries one, and a `Span` is five
-    /// words.
-    pub(crate) struct CallerSpan(Option<Box<tracing::Span>>);
+    pub(crate) struct CallerSpan(tracing::Span);
 
     impl CallerSpan {
-        pub(crate) fn current() -> Self {
+        /// The sender's span; `None` when it is in no span (always,
+        /// without a subscriber), so that nothing travels with the message.
+        pub(crate) fn current() -> Option<Self> {
             if !tracing::dispatcher::has_been_set() {
-                return CallerSpan(None);
+                return None;
             }
             let span = tracing::Span::current();
-            CallerSpan((!span.is_none()).then(|| Box::new(span)))
+            (!span.is_none()).then_some(CallerSpan(span))
         }
 
         pub(crate) fn none() -> Self {
-            CallerSpan(None)
+            CallerSpan(tracing::Span::none())
         }
     }
 
@@ -47,7 +45,7 @@ mod imp {
         if !tracing::dispatcher::has_been_set() {
             return HandleSpan(tracing::Span::none());
         }
-        let parent = caller.0.as_deref().and_then(tracing::Span::id);
+        let parent = caller.0.id();
         HandleSpan(tracing::debug_span!(
             parent: parent,
             "handle",
@@ -81,8 +79,8 @@ mod imp {
     pub(crate) struct CallerSpan;
 
     impl CallerSpan {
-        pub(crate) fn current() -> Self {
-            CallerSpan
+        pub(crate) fn current() -> Option<Self> {
+            None
         }
 
         pub(crate) fn none() -> Self {

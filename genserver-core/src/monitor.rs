@@ -172,7 +172,7 @@ impl<S: GenServer> Context<S> {
         let me = Arc::clone(self.server_ref().inner());
         let notice = move |reason: ExitReason, token: CancelToken| {
             let down = Down { id, server, reason };
-            deliver(&me, Envelope::Cancellable(S::Message::from(down), token));
+            deliver(&me, Envelope::cancellable(S::Message::from(down), token));
         };
         let watcher: ExitWatcher = {
             let notice = notice.clone();

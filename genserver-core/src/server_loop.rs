@@ -11,7 +11,7 @@ use futures_util::FutureExt;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::envelope::Envelope;
+use crate::envelope::{Delivery, Envelope};
 use crate::instance::Instance;
 use crate::instrument::{self, CallerSpan};
 use crate::mailbox::MailboxReceiver;
@@ -166,7 +166,7 @@ async fn serve<S: GenServer>(
                         envelope = rx.recv() => envelope,
                         () = tokio::time::sleep_until(at) => {
                             let Some(idle) = ctx.take_idle_message() else { continue };
-                            Some(Envelope::Message(idle, CallerSpan::none()))
+                            Some(Envelope::Message(idle, Delivery::none()))
                         }
                     }
                 }
@@ -175,13 +175,10 @@ async fn serve<S: GenServer>(
             // cannot happen; a normal end keeps the loop total.
             match envelope {
                 None => return ExitReason::Normal,
-                Some(Envelope::Message(message, caller)) => (message, caller),
-                Some(Envelope::Cancellable(message, token)) => {
-                    if token.is_cancelled() {
-                        continue;
-                    }
-                    (message, CallerSpan::none())
-                }
+                Some(Envelope::Message(message, delivery)) => match delivery.accept() {
+                    Some(caller) => (message, caller),
+                    None => continue,
+                },
                 Some(Envelope::System(request)) => {
                     // A panicking runtime request leaves the server running:
                     // requests that change the state build the new state

@@ -131,7 +131,7 @@ impl<S: GenServer> Target<S> {
         }
         self.address
             .tx
-            .send(Envelope::Cancellable(message, token.clone()))
+            .send(Envelope::cancellable(message, token.clone()))
             .await
             .is_ok()
     }
