@@ -138,6 +138,17 @@ impl CounterClient {
         self.server.send(CounterMessage::Reset(())).await
     }
 
+    /// Forgets the total, if the message can be queued without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] when a bounded mailbox is full,
+    /// [`TrySendError::NoProc`] when the server has stopped; both hold the
+    /// message.
+    pub fn try_reset(&self) -> Result<(), TrySendError<CounterMessage>> {
+        self.server.try_send(CounterMessage::Reset(()))
+    }
+
     /// Sends an info message (one of the types of the server's `#[info]`
     /// handlers).
     ///

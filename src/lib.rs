@@ -75,7 +75,7 @@
 //! | attribute | client method returns | the handler returns |
 //! |---|---|---|
 //! | `#[call]`, `#[call(timeout = "250ms")]` | `Result<T, CallError>` | `T`, the reply (or takes a [`Reply<T>`] and answers later) |
-//! | `#[cast]` | `Result<(), SendError<Msg>>` | `()`, or `Result<(), E>` whose `Err` stops the server |
+//! | `#[cast]` | `Result<(), SendError<Msg>>`; and `try_<name>`, which never waits: `Result<(), TrySendError<Msg>>` | `()`, or `Result<(), E>` whose `Err` stops the server |
 //! | `#[info]` | (sent with `client.info(msg)`) | as `#[cast]`; takes one message argument of its own type |
 //! | `#[init]` | `Server::start(args)` | `Result<Self, E>` or `Self` |
 //! | `#[terminate]` | — | `()`; runs when the server stops for any reason it can observe |

@@ -57,6 +57,30 @@ async fn a_full_bounded_mailbox_reports_full_and_hands_the_message_back() {
 }
 
 #[tokio::test]
+async fn the_non_waiting_twin_of_a_cast_reports_full_with_the_message() {
+    let sink = bounded(2).await;
+    let gate = Arc::new(Notify::new());
+    sink.info(Hold(gate.clone())).await.unwrap();
+    let mut sent = Vec::new();
+    let refused = loop {
+        let n = u32::try_from(sent.len()).unwrap();
+        match sink.try_put(n) {
+            Ok(()) => sent.push(n),
+            Err(TrySendError::Full(message)) => break message,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    };
+    assert!(matches!(refused, SinkMessage::Put((n,)) if n as usize == sent.len()));
+    gate.notify_one();
+    assert_eq!(sink.received().await.unwrap(), sent);
+    sink.stop().await.unwrap();
+    assert!(matches!(
+        sink.try_put(9),
+        Err(TrySendError::NoProc(SinkMessage::Put((9,))))
+    ));
+}
+
+#[tokio::test]
 async fn a_full_bounded_mailbox_makes_casts_wait_and_loses_nothing() {
     let sink = bounded(4).await;
     let gate = Arc::new(Notify::new());

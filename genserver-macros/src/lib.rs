@@ -49,7 +49,8 @@ use proc_macro::TokenStream;
 /// - `CounterClient`, a cheap, cloneable, `Send + Sync` handle with one
 ///   `async` method per `#[call]` (returning `Result<Reply, CallError>`)
 ///   and `#[cast]` (returning `Result<(), SendError<CounterMessage>>`),
-///   with the handler's docs, plus `info`, `try_info`, `stop`,
+///   with the handler's docs, a non-waiting `try_<cast>` per `#[cast]`
+///   (returning `Result<(), TrySendError<CounterMessage>>`), plus `info`, `try_info`, `stop`,
 ///   `stop_with`, `wait`, `id`, `is_alive`, `with_timeout`,
 ///   `without_timeout` and `server_ref`;
 /// - `Counter::start(args)` and `Counter::start_with(args, options)`;

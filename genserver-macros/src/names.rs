@@ -55,6 +55,17 @@ pub(crate) const CLIENT_METHODS: &[&str] = &[
     "without_timeout",
 ];
 
+/// The client's non-waiting method for the cast `name`: `try_name`.
+pub(crate) fn try_cast(name: &Ident) -> Ident {
+    Ident::new(&format!("try_{}", unraw(name)), name.span())
+}
+
+fn unraw(name: &Ident) -> String {
+    let text = name.to_string();
+    text.strip_prefix("r#")
+        .map_or_else(|| text.clone(), str::to_owned)
+}
+
 /// Associated functions generated on the server type.
 pub(crate) const SERVER_FUNCTIONS: &[&str] = &["start", "start_with"];
 

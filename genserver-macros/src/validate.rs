@@ -47,6 +47,7 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
     }
     one_handler_per_info_type(cx, server);
     one_handler_per_variant(cx, server);
+    not_named_like_a_try_cast(cx, server);
     at_most_one(cx, &server.inits, Role::Init);
     for init in &server.inits {
         is_plain_fn(cx, init);
@@ -128,6 +129,35 @@ fn not_named_like_client_method(cx: &Ctxt, method: &Method<'_>) {
                 method.marker.role
             ),
         );
+    }
+}
+
+/// No `#[call]` or `#[cast]` is named like the non-waiting method the
+/// client has for a cast (`try_reset` for `reset`): the two client methods
+/// would clash.
+fn not_named_like_a_try_cast(cx: &Ctxt, server: &Server<'_>) {
+    let try_names: Vec<(syn::Ident, &syn::Ident)> = server
+        .handlers
+        .iter()
+        .filter(|h| h.kind == HandlerKind::Cast)
+        .map(|h| (names::try_cast(h.method.ident()), h.method.ident()))
+        .collect();
+    for handler in &server.handlers {
+        if handler.kind == HandlerKind::Info {
+            continue;
+        }
+        let ident = handler.method.ident();
+        if let Some((try_name, cast)) = try_names.iter().find(|(try_name, _)| ident == try_name) {
+            cx.error_spanned_by(
+                ident,
+                format_args!(
+                    "the client's non-waiting method for the cast `{cast}` is `{try_name}`, so a {} \
+                     handler cannot be named `{try_name}`\n\
+                     rename this handler",
+                    handler.method.marker.role
+                ),
+            );
+        }
     }
 }
 

@@ -96,6 +96,26 @@ fn handler_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
             quote!(self.#field.send(#message::#variant((#(#names,)*))).await),
         )
     };
+    let try_cast = (parts.handler.kind == HandlerKind::Cast).then(|| {
+        let try_name = names::try_cast(name);
+        let message_ty = g.message_ty();
+        let params = parts.fields.iter().map(|field| {
+            let (name, ty) = (&field.name, &field.ty);
+            quote!(#name: #ty)
+        });
+        let docs = doc_attrs(&docs::try_cast_method(g, parts));
+        let deprecated = forwarded.iter().filter(|a| !attr::is_doc(a));
+        quote! {
+            #(#cfgs)*
+            #(#deprecated)*
+            #docs
+            #vis fn #try_name(&self, #(#params),*)
+                -> #private::core::result::Result<(), #private::TrySendError<#message_ty>>
+            {
+                self.#field.try_send(#message::#variant((#(#names,)*)))
+            }
+        }
+    });
     quote! {
         #(#cfgs)*
         #(#forwarded)*
@@ -104,6 +124,7 @@ fn handler_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
         #vis async fn #name(&self, #(#params),*) -> #output {
             #body
         }
+        #try_cast
     }
 }
 

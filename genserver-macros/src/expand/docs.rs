@@ -122,6 +122,19 @@ pub(super) fn client_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> Vec<String
     }
 }
 
+/// The non-waiting twin of a cast's client method.
+pub(super) fn try_cast_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> Vec<String> {
+    let server = g.server.ident;
+    let method = parts.method().ident();
+    lines(&format!(
+        "Sends a message for `{server}::{method}` if that is possible without waiting:          [`{method}`](Self::{method}) for senders that must not wait for room in a bounded          mailbox.\n\
+         \n\
+         # Errors\n\
+         \n\
+         `TrySendError::Full` when the server's bounded mailbox is full,          `TrySendError::NoProc` when the server has stopped; both hold the message."
+    ))
+}
+
 pub(super) fn start(g: &Gen<'_>) -> Vec<String> {
     let server = g.server.ident;
     let client = &g.server.client;
