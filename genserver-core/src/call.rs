@@ -1,5 +1,7 @@
 //! The caller's side of a call: waiting for the answer within the timeout.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use crate::deadline::{Deadline, with_deadline};
@@ -17,27 +19,49 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// within the call's timeout, which starts then. If the server ends while
 /// the request waits for room, the call was made while it ran: it ends with
 /// the exit reason, not `NoProc`.
+///
+/// Queuing at once is the common case and needs no future; the wait for
+/// room is boxed, so that its state does not widen every call's future.
 pub(crate) async fn enqueue<S: GenServer>(
     address: &Inner<S>,
     envelope: Envelope<S>,
     timeout: Option<Duration>,
 ) -> Result<Deadline, CallError> {
-    let envelope = match address.tx.try_send(envelope) {
-        Ok(()) => return Ok(Deadline::after(timeout)),
-        Err(TrySendError::NoProc(_)) => return Err(CallError::NoProc),
-        Err(TrySendError::Full(envelope)) => envelope,
-    };
+    match address.tx.try_send(envelope) {
+        Ok(()) => Ok(Deadline::after(timeout)),
+        Err(TrySendError::NoProc(_)) => Err(CallError::NoProc),
+        Err(TrySendError::Full(envelope)) => {
+            Box::pin(wait_for_room(address, envelope, timeout)).await
+        }
+    }
+}
+
+async fn wait_for_room<S: GenServer>(
+    address: &Inner<S>,
+    envelope: Envelope<S>,
+    timeout: Option<Duration>,
+) -> Result<Deadline, CallError> {
     let mut deadline = Deadline::after(timeout);
     match with_deadline(&mut deadline, address.tx.send(envelope)).await {
         Some(Ok(())) => Ok(deadline),
-        Some(Err(_closed)) => {
-            match with_deadline(&mut deadline, address.instance().exit.finished()).await {
-                Some(reason) => Err(CallError::Exited(reason)),
-                None => Err(CallError::Timeout),
-            }
-        }
+        Some(Err(_closed)) => Err(exit_reason(address, deadline).await),
         None => Err(CallError::Timeout),
     }
+}
+
+/// The error of a call whose server is ending: its exit reason once the
+/// end is published, or `Timeout` if the deadline passes first. Boxed: it
+/// is the rare end of a call.
+fn exit_reason<S: GenServer>(
+    address: &Inner<S>,
+    mut deadline: Deadline,
+) -> Pin<Box<dyn Future<Output = CallError> + Send + '_>> {
+    Box::pin(async move {
+        match with_deadline(&mut deadline, address.instance().exit.finished()).await {
+            Some(reason) => CallError::Exited(reason),
+            None => CallError::Timeout,
+        }
+    })
 }
 
 /// Waits for the answer to a request already in the server's mailbox.
@@ -55,12 +79,7 @@ pub(crate) async fn await_answer<S: GenServer, T>(
         Some(Ok(Answer::Value(value))) => Ok(value),
         Some(Ok(Answer::Dropped)) => Err(CallError::ReplyDropped),
         Some(Ok(Answer::Exited(reason))) => Err(CallError::Exited(reason)),
-        Some(Err(_closed)) => {
-            match with_deadline(&mut deadline, address.instance().exit.finished()).await {
-                Some(reason) => Err(CallError::Exited(reason)),
-                None => Err(CallError::Timeout),
-            }
-        }
+        Some(Err(_closed)) => Err(exit_reason(address, deadline).await),
         None => Err(CallError::Timeout),
     }
 }
