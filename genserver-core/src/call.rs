@@ -52,7 +52,7 @@ async fn wait_for_room<S: GenServer>(
 /// The error of a call whose server is ending: its exit reason once the
 /// end is published, or `Timeout` if the deadline passes first. Boxed: it
 /// is the rare end of a call.
-fn exit_reason<S: GenServer>(
+pub(crate) fn exit_reason<S: GenServer>(
     address: &Inner<S>,
     mut deadline: Deadline,
 ) -> Pin<Box<dyn Future<Output = CallError> + Send + '_>> {

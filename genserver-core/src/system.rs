@@ -6,7 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use tokio::sync::oneshot;
 
-use crate::call::{DEFAULT_CALL_TIMEOUT, enqueue};
+use crate::call::{enqueue, exit_reason};
 use crate::deadline::with_deadline;
 use crate::envelope::Envelope;
 use crate::exit::panic_message;
@@ -87,16 +87,10 @@ impl<S: GenServer> ServerRef<S> {
         let envelope = Envelope::System(Box::new(move |state, ctx, queued| {
             let _ = tx.send(request(state, ctx, queued));
         }));
-        let timeout = self.call_timeout(Some(Some(DEFAULT_CALL_TIMEOUT)));
-        let mut deadline = enqueue(self.inner(), envelope, timeout).await?;
+        let mut deadline = enqueue(self.inner(), envelope, self.call_timeout(None)).await?;
         match with_deadline(&mut deadline, rx).await {
             Some(Ok(result)) => result,
-            Some(Err(_closed)) => {
-                match with_deadline(&mut deadline, self.inner().instance().exit.finished()).await {
-                    Some(reason) => Err(CallError::Exited(reason)),
-                    None => Err(CallError::Timeout),
-                }
-            }
+            Some(Err(_closed)) => Err(exit_reason(self.inner(), deadline).await),
             None => Err(CallError::Timeout),
         }
     }
