@@ -5,18 +5,28 @@
 //! other's. A bound is a per-server choice, made where backpressure is
 //! wanted.
 //!
-//! The queue is a tokio channel created by the first message: tokio's
-//! channels allocate their first block of slots up front, which would
-//! more than double the memory of a server that is never sent anything.
-//! Until then the server waits on an atomic waker that the first sender
-//! wakes.
+//! The queue is a `VecDeque` behind a mutex, with the waiting receiver's
+//! waker beside it, rather than a tokio channel: a tokio channel allocates
+//! a block of 32 slots and two cache-padded halves up front, well over a
+//! kilobyte, which would be most of the memory of an idle server. Here an
+//! empty mailbox is one small allocation and the queue grows with what is
+//! queued.
+//!
+//! A sender locks once per message, for a push. The receiver takes the
+//! whole queue at once and hands messages out from its own copy, so under
+//! load it locks once per batch and the two sides rarely meet on the lock.
+//!
+//! A bounded mailbox counts its free places in a semaphore: a sender takes
+//! a permit before it pushes, the receiver gives one back per message it
+//! hands out, and senders that wait for room get it in the order they
+//! asked (the semaphore is fair).
 
+use std::collections::VecDeque;
 use std::future::poll_fn;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::task::Poll;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Poll, Waker};
 
-use futures_util::task::AtomicWaker;
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, TryAcquireError};
 
 use crate::{SendError, TrySendError};
 
@@ -32,47 +42,38 @@ pub enum MailboxCapacity {
     Bounded(usize),
 }
 
-enum Tx<T> {
-    Unbounded(mpsc::UnboundedSender<T>),
-    Bounded(mpsc::Sender<T>),
-}
-
-enum Rx<T> {
-    Unbounded(mpsc::UnboundedReceiver<T>),
-    Bounded(mpsc::Receiver<T>),
-}
-
 struct Mailbox<T> {
-    capacity: MailboxCapacity,
-    channel: OnceLock<Channel<T>>,
-    /// Wakes a receiver that waits for the channel to exist.
-    created: AtomicWaker,
+    shared: Mutex<Shared<T>>,
+    /// Free places of a bounded mailbox; `None` when unbounded.
+    room: Option<Semaphore>,
 }
 
-struct Channel<T> {
-    tx: Tx<T>,
-    /// Taken once by the receiver.
-    rx: Mutex<Option<Rx<T>>>,
+struct Shared<T> {
+    queue: VecDeque<T>,
+    /// The receiver, while it waits on an empty queue.
+    receiver: Option<Waker>,
+    closed: bool,
 }
 
 impl<T> Mailbox<T> {
-    fn channel(&self) -> &Channel<T> {
-        self.channel.get_or_init(|| {
-            let (tx, rx) = match self.capacity {
-                MailboxCapacity::Unbounded => {
-                    let (tx, rx) = mpsc::unbounded_channel();
-                    (Tx::Unbounded(tx), Rx::Unbounded(rx))
-                }
-                MailboxCapacity::Bounded(n) => {
-                    let (tx, rx) = mpsc::channel(n.clamp(1, tokio::sync::Semaphore::MAX_PERMITS));
-                    (Tx::Bounded(tx), Rx::Bounded(rx))
-                }
-            };
-            Channel {
-                tx,
-                rx: Mutex::new(Some(rx)),
-            }
-        })
+    /// No code that can panic runs under the lock (messages are never
+    /// dropped there), so a poisoned lock still guards a sound queue.
+    fn lock(&self) -> MutexGuard<'_, Shared<T>> {
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn push(&self, value: T) -> Result<(), T> {
+        let mut shared = self.lock();
+        if shared.closed {
+            return Err(value);
+        }
+        shared.queue.push_back(value);
+        let receiver = shared.receiver.take();
+        drop(shared);
+        if let Some(receiver) = receiver {
+            receiver.wake();
+        }
+        Ok(())
     }
 }
 
@@ -80,132 +81,193 @@ pub(crate) struct MailboxSender<T>(Arc<Mailbox<T>>);
 
 pub(crate) struct MailboxReceiver<T> {
     mailbox: Arc<Mailbox<T>>,
-    rx: Option<Rx<T>>,
-    closed: bool,
+    /// Messages taken from the shared queue, in order, not yet handed out.
+    taken: VecDeque<T>,
 }
 
 pub(crate) fn mailbox<T>(capacity: MailboxCapacity) -> (MailboxSender<T>, MailboxReceiver<T>) {
+    let room = match capacity {
+        MailboxCapacity::Unbounded => None,
+        MailboxCapacity::Bounded(n) => Some(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS))),
+    };
     let mailbox = Arc::new(Mailbox {
-        capacity,
-        channel: OnceLock::new(),
-        created: AtomicWaker::new(),
+        shared: Mutex::new(Shared {
+            queue: VecDeque::new(),
+            receiver: None,
+            closed: false,
+        }),
+        room,
     });
     let receiver = MailboxReceiver {
         mailbox: Arc::clone(&mailbox),
-        rx: None,
-        closed: false,
+        taken: VecDeque::new(),
     };
     (MailboxSender(mailbox), receiver)
 }
 
 impl<T> MailboxSender<T> {
-    fn tx(&self) -> &Tx<T> {
-        if let Some(channel) = self.0.channel.get() {
-            return &channel.tx;
-        }
-        let channel = self.0.channel();
-        self.0.created.wake();
-        &channel.tx
-    }
-
     /// Waits for room in a bounded mailbox; never waits otherwise.
     pub(crate) async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        match self.tx() {
-            Tx::Unbounded(tx) => tx.send(value).map_err(|e| SendError(e.0)),
-            Tx::Bounded(tx) => tx.send(value).await.map_err(|e| SendError(e.0)),
+        if let Some(room) = &self.0.room {
+            match room.acquire().await {
+                Ok(permit) => permit.forget(),
+                Err(_closed) => return Err(SendError(value)),
+            }
         }
+        self.0.push(value).map_err(SendError)
     }
 
-    /// `true` once the receiver has closed the mailbox. Does not create
-    /// the channel.
+    /// `true` once the receiver has closed the mailbox.
     pub(crate) fn is_closed(&self) -> bool {
-        match self.0.channel.get().map(|channel| &channel.tx) {
-            None => false,
-            Some(Tx::Unbounded(tx)) => tx.is_closed(),
-            Some(Tx::Bounded(tx)) => tx.is_closed(),
-        }
+        self.0.lock().closed
     }
 
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        match self.tx() {
-            Tx::Unbounded(tx) => tx.send(value).map_err(|e| TrySendError::NoProc(e.0)),
-            Tx::Bounded(tx) => tx.try_send(value).map_err(|e| match e {
-                mpsc::error::TrySendError::Full(v) => TrySendError::Full(v),
-                mpsc::error::TrySendError::Closed(v) => TrySendError::NoProc(v),
-            }),
+        if let Some(room) = &self.0.room {
+            match room.try_acquire() {
+                Ok(permit) => permit.forget(),
+                Err(TryAcquireError::NoPermits) => return Err(TrySendError::Full(value)),
+                Err(TryAcquireError::Closed) => return Err(TrySendError::NoProc(value)),
+            }
         }
+        self.0.push(value).map_err(TrySendError::NoProc)
     }
 }
 
 impl<T> MailboxReceiver<T> {
-    /// The channel's receiving end, once some sender has created it.
-    #[inline]
-    fn rx(&mut self) -> Option<&mut Rx<T>> {
-        if self.rx.is_none() {
-            let channel = self.mailbox.channel.get()?;
-            self.rx = channel
-                .rx
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take();
-        }
-        self.rx.as_mut()
-    }
-
     /// The next message, or `None` once the mailbox is closed and empty.
     pub(crate) async fn recv(&mut self) -> Option<T> {
-        if self.rx.is_none() {
-            self.created().await;
-        }
-        match self.rx()? {
-            Rx::Unbounded(rx) => rx.recv().await,
-            Rx::Bounded(rx) => rx.recv().await,
-        }
-    }
-
-    /// Waits until a sender has created the channel.
-    async fn created(&self) {
         poll_fn(|cx| {
-            if self.mailbox.channel.get().is_some() {
-                return Poll::Ready(());
+            if let Some(value) = self.next_taken() {
+                return Poll::Ready(Some(value));
             }
-            self.mailbox.created.register(cx.waker());
-            if self.mailbox.channel.get().is_some() {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
+            let mut shared = self.mailbox.lock();
+            if shared.queue.is_empty() {
+                if shared.closed {
+                    return Poll::Ready(None);
+                }
+                match &mut shared.receiver {
+                    Some(waker) if waker.will_wake(cx.waker()) => {}
+                    slot => *slot = Some(cx.waker().clone()),
+                }
+                return Poll::Pending;
             }
+            std::mem::swap(&mut shared.queue, &mut self.taken);
+            drop(shared);
+            Poll::Ready(self.next_taken())
         })
-        .await;
+        .await
     }
 
     pub(crate) fn try_recv(&mut self) -> Option<T> {
-        match self.rx()? {
-            Rx::Unbounded(rx) => rx.try_recv().ok(),
-            Rx::Bounded(rx) => rx.try_recv().ok(),
+        if self.taken.is_empty() {
+            let mut shared = self.mailbox.lock();
+            std::mem::swap(&mut shared.queue, &mut self.taken);
         }
+        self.next_taken()
     }
 
-    /// Refuses every later send; queued messages can still be received.
+    fn next_taken(&mut self) -> Option<T> {
+        let value = self.taken.pop_front()?;
+        if let Some(room) = &self.mailbox.room {
+            room.add_permits(1);
+        }
+        Some(value)
+    }
+
+    /// Refuses every later send, and wakes the senders waiting for room so
+    /// that they fail; queued messages can still be received.
     pub(crate) fn close(&mut self) {
-        if std::mem::replace(&mut self.closed, true) {
-            return;
-        }
-        // Creating the channel here, if no one has, is what makes later
-        // sends fail instead of creating a channel no one will read.
-        self.mailbox.channel();
-        match self.rx() {
-            Some(Rx::Unbounded(rx)) => rx.close(),
-            Some(Rx::Bounded(rx)) => rx.close(),
-            None => {}
+        self.mailbox.lock().closed = true;
+        if let Some(room) = &self.mailbox.room {
+            room.close();
         }
     }
 
-    pub(crate) fn len(&mut self) -> usize {
-        match self.rx() {
-            Some(Rx::Unbounded(rx)) => rx.len(),
-            Some(Rx::Bounded(rx)) => rx.len(),
-            None => 0,
-        }
+    /// Messages queued and not yet received.
+    pub(crate) fn len(&self) -> usize {
+        self.taken.len() + self.mailbox.lock().queue.len()
+    }
+}
+
+impl<T> Drop for MailboxReceiver<T> {
+    /// A mailbox no one will read refuses new messages, and its queued ones
+    /// are dropped now (outside the lock), not when the last sender goes.
+    fn drop(&mut self) {
+        self.close();
+        let queued = std::mem::take(&mut self.mailbox.lock().queue);
+        drop(queued);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn messages_come_out_in_order_across_batches() {
+        let (tx, mut rx) = mailbox(MailboxCapacity::Unbounded);
+        tx.try_send(1).unwrap();
+        tx.try_send(2).unwrap();
+        assert_eq!(rx.recv().await, Some(1)); // takes the batch [1, 2]
+        tx.try_send(3).unwrap();
+        assert_eq!(rx.len(), 2);
+        assert_eq!(rx.recv().await, Some(2));
+        assert_eq!(rx.recv().await, Some(3));
+        assert_eq!(rx.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_bounded_mailbox_counts_taken_messages_until_they_are_handed_out() {
+        let (tx, mut rx) = mailbox(MailboxCapacity::Bounded(2));
+        tx.try_send(1).unwrap();
+        tx.try_send(2).unwrap();
+        assert!(matches!(tx.try_send(3), Err(TrySendError::Full(3))));
+        // The receiver takes both; one is handed out, so one place is free.
+        assert_eq!(rx.recv().await, Some(1));
+        tx.try_send(3).unwrap();
+        assert!(matches!(tx.try_send(4), Err(TrySendError::Full(4))));
+        assert_eq!(rx.recv().await, Some(2));
+        assert_eq!(rx.recv().await, Some(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn closing_fails_the_senders_waiting_for_room_and_keeps_what_is_queued() {
+        let (tx, mut rx) = mailbox(MailboxCapacity::Bounded(1));
+        let tx = Arc::new(tx);
+        tx.try_send(1).unwrap();
+        let waiting = tokio::spawn({
+            let tx = Arc::clone(&tx);
+            async move { tx.send(2).await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        rx.close();
+        assert!(matches!(waiting.await.unwrap(), Err(SendError(2))));
+        assert!(tx.is_closed());
+        assert!(matches!(tx.try_send(3), Err(TrySendError::NoProc(3))));
+        assert_eq!(rx.recv().await, Some(1));
+        assert_eq!(rx.recv().await, None);
+    }
+
+    #[tokio::test]
+    async fn a_waiting_receiver_is_woken_by_the_next_message() {
+        let (tx, mut rx) = mailbox::<u32>(MailboxCapacity::Unbounded);
+        let receiving = tokio::spawn(async move { rx.recv().await });
+        tokio::task::yield_now().await;
+        tx.try_send(7).unwrap();
+        assert_eq!(receiving.await.unwrap(), Some(7));
+    }
+
+    #[test]
+    fn a_dropped_receiver_drops_the_queued_messages_and_refuses_new_ones() {
+        let (tx, rx) = mailbox(MailboxCapacity::Unbounded);
+        let message = Arc::new(());
+        tx.try_send(Arc::clone(&message)).unwrap();
+        drop(rx);
+        assert_eq!(Arc::strong_count(&message), 1);
+        assert!(matches!(tx.try_send(message), Err(TrySendError::NoProc(_))));
     }
 }
