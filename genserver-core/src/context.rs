@@ -1,17 +1,12 @@
-use std::collections::VecDeque;
 use std::fmt;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use crate::instance::Instance;
 use crate::owned::{Held, Owned};
-use crate::reply::Revoke;
 use crate::{Client, ExitReason, GenServer, IdleTimeout, Reply, ReplyTo, ServerId, ServerRef};
-
-/// When the idle timeout fires, and how to build its message.
-type IdleRequest<S> = (Instant, fn() -> <S as GenServer>::Message);
 
 /// The server's view of itself, passed to `init`, handlers and `terminate`.
 ///
@@ -20,14 +15,8 @@ pub struct Context<S: GenServer> {
     me: ServerRef<S>,
     instance: Arc<Instance>,
     stop: Option<ExitReason>,
-    /// Replies held back until `terminate` has run (a call that stops the
-    /// server answers after the server has cleaned up, as OTP's
-    /// `{:stop, reason, reply, state}`).
-    after_terminate: Vec<Box<dyn FnOnce() + Send>>,
-    deferred: Vec<Weak<dyn Revoke>>,
-    continues: VecDeque<S::Message>,
-    idle: Option<IdleRequest<S>>,
-    /// Monitors, tasks and exit trapping.
+    /// Monitors, tasks, exit trapping, continues, the idle timeout, and
+    /// deferred and held-back replies.
     owned: Owned<S>,
 }
 
@@ -37,10 +26,6 @@ impl<S: GenServer> Context<S> {
             me,
             instance,
             stop: None,
-            after_terminate: Vec::new(),
-            deferred: Vec::new(),
-            continues: VecDeque::new(),
-            idle: None,
             owned: Owned::new(),
         }
     }
@@ -96,7 +81,7 @@ impl<S: GenServer> Context<S> {
     ///
     /// The message goes to the server's `#[info]` handler for its type.
     pub fn continue_with(&mut self, message: impl Into<S::Message>) {
-        self.continues.push_back(message.into());
+        self.owned.get().continues.push_back(message.into());
     }
 
     /// Asks for an [`IdleTimeout`] info message if no message arrives
@@ -113,24 +98,30 @@ impl<S: GenServer> Context<S> {
         fn idle<M: From<IdleTimeout>>() -> M {
             M::from(IdleTimeout)
         }
-        self.idle = Some((Instant::now() + after, idle::<S::Message>));
+        self.owned.get().idle = Some((Instant::now() + after, idle::<S::Message>));
     }
 
     /// Cancels a pending [`set_idle_timeout`](Self::set_idle_timeout).
     pub fn cancel_idle_timeout(&mut self) {
-        self.idle = None;
+        if let Some(held) = self.owned.existing_mut() {
+            held.idle = None;
+        }
     }
 
     pub(crate) fn next_continue(&mut self) -> Option<S::Message> {
-        self.continues.pop_front()
+        self.owned.existing_mut()?.continues.pop_front()
     }
 
     pub(crate) fn idle_deadline(&self) -> Option<Instant> {
-        self.idle.map(|(at, _)| at)
+        self.owned.existing()?.idle.map(|(at, _)| at)
     }
 
     pub(crate) fn take_idle_message(&mut self) -> Option<S::Message> {
-        self.idle.take().map(|(_, make)| make())
+        self.owned
+            .existing_mut()?
+            .idle
+            .take()
+            .map(|(_, make)| make())
     }
 
     pub(crate) fn take_stop(&mut self) -> Option<ExitReason> {
@@ -142,7 +133,7 @@ impl<S: GenServer> Context<S> {
     #[doc(hidden)]
     pub fn __reply<T: Send + 'static>(&mut self, reply_to: ReplyTo<T>, value: T) {
         if self.stop.is_some() {
-            self.after_terminate.push(Box::new(move || {
+            self.owned.get().after_terminate.push(Box::new(move || {
                 reply_to.send(value);
             }));
         } else {
@@ -157,10 +148,11 @@ impl<S: GenServer> Context<S> {
         let (reply, weak) = Reply::new(reply_to, Arc::clone(&self.instance));
         // Forget replies already answered or dropped before remembering a
         // new one, so a long-lived server does not accumulate them.
-        if self.deferred.len() == self.deferred.capacity() {
-            self.deferred.retain(|w| w.strong_count() > 0);
+        let deferred = &mut self.owned.get().deferred;
+        if deferred.len() == deferred.capacity() {
+            deferred.retain(|w| w.strong_count() > 0);
         }
-        self.deferred.push(weak);
+        deferred.push(weak);
         reply
     }
 
@@ -168,13 +160,15 @@ impl<S: GenServer> Context<S> {
     /// ends the monitors and aborts the tasks. Runs after the exit reason
     /// is decided.
     pub(crate) fn finish(&mut self, reason: &ExitReason) {
-        for weak in self.deferred.drain(..) {
-            if let Some(slot) = weak.upgrade() {
-                slot.revoke(reason);
+        if let Some(held) = self.owned.existing_mut() {
+            for weak in held.deferred.drain(..) {
+                if let Some(slot) = weak.upgrade() {
+                    slot.revoke(reason);
+                }
             }
-        }
-        for deliver in self.after_terminate.drain(..) {
-            deliver();
+            for deliver in held.after_terminate.drain(..) {
+                deliver();
+            }
         }
         self.owned.release();
     }

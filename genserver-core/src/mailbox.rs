@@ -44,8 +44,9 @@ pub enum MailboxCapacity {
 
 struct Mailbox<T> {
     shared: Mutex<Shared<T>>,
-    /// Free places of a bounded mailbox; `None` when unbounded.
-    room: Option<Semaphore>,
+    /// Free places of a bounded mailbox; `None` when unbounded. Boxed: the
+    /// default, unbounded, mailbox should not carry its size.
+    room: Option<Box<Semaphore>>,
 }
 
 struct Shared<T> {
@@ -66,6 +67,12 @@ impl<T> Mailbox<T> {
         let mut shared = self.lock();
         if shared.closed {
             return Err(value);
+        }
+        if shared.queue.capacity() == 0 {
+            // A server that is called, not flooded, never holds more than
+            // one message: a first buffer of one slot, not `VecDeque`'s
+            // four, keeps that server small. Growth after it doubles.
+            shared.queue.reserve_exact(1);
         }
         shared.queue.push_back(value);
         let receiver = shared.receiver.take();
@@ -88,7 +95,9 @@ pub(crate) struct MailboxReceiver<T> {
 pub(crate) fn mailbox<T>(capacity: MailboxCapacity) -> (MailboxSender<T>, MailboxReceiver<T>) {
     let room = match capacity {
         MailboxCapacity::Unbounded => None,
-        MailboxCapacity::Bounded(n) => Some(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS))),
+        MailboxCapacity::Bounded(n) => {
+            Some(Box::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS))))
+        }
     };
     let mailbox = Arc::new(Mailbox {
         shared: Mutex::new(Shared {

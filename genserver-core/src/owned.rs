@@ -1,12 +1,22 @@
-//! What a server holds besides its state and ends when it exits: its
-//! monitors, its tasks, and how it receives trapped exits.
+//! What a server's context holds beyond its address and a stop request,
+//! for features a server may never use: monitors, tasks, trapped exits,
+//! continues, the idle timeout, deferred and held-back replies.
+
+use std::collections::VecDeque;
+use std::sync::Weak;
+
+use tokio::time::Instant;
 
 use crate::monitor::MonitorSet;
+use crate::reply::Revoke;
 use crate::task::TaskSet;
 use crate::{Exit, GenServer};
 
-/// Allocated on first use: a server that never monitors, spawns a task or
-/// traps exits pays one word for it.
+/// When the idle timeout fires, and how to build its message.
+pub(crate) type IdleRequest<S> = (Instant, fn() -> <S as GenServer>::Message);
+
+/// Allocated on first use: a server that uses none of it pays one word,
+/// in the task that every server has.
 pub(crate) struct Owned<S: GenServer>(Option<Box<Held<S>>>);
 
 pub(crate) struct Held<S: GenServer> {
@@ -14,6 +24,13 @@ pub(crate) struct Held<S: GenServer> {
     pub(crate) tasks: TaskSet,
     /// Set while the server traps exits: how to make its message.
     pub(crate) trap: Option<fn(Exit) -> S::Message>,
+    pub(crate) continues: VecDeque<S::Message>,
+    pub(crate) idle: Option<IdleRequest<S>>,
+    /// Replies held back until `terminate` has run (a call that stops the
+    /// server answers after the server has cleaned up, as OTP's
+    /// `{:stop, reason, reply, state}`).
+    pub(crate) after_terminate: Vec<Box<dyn FnOnce() + Send>>,
+    pub(crate) deferred: Vec<Weak<dyn Revoke>>,
 }
 
 impl<S: GenServer> Owned<S> {
@@ -27,8 +44,22 @@ impl<S: GenServer> Owned<S> {
                 monitors: MonitorSet::default(),
                 tasks: TaskSet::default(),
                 trap: None,
+                continues: VecDeque::new(),
+                idle: None,
+                after_terminate: Vec::new(),
+                deferred: Vec::new(),
             })
         })
+    }
+
+    /// What is held, without allocating it: the per-message checks
+    /// (continues, idle timeout) stay one test of a pointer.
+    pub(crate) fn existing(&self) -> Option<&Held<S>> {
+        self.0.as_deref()
+    }
+
+    pub(crate) fn existing_mut(&mut self) -> Option<&mut Held<S>> {
+        self.0.as_deref_mut()
     }
 
     pub(crate) fn trap(&self) -> Option<fn(Exit) -> S::Message> {
@@ -48,7 +79,9 @@ impl<S: GenServer> Owned<S> {
     /// ended.
     pub(crate) async fn join_tasks(&mut self) {
         if let Some(held) = &mut self.0 {
-            held.tasks.join_all().await;
+            // Boxed: the wait would otherwise take room in every server's
+            // task, for the few that spawn tasks.
+            Box::pin(held.tasks.join_all()).await;
         }
     }
 }

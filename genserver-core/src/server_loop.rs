@@ -65,68 +65,69 @@ pub(crate) fn run<S: GenServer>(
     fate: MailboxFate<S>,
     started: Option<StartedSender>,
 ) -> impl Future<Output = ()> + Send {
-    let task = TaskEnd::<S> {
+    let mut task = TaskEnd::<S> {
         instance: Arc::clone(&instance),
         rx: Some(rx),
         fate: Some(fate),
     };
-    run_instance(task, me, instance, args, started)
+    let mut ctx = Context::new(me, instance);
+    // An `async move` block that uses what it captures in place: an `async
+    // fn` would keep each argument twice in the task (the argument and the
+    // local it is moved into), and every server carries its task's size.
+    async move {
+        let Some(mut state) = init(args, &mut ctx, &mut task, started).await else {
+            return;
+        };
+        let TaskEnd { instance, rx, .. } = &mut task;
+        let rx = rx
+            .as_mut()
+            .expect("the mailbox is held until the task ends");
+        let reason = serve(&mut state, &mut ctx, rx, instance).await;
+        let reason = instance.exit.decide(reason).clone();
+        instrument::crashed::<S>(instance.id, &reason);
+        current::adopt_orphans(&reason);
+        // A panic in terminate is reported by the panic hook; the server
+        // still exits with the reason terminate was given.
+        let _ = KilledIfDropped::new(
+            AssertUnwindSafe(state.terminate(&reason, &mut ctx)).catch_unwind(),
+        )
+        .await;
+        current::adopt_orphans(&reason);
+        current::while_exiting(&reason, || {
+            drop(state);
+            ctx.finish(&reason);
+        });
+        ctx.join_tasks().await;
+        task.finish();
+    }
 }
 
-async fn run_instance<S: GenServer>(
-    mut task: TaskEnd<S>,
-    me: ServerRef<S>,
-    instance: Arc<Instance>,
+/// Runs `init` and tells `started` how it went. On failure the instance
+/// has fully ended when this returns `None`.
+async fn init<S: GenServer>(
     args: S::Args,
+    ctx: &mut Context<S>,
+    task: &mut TaskEnd<S>,
     started: Option<StartedSender>,
-) {
-    let mut ctx = Context::new(me, Arc::clone(&instance));
-
-    let init = KilledIfDropped::new(AssertUnwindSafe(S::init(args, &mut ctx)).catch_unwind()).await;
-    let init = match init {
-        Ok(Ok(state)) => match ctx.take_stop() {
-            // OTP's `{:stop, reason}` from init: the start fails and
-            // terminate does not run.
-            Some(reason) => Err((reason, Some(state))),
-            None => Ok(state),
-        },
-        Ok(Err(reason)) => Err((reason, None)),
-        Err(panic) => Err((ExitReason::from_panic(&*panic), None)),
-    };
-    let mut state = match init {
-        Ok(state) => state,
-        Err((reason, state)) => {
-            let reason = instance.exit.decide(reason).clone();
-            current::adopt_orphans(&reason);
-            current::while_exiting(&reason, || {
-                drop(state);
-                ctx.finish(&reason);
-            });
-            ctx.join_tasks().await;
-            task.finish();
-            if let Some(started) = started {
-                let _ = started.send(Err(reason));
+) -> Option<S> {
+    let init = KilledIfDropped::new(AssertUnwindSafe(S::init(args, ctx)).catch_unwind()).await;
+    let (reason, state) = match init {
+        // OTP's `{:stop, reason}` from init: the start fails and terminate
+        // does not run.
+        Ok(Ok(state)) => {
+            if let Some(reason) = ctx.take_stop() {
+                (reason, Some(state))
+            } else {
+                if let Some(started) = started {
+                    let _ = started.send(Ok(()));
+                }
+                return Some(state);
             }
-            return;
         }
+        Ok(Err(reason)) => (reason, None),
+        Err(panic) => (ExitReason::from_panic(&*panic), None),
     };
-    if let Some(started) = started {
-        let _ = started.send(Ok(()));
-    }
-
-    let rx = task
-        .rx
-        .as_mut()
-        .expect("the mailbox is held until the task ends");
-    let reason = serve(&mut state, &mut ctx, rx, &instance).await;
-    let reason = instance.exit.decide(reason).clone();
-    instrument::crashed::<S>(instance.id, &reason);
-    current::adopt_orphans(&reason);
-    // A panic in terminate is reported by the panic hook; the server still
-    // exits with the reason terminate was given.
-    let _ =
-        KilledIfDropped::new(AssertUnwindSafe(state.terminate(&reason, &mut ctx)).catch_unwind())
-            .await;
+    let reason = task.instance.exit.decide(reason).clone();
     current::adopt_orphans(&reason);
     current::while_exiting(&reason, || {
         drop(state);
@@ -134,6 +135,10 @@ async fn run_instance<S: GenServer>(
     });
     ctx.join_tasks().await;
     task.finish();
+    if let Some(started) = started {
+        let _ = started.send(Err(reason));
+    }
+    None
 }
 
 /// Handles messages until a handler, the context or a stop request ends
@@ -142,66 +147,82 @@ async fn run_instance<S: GenServer>(
 /// Order of work, highest first: a pending stop, continues asked for by
 /// the previous handler, the mailbox (in arrival order), and the idle
 /// timeout when the mailbox stays empty.
-async fn serve<S: GenServer>(
-    state: &mut S,
-    ctx: &mut Context<S>,
-    rx: &mut MailboxReceiver<Envelope<S>>,
-    instance: &Instance,
-) -> ExitReason {
-    loop {
-        if let Some(reason) = ctx.take_stop() {
-            return reason;
-        }
-        if let Some(reason) = instance.take_stop_request() {
-            return reason;
-        }
-        let (message, caller) = if let Some(message) = ctx.next_continue() {
-            (message, CallerSpan::none())
-        } else {
-            let envelope = match ctx.idle_deadline() {
-                None => rx.recv().await,
-                Some(at) => {
-                    tokio::select! {
-                        biased;
-                        envelope = rx.recv() => envelope,
-                        () = tokio::time::sleep_until(at) => {
-                            let Some(idle) = ctx.take_idle_message() else { continue };
-                            Some(Envelope::Message(idle, Delivery::none()))
+///
+/// An `async move` block, as in [`run`], so the references are kept once.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn stores its arguments twice"
+)]
+fn serve<'a, S: GenServer>(
+    state: &'a mut S,
+    ctx: &'a mut Context<S>,
+    rx: &'a mut MailboxReceiver<Envelope<S>>,
+    instance: &'a Instance,
+) -> impl Future<Output = ExitReason> + Send + 'a {
+    async move {
+        loop {
+            if let Some(reason) = ctx.take_stop() {
+                return reason;
+            }
+            if let Some(reason) = instance.take_stop_request() {
+                return reason;
+            }
+            let (message, caller) = if let Some(message) = ctx.next_continue() {
+                (message, CallerSpan::none())
+            } else {
+                let envelope = match ctx.idle_deadline() {
+                    None => rx.recv().await,
+                    Some(at) => {
+                        tokio::select! {
+                            biased;
+                            envelope = rx.recv() => envelope,
+                            () = tokio::time::sleep_until(at) => {
+                                let Some(idle) = ctx.take_idle_message() else { continue };
+                                Some(Envelope::Message(idle, Delivery::none()))
+                            }
                         }
                     }
+                };
+                // The server holds a sender of its own mailbox, so `None`
+                // cannot happen; a normal end keeps the loop total.
+                match envelope {
+                    None => return ExitReason::Normal,
+                    Some(Envelope::Message(message, delivery)) => match delivery.accept() {
+                        Some(caller) => (message, caller),
+                        None => continue,
+                    },
+                    Some(Envelope::System(request)) => {
+                        // A panicking runtime request leaves the server running:
+                        // requests that change the state build the new state
+                        // before they assign it.
+                        let queued = rx.len();
+                        let _ = catch_unwind(AssertUnwindSafe(|| request(state, ctx, queued)));
+                        continue;
+                    }
+                    Some(Envelope::Wake) => continue,
                 }
             };
-            // The server holds a sender of its own mailbox, so `None`
-            // cannot happen; a normal end keeps the loop total.
-            match envelope {
-                None => return ExitReason::Normal,
-                Some(Envelope::Message(message, delivery)) => match delivery.accept() {
-                    Some(caller) => (message, caller),
-                    None => continue,
-                },
-                Some(Envelope::System(request)) => {
-                    // A panicking runtime request leaves the server running:
-                    // requests that change the state build the new state
-                    // before they assign it.
-                    let queued = rx.len();
-                    let _ = catch_unwind(AssertUnwindSafe(|| request(state, ctx, queued)));
-                    continue;
-                }
-                Some(Envelope::Wake) => continue,
+            ctx.cancel_idle_timeout();
+            instance.stats.count_handled();
+            // The message and its caller's span are moved into this block so
+            // that they do not keep their own room in the task while the
+            // handler runs.
+            let handling = {
+                let (message, caller) = (message, caller);
+                let span = instrument::span::<S>(instance.id, &message, &caller);
+                instrument::within(
+                    span,
+                    KilledIfDropped::new(
+                        AssertUnwindSafe(state.handle(message, ctx)).catch_unwind(),
+                    ),
+                )
+            };
+            let handled = handling.await;
+            match handled {
+                Ok(Ok(())) => {}
+                Ok(Err(reason)) => return reason,
+                Err(panic) => return ExitReason::from_panic(&*panic),
             }
-        };
-        ctx.cancel_idle_timeout();
-        instance.stats.count_handled();
-        let span = instrument::span::<S>(instance.id, &message, &caller);
-        let handled = instrument::within(
-            span,
-            KilledIfDropped::new(AssertUnwindSafe(state.handle(message, ctx)).catch_unwind()),
-        )
-        .await;
-        match handled {
-            Ok(Ok(())) => {}
-            Ok(Err(reason)) => return reason,
-            Err(panic) => return ExitReason::from_panic(&*panic),
         }
     }
 }
