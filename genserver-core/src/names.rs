@@ -10,7 +10,9 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
+use std::task::{Context, Poll};
 
 use crate::instance::Instance;
 use crate::{Client, GenServer, ServerId, ServerRef, StartError};
@@ -75,9 +77,30 @@ fn release(name: &str, id: ServerId) {
 /// the task is dropped before it first runs. Once it runs, the instance's
 /// exit watcher frees the name earlier, before waiters of the end are
 /// released.
-pub(crate) async fn holding<F: Future>(name: Option<NameGuard>, task: F) -> F::Output {
-    let _name = name;
-    task.await
+pub(crate) fn holding<F: Future>(name: Option<NameGuard>, task: F) -> Holding<F> {
+    Holding {
+        _name: name.map(Box::new),
+        task,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A task and the name it holds. A struct, not an `async fn`, which
+    /// would keep the task's future twice; the name is boxed so that
+    /// unnamed servers, the many, carry one word for it.
+    pub(crate) struct Holding<F> {
+        _name: Option<Box<NameGuard>>,
+        #[pin]
+        task: F,
+    }
+}
+
+impl<F: Future> Future for Holding<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.project().task.poll(cx)
+    }
 }
 
 /// Frees a name when dropped; see [`register`].
