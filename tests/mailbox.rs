@@ -102,6 +102,32 @@ async fn a_full_bounded_mailbox_makes_casts_wait_and_loses_nothing() {
     assert_eq!(sink.received().await.unwrap(), (0..100).collect::<Vec<_>>());
 }
 
+#[tokio::test(start_paused = true)]
+async fn senders_waiting_for_room_are_let_in_in_the_order_they_began_to_wait() {
+    let sink = bounded(1).await;
+    let gate = Arc::new(Notify::new());
+    sink.info(Hold(gate.clone())).await.unwrap();
+    // The hold is being handled once the mailbox has room again.
+    while sink.try_put(0).is_err() {
+        tokio::task::yield_now().await;
+    }
+    let mut senders = Vec::new();
+    for n in 1..=5 {
+        let sink = sink.clone();
+        senders.push(tokio::spawn(async move { sink.put(n).await }));
+        // Each sender waits for room before the next one starts.
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        assert!(!senders.last().unwrap().is_finished());
+    }
+    gate.notify_one();
+    for sender in senders {
+        sender.await.unwrap().unwrap();
+    }
+    assert_eq!(sink.received().await.unwrap(), vec![0, 1, 2, 3, 4, 5]);
+}
+
 #[tokio::test]
 async fn an_unbounded_mailbox_never_makes_a_sender_wait() {
     let sink = Sink::start(Sink {

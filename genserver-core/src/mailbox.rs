@@ -261,6 +261,27 @@ mod tests {
         assert_eq!(rx.recv().await, None);
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn senders_waiting_for_room_get_it_in_the_order_they_came() {
+        let (tx, mut rx) = mailbox(MailboxCapacity::Bounded(1));
+        let tx = Arc::new(tx);
+        tx.try_send(0).unwrap();
+        let mut waiting = Vec::new();
+        for n in 1..=3 {
+            let tx = Arc::clone(&tx);
+            waiting.push(tokio::spawn(async move { tx.send(n).await }));
+            // Each sender is waiting before the next one starts.
+            tokio::task::yield_now().await;
+        }
+        for expected in 0..=3 {
+            assert_eq!(rx.recv().await, Some(expected));
+            tokio::task::yield_now().await;
+        }
+        for sender in waiting {
+            assert!(sender.await.unwrap().is_ok());
+        }
+    }
+
     #[tokio::test]
     async fn a_waiting_receiver_is_woken_by_the_next_message() {
         let (tx, mut rx) = mailbox::<u32>(MailboxCapacity::Unbounded);
