@@ -155,10 +155,14 @@ impl<T> MailboxReceiver<T> {
                 if shared.closed {
                     return Poll::Ready(None);
                 }
-                match &mut shared.receiver {
-                    Some(waker) if waker.will_wake(cx.waker()) => {}
-                    slot => *slot = Some(cx.waker().clone()),
-                }
+                // A waker replaced here may be the last reference to the
+                // task of an earlier instance: it is dropped after the lock.
+                let replaced = match &mut shared.receiver {
+                    Some(waker) if waker.will_wake(cx.waker()) => None,
+                    slot => slot.replace(cx.waker().clone()),
+                };
+                drop(shared);
+                drop(replaced);
                 return Poll::Pending;
             }
             std::mem::swap(&mut shared.queue, &mut self.taken);
