@@ -84,6 +84,9 @@ impl<T> Mailbox<T> {
     }
 }
 
+/// The largest buffer a mailbox keeps for reuse once it is empty.
+const KEPT_CAPACITY: usize = 1024;
+
 pub(crate) struct MailboxSender<T>(Arc<Mailbox<T>>);
 
 pub(crate) struct MailboxReceiver<T> {
@@ -150,6 +153,7 @@ impl<T> MailboxReceiver<T> {
             if let Some(value) = self.next_taken() {
                 return Poll::Ready(Some(value));
             }
+            self.release_burst();
             let mut shared = self.mailbox.lock();
             if shared.queue.is_empty() {
                 if shared.closed {
@@ -178,6 +182,15 @@ impl<T> MailboxReceiver<T> {
             std::mem::swap(&mut shared.queue, &mut self.taken);
         }
         self.next_taken()
+    }
+
+    /// An emptied buffer that a burst grew goes back to the allocator
+    /// rather than to the senders, so a server's memory returns to its
+    /// idle size after a burst (within one more batch).
+    fn release_burst(&mut self) {
+        if self.taken.capacity() > KEPT_CAPACITY {
+            self.taken = VecDeque::new();
+        }
     }
 
     fn next_taken(&mut self) -> Option<T> {
@@ -284,6 +297,21 @@ mod tests {
         for sender in waiting {
             assert!(sender.await.unwrap().is_ok());
         }
+    }
+
+    #[tokio::test]
+    async fn a_buffer_grown_by_a_burst_is_given_back_once_emptied() {
+        let (tx, mut rx) = mailbox(MailboxCapacity::Unbounded);
+        for n in 0..=KEPT_CAPACITY {
+            tx.try_send(n).unwrap();
+        }
+        for n in 0..=KEPT_CAPACITY {
+            assert_eq!(rx.recv().await, Some(n));
+        }
+        tx.try_send(0).unwrap();
+        assert_eq!(rx.recv().await, Some(0));
+        assert!(rx.taken.capacity() <= KEPT_CAPACITY);
+        assert!(rx.mailbox.lock().queue.capacity() <= KEPT_CAPACITY);
     }
 
     #[tokio::test]
