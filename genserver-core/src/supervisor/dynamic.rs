@@ -9,11 +9,11 @@ use futures_util::future::join_all;
 use crate::envelope::Envelope;
 use crate::notice::deliver;
 use crate::supervisor::child::{
-    ChildCounts, ChildInfo, ChildRef, ChildRuntime, ChildState, ExitNotice, exit_notice,
-    start_failure_reason,
+    ChildCounts, ChildInfo, ChildRef, ChildState, ExitNotice, exit_notice, start_failure_reason,
 };
+use crate::supervisor::entry::{self, Entry};
 use crate::supervisor::error::SupervisorError;
-use crate::supervisor::spec::{ChildKind, ChildSpec};
+use crate::supervisor::spec::ChildSpec;
 use crate::supervisor::strategy::{RestartIntensity, RestartLog};
 use crate::{
     CallError, Client, Context, ExitReason, GenServer, ReplyTo, ServerId, ServerRef, StartError,
@@ -101,13 +101,6 @@ pub struct DynamicSupervisor {
     children: Vec<Entry>,
     notice: ExitNotice,
     next_key: u64,
-}
-
-struct Entry {
-    key: u64,
-    spec: ChildSpec,
-    child: Box<dyn ChildRuntime>,
-    state: ChildState,
 }
 
 /// The messages a [`DynamicSupervisor`] handles. Opaque.
@@ -235,31 +228,9 @@ impl DynamicSupervisor {
             .position(|e| e.state == ChildState::Running(id))
             .ok_or(SupervisorError::NotFound)?;
         let mut entry = self.children.remove(i);
-        let how = entry.spec.shutdown_type();
-        let reason = entry
-            .child
-            .shutdown(how)
-            .await
-            .unwrap_or(ExitReason::Shutdown);
+        let reason = entry.shutdown().await;
         entry.child.close(&reason);
         Ok(())
-    }
-
-    fn counts(&self) -> ChildCounts {
-        let mut counts = ChildCounts {
-            specs: self.children.len(),
-            ..ChildCounts::default()
-        };
-        for entry in &self.children {
-            if let ChildState::Running(_) = entry.state {
-                counts.active += 1;
-            }
-            match entry.spec.child_kind() {
-                ChildKind::Worker => counts.workers += 1,
-                ChildKind::Supervisor => counts.supervisors += 1,
-            }
-        }
-        counts
     }
 }
 
@@ -308,21 +279,11 @@ impl GenServer for DynamicSupervisor {
                 ctx.__reply(reply, result);
             }
             Request::WhichChildren(reply) => {
-                let children = self
-                    .children
-                    .iter()
-                    .map(|e| ChildInfo {
-                        id: e.spec.id().clone(),
-                        state: e.state,
-                        kind: e.spec.child_kind(),
-                        restart: e.spec.restart_type(),
-                        server: e.spec.server_name(),
-                    })
-                    .collect();
+                let children = self.children.iter().map(Entry::info).collect();
                 ctx.__reply(reply, children);
             }
             Request::CountChildren(reply) => {
-                let counts = self.counts();
+                let counts = entry::counts(&self.children);
                 ctx.__reply(reply, counts);
             }
         }
@@ -334,12 +295,7 @@ impl GenServer for DynamicSupervisor {
     async fn terminate(&mut self, _reason: &ExitReason, _ctx: &mut Context<Self>) {
         let children = std::mem::take(&mut self.children);
         join_all(children.into_iter().map(|mut entry| async move {
-            let how = entry.spec.shutdown_type();
-            let reason = entry
-                .child
-                .shutdown(how)
-                .await
-                .unwrap_or(ExitReason::Shutdown);
+            let reason = entry.shutdown().await;
             entry.child.close(&reason);
         }))
         .await;

@@ -4,6 +4,7 @@
 
 mod child;
 mod dynamic;
+mod entry;
 mod error;
 mod spec;
 mod strategy;

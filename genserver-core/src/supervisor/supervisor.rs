@@ -11,8 +11,9 @@ use crate::supervisor::child::{
     ChildCounts, ChildInfo, ChildRef, ChildRuntime, ChildState, ExitNotice, exit_notice,
     start_failure_reason,
 };
+use crate::supervisor::entry::{self, Entry};
 use crate::supervisor::error::{ChildStartError, SupervisorError};
-use crate::supervisor::spec::{ChildId, ChildKind, ChildSpec, Restart};
+use crate::supervisor::spec::{ChildId, ChildSpec, Restart};
 use crate::supervisor::strategy::{RestartIntensity, RestartLog, Strategy};
 use crate::{
     CallError, Client, Context, ExitReason, GenServer, ReplyTo, ServerId, ServerRef, StartError,
@@ -138,25 +139,6 @@ pub struct Supervisor {
     children: Vec<Entry>,
     notice: ExitNotice,
     next_key: u64,
-}
-
-struct Entry {
-    key: u64,
-    spec: ChildSpec,
-    child: Box<dyn ChildRuntime>,
-    state: ChildState,
-}
-
-impl Entry {
-    fn info(&self) -> ChildInfo {
-        ChildInfo {
-            id: self.spec.id().clone(),
-            state: self.state,
-            kind: self.spec.child_kind(),
-            restart: self.spec.restart_type(),
-            server: self.spec.server_name(),
-        }
-    }
 }
 
 /// The messages a [`Supervisor`] handles: the admin requests of
@@ -286,12 +268,7 @@ impl Supervisor {
             let Some(i) = self.position(k) else { continue };
             let entry = &mut self.children[i];
             if let ChildState::Running(_) = entry.state {
-                let how = entry.spec.shutdown_type();
-                let reason = entry
-                    .child
-                    .shutdown(how)
-                    .await
-                    .unwrap_or(ExitReason::Shutdown);
+                let reason = entry.shutdown().await;
                 if entry.spec.restart_type() == Restart::Temporary {
                     entry.child.close(&reason);
                     self.children.remove(i);
@@ -347,12 +324,7 @@ impl Supervisor {
     async fn terminate_child(&mut self, id: &ChildId) -> Result<(), SupervisorError> {
         let i = self.find(id).ok_or(SupervisorError::NotFound)?;
         let entry = &mut self.children[i];
-        let how = entry.spec.shutdown_type();
-        let reason = entry
-            .child
-            .shutdown(how)
-            .await
-            .unwrap_or(ExitReason::Shutdown);
+        let reason = entry.shutdown().await;
         entry.child.close(&reason);
         if entry.spec.restart_type() == Restart::Temporary {
             self.children.remove(i);
@@ -406,33 +378,11 @@ impl Supervisor {
         entry.child.child_ref().ok_or(SupervisorError::NotRunning)
     }
 
-    fn counts(&self) -> ChildCounts {
-        let mut counts = ChildCounts {
-            specs: self.children.len(),
-            ..ChildCounts::default()
-        };
-        for entry in &self.children {
-            if let ChildState::Running(_) = entry.state {
-                counts.active += 1;
-            }
-            match entry.spec.child_kind() {
-                ChildKind::Worker => counts.workers += 1,
-                ChildKind::Supervisor => counts.supervisors += 1,
-            }
-        }
-        counts
-    }
-
     /// Stops every child, one at a time, in reverse start order, and
     /// closes their addresses.
     async fn stop_children(&mut self) {
         while let Some(mut entry) = self.children.pop() {
-            let how = entry.spec.shutdown_type();
-            let reason = entry
-                .child
-                .shutdown(how)
-                .await
-                .unwrap_or(ExitReason::Shutdown);
+            let reason = entry.shutdown().await;
             entry.child.close(&reason);
         }
     }
@@ -517,7 +467,7 @@ impl GenServer for Supervisor {
                 ctx.__reply(reply, children);
             }
             Request::CountChildren(reply) => {
-                let counts = self.counts();
+                let counts = entry::counts(&self.children);
                 ctx.__reply(reply, counts);
             }
             Request::Child(id, reply) => {
