@@ -2,12 +2,12 @@
 //! its own, all stopped together.
 
 use std::fmt;
-use std::time::Duration;
 
 use futures_util::future::join_all;
 
 use crate::envelope::Envelope;
 use crate::notice::deliver;
+use crate::supervisor::admin_client::admin_client;
 use crate::supervisor::child::{
     ChildCounts, ChildInfo, ChildRef, ChildState, ExitNotice, exit_notice, start_failure_reason,
 };
@@ -324,31 +324,13 @@ pub struct DynamicSupervisorClient {
     server: ServerRef<DynamicSupervisor>,
 }
 
-impl Client for DynamicSupervisorClient {
-    type Server = DynamicSupervisor;
-
-    fn from_server_ref(server: ServerRef<DynamicSupervisor>) -> Self {
-        DynamicSupervisorClient { server }
-    }
-
-    fn server_ref(&self) -> &ServerRef<DynamicSupervisor> {
-        &self.server
-    }
-}
+admin_client!(
+    DynamicSupervisorClient,
+    DynamicSupervisor,
+    DynamicSupervisorMessage
+);
 
 impl DynamicSupervisorClient {
-    async fn request<R: Send + 'static>(
-        &self,
-        request: impl FnOnce(ReplyTo<R>) -> Request,
-    ) -> Result<R, CallError> {
-        self.server
-            .call_with(
-                |reply| DynamicSupervisorMessage(request(reply)),
-                self.server.call_timeout(Some(None)),
-            )
-            .await
-    }
-
     /// Starts a child and returns it once it has started; its client is
     /// [`ChildRef::client`]. The spec's id is only reported back by
     /// [`which_children`](Self::which_children): ids need not be unique.
@@ -429,31 +411,5 @@ impl DynamicSupervisorClient {
     /// Cancel safe.
     pub async fn wait(&self) -> ExitReason {
         self.server.wait().await
-    }
-
-    /// The id of the supervisor's instance.
-    #[must_use]
-    pub fn id(&self) -> ServerId {
-        self.server.id()
-    }
-
-    /// `true` until the supervisor starts to exit.
-    #[must_use]
-    pub fn is_alive(&self) -> bool {
-        self.server.is_alive()
-    }
-
-    /// A copy of this client whose requests time out after `timeout`.
-    #[must_use]
-    pub fn with_timeout(&self, timeout: Duration) -> Self {
-        DynamicSupervisorClient {
-            server: self.server.with_timeout(timeout),
-        }
-    }
-
-    /// The supervisor's address.
-    #[must_use]
-    pub fn server_ref(&self) -> &ServerRef<DynamicSupervisor> {
-        &self.server
     }
 }

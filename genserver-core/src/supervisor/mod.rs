@@ -2,6 +2,7 @@
 //! strategies, restart types, restart intensity and ordered shutdown, and
 //! children whose clients survive their restarts.
 
+mod admin_client;
 mod child;
 mod dynamic;
 mod entry;

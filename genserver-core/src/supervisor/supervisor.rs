@@ -3,10 +3,10 @@
 //! reverse order.
 
 use std::fmt;
-use std::time::Duration;
 
 use crate::envelope::Envelope;
 use crate::notice::deliver;
+use crate::supervisor::admin_client::admin_client;
 use crate::supervisor::child::{
     ChildCounts, ChildInfo, ChildRef, ChildRuntime, ChildState, ExitNotice, exit_notice,
     start_failure_reason,
@@ -510,31 +510,9 @@ pub struct SupervisorClient {
     server: ServerRef<Supervisor>,
 }
 
-impl Client for SupervisorClient {
-    type Server = Supervisor;
-
-    fn from_server_ref(server: ServerRef<Supervisor>) -> Self {
-        SupervisorClient { server }
-    }
-
-    fn server_ref(&self) -> &ServerRef<Supervisor> {
-        &self.server
-    }
-}
+admin_client!(SupervisorClient, Supervisor, SupervisorMessage);
 
 impl SupervisorClient {
-    async fn request<R: Send + 'static>(
-        &self,
-        request: impl FnOnce(ReplyTo<R>) -> Request,
-    ) -> Result<R, CallError> {
-        self.server
-            .call_with(
-                |reply| SupervisorMessage(request(reply)),
-                self.server.call_timeout(Some(None)),
-            )
-            .await
-    }
-
     /// Starts a new child, after the existing ones, and returns it once it
     /// has started (OTP's `start_child`).
     ///
@@ -825,31 +803,5 @@ impl SupervisorClient {
     /// Cancel safe.
     pub async fn wait(&self) -> ExitReason {
         self.server.wait().await
-    }
-
-    /// The id of the supervisor's instance.
-    #[must_use]
-    pub fn id(&self) -> ServerId {
-        self.server.id()
-    }
-
-    /// `true` until the supervisor starts to exit.
-    #[must_use]
-    pub fn is_alive(&self) -> bool {
-        self.server.is_alive()
-    }
-
-    /// A copy of this client whose requests time out after `timeout`.
-    #[must_use]
-    pub fn with_timeout(&self, timeout: Duration) -> Self {
-        SupervisorClient {
-            server: self.server.with_timeout(timeout),
-        }
-    }
-
-    /// The supervisor's address.
-    #[must_use]
-    pub fn server_ref(&self) -> &ServerRef<Supervisor> {
-        &self.server
     }
 }
