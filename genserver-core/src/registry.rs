@@ -295,14 +295,7 @@ where
             let mut state = self.shared.write();
             let state = &mut *state;
             if let Some(entries) = key.get_mut(&mut state.by_key) {
-                let mut i = 0;
-                while i < entries.len() {
-                    if entries[i].id == id {
-                        removed.push(entries.remove(i));
-                    } else {
-                        i += 1;
-                    }
-                }
+                removed.extend(entries.extract_if(.., |entry| entry.id == id));
                 if entries.is_empty() {
                     key.remove(&mut state.by_key);
                 }
@@ -503,14 +496,7 @@ impl<K: Eq + Hash, V> Shared<K, V> {
             };
             for key in &member.keys {
                 if let Some(entries) = state.by_key.get_mut(key) {
-                    let mut i = 0;
-                    while i < entries.len() {
-                        if entries[i].id == id {
-                            removed.push(entries.remove(i));
-                        } else {
-                            i += 1;
-                        }
-                    }
+                    removed.extend(entries.extract_if(.., |entry| entry.id == id));
                     if entries.is_empty() {
                         state.by_key.remove(key);
                     }
