@@ -65,6 +65,16 @@ pub(super) fn client_struct(g: &Gen<'_>) -> Vec<String> {
     ))
 }
 
+/// The errors and cancel safety of every sending method that may wait for
+/// room: a cast's client method and `info`.
+const SEND_SECTIONS: &str = "# Errors\n\
+     \n\
+     A `SendError` holding the message when the server has stopped.\n\
+     \n\
+     # Cancel safety\n\
+     \n\
+     Cancel safe: if the future is dropped while it waits for room, the message was not sent.";
+
 pub(super) fn client_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> Vec<String> {
     let server = g.server.ident;
     let method = parts.method().ident();
@@ -110,14 +120,7 @@ pub(super) fn client_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> Vec<String
             "Sends a message for `{server}::{method}` and returns once it is queued, without \
              waiting for it to be handled. When a bounded mailbox is full, waits for room.\n\
              \n\
-             # Errors\n\
-             \n\
-             A `SendError` holding the message when the server has stopped.\n\
-             \n\
-             # Cancel safety\n\
-             \n\
-             Cancel safe: if the future is dropped while it waits for room, the message was not \
-             sent."
+             {SEND_SECTIONS}"
         )),
     }
 }
@@ -207,14 +210,7 @@ pub(super) fn builtin(g: &Gen<'_>) -> Builtin {
              take, which converts into a [`{message}`]. Returns once it is queued; \
              when a bounded mailbox is full, waits for room.\n\
              \n\
-             # Errors\n\
-             \n\
-             A `SendError` holding the message when the server has stopped.\n\
-             \n\
-             # Cancel safety\n\
-             \n\
-             Cancel safe: if the future is dropped while it waits for room, the message was not \
-             sent."
+             {SEND_SECTIONS}"
         )),
         try_info: lines(
             "Sends an info message if that is possible without waiting.\n\
