@@ -22,8 +22,6 @@ pub(crate) enum Envelope<S: GenServer> {
     /// Runs against the state in the server's task. Does not count as
     /// activity for the idle timeout.
     System(SystemRequest<S>),
-    /// Wakes an idle server so that it notices a stop request.
-    Wake,
 }
 
 impl<S: GenServer> Envelope<S> {
@@ -45,7 +43,7 @@ impl<S: GenServer> Envelope<S> {
     pub(crate) fn into_message(self) -> Option<S::Message> {
         match self {
             Envelope::Message(m, _) => Some(m),
-            Envelope::System(_) | Envelope::Wake => None,
+            Envelope::System(_) => None,
         }
     }
 }

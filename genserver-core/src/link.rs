@@ -206,8 +206,7 @@ impl<S: GenServer> ExitTarget for Inner<S> {
             deliver(&self, envelope);
         } else if *reason != ExitReason::Normal {
             // As a stop request: after the message being handled.
-            to.request_stop(reason.clone());
-            let _ = self.tx.try_send(Envelope::Wake);
+            self.request_stop(to, reason.clone());
         }
     }
 }

@@ -53,7 +53,19 @@ struct Shared<T> {
     queue: VecDeque<T>,
     /// The receiver, while it waits on an empty queue.
     receiver: Option<Waker>,
+    /// Set by [`MailboxSender::interrupt`] until the receiver sees it.
+    interrupted: bool,
     closed: bool,
+}
+
+/// What [`MailboxReceiver::recv`] returns.
+pub(crate) enum Received<T> {
+    Message(T),
+    /// A sender asked the receiver to look up from the queue: the server
+    /// has a stop request to notice.
+    Interrupted,
+    /// The mailbox is closed and empty.
+    Closed,
 }
 
 impl<T> Mailbox<T> {
@@ -106,6 +118,7 @@ pub(crate) fn mailbox<T>(capacity: MailboxCapacity) -> (MailboxSender<T>, Mailbo
         shared: Mutex::new(Shared {
             queue: VecDeque::new(),
             receiver: None,
+            interrupted: false,
             closed: false,
         }),
         room,
@@ -129,6 +142,19 @@ impl<T> MailboxSender<T> {
         self.0.push(value).map_err(SendError)
     }
 
+    /// Makes the receiver's next [`recv`](MailboxReceiver::recv) on an
+    /// empty queue return [`Received::Interrupted`], waking it if it
+    /// waits. Needs no room, so it reaches a full bounded mailbox too.
+    pub(crate) fn interrupt(&self) {
+        let mut shared = self.0.lock();
+        shared.interrupted = true;
+        let receiver = shared.receiver.take();
+        drop(shared);
+        if let Some(receiver) = receiver {
+            receiver.wake();
+        }
+    }
+
     /// `true` once the receiver has closed the mailbox.
     pub(crate) fn is_closed(&self) -> bool {
         self.0.lock().closed
@@ -147,31 +173,37 @@ impl<T> MailboxSender<T> {
 }
 
 impl<T> MailboxReceiver<T> {
-    /// The next message, or `None` once the mailbox is closed and empty.
-    pub(crate) async fn recv(&mut self) -> Option<T> {
+    /// The next message; an interrupt when the queue is empty and a sender
+    /// asked for one; `Closed` once the mailbox is closed and empty.
+    pub(crate) async fn recv(&mut self) -> Received<T> {
         poll_fn(|cx| {
-            if let Some(value) = self.next_taken() {
-                return Poll::Ready(Some(value));
-            }
-            self.release_burst();
-            let mut shared = self.mailbox.lock();
-            if shared.queue.is_empty() {
-                if shared.closed {
-                    return Poll::Ready(None);
+            loop {
+                if let Some(value) = self.next_taken() {
+                    return Poll::Ready(Received::Message(value));
                 }
-                // A waker replaced here may be the last reference to the
-                // task of an earlier instance: it is dropped after the lock.
-                let replaced = match &mut shared.receiver {
-                    Some(waker) if waker.will_wake(cx.waker()) => None,
-                    slot => slot.replace(cx.waker().clone()),
-                };
-                drop(shared);
-                drop(replaced);
-                return Poll::Pending;
+                self.release_burst();
+                let mut shared = self.mailbox.lock();
+                if shared.queue.is_empty() {
+                    if std::mem::take(&mut shared.interrupted) {
+                        return Poll::Ready(Received::Interrupted);
+                    }
+                    if shared.closed {
+                        return Poll::Ready(Received::Closed);
+                    }
+                    // A waker replaced here may be the last reference to
+                    // the task of an earlier instance: it is dropped after
+                    // the lock.
+                    let replaced = match &mut shared.receiver {
+                        Some(waker) if waker.will_wake(cx.waker()) => None,
+                        slot => slot.replace(cx.waker().clone()),
+                    };
+                    drop(shared);
+                    drop(replaced);
+                    return Poll::Pending;
+                }
+                // The whole batch, handed out from `taken` from now on.
+                std::mem::swap(&mut shared.queue, &mut self.taken);
             }
-            std::mem::swap(&mut shared.queue, &mut self.taken);
-            drop(shared);
-            Poll::Ready(self.next_taken())
         })
         .await
     }
@@ -232,16 +264,28 @@ mod tests {
 
     use super::*;
 
+    impl<T> Received<T> {
+        /// The message, `None` once closed; tests never interrupt unless
+        /// they say so.
+        fn message(self) -> Option<T> {
+            match self {
+                Received::Message(value) => Some(value),
+                Received::Closed => None,
+                Received::Interrupted => panic!("unexpected interrupt"),
+            }
+        }
+    }
+
     #[tokio::test]
     async fn messages_come_out_in_order_across_batches() {
         let (tx, mut rx) = mailbox(MailboxCapacity::Unbounded);
         tx.try_send(1).unwrap();
         tx.try_send(2).unwrap();
-        assert_eq!(rx.recv().await, Some(1)); // takes the batch [1, 2]
+        assert_eq!(rx.recv().await.message(), Some(1)); // takes the batch [1, 2]
         tx.try_send(3).unwrap();
         assert_eq!(rx.len(), 2);
-        assert_eq!(rx.recv().await, Some(2));
-        assert_eq!(rx.recv().await, Some(3));
+        assert_eq!(rx.recv().await.message(), Some(2));
+        assert_eq!(rx.recv().await.message(), Some(3));
         assert_eq!(rx.len(), 0);
     }
 
@@ -252,11 +296,11 @@ mod tests {
         tx.try_send(2).unwrap();
         assert!(matches!(tx.try_send(3), Err(TrySendError::Full(3))));
         // The receiver takes both; one is handed out, so one place is free.
-        assert_eq!(rx.recv().await, Some(1));
+        assert_eq!(rx.recv().await.message(), Some(1));
         tx.try_send(3).unwrap();
         assert!(matches!(tx.try_send(4), Err(TrySendError::Full(4))));
-        assert_eq!(rx.recv().await, Some(2));
-        assert_eq!(rx.recv().await, Some(3));
+        assert_eq!(rx.recv().await.message(), Some(2));
+        assert_eq!(rx.recv().await.message(), Some(3));
     }
 
     #[tokio::test(start_paused = true)]
@@ -274,8 +318,8 @@ mod tests {
         assert!(matches!(waiting.await.unwrap(), Err(SendError(2))));
         assert!(tx.is_closed());
         assert!(matches!(tx.try_send(3), Err(TrySendError::NoProc(3))));
-        assert_eq!(rx.recv().await, Some(1));
-        assert_eq!(rx.recv().await, None);
+        assert_eq!(rx.recv().await.message(), Some(1));
+        assert_eq!(rx.recv().await.message(), None);
     }
 
     #[tokio::test(start_paused = true)]
@@ -291,7 +335,7 @@ mod tests {
             tokio::task::yield_now().await;
         }
         for expected in 0..=3 {
-            assert_eq!(rx.recv().await, Some(expected));
+            assert_eq!(rx.recv().await.message(), Some(expected));
             tokio::task::yield_now().await;
         }
         for sender in waiting {
@@ -306,18 +350,39 @@ mod tests {
             tx.try_send(n).unwrap();
         }
         for n in 0..=KEPT_CAPACITY {
-            assert_eq!(rx.recv().await, Some(n));
+            assert_eq!(rx.recv().await.message(), Some(n));
         }
         tx.try_send(0).unwrap();
-        assert_eq!(rx.recv().await, Some(0));
+        assert_eq!(rx.recv().await.message(), Some(0));
         assert!(rx.taken.capacity() <= KEPT_CAPACITY);
         assert!(rx.mailbox.lock().queue.capacity() <= KEPT_CAPACITY);
     }
 
     #[tokio::test]
+    async fn an_interrupt_wakes_the_receiver_once_and_needs_no_room() {
+        let (tx, mut rx) = mailbox(MailboxCapacity::Bounded(1));
+        tx.try_send(1).unwrap();
+        // The mailbox is full; the interrupt still gets through, after the
+        // message already queued.
+        tx.interrupt();
+        assert_eq!(rx.recv().await.message(), Some(1));
+        assert!(matches!(rx.recv().await, Received::Interrupted));
+        let receiving = tokio::spawn(async move {
+            let interrupted = matches!(rx.recv().await, Received::Interrupted);
+            (interrupted, rx)
+        });
+        tokio::task::yield_now().await;
+        tx.interrupt();
+        let (interrupted, mut rx) = receiving.await.unwrap();
+        assert!(interrupted);
+        tx.try_send(2).unwrap();
+        assert_eq!(rx.recv().await.message(), Some(2));
+    }
+
+    #[tokio::test]
     async fn a_waiting_receiver_is_woken_by_the_next_message() {
         let (tx, mut rx) = mailbox::<u32>(MailboxCapacity::Unbounded);
-        let receiving = tokio::spawn(async move { rx.recv().await });
+        let receiving = tokio::spawn(async move { rx.recv().await.message() });
         tokio::task::yield_now().await;
         tx.try_send(7).unwrap();
         assert_eq!(receiving.await.unwrap(), Some(7));

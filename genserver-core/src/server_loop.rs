@@ -15,7 +15,7 @@ use tokio::time::Sleep;
 use crate::envelope::{Delivery, Envelope};
 use crate::instance::Instance;
 use crate::instrument::{self, CallerSpan};
-use crate::mailbox::MailboxReceiver;
+use crate::mailbox::{MailboxReceiver, Received};
 use crate::names::{self, NameGuard};
 use crate::{Context, ExitReason, GenServer, ServerRef, current};
 
@@ -187,20 +187,24 @@ fn serve<'a, S: GenServer>(
                             envelope = rx.recv() => envelope,
                             () = timer.as_mut() => {
                                 let Some(idle) = ctx.take_idle_message() else { continue };
-                                Some(Envelope::Message(idle, Delivery::none()))
+                                Received::Message(Envelope::Message(idle, Delivery::none()))
                             }
                         }
                     }
                 };
-                // The server holds a sender of its own mailbox, so `None`
+                // The server holds a sender of its own mailbox, so `Closed`
                 // cannot happen; a normal end keeps the loop total.
                 match envelope {
-                    None => return ExitReason::Normal,
-                    Some(Envelope::Message(message, delivery)) => match delivery.accept() {
-                        Some(caller) => (message, caller),
-                        None => continue,
-                    },
-                    Some(Envelope::System(request)) => {
+                    Received::Closed => return ExitReason::Normal,
+                    // A stop request, noticed at the top of the loop.
+                    Received::Interrupted => continue,
+                    Received::Message(Envelope::Message(message, delivery)) => {
+                        match delivery.accept() {
+                            Some(caller) => (message, caller),
+                            None => continue,
+                        }
+                    }
+                    Received::Message(Envelope::System(request)) => {
                         // A panicking runtime request leaves the server running:
                         // requests that change the state build the new state
                         // before they assign it.
@@ -208,7 +212,6 @@ fn serve<'a, S: GenServer>(
                         let _ = catch_unwind(AssertUnwindSafe(|| request(state, ctx, queued)));
                         continue;
                     }
-                    Some(Envelope::Wake) => continue,
                 }
             };
             ctx.cancel_idle_timeout();

@@ -60,6 +60,13 @@ impl<S: GenServer> Inner<S> {
         self.restarts.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Asks `instance`, behind this address, to stop after the message it
+    /// is handling; an idle one is woken to notice.
+    pub(crate) fn request_stop(&self, instance: &Instance, reason: ExitReason) {
+        instance.request_stop(reason);
+        self.tx.interrupt();
+    }
+
     /// How many times a new instance was put behind the address.
     pub(crate) fn restarts(&self) -> u64 {
         self.restarts.load(Ordering::Relaxed)
@@ -266,11 +273,7 @@ impl<S: GenServer> ServerRef<S> {
         if instance.exit.is_finished() {
             return Err(StopError::NoProc);
         }
-        instance.request_stop(reason);
-        // Wakes a server waiting on an empty mailbox. When the mailbox is
-        // full the server is busy and sees the request after its current
-        // message, so a failed wake-up is not lost.
-        let _ = self.inner.tx.try_send(Envelope::Wake);
+        self.inner.request_stop(&instance, reason);
         instance.exit.finished().await;
         Ok(())
     }

@@ -213,12 +213,10 @@ impl<S: GenServer> ServerChild<S> {
     }
 
     fn ask_to_stop(&self, instance: &Instance) {
-        instance.request_stop(ExitReason::Shutdown);
-        if let Some(address) = &self.address {
-            // Wakes an idle instance; a busy one sees the request after its
-            // current message. A wake-up left over is skipped by the next
-            // instance.
-            let _ = address.inner().tx.try_send(Envelope::Wake);
+        match &self.address {
+            // An interrupt left over is skipped by the next instance.
+            Some(address) => address.inner().request_stop(instance, ExitReason::Shutdown),
+            None => instance.request_stop(ExitReason::Shutdown),
         }
     }
 }
