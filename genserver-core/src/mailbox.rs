@@ -20,10 +20,6 @@
 //! a permit before it pushes, the receiver gives one back per message it
 //! hands out, and senders that wait for room get it in the order they
 //! asked (the semaphore is fair).
-//!
-//! The mailbox lives inside whatever owns it (a server's address), not in
-//! an allocation of its own: senders reach it through the owner, and the
-//! receiver holds the owner ([`MailboxOwner`]).
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
@@ -46,7 +42,7 @@ pub enum MailboxCapacity {
     Bounded(usize),
 }
 
-pub(crate) struct Mailbox<T> {
+struct Mailbox<T> {
     shared: Mutex<Shared<T>>,
     /// Free places of a bounded mailbox; `None` when unbounded. Boxed: the
     /// default, unbounded, mailbox should not carry its size.
@@ -73,24 +69,6 @@ pub(crate) enum Received<T> {
 }
 
 impl<T> Mailbox<T> {
-    pub(crate) fn new(capacity: MailboxCapacity) -> Self {
-        let room = match capacity {
-            MailboxCapacity::Unbounded => None,
-            MailboxCapacity::Bounded(n) => {
-                Some(Box::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS))))
-            }
-        };
-        Mailbox {
-            shared: Mutex::new(Shared {
-                queue: VecDeque::new(),
-                receiver: None,
-                interrupted: false,
-                closed: false,
-            }),
-            room,
-        }
-    }
-
     /// No code that can panic runs under the lock (messages are never
     /// dropped there), so a poisoned lock still guards a sound queue.
     fn lock(&self) -> MutexGuard<'_, Shared<T>> {
@@ -121,42 +99,54 @@ impl<T> Mailbox<T> {
 /// The largest buffer a mailbox keeps for reuse once it is empty.
 const KEPT_CAPACITY: usize = 1024;
 
-/// What holds a mailbox for its receiver, keeping it alive.
-pub(crate) trait MailboxOwner<T> {
-    fn mailbox(&self) -> &Mailbox<T>;
-}
+pub(crate) struct MailboxSender<T>(Arc<Mailbox<T>>);
 
-impl<T> MailboxOwner<T> for Arc<Mailbox<T>> {
-    fn mailbox(&self) -> &Mailbox<T> {
-        self
-    }
-}
-
-/// The receiving end of a mailbox. There is one per mailbox: its owner
-/// creates it with the mailbox, and hands it from instance to instance.
-pub(crate) struct MailboxReceiver<T, O: MailboxOwner<T>> {
-    owner: O,
+pub(crate) struct MailboxReceiver<T> {
+    mailbox: Arc<Mailbox<T>>,
     /// Messages taken from the shared queue, in order, not yet handed out.
     taken: VecDeque<T>,
 }
 
-impl<T> Mailbox<T> {
+pub(crate) fn mailbox<T>(capacity: MailboxCapacity) -> (MailboxSender<T>, MailboxReceiver<T>) {
+    let room = match capacity {
+        MailboxCapacity::Unbounded => None,
+        MailboxCapacity::Bounded(n) => {
+            Some(Box::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS))))
+        }
+    };
+    let mailbox = Arc::new(Mailbox {
+        shared: Mutex::new(Shared {
+            queue: VecDeque::new(),
+            receiver: None,
+            interrupted: false,
+            closed: false,
+        }),
+        room,
+    });
+    let receiver = MailboxReceiver {
+        mailbox: Arc::clone(&mailbox),
+        taken: VecDeque::new(),
+    };
+    (MailboxSender(mailbox), receiver)
+}
+
+impl<T> MailboxSender<T> {
     /// Waits for room in a bounded mailbox; never waits otherwise.
     pub(crate) async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        if let Some(room) = &self.room {
+        if let Some(room) = &self.0.room {
             match room.acquire().await {
                 Ok(permit) => permit.forget(),
                 Err(_closed) => return Err(SendError(value)),
             }
         }
-        self.push(value).map_err(SendError)
+        self.0.push(value).map_err(SendError)
     }
 
     /// Makes the receiver's next [`recv`](MailboxReceiver::recv) on an
     /// empty queue return [`Received::Interrupted`], waking it if it
     /// waits. Needs no room, so it reaches a full bounded mailbox too.
     pub(crate) fn interrupt(&self) {
-        let mut shared = self.lock();
+        let mut shared = self.0.lock();
         shared.interrupted = true;
         let receiver = shared.receiver.take();
         drop(shared);
@@ -167,31 +157,22 @@ impl<T> Mailbox<T> {
 
     /// `true` once the receiver has closed the mailbox.
     pub(crate) fn is_closed(&self) -> bool {
-        self.lock().closed
+        self.0.lock().closed
     }
 
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        if let Some(room) = &self.room {
+        if let Some(room) = &self.0.room {
             match room.try_acquire() {
                 Ok(permit) => permit.forget(),
                 Err(TryAcquireError::NoPermits) => return Err(TrySendError::Full(value)),
                 Err(TryAcquireError::Closed) => return Err(TrySendError::NoProc(value)),
             }
         }
-        self.push(value).map_err(TrySendError::NoProc)
+        self.0.push(value).map_err(TrySendError::NoProc)
     }
 }
 
-impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
-    /// The receiver of `owner`'s mailbox; see [`MailboxReceiver`] for why
-    /// there must be only one.
-    pub(crate) fn new(owner: O) -> Self {
-        MailboxReceiver {
-            owner,
-            taken: VecDeque::new(),
-        }
-    }
-
+impl<T> MailboxReceiver<T> {
     /// The next message; an interrupt when the queue is empty and a sender
     /// asked for one; `Closed` once the mailbox is closed and empty.
     pub(crate) async fn recv(&mut self) -> Received<T> {
@@ -201,7 +182,7 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
                     return Poll::Ready(Received::Message(value));
                 }
                 self.release_burst();
-                let mut shared = self.owner.mailbox().lock();
+                let mut shared = self.mailbox.lock();
                 if shared.queue.is_empty() {
                     if std::mem::take(&mut shared.interrupted) {
                         return Poll::Ready(Received::Interrupted);
@@ -229,7 +210,7 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
 
     pub(crate) fn try_recv(&mut self) -> Option<T> {
         if self.taken.is_empty() {
-            let mut shared = self.owner.mailbox().lock();
+            let mut shared = self.mailbox.lock();
             std::mem::swap(&mut shared.queue, &mut self.taken);
         }
         self.next_taken()
@@ -246,7 +227,7 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
 
     fn next_taken(&mut self) -> Option<T> {
         let value = self.taken.pop_front()?;
-        if let Some(room) = &self.owner.mailbox().room {
+        if let Some(room) = &self.mailbox.room {
             room.add_permits(1);
         }
         Some(value)
@@ -255,24 +236,24 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
     /// Refuses every later send, and wakes the senders waiting for room so
     /// that they fail; queued messages can still be received.
     pub(crate) fn close(&mut self) {
-        self.owner.mailbox().lock().closed = true;
-        if let Some(room) = &self.owner.mailbox().room {
+        self.mailbox.lock().closed = true;
+        if let Some(room) = &self.mailbox.room {
             room.close();
         }
     }
 
     /// Messages queued and not yet received.
     pub(crate) fn len(&self) -> usize {
-        self.taken.len() + self.owner.mailbox().lock().queue.len()
+        self.taken.len() + self.mailbox.lock().queue.len()
     }
 }
 
-impl<T, O: MailboxOwner<T>> Drop for MailboxReceiver<T, O> {
+impl<T> Drop for MailboxReceiver<T> {
     /// A mailbox no one will read refuses new messages, and its queued ones
     /// are dropped now (outside the lock), not when the last sender goes.
     fn drop(&mut self) {
         self.close();
-        let queued = std::mem::take(&mut self.owner.mailbox().lock().queue);
+        let queued = std::mem::take(&mut self.mailbox.lock().queue);
         drop(queued);
     }
 }
@@ -282,13 +263,6 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-
-    type Receiver<T> = MailboxReceiver<T, Arc<Mailbox<T>>>;
-
-    fn mailbox<T>(capacity: MailboxCapacity) -> (Arc<Mailbox<T>>, Receiver<T>) {
-        let mailbox = Arc::new(Mailbox::new(capacity));
-        (Arc::clone(&mailbox), MailboxReceiver::new(mailbox))
-    }
 
     impl<T> Received<T> {
         /// The message, `None` once closed; tests never interrupt unless
@@ -381,7 +355,7 @@ mod tests {
         tx.try_send(0).unwrap();
         assert_eq!(rx.recv().await.message(), Some(0));
         assert!(rx.taken.capacity() <= KEPT_CAPACITY);
-        assert!(tx.lock().queue.capacity() <= KEPT_CAPACITY);
+        assert!(rx.mailbox.lock().queue.capacity() <= KEPT_CAPACITY);
     }
 
     #[tokio::test]

@@ -15,9 +15,8 @@ use tokio::time::Sleep;
 use crate::envelope::{Delivery, Envelope};
 use crate::instance::Instance;
 use crate::instrument::{self, CallerSpan};
-use crate::mailbox::Received;
+use crate::mailbox::{MailboxReceiver, Received};
 use crate::names::{self, NameGuard};
-use crate::server_ref::ServerMailbox;
 use crate::{Context, ExitReason, GenServer, ServerRef, current};
 
 pub(crate) type StartedSender = oneshot::Sender<Result<(), ExitReason>>;
@@ -29,7 +28,7 @@ pub(crate) enum MailboxFate<S: GenServer> {
     Close,
     /// Handed, with its queued messages, to whoever starts the next
     /// instance behind the same address (a supervisor restarting it).
-    HandBack(oneshot::Sender<ServerMailbox<S>>),
+    HandBack(oneshot::Sender<MailboxReceiver<Envelope<S>>>),
 }
 
 /// Spawns the task of one instance on `runtime`: its polls marked as the
@@ -61,7 +60,7 @@ pub(crate) fn run<S: GenServer>(
     me: ServerRef<S>,
     instance: Arc<Instance>,
     args: S::Args,
-    rx: ServerMailbox<S>,
+    rx: MailboxReceiver<Envelope<S>>,
     fate: MailboxFate<S>,
     started: Option<StartedSender>,
 ) -> impl Future<Output = ()> + Send {
@@ -156,7 +155,7 @@ async fn init<S: GenServer>(
 fn serve<'a, S: GenServer>(
     state: &'a mut S,
     ctx: &'a mut Context<S>,
-    rx: &'a mut ServerMailbox<S>,
+    rx: &'a mut MailboxReceiver<Envelope<S>>,
     instance: &'a Instance,
 ) -> impl Future<Output = ExitReason> + Send + 'a {
     async move {
@@ -245,7 +244,7 @@ fn serve<'a, S: GenServer>(
 /// task is aborted or its runtime shuts down (reason `Killed`).
 struct TaskEnd<S: GenServer> {
     instance: Arc<Instance>,
-    rx: Option<ServerMailbox<S>>,
+    rx: Option<MailboxReceiver<Envelope<S>>>,
     fate: Option<MailboxFate<S>>,
 }
 
@@ -269,7 +268,10 @@ impl<S: GenServer> TaskEnd<S> {
 
 /// Refuses new messages and drops the queued ones, telling their callers
 /// the exit reason.
-pub(crate) fn close_and_drain<S: GenServer>(rx: &mut ServerMailbox<S>, reason: &ExitReason) {
+pub(crate) fn close_and_drain<S: GenServer>(
+    rx: &mut MailboxReceiver<Envelope<S>>,
+    reason: &ExitReason,
+) {
     rx.close();
     current::while_exiting(reason, || {
         while let Some(envelope) = rx.try_recv() {
@@ -328,7 +330,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::mailbox::MailboxCapacity;
+    use crate::mailbox::{MailboxCapacity, mailbox};
     use crate::server_ref::Inner;
     use crate::{Client, ServerRef};
 
@@ -378,9 +380,9 @@ mod tests {
     /// benchmarks' idle-memory row).
     #[test]
     fn the_task_of_a_small_server_stays_small() {
+        let (tx, rx) = mailbox(MailboxCapacity::Unbounded);
         let instance = Arc::new(Instance::new());
-        let (inner, rx) = Inner::new(MailboxCapacity::Unbounded, Arc::clone(&instance));
-        let me = ServerRef::from_inner(inner);
+        let me = ServerRef::from_inner(Arc::new(Inner::new(tx, Arc::clone(&instance))));
         let task = run::<Counter>(me, instance, 0, rx, MailboxFate::Close, None);
         let spawned = current::scope(0, names::holding(None, task));
         let size = std::mem::size_of_val(&spawned);

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::call::{DEFAULT_CALL_TIMEOUT, await_answer, enqueue};
 use crate::envelope::Envelope;
 use crate::instance::Instance;
-use crate::mailbox::{Mailbox, MailboxCapacity, MailboxOwner, MailboxReceiver};
+use crate::mailbox::MailboxSender;
 use crate::reply::ReplyTo;
 use crate::{
     CallError, ExitReason, GenServer, SendError, ServerId, StopError, TrySendError, current,
@@ -24,10 +24,9 @@ pub struct ServerRef<S: GenServer> {
     timeout: TimeoutChoice,
 }
 
-/// The address: the mailbox, and the instance currently behind it. One
-/// allocation for both, which every server has.
+/// The address: the mailbox, and the instance currently behind it.
 pub(crate) struct Inner<S: GenServer> {
-    pub(crate) tx: Mailbox<Envelope<S>>,
+    pub(crate) tx: MailboxSender<Envelope<S>>,
     instance: Mutex<Arc<Instance>>,
     /// Instances put behind the address after the first.
     restarts: AtomicU64,
@@ -40,30 +39,13 @@ enum TimeoutChoice {
     Set(Option<Duration>),
 }
 
-/// The receiving end of a server's mailbox, held by its running instance
-/// and handed to the next one on a restart.
-pub(crate) type ServerMailbox<S> = MailboxReceiver<Envelope<S>, Arc<Inner<S>>>;
-
-impl<S: GenServer> MailboxOwner<Envelope<S>> for Arc<Inner<S>> {
-    fn mailbox(&self) -> &Mailbox<Envelope<S>> {
-        &self.tx
-    }
-}
-
 impl<S: GenServer> Inner<S> {
-    /// A new address with `instance` behind it, and its mailbox's one
-    /// receiver.
-    pub(crate) fn new(
-        capacity: MailboxCapacity,
-        instance: Arc<Instance>,
-    ) -> (Arc<Self>, ServerMailbox<S>) {
-        let inner = Arc::new(Inner {
-            tx: Mailbox::new(capacity),
+    pub(crate) fn new(tx: MailboxSender<Envelope<S>>, instance: Arc<Instance>) -> Self {
+        Inner {
+            tx,
             instance: Mutex::new(instance),
             restarts: AtomicU64::new(0),
-        });
-        let receiver = MailboxReceiver::new(Arc::clone(&inner));
-        (inner, receiver)
+        }
     }
 
     /// The instance behind the address now. Not on the path of calls and

@@ -19,10 +19,11 @@ use tokio::task::AbortHandle;
 
 use crate::envelope::Envelope;
 use crate::instance::Instance;
+use crate::mailbox::{MailboxReceiver, mailbox};
 use crate::names;
 use crate::notice::deliver;
 use crate::server_loop::{self, MailboxFate};
-use crate::server_ref::{Inner, ServerMailbox};
+use crate::server_ref::Inner;
 use crate::supervisor::spec::{ChildId, ChildKind, Restart, Shutdown};
 use crate::{Client, ExitReason, GenServer, ServerId, ServerRef, StartError, StartOptions};
 
@@ -86,7 +87,7 @@ pub(crate) struct ServerChild<S: GenServer> {
     options: StartOptions,
     address: Option<ServerRef<S>>,
     /// Where the current or last instance hands its mailbox back.
-    parked: Option<oneshot::Receiver<ServerMailbox<S>>>,
+    parked: Option<oneshot::Receiver<MailboxReceiver<Envelope<S>>>>,
     running: Option<Running>,
     /// The task of the current or last instance; aborted if the child is
     /// dropped (its supervisor was aborted).
@@ -106,7 +107,10 @@ impl<S: GenServer> ServerChild<S> {
     }
 
     /// The address and mailbox for the next instance.
-    async fn next_address(&mut self, instance: &Arc<Instance>) -> (ServerRef<S>, ServerMailbox<S>) {
+    async fn next_address(
+        &mut self,
+        instance: &Arc<Instance>,
+    ) -> (ServerRef<S>, MailboxReceiver<Envelope<S>>) {
         if let (Some(address), Some(parked)) = (self.address.take(), self.parked.take()) {
             // The previous instance has ended (its exit was observed, or
             // it was stopped and awaited), so its mailbox is waiting here.
@@ -117,7 +121,8 @@ impl<S: GenServer> ServerChild<S> {
                 return (address, rx);
             }
         }
-        let (inner, rx) = Inner::new(self.options.mailbox_capacity(), Arc::clone(instance));
+        let (tx, rx) = mailbox(self.options.mailbox_capacity());
+        let inner = Arc::new(Inner::new(tx, Arc::clone(instance)));
         (ServerRef::from_inner(inner), rx)
     }
 
