@@ -92,6 +92,55 @@ async fn a_call_waiting_for_room_in_a_full_mailbox_times_out() {
     assert_eq!(sink.received().await, Ok(vec![]));
 }
 
+// 3.1: a call that waits for room is queued once there is some, and
+// answered.
+#[tokio::test(start_paused = true)]
+async fn a_call_waiting_for_room_is_answered_once_there_is_room() {
+    let gate = Arc::new(Notify::new());
+    let sink = full_sink(&gate).await;
+    let began = tokio::time::Instant::now();
+    let call = tokio::spawn({
+        let sink = sink.with_timeout(Duration::from_millis(100));
+        async move { sink.received().await }
+    });
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    assert!(!call.is_finished(), "the call waits for room");
+    gate.notify_one();
+    assert_eq!(call.await.unwrap(), Ok(vec![]));
+    assert_eq!(began.elapsed(), Duration::from_millis(60));
+}
+
+// 3.1: the timeout of a call counts its wait for room: room after 60 ms of
+// 100 leaves 40 ms for the answer.
+#[tokio::test(start_paused = true)]
+async fn the_wait_for_room_counts_toward_the_timeout_of_a_call() {
+    let (first, second) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let sink = Sink::start_with(
+        sink(),
+        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
+    )
+    .await
+    .unwrap();
+    sink.info(Hold(Arc::clone(&first))).await.unwrap();
+    // Queued once the first hold is being handled: the mailbox is full.
+    while sink.try_info(Hold(Arc::clone(&second))).is_err() {
+        tokio::task::yield_now().await;
+    }
+    let call = tokio::spawn({
+        let sink = sink.with_timeout(Duration::from_millis(100));
+        async move { sink.received().await }
+    });
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    assert!(!call.is_finished(), "the call waits for room");
+    // The second hold is taken: the call is queued behind it.
+    first.notify_one();
+    let queued = tokio::time::Instant::now();
+    assert_eq!(call.await.unwrap(), Err(CallError::Timeout));
+    assert_eq!(queued.elapsed(), Duration::from_millis(40));
+    second.notify_one();
+    assert_eq!(sink.received().await, Ok(vec![]));
+}
+
 // 3.1: a server that stops while a call waits for room in its mailbox
 // ends that call with its exit reason: the call was made while it ran.
 #[tokio::test(start_paused = true)]

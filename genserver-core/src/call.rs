@@ -2,13 +2,14 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use crate::deadline::{Deadline, with_deadline};
+use crate::deadline::{Deadline, WithDeadline, with_deadline};
 use crate::envelope::Envelope;
-use crate::reply::{Answer, AnswerReceiver};
+use crate::reply::{Answer, AnswerReceiver, ReplyTo};
 use crate::server_ref::Inner;
-use crate::{CallError, GenServer, TrySendError};
+use crate::{CallError, GenServer, ServerRef, TrySendError};
 
 /// Elixir's default call timeout.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -64,22 +65,134 @@ pub(crate) fn exit_reason<S: GenServer>(
     })
 }
 
-/// Waits for the answer to a request already in the server's mailbox.
+/// A call, from the request to the answer, as one future.
 ///
-/// A server that exits without answering says why on the channel. A
-/// channel that closes with no word at all was dropped with its server's
+/// A server that exits without answering says why on the answer channel.
+/// A channel that closes with no word at all was dropped with its server's
 /// task (an abort); the caller then waits, within the same deadline, for
 /// that end to be published and reports its reason.
-pub(crate) async fn await_answer<S: GenServer, T>(
-    rx: AnswerReceiver<T>,
-    mut deadline: Deadline,
-    address: &Inner<S>,
-) -> Result<T, CallError> {
-    match with_deadline(&mut deadline, rx).await {
-        Some(Ok(Answer::Value(value))) => Ok(value),
-        Some(Ok(Answer::Dropped)) => Err(CallError::ReplyDropped),
-        Some(Ok(Answer::Exited(reason))) => Err(CallError::Exited(reason)),
-        Some(Err(_closed)) => Err(exit_reason(address, deadline).await),
-        None => Err(CallError::Timeout),
+///
+/// Written by hand rather than as nested `async fn`s: each layer of those
+/// moves the state of the layer below into its own and switches on its own
+/// state at every poll, and a call is the hottest path there is (about a
+/// tenth of a call's instructions went to the layers).
+pub(crate) struct Call<'a, S: GenServer, R: Send + 'static, F> {
+    server: &'a ServerRef<S>,
+    state: CallState<'a, R, F>,
+}
+
+enum CallState<'a, R: Send + 'static, F> {
+    /// Not polled yet: nothing is sent before the first poll.
+    Start {
+        request: F,
+        timeout: Option<Duration>,
+    },
+    /// A bounded mailbox is full: waiting for room, within the timeout.
+    Room(
+        Pin<Box<dyn Future<Output = Result<Deadline, CallError>> + Send + 'a>>,
+        Option<AnswerReceiver<R>>,
+    ),
+    /// The request is queued.
+    Answer(WithDeadline<AnswerReceiver<R>>),
+    /// The answer channel closed with no word: waiting for the exit reason.
+    Exiting(Pin<Box<dyn Future<Output = CallError> + Send + 'a>>),
+    Done,
+}
+
+impl<'a, S: GenServer, R: Send + 'static, F> Call<'a, S, R, F>
+where
+    F: FnOnce(ReplyTo<R>) -> S::Message,
+{
+    pub(crate) fn new(server: &'a ServerRef<S>, request: F, timeout: Option<Duration>) -> Self {
+        Call {
+            server,
+            state: CallState::Start { request, timeout },
+        }
+    }
+
+    /// Sends the request; `Err` ends the call at once.
+    fn start(&mut self, request: F, timeout: Option<Duration>) -> Result<(), CallError> {
+        if self.server.is_own_address() {
+            return Err(CallError::CallingSelf);
+        }
+        let (reply_to, rx) = ReplyTo::channel();
+        let address = self.server.inner();
+        match address.tx.try_send(Envelope::message(request(reply_to))) {
+            Ok(()) => {
+                let mut deadline = Deadline::after(timeout);
+                self.state = CallState::Answer(with_deadline(&mut deadline, rx));
+                Ok(())
+            }
+            Err(TrySendError::NoProc(_)) => Err(CallError::NoProc),
+            Err(TrySendError::Full(envelope)) => {
+                let waiting = Box::pin(wait_for_room(address, envelope, timeout));
+                self.state = CallState::Room(waiting, Some(rx));
+                Ok(())
+            }
+        }
+    }
+}
+
+// A call never pins what it holds: the waits it may need are boxed, and
+// the request closure is only moved and called.
+impl<S: GenServer, R: Send + 'static, F> Unpin for Call<'_, S, R, F> {}
+
+impl<S: GenServer, R: Send + 'static, F> Future for Call<'_, S, R, F>
+where
+    F: FnOnce(ReplyTo<R>) -> S::Message,
+{
+    type Output = Result<R, CallError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        loop {
+            match &mut this.state {
+                CallState::Start { .. } => {
+                    let CallState::Start { request, timeout } =
+                        std::mem::replace(&mut this.state, CallState::Done)
+                    else {
+                        unreachable!("matched above");
+                    };
+                    if let Err(error) = this.start(request, timeout) {
+                        return Poll::Ready(Err(error));
+                    }
+                }
+                CallState::Room(waiting, rx) => {
+                    let queued = ready!(waiting.as_mut().poll(cx));
+                    let rx = rx.take().expect("the receiver waits with the request");
+                    match queued {
+                        Ok(mut deadline) => {
+                            this.state = CallState::Answer(with_deadline(&mut deadline, rx));
+                        }
+                        Err(error) => {
+                            this.state = CallState::Done;
+                            return Poll::Ready(Err(error));
+                        }
+                    }
+                }
+                CallState::Answer(answer) => {
+                    let outcome = match ready!(Pin::new(&mut *answer).poll(cx)) {
+                        Some(Ok(Answer::Value(value))) => Ok(value),
+                        Some(Ok(Answer::Dropped)) => Err(CallError::ReplyDropped),
+                        Some(Ok(Answer::Exited(reason))) => Err(CallError::Exited(reason)),
+                        Some(Err(_closed)) => {
+                            let deadline = answer.deadline();
+                            let address = this.server.inner();
+                            this.state = CallState::Exiting(exit_reason(address, deadline));
+                            continue;
+                        }
+                        None => Err(CallError::Timeout),
+                    };
+                    this.state = CallState::Done;
+                    return Poll::Ready(outcome);
+                }
+                CallState::Exiting(exiting) => {
+                    let error = ready!(exiting.as_mut().poll(cx));
+                    this.state = CallState::Done;
+                    return Poll::Ready(Err(error));
+                }
+                CallState::Done => panic!("a call polled after it completed"),
+            }
+        }
     }
 }

@@ -71,6 +71,13 @@ pin_project_lite::pin_project! {
     }
 }
 
+impl<F> WithDeadline<F> {
+    /// The deadline, for a later wait under the same one.
+    pub(crate) fn deadline(&self) -> Deadline {
+        self.deadline
+    }
+}
+
 impl<F: Future> Future for WithDeadline<F> {
     type Output = Option<F::Output>;
 

@@ -1,9 +1,10 @@
 use std::fmt;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::call::{DEFAULT_CALL_TIMEOUT, await_answer, enqueue};
+use crate::call::{Call, DEFAULT_CALL_TIMEOUT};
 use crate::envelope::Envelope;
 use crate::instance::Instance;
 use crate::mailbox::MailboxSender;
@@ -153,7 +154,9 @@ impl<S: GenServer> ServerRef<S> {
 
     /// Sends a request built by `request` around a fresh [`ReplyTo`] and
     /// waits for the reply, with the timeout of
-    /// [`call_timeout(None)`](Self::call_timeout).
+    /// [`call_timeout(None)`](Self::call_timeout). Like an `async fn`, the
+    /// returned future does nothing until it is first polled: `request` runs
+    /// and the request is sent then.
     ///
     /// This is what generated client methods do; call those instead.
     ///
@@ -165,11 +168,11 @@ impl<S: GenServer> ServerRef<S> {
     ///
     /// Dropping the future before it completes withdraws the caller: the
     /// request may still be handled, and its reply is discarded.
-    pub async fn call<R: Send + 'static>(
+    pub fn call<R: Send + 'static>(
         &self,
         request: impl FnOnce(ReplyTo<R>) -> S::Message,
-    ) -> Result<R, CallError> {
-        self.call_with(request, self.call_timeout(None)).await
+    ) -> impl Future<Output = Result<R, CallError>> {
+        self.call_with(request, self.call_timeout(None))
     }
 
     /// [`call`](Self::call) with an explicit timeout (`None`: no limit).
@@ -181,18 +184,12 @@ impl<S: GenServer> ServerRef<S> {
     /// # Cancel safety
     ///
     /// As [`call`](Self::call).
-    pub async fn call_with<R: Send + 'static>(
+    pub fn call_with<R: Send + 'static>(
         &self,
         request: impl FnOnce(ReplyTo<R>) -> S::Message,
         timeout: Option<Duration>,
-    ) -> Result<R, CallError> {
-        if self.is_own_address() {
-            return Err(CallError::CallingSelf);
-        }
-        let (reply_to, rx) = ReplyTo::channel();
-        let envelope = Envelope::message(request(reply_to));
-        let deadline = enqueue(&self.inner, envelope, timeout).await?;
-        await_answer(rx, deadline, &self.inner).await
+    ) -> impl Future<Output = Result<R, CallError>> {
+        Call::new(self, request, timeout)
     }
 
     /// Queues a message without waiting for it to be handled. In a bounded
