@@ -14,9 +14,8 @@ use crate::{Client, ExitReason, GenServer, IdleTimeout, Reply, ReplyTo, ServerId
 pub struct Context<S: GenServer> {
     me: ServerRef<S>,
     instance: Arc<Instance>,
-    stop: Option<ExitReason>,
-    /// Monitors, tasks, exit trapping, continues, the idle timeout, and
-    /// deferred and held-back replies.
+    /// A stop request, monitors, tasks, exit trapping, continues, the idle
+    /// timeout, and deferred and held-back replies.
     owned: Owned<S>,
 }
 
@@ -25,7 +24,6 @@ impl<S: GenServer> Context<S> {
         Context {
             me,
             instance,
-            stop: None,
             owned: Owned::new(),
         }
     }
@@ -63,15 +61,16 @@ impl<S: GenServer> Context<S> {
     /// The first reason given wins. Called from `init`, it makes the start
     /// fail with [`StartError::Init`](crate::StartError::Init) and that reason.
     pub fn stop(&mut self, reason: ExitReason) {
-        if self.stop.is_none() {
-            self.stop = Some(reason);
+        let stop = &mut self.owned.get().stop;
+        if stop.is_none() {
+            *stop = Some(reason);
         }
     }
 
     /// `true` once [`stop`](Self::stop) has been called.
     #[must_use]
     pub fn is_stopping(&self) -> bool {
-        self.stop.is_some()
+        self.owned.existing().is_some_and(|held| held.stop.is_some())
     }
 
     /// Handles `message` next, before anything already in the mailbox
@@ -125,14 +124,14 @@ impl<S: GenServer> Context<S> {
     }
 
     pub(crate) fn take_stop(&mut self) -> Option<ExitReason> {
-        self.stop.take()
+        self.owned.existing_mut()?.stop.take()
     }
 
     /// Answers a call: at once, or after `terminate` when the handler asked
     /// to stop. Used by generated dispatch.
     #[doc(hidden)]
     pub fn __reply<T: Send + 'static>(&mut self, reply_to: ReplyTo<T>, value: T) {
-        if self.stop.is_some() {
+        if self.is_stopping() {
             self.owned.get().after_terminate.push(Box::new(move || {
                 reply_to.send(value);
             }));
@@ -192,7 +191,7 @@ impl<S: GenServer> fmt::Debug for Context<S> {
         f.debug_struct("Context")
             .field("server", &S::NAME)
             .field("id", &self.id())
-            .field("stopping", &self.stop)
+            .field("stopping", &self.is_stopping())
             .finish_non_exhaustive()
     }
 }

@@ -1,5 +1,5 @@
-//! What a server's context holds beyond its address and a stop request,
-//! for features a server may never use: monitors, tasks, trapped exits,
+//! What a server's context holds beyond its address, for features a
+//! server may never use: a stop request, monitors, tasks, trapped exits,
 //! continues, the idle timeout, deferred and held-back replies.
 
 use std::collections::VecDeque;
@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use crate::monitor::MonitorSet;
 use crate::reply::Revoke;
 use crate::task::TaskSet;
-use crate::{Exit, GenServer};
+use crate::{Exit, ExitReason, GenServer};
 
 /// When the idle timeout fires, and how to build its message.
 pub(crate) type IdleRequest<S> = (Instant, fn() -> <S as GenServer>::Message);
@@ -20,6 +20,8 @@ pub(crate) type IdleRequest<S> = (Instant, fn() -> <S as GenServer>::Message);
 pub(crate) struct Owned<S: GenServer>(Option<Box<Held<S>>>);
 
 pub(crate) struct Held<S: GenServer> {
+    /// Asked for with `Context::stop`, until the loop takes it.
+    pub(crate) stop: Option<ExitReason>,
     pub(crate) monitors: MonitorSet,
     pub(crate) tasks: TaskSet,
     /// Set while the server traps exits: how to make its message.
@@ -41,6 +43,7 @@ impl<S: GenServer> Owned<S> {
     pub(crate) fn get(&mut self) -> &mut Held<S> {
         self.0.get_or_insert_with(|| {
             Box::new(Held {
+                stop: None,
                 monitors: MonitorSet::default(),
                 tasks: TaskSet::default(),
                 trap: None,
