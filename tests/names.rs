@@ -213,6 +213,26 @@ async fn a_failed_start_leaves_no_name_behind() {
     probe.stop().await.unwrap();
 }
 
+/// The one end that runs nothing of the server: its runtime shuts down
+/// before the task first runs. The name is freed all the same.
+#[test]
+fn the_name_of_a_server_whose_runtime_shuts_down_before_it_runs_is_freed() {
+    let name = "names:runtime-gone";
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // A server without `init`: start returns before its task first runs.
+    let other = runtime.block_on(async {
+        Other::start_with(Other(7), StartOptions::named(name))
+            .await
+            .unwrap()
+    });
+    assert_eq!(whereis_id(name), Some(other.id()));
+    drop(runtime);
+    assert!(whereis_id(name).is_none());
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_cancelled_start_frees_the_name_once_the_abort_took_effect() {
     let name = "names:cancelled-start";

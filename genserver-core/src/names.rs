@@ -9,10 +9,7 @@
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
-use std::task::{Context, Poll};
 
 use crate::instance::Instance;
 use crate::{Client, GenServer, ServerId, ServerRef, StartError};
@@ -29,14 +26,15 @@ static NAMES: LazyLock<RwLock<HashMap<Arc<str>, Holder>>> = LazyLock::new(RwLock
 /// Gives `name` to the instance `instance` behind `server` until that
 /// instance ends.
 ///
-/// Called before the instance's task is spawned. The returned guard frees
-/// the name if the task is dropped without ever running (its runtime is
-/// shutting down), the one end that runs no exit watcher.
+/// Called before the instance's task is built. The name is freed by an
+/// exit watcher, which runs however the task ends: also when it is
+/// dropped without ever running (its runtime is shutting down), since the
+/// task's end guard is built before it first runs.
 pub(crate) fn register<S: GenServer>(
     name: &Arc<str>,
     server: &ServerRef<S>,
     instance: &Instance,
-) -> Result<NameGuard, StartError> {
+) -> Result<(), StartError> {
     let id = instance.id;
     {
         let mut names = NAMES.write().unwrap_or_else(PoisonError::into_inner);
@@ -54,10 +52,7 @@ pub(crate) fn register<S: GenServer>(
     let freed = Arc::clone(name);
     // The instance has not started, so the watcher is queued, not run now.
     let _ = instance.exit.watch(Box::new(move |_| release(&freed, id)));
-    Ok(NameGuard {
-        name: Arc::clone(name),
-        id,
-    })
+    Ok(())
 }
 
 /// Frees `name` if `id` still holds it.
@@ -71,48 +66,6 @@ fn release(name: &str, id: ServerId) {
     };
     // The address is dropped outside the lock.
     drop(removed);
-}
-
-/// Runs a server's task holding its name's guard, which frees the name if
-/// the task is dropped before it first runs. Once it runs, the instance's
-/// exit watcher frees the name earlier, before waiters of the end are
-/// released.
-pub(crate) fn holding<F: Future>(name: Option<NameGuard>, task: F) -> Holding<F> {
-    Holding {
-        _name: name.map(Box::new),
-        task,
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A task and the name it holds. A struct, not an `async fn`, which
-    /// would keep the task's future twice; the name is boxed so that
-    /// unnamed servers, the many, carry one word for it.
-    pub(crate) struct Holding<F> {
-        _name: Option<Box<NameGuard>>,
-        #[pin]
-        task: F,
-    }
-}
-
-impl<F: Future> Future for Holding<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.project().task.poll(cx)
-    }
-}
-
-/// Frees a name when dropped; see [`register`].
-pub(crate) struct NameGuard {
-    name: Arc<str>,
-    id: ServerId,
-}
-
-impl Drop for NameGuard {
-    fn drop(&mut self) {
-        release(&self.name, self.id);
-    }
 }
 
 /// The client of the server registered under `name`, if one is and it is

@@ -16,7 +16,6 @@ use crate::envelope::{Delivery, Envelope};
 use crate::instance::Instance;
 use crate::instrument::{self, CallerSpan};
 use crate::mailbox::{MailboxReceiver, Received};
-use crate::names::{self, NameGuard};
 use crate::{Context, ExitReason, GenServer, ServerRef, current};
 
 pub(crate) type StartedSender = oneshot::Sender<Result<(), ExitReason>>;
@@ -28,24 +27,23 @@ pub(crate) enum MailboxFate<S: GenServer> {
     Close,
     /// Handed, with its queued messages, to whoever starts the next
     /// instance behind the same address (a supervisor restarting it).
-    HandBack(oneshot::Sender<MailboxReceiver<Envelope<S>>>),
+    HandBack(MailboxHandBack<S>),
 }
 
-/// Spawns the task of one instance on `runtime`: its polls marked as the
-/// server at `address` (for the self-call check), holding its name.
+/// Spawns the task of one instance on `runtime`, its polls marked as the
+/// server at `address` (for the self-call check).
 ///
 /// The future goes into tokio's task cell as it is, not boxed: the cell is
 /// a multiple of 128 bytes either way, and a box would add an allocation.
 /// What keeps the cell small is a small future: see [`run`] and [`serve`],
 /// and measure with the idle-memory row of the benchmarks after changing
-/// either (a counter server's cell is 512 bytes).
+/// either (a counter server's cell is 384 bytes).
 pub(crate) fn spawn(
     runtime: &tokio::runtime::Handle,
     address: usize,
-    name: Option<NameGuard>,
     task: impl Future<Output = ()> + Send + 'static,
 ) -> JoinHandle<()> {
-    runtime.spawn(current::scope(address, names::holding(name, task)))
+    runtime.spawn(current::scope(address, task))
 }
 
 /// Runs one instance of a server from `init` to the end of its task.
@@ -56,6 +54,11 @@ pub(crate) fn spawn(
 /// The guard that publishes the end is built here, before the task first
 /// runs: a task dropped without ever being polled (its runtime shut down)
 /// still ends as `Killed`, and its waiters are released.
+///
+/// Every server carries its task's size for its whole life, so what is
+/// only needed for a moment lives elsewhere: `init` runs in a box of its
+/// own, freed once the state is built, and the end of the task is an
+/// `async fn` whose state shares room with the loop's.
 pub(crate) fn run<S: GenServer>(
     me: ServerRef<S>,
     instance: Arc<Instance>,
@@ -64,40 +67,28 @@ pub(crate) fn run<S: GenServer>(
     fate: MailboxFate<S>,
     started: Option<StartedSender>,
 ) -> impl Future<Output = ()> + Send {
-    let mut task = TaskEnd::<S> {
+    let task = TaskEnd::<S> {
         instance: Arc::clone(&instance),
         rx: Some(rx),
-        fate: Some(fate),
+        hand_back: match fate {
+            MailboxFate::Close => None,
+            MailboxFate::HandBack(next) => Some(Box::new(next)),
+        },
     };
-    let mut ctx = Context::new(me, instance);
-    // An `async move` block that uses what it captures in place: an `async
-    // fn` would keep each argument twice in the task (the argument and the
-    // local it is moved into), and every server carries its task's size.
+    let ctx = Context::new(me, instance);
+    let init = Box::pin(init(args, ctx, task, started));
     async move {
-        let Some(mut state) = init(args, &mut ctx, &mut task, started).await else {
+        let Some((state, mut ctx, mut task)) = init.await else {
             return;
         };
-        let TaskEnd { instance, rx, .. } = &mut task;
-        let rx = rx
-            .as_mut()
-            .expect("the mailbox is held until the task ends");
-        let reason = serve(&mut state, &mut ctx, rx, instance).await;
-        let reason = instance.exit.decide(reason).clone();
-        instrument::crashed::<S>(instance.id, &reason);
-        current::adopt_orphans(&reason);
-        // A panic in terminate is reported by the panic hook; the server
-        // still exits with the reason terminate was given.
-        let _ = KilledIfDropped::new(
-            AssertUnwindSafe(state.terminate(&reason, &mut ctx)).catch_unwind(),
-        )
-        .await;
-        current::adopt_orphans(&reason);
-        current::while_exiting(&reason, || {
-            drop(state);
-            ctx.finish(&reason);
-        });
-        ctx.join_tasks().await;
-        task.finish();
+        // In an `Option` so that the end can drop it where it must, while
+        // exiting, through the same reference the loop used.
+        let mut state = Some(state);
+        let reason = match &mut state {
+            Some(state) => serve(state, &mut ctx, &mut task).await,
+            None => unreachable!("the state is set above"),
+        };
+        end(&mut state, reason, &mut ctx, &mut task).await;
     }
 }
 
@@ -105,11 +96,11 @@ pub(crate) fn run<S: GenServer>(
 /// has fully ended when this returns `None`.
 async fn init<S: GenServer>(
     args: S::Args,
-    ctx: &mut Context<S>,
-    task: &mut TaskEnd<S>,
+    mut ctx: Context<S>,
+    mut task: TaskEnd<S>,
     started: Option<StartedSender>,
-) -> Option<S> {
-    let init = KilledIfDropped::new(AssertUnwindSafe(S::init(args, ctx)).catch_unwind()).await;
+) -> Option<(S, Context<S>, TaskEnd<S>)> {
+    let init = KilledIfDropped::new(AssertUnwindSafe(S::init(args, &mut ctx)).catch_unwind()).await;
     let (reason, state) = match init {
         // OTP's `{:stop, reason}` from init: the start fails and terminate
         // does not run.
@@ -120,7 +111,7 @@ async fn init<S: GenServer>(
                 if let Some(started) = started {
                     let _ = started.send(Ok(()));
                 }
-                return Some(state);
+                return Some((state, ctx, task));
             }
         }
         Ok(Err(reason)) => (reason, None),
@@ -140,6 +131,43 @@ async fn init<S: GenServer>(
     None
 }
 
+/// The end of an instance whose loop returned `reason`: terminate, the
+/// state dropped while exiting, the context's tasks joined, the mailbox
+/// closed or handed on, and the end published.
+///
+/// An `async move` block, as in [`serve`], so the arguments are kept once.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn stores its arguments twice"
+)]
+fn end<'a, S: GenServer>(
+    state: &'a mut Option<S>,
+    reason: ExitReason,
+    ctx: &'a mut Context<S>,
+    task: &'a mut TaskEnd<S>,
+) -> impl Future<Output = ()> + Send + 'a {
+    async move {
+        let reason = task.instance.exit.decide(reason).clone();
+        instrument::crashed::<S>(task.instance.id, &reason);
+        current::adopt_orphans(&reason);
+        if let Some(state) = state.as_mut() {
+            // A panic in terminate is reported by the panic hook; the server
+            // still exits with the reason terminate was given.
+            let _ = KilledIfDropped::new(
+                AssertUnwindSafe(state.terminate(&reason, ctx)).catch_unwind(),
+            )
+            .await;
+        }
+        current::adopt_orphans(&reason);
+        current::while_exiting(&reason, || {
+            drop(state.take());
+            ctx.finish(&reason);
+        });
+        ctx.join_tasks().await;
+        task.finish();
+    }
+}
+
 /// Handles messages until a handler, the context or a stop request ends
 /// the server; returns why.
 ///
@@ -147,7 +175,9 @@ async fn init<S: GenServer>(
 /// the previous handler, the mailbox (in arrival order), and the idle
 /// timeout when the mailbox stays empty.
 ///
-/// An `async move` block, as in [`run`], so the references are kept once.
+/// An `async move` block, so the references are kept once: an `async fn`
+/// would keep each argument twice (the argument and the local it is moved
+/// into), and every server carries its task's size.
 #[allow(
     clippy::manual_async_fn,
     reason = "an async fn stores its arguments twice"
@@ -155,8 +185,7 @@ async fn init<S: GenServer>(
 fn serve<'a, S: GenServer>(
     state: &'a mut S,
     ctx: &'a mut Context<S>,
-    rx: &'a mut MailboxReceiver<Envelope<S>>,
-    instance: &'a Instance,
+    task: &'a mut TaskEnd<S>,
 ) -> impl Future<Output = ExitReason> + Send + 'a {
     async move {
         // Boxed, and made once: a sleep is over a hundred bytes, which every
@@ -166,12 +195,13 @@ fn serve<'a, S: GenServer>(
             if let Some(reason) = ctx.take_stop() {
                 return reason;
             }
-            if let Some(reason) = instance.take_stop_request() {
+            if let Some(reason) = task.instance.take_stop_request() {
                 return reason;
             }
             let (message, caller) = if let Some(message) = ctx.next_continue() {
                 (message, CallerSpan::none())
             } else {
+                let rx = task.mailbox();
                 let envelope = match ctx.idle_deadline() {
                     None => rx.recv().await,
                     Some(at) => {
@@ -215,13 +245,13 @@ fn serve<'a, S: GenServer>(
                 }
             };
             ctx.cancel_idle_timeout();
-            instance.stats.count_handled();
+            task.instance.stats.count_handled();
             // The message and its caller's span are moved into this block so
             // that they do not keep their own room in the task while the
             // handler runs.
             let handling = {
                 let (message, caller) = (message, caller);
-                let span = instrument::span::<S>(instance.id, &message, &caller);
+                let span = instrument::span::<S>(task.instance.id, &message, &caller);
                 instrument::within(
                     span,
                     KilledIfDropped::new(
@@ -245,22 +275,33 @@ fn serve<'a, S: GenServer>(
 struct TaskEnd<S: GenServer> {
     instance: Arc<Instance>,
     rx: Option<MailboxReceiver<Envelope<S>>>,
-    fate: Option<MailboxFate<S>>,
+    /// Where the mailbox goes when the task ends; `None`: it is closed.
+    /// Boxed: only supervised servers have one, and every server carries
+    /// this in its task.
+    hand_back: Option<Box<MailboxHandBack<S>>>,
 }
 
+type MailboxHandBack<S> = oneshot::Sender<MailboxReceiver<Envelope<S>>>;
+
 impl<S: GenServer> TaskEnd<S> {
+    fn mailbox(&mut self) -> &mut MailboxReceiver<Envelope<S>> {
+        self.rx
+            .as_mut()
+            .expect("the mailbox is held until the task ends")
+    }
+
     /// Closes and drains the mailbox, or hands it on, then tells every
     /// waiter the instance has ended.
     fn finish(&mut self) {
         let Some(mut rx) = self.rx.take() else { return };
         let reason = self.instance.exit.decide(ExitReason::Killed).clone();
-        match self.fate.take() {
-            Some(MailboxFate::HandBack(next)) => {
+        match self.hand_back.take() {
+            Some(next) => {
                 if let Err(mut rx) = next.send(rx) {
                     close_and_drain(&mut rx, &reason);
                 }
             }
-            Some(MailboxFate::Close) | None => close_and_drain(&mut rx, &reason),
+            None => close_and_drain(&mut rx, &reason),
         }
         self.instance.exit.finish();
     }
@@ -374,18 +415,19 @@ mod tests {
     }
 
     /// Every idle server carries its task, in a tokio cell of a multiple of
-    /// 128 bytes: this future is most of a server's memory. The bound is
-    /// what it measures now (384 bytes) and two words; growing past it
-    /// costs every server, so raise it only knowingly (and re-measure the
-    /// benchmarks' idle-memory row).
+    /// 128 bytes: this future is most of a server's memory. It measures 264
+    /// bytes; the bound, 280, is the largest future whose cell is 384 bytes
+    /// (tokio adds 104: header, scheduler and id, stage tag, trailer). Past
+    /// it every server grows by 128 bytes, so raise it only knowingly (and
+    /// re-measure the benchmarks' idle-memory row).
     #[test]
     fn the_task_of_a_small_server_stays_small() {
         let (tx, rx) = mailbox(MailboxCapacity::Unbounded);
         let instance = Arc::new(Instance::new());
         let me = ServerRef::from_inner(Arc::new(Inner::new(tx, Arc::clone(&instance))));
         let task = run::<Counter>(me, instance, 0, rx, MailboxFate::Close, None);
-        let spawned = current::scope(0, names::holding(None, task));
+        let spawned = current::scope(0, task);
         let size = std::mem::size_of_val(&spawned);
-        assert!(size <= 400, "a server's task future grew to {size} bytes");
+        assert!(size <= 280, "a server's task future grew to {size} bytes");
     }
 }

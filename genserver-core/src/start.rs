@@ -54,15 +54,14 @@ pub(crate) async fn start_prepared<S: GenServer>(
     let address = inner.key();
     let me = ServerRef::from_inner(inner);
     // As OTP, the name is taken before `init` runs.
-    let name = match options.name_arc() {
-        Some(name) => Some(names::register(name, &me, &instance)?),
-        None => None,
-    };
+    if let Some(name) = options.name_arc() {
+        names::register(name, &me, &instance)?;
+    }
     prepare(&me, &instance);
 
     if !S::HAS_INIT {
         let run = server_loop::run(me.clone(), instance, args, rx, MailboxFate::Close, None);
-        server_loop::spawn(&runtime, address, name, run);
+        server_loop::spawn(&runtime, address, run);
         return Ok(me);
     }
 
@@ -75,7 +74,7 @@ pub(crate) async fn start_prepared<S: GenServer>(
         MailboxFate::Close,
         Some(started_tx),
     );
-    let task = server_loop::spawn(&runtime, address, name, run);
+    let task = server_loop::spawn(&runtime, address, run);
     let abort_on_drop = AbortOnDrop(Some(task.abort_handle()));
     let outcome = match options.start_timeout() {
         Some(limit) => tokio::time::timeout(limit, started_rx).await.ok(),

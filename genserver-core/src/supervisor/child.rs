@@ -140,17 +140,13 @@ impl<S: GenServer> ServerChild<S> {
         // Each instance takes the name anew, before its `init`, as an OTP
         // child re-registers in its `start_link`; the previous instance
         // freed it before its exit reached the supervisor.
-        let name = match self.options.name_arc() {
-            None => None,
-            Some(name) => match names::register(name, &me, &instance) {
-                Ok(guard) => Some(guard),
-                Err(taken) => {
-                    // Parked for the next attempt, with what is queued.
-                    let _ = back_tx.send(rx);
-                    return Err(taken);
-                }
-            },
-        };
+        if let Some(name) = self.options.name_arc()
+            && let Err(taken) = names::register(name, &me, &instance)
+        {
+            // Parked for the next attempt, with what is queued.
+            let _ = back_tx.send(rx);
+            return Err(taken);
+        }
         let (started_tx, started_rx) = oneshot::channel();
         let address = me.inner().key();
         let run = server_loop::run(
@@ -161,7 +157,7 @@ impl<S: GenServer> ServerChild<S> {
             MailboxFate::HandBack(back_tx),
             Some(started_tx),
         );
-        let task = server_loop::spawn(&runtime, address, name, run);
+        let task = server_loop::spawn(&runtime, address, run);
         self.task = Some(task.abort_handle());
         let outcome = match self.options.start_timeout() {
             Some(limit) => tokio::time::timeout(limit, started_rx).await.ok(),
