@@ -55,10 +55,10 @@ pub(crate) fn spawn(
 /// runs: a task dropped without ever being polled (its runtime shut down)
 /// still ends as `Killed`, and its waiters are released.
 ///
-/// Every server carries its task's size for its whole life, so what is
-/// only needed for a moment lives elsewhere: `init` runs in a box of its
-/// own, freed once the state is built, and the end of the task is an
-/// `async fn` whose state shares room with the loop's.
+/// Every server carries its task's size for its whole life, so the task
+/// is two futures, one after the other in the same room ([`Run`]): `init`
+/// with its arguments, then the loop with the state. The end of the task
+/// shares room with the loop's.
 pub(crate) fn run<S: GenServer>(
     me: ServerRef<S>,
     instance: Arc<Instance>,
@@ -76,59 +76,149 @@ pub(crate) fn run<S: GenServer>(
         },
     };
     let ctx = Context::new(me, instance);
-    let init = Box::pin(init(args, ctx, task, started));
+    Run::new(init(args, ctx, task, started), live::<S>)
+}
+
+pin_project_lite::pin_project! {
+    /// `init`, then the life of the instance built from what it returns.
+    ///
+    /// Written by hand because an `async` block never lets what it
+    /// captured share room with what it later holds: the arguments of
+    /// `init` would take room in every server's task for its whole life.
+    /// Here the two phases are variants of one enum.
+    struct Run<I, L, M> {
+        #[pin]
+        phase: Phase<I, L>,
+        live: M,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = PhaseProj]
+    enum Phase<I, L> {
+        Init { #[pin] init: I },
+        Live { #[pin] live: L },
+        Done,
+    }
+}
+
+impl<I, L, M> Run<I, L, M> {
+    fn new<S>(init: I, live: M) -> Self
+    where
+        I: Future<Output = Option<(S, Context<S>, TaskEnd<S>)>>,
+        M: Fn(S, Context<S>, TaskEnd<S>) -> L,
+        S: GenServer,
+    {
+        Run {
+            phase: Phase::Init { init },
+            live,
+        }
+    }
+}
+
+impl<S, I, L, M> Future for Run<I, L, M>
+where
+    S: GenServer,
+    I: Future<Output = Option<(S, Context<S>, TaskEnd<S>)>>,
+    L: Future<Output = ()>,
+    M: Fn(S, Context<S>, TaskEnd<S>) -> L,
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        loop {
+            match this.phase.as_mut().project() {
+                PhaseProj::Init { init } => {
+                    let next = match ready!(init.poll(cx)) {
+                        Some((state, ctx, task)) => Phase::Live {
+                            live: (this.live)(state, ctx, task),
+                        },
+                        None => Phase::Done,
+                    };
+                    this.phase.set(next);
+                }
+                PhaseProj::Live { live } => {
+                    ready!(live.poll(cx));
+                    this.phase.set(Phase::Done);
+                }
+                PhaseProj::Done => return Poll::Ready(()),
+            }
+        }
+    }
+}
+
+/// Runs `init` and tells `started` how it went. On failure the instance
+/// has fully ended when this returns `None`.
+///
+/// An `async move` block, so the arguments are kept once (an `async fn`
+/// keeps each argument twice: the argument and the local it is moved
+/// into).
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn stores its arguments twice"
+)]
+fn init<S: GenServer>(
+    args: S::Args,
+    mut ctx: Context<S>,
+    mut task: TaskEnd<S>,
+    started: Option<StartedSender>,
+) -> impl Future<Output = Option<(S, Context<S>, TaskEnd<S>)>> + Send {
     async move {
-        let Some((state, mut ctx, mut task)) = init.await else {
-            return;
+        let init =
+            KilledIfDropped::new(AssertUnwindSafe(S::init(args, &mut ctx)).catch_unwind()).await;
+        let (reason, state) = match init {
+            // OTP's `{:stop, reason}` from init: the start fails and
+            // terminate does not run.
+            Ok(Ok(state)) => {
+                if let Some(reason) = ctx.take_stop() {
+                    (reason, Some(state))
+                } else {
+                    if let Some(started) = started {
+                        let _ = started.send(Ok(()));
+                    }
+                    return Some((state, ctx, task));
+                }
+            }
+            Ok(Err(reason)) => (reason, None),
+            Err(panic) => (ExitReason::from_panic(&*panic), None),
         };
-        // In an `Option` so that the end can drop it where it must, while
-        // exiting, through the same reference the loop used.
-        let mut state = Some(state);
+        let reason = task.instance.exit.decide(reason).clone();
+        current::adopt_orphans(&reason);
+        current::while_exiting(&reason, || {
+            drop(state);
+            ctx.finish(&reason);
+        });
+        ctx.join_tasks().await;
+        task.finish();
+        if let Some(started) = started {
+            let _ = started.send(Err(reason));
+        }
+        None
+    }
+}
+
+/// The life of an instance once `init` has built its state: the loop,
+/// then the end.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn stores its arguments twice"
+)]
+fn live<S: GenServer>(
+    state: S,
+    mut ctx: Context<S>,
+    mut task: TaskEnd<S>,
+) -> impl Future<Output = ()> + Send {
+    // In an `Option` so that the end can drop it where it must, while
+    // exiting, through the same reference the loop used.
+    let mut state = Some(state);
+    async move {
         let reason = match &mut state {
             Some(state) => serve(state, &mut ctx, &mut task).await,
             None => unreachable!("the state is set above"),
         };
         end(&mut state, reason, &mut ctx, &mut task).await;
     }
-}
-
-/// Runs `init` and tells `started` how it went. On failure the instance
-/// has fully ended when this returns `None`.
-async fn init<S: GenServer>(
-    args: S::Args,
-    mut ctx: Context<S>,
-    mut task: TaskEnd<S>,
-    started: Option<StartedSender>,
-) -> Option<(S, Context<S>, TaskEnd<S>)> {
-    let init = KilledIfDropped::new(AssertUnwindSafe(S::init(args, &mut ctx)).catch_unwind()).await;
-    let (reason, state) = match init {
-        // OTP's `{:stop, reason}` from init: the start fails and terminate
-        // does not run.
-        Ok(Ok(state)) => {
-            if let Some(reason) = ctx.take_stop() {
-                (reason, Some(state))
-            } else {
-                if let Some(started) = started {
-                    let _ = started.send(Ok(()));
-                }
-                return Some((state, ctx, task));
-            }
-        }
-        Ok(Err(reason)) => (reason, None),
-        Err(panic) => (ExitReason::from_panic(&*panic), None),
-    };
-    let reason = task.instance.exit.decide(reason).clone();
-    current::adopt_orphans(&reason);
-    current::while_exiting(&reason, || {
-        drop(state);
-        ctx.finish(&reason);
-    });
-    ctx.join_tasks().await;
-    task.finish();
-    if let Some(started) = started {
-        let _ = started.send(Err(reason));
-    }
-    None
 }
 
 /// The end of an instance whose loop returned `reason`: terminate, the
