@@ -1,7 +1,7 @@
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use crate::ExitReason;
@@ -18,39 +18,86 @@ pub(crate) type ExitWatcher = Box<dyn FnOnce(&ExitReason) + Send>;
 /// exiting), and the task is *finished* (terminate ran, the state and every
 /// queued message are gone, watchers ran). Observers that need the reason
 /// wait for the second, so what they see is final.
+///
+/// Every server has one for its whole life, and most are never watched or
+/// awaited before they end: the reason, the watchers and the waiters live
+/// in a box allocated by the first of them, and an idle server carries two
+/// flags and a lock.
 pub(crate) struct ExitSignal {
-    reason: OnceLock<ExitReason>,
+    decided: AtomicBool,
     finished: AtomicBool,
-    /// `None` once the watchers have run: later ones run at once.
-    watchers: Mutex<Option<Vec<(u64, ExitWatcher)>>>,
-    /// The tasks waiting in [`finished`](Self::finished), by key; `None`
-    /// once they have been woken, after `finished` was set. A waker list
+    observers: Mutex<Observers>,
+}
+
+#[derive(Default)]
+struct Observers {
+    lists: Option<Box<Lists>>,
+    /// The watchers have run: later ones run at once.
+    watchers_ran: bool,
+    /// The waiters have been woken, after `finished` was set.
+    waiters_released: bool,
+}
+
+#[derive(Default)]
+struct Lists {
+    reason: Option<ExitReason>,
+    watchers: Vec<(u64, ExitWatcher)>,
+    /// The tasks waiting in [`ExitSignal::finished`], by key. A waker list
     /// rather than a `tokio::sync::Notify`: a server has few waiters, and
     /// a stop-and-wait took 450 instructions (11%) fewer with it.
-    waiting: Mutex<Option<Vec<(u64, Waker)>>>,
+    waiting: Vec<(u64, Waker)>,
     /// Keys of watchers and waiters.
-    next_key: AtomicU64,
+    next_key: u64,
+}
+
+impl Observers {
+    fn lists(&mut self) -> &mut Lists {
+        self.lists.get_or_insert_with(Box::default)
+    }
+
+    /// The decided reason; `Killed` if none was (a task dropped at once).
+    fn reason(&self) -> ExitReason {
+        self.lists
+            .as_ref()
+            .and_then(|lists| lists.reason.clone())
+            .unwrap_or(ExitReason::Killed)
+    }
+
+    fn next_key(&mut self) -> u64 {
+        let lists = self.lists();
+        let key = lists.next_key;
+        lists.next_key += 1;
+        key
+    }
 }
 
 impl ExitSignal {
     pub(crate) fn new() -> Self {
         ExitSignal {
-            reason: OnceLock::new(),
+            decided: AtomicBool::new(false),
             finished: AtomicBool::new(false),
-            watchers: Mutex::new(Some(Vec::new())),
-            waiting: Mutex::new(Some(Vec::new())),
-            next_key: AtomicU64::new(0),
+            observers: Mutex::new(Observers::default()),
         }
     }
 
-    /// Records the reason; the first decision wins.
-    pub(crate) fn decide(&self, reason: ExitReason) -> &ExitReason {
-        let _ = self.reason.set(reason);
-        self.reason.get().expect("reason was just set")
+    fn observers(&self) -> MutexGuard<'_, Observers> {
+        self.observers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records the reason and returns the one recorded: the first decision
+    /// wins.
+    pub(crate) fn decide(&self, reason: ExitReason) -> ExitReason {
+        let mut observers = self.observers();
+        let lists = observers.lists();
+        let decided = lists.reason.get_or_insert(reason).clone();
+        self.decided.store(true, Ordering::Release);
+        decided
     }
 
     pub(crate) fn is_exiting(&self) -> bool {
-        self.reason.get().is_some()
+        self.decided.load(Ordering::Acquire)
     }
 
     pub(crate) fn is_finished(&self) -> bool {
@@ -59,23 +106,30 @@ impl ExitSignal {
 
     /// Runs the watchers, then releases every waiter.
     pub(crate) fn finish(&self) {
-        let reason = self.reason.get().cloned().unwrap_or(ExitReason::Killed);
-        let watchers = self
-            .watchers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-            .unwrap_or_default();
+        let (reason, watchers) = {
+            let mut observers = self.observers();
+            observers.watchers_ran = true;
+            let watchers = observers
+                .lists
+                .as_mut()
+                .map(|lists| std::mem::take(&mut lists.watchers))
+                .unwrap_or_default();
+            (observers.reason(), watchers)
+        };
         for (_, watcher) in watchers {
             watcher(&reason);
         }
         self.finished.store(true, Ordering::Release);
-        let waiting = self
-            .waiting
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        for (_, waker) in waiting.into_iter().flatten() {
+        let waiting = {
+            let mut observers = self.observers();
+            observers.waiters_released = true;
+            observers
+                .lists
+                .as_mut()
+                .map(|lists| std::mem::take(&mut lists.waiting))
+                .unwrap_or_default()
+        };
+        for (_, waker) in waiting {
             waker.wake();
         }
     }
@@ -87,7 +141,7 @@ impl ExitSignal {
         match self.try_watch(watcher) {
             Ok(key) => Some(key),
             Err(watcher) => {
-                let reason = self.reason.get().cloned().unwrap_or(ExitReason::Killed);
+                let reason = self.observers().reason();
                 watcher(&reason);
                 None
             }
@@ -98,28 +152,24 @@ impl ExitSignal {
     /// ended (its watchers have run) the watcher is handed back, not run:
     /// for observers that report such a server as gone (`NoProc`).
     pub(crate) fn try_watch(&self, watcher: ExitWatcher) -> Result<u64, ExitWatcher> {
-        let mut watchers = self.watchers.lock().unwrap_or_else(PoisonError::into_inner);
-        match watchers.as_mut() {
-            Some(list) => {
-                let key = self.next_key.fetch_add(1, Ordering::Relaxed);
-                list.push((key, watcher));
-                Ok(key)
-            }
-            None => Err(watcher),
+        let mut observers = self.observers();
+        if observers.watchers_ran {
+            return Err(watcher);
         }
+        let key = observers.next_key();
+        observers.lists().watchers.push((key, watcher));
+        Ok(key)
     }
 
     /// Forgets a watcher; `true` if it had not run.
     pub(crate) fn unwatch(&self, key: u64) -> bool {
-        let mut watchers = self.watchers.lock().unwrap_or_else(PoisonError::into_inner);
-        match watchers.as_mut() {
-            Some(list) => {
-                let before = list.len();
-                list.retain(|(k, _)| *k != key);
-                list.len() != before
-            }
-            None => false,
-        }
+        let mut observers = self.observers();
+        let Some(lists) = observers.lists.as_mut() else {
+            return false;
+        };
+        let before = lists.watchers.len();
+        lists.watchers.retain(|(k, _)| *k != key);
+        lists.watchers.len() != before
     }
 
     /// Waits until the task has finished and returns its reason.
@@ -128,12 +178,6 @@ impl ExitSignal {
             signal: self,
             key: None,
         }
-    }
-
-    /// The final reason once finished: `Killed` if none was decided.
-    fn reason_if_finished(&self) -> Option<ExitReason> {
-        self.is_finished()
-            .then(|| self.reason.get().cloned().unwrap_or(ExitReason::Killed))
     }
 }
 
@@ -149,28 +193,26 @@ impl Future for Finished<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ExitReason> {
         let signal = self.signal;
-        if let Some(reason) = signal.reason_if_finished() {
-            return Poll::Ready(reason);
+        let mut observers = signal.observers();
+        if signal.is_finished() || observers.waiters_released {
+            return Poll::Ready(observers.reason());
         }
-        let mut waiting = signal
-            .waiting
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let Some(list) = waiting.as_mut() else {
-            // The waiters were taken after `finished` was set.
-            drop(waiting);
-            return Poll::Ready(signal.reason_if_finished().unwrap_or(ExitReason::Killed));
-        };
-        let entry = self
-            .key
-            .and_then(|key| list.iter_mut().find(|(k, _)| *k == key));
+        let key = self.key;
+        let entry = key.and_then(|key| {
+            observers
+                .lists
+                .as_mut()?
+                .waiting
+                .iter_mut()
+                .find(|(k, _)| *k == key)
+        });
         if let Some((_, waker)) = entry {
             if !waker.will_wake(cx.waker()) {
                 waker.clone_from(cx.waker());
             }
         } else {
-            let key = signal.next_key.fetch_add(1, Ordering::Relaxed);
-            list.push((key, cx.waker().clone()));
+            let key = observers.next_key();
+            observers.lists().waiting.push((key, cx.waker().clone()));
             self.key = Some(key);
         }
         Poll::Pending
@@ -182,13 +224,9 @@ impl Drop for Finished<'_> {
     /// behind: a long-lived server would otherwise collect them.
     fn drop(&mut self) {
         let Some(key) = self.key else { return };
-        let mut waiting = self
-            .signal
-            .waiting
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(list) = waiting.as_mut() {
-            list.retain(|(k, _)| *k != key);
+        let mut observers = self.signal.observers();
+        if let Some(lists) = observers.lists.as_mut() {
+            lists.waiting.retain(|(k, _)| *k != key);
         }
     }
 }
@@ -204,7 +242,11 @@ mod tests {
     use super::*;
 
     fn waiting(signal: &ExitSignal) -> usize {
-        signal.waiting.lock().unwrap().as_ref().map_or(0, Vec::len)
+        let observers = signal.observers();
+        observers
+            .lists
+            .as_ref()
+            .map_or(0, |lists| lists.waiting.len())
     }
 
     #[test]

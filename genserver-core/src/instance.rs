@@ -21,7 +21,9 @@ pub(crate) struct Instance {
     /// The servers linked to this one, and whether it traps exits.
     pub(crate) links: LinkSlot,
     stop_requested: AtomicBool,
-    stop_reason: Mutex<Option<ExitReason>>,
+    /// Boxed: every server carries this word, few are ever asked to stop
+    /// before they end.
+    stop_reason: Mutex<Option<Box<ExitReason>>>,
 }
 
 impl Instance {
@@ -43,7 +45,7 @@ impl Instance {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if !self.stop_requested.load(Ordering::Acquire) {
-            *slot = Some(reason);
+            *slot = Some(Box::new(reason));
             self.stop_requested.store(true, Ordering::Release);
         }
     }
@@ -58,5 +60,6 @@ impl Instance {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take()
+            .map(|reason| *reason)
     }
 }

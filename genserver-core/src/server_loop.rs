@@ -183,7 +183,7 @@ fn init<S: GenServer>(
             Ok(Err(reason)) => (reason, None),
             Err(panic) => (ExitReason::from_panic(&*panic), None),
         };
-        let reason = task.instance.exit.decide(reason).clone();
+        let reason = task.instance.exit.decide(reason);
         current::adopt_orphans(&reason);
         current::while_exiting(&reason, || {
             drop(state);
@@ -237,7 +237,7 @@ fn end<'a, S: GenServer>(
     task: &'a mut TaskEnd<S>,
 ) -> impl Future<Output = ()> + Send + 'a {
     async move {
-        let reason = task.instance.exit.decide(reason).clone();
+        let reason = task.instance.exit.decide(reason);
         instrument::crashed::<S>(task.instance.id, &reason);
         current::adopt_orphans(&reason);
         if let Some(state) = state.as_mut() {
@@ -384,7 +384,7 @@ impl<S: GenServer> TaskEnd<S> {
     /// waiter the instance has ended.
     fn finish(&mut self) {
         let Some(mut rx) = self.rx.take() else { return };
-        let reason = self.instance.exit.decide(ExitReason::Killed).clone();
+        let reason = self.instance.exit.decide(ExitReason::Killed);
         match self.hand_back.take() {
             Some(next) => {
                 if let Err(mut rx) = next.send(rx) {
