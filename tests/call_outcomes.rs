@@ -171,6 +171,18 @@ async fn the_client_timeout_overrides_the_handler_timeout() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_longest_client_timeout_waits_as_long_as_it_takes() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let patient = server.with_timeout(Duration::MAX);
+    let began = Instant::now();
+    let day = Duration::from_secs(24 * 3600);
+    assert_eq!(patient.slow(day).await, Ok(2));
+    assert_eq!(began.elapsed(), day);
+}
+
+#[tokio::test(start_paused = true)]
 async fn the_default_timeout_is_five_seconds() {
     let server = Recorder::start(Recorder { seen: Vec::new() })
         .await

@@ -63,3 +63,19 @@ impl Instance {
             .map(|reason| *reason)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Instance;
+
+    /// Every server holds one instance from its start to its end, most of
+    /// it unused until the server is watched, awaited or stopped. With the
+    /// reference counts, 104 bytes are 120, one 128-byte block of the
+    /// allocator; a few bytes more take the next size. Raise the bound
+    /// only knowingly, and re-measure the benchmarks' idle-memory row.
+    #[test]
+    fn an_instance_stays_small() {
+        let size = std::mem::size_of::<Instance>();
+        assert!(size <= 104, "an instance grew to {size} bytes");
+    }
+}

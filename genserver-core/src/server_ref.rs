@@ -33,11 +33,38 @@ pub(crate) struct Inner<S: GenServer> {
     restarts: AtomicU64,
 }
 
+/// The call timeout a reference imposes, in one word rather than the two
+/// of an `Option<Option<Duration>>`: every client handle carries it, and
+/// servers keep many handles. Nanoseconds, with the two largest values
+/// for "not set" and "no limit"; a longer timeout than the rest can hold
+/// (about 584 years) is kept as that.
 #[derive(Clone, Copy)]
-enum TimeoutChoice {
+struct TimeoutChoice(u64);
+
+impl TimeoutChoice {
     /// The handler's own timeout, or the default.
-    Unset,
-    Set(Option<Duration>),
+    const UNSET: Self = TimeoutChoice(u64::MAX);
+    const NO_LIMIT: Self = TimeoutChoice(u64::MAX - 1);
+
+    fn set(timeout: Option<Duration>) -> Self {
+        match timeout {
+            None => Self::NO_LIMIT,
+            Some(timeout) => {
+                let longest = u128::from(u64::MAX - 2);
+                let nanos = timeout.as_nanos().min(longest);
+                TimeoutChoice(u64::try_from(nanos).unwrap_or(u64::MAX - 2))
+            }
+        }
+    }
+
+    /// The timeout set, `None` for no limit; `unset()` when none was set.
+    fn resolve(self, unset: impl FnOnce() -> Option<Duration>) -> Option<Duration> {
+        match self.0 {
+            u64::MAX => unset(),
+            nanos if nanos == Self::NO_LIMIT.0 => None,
+            nanos => Some(Duration::from_nanos(nanos)),
+        }
+    }
 }
 
 impl<S: GenServer> Inner<S> {
@@ -83,7 +110,7 @@ impl<S: GenServer> ServerRef<S> {
     pub(crate) fn from_inner(inner: Arc<Inner<S>>) -> Self {
         ServerRef {
             inner,
-            timeout: TimeoutChoice::Unset,
+            timeout: TimeoutChoice::UNSET,
         }
     }
 
@@ -120,12 +147,14 @@ impl<S: GenServer> ServerRef<S> {
     }
 
     /// A copy of this reference whose calls time out after `timeout`,
-    /// overriding each handler's own timeout and the 5 s default.
+    /// overriding each handler's own timeout and the 5 s default. A
+    /// timeout longer than `u64::MAX - 2` nanoseconds (about 584 years)
+    /// counts as that.
     #[must_use]
     pub fn with_timeout(&self, timeout: Duration) -> Self {
         ServerRef {
             inner: Arc::clone(&self.inner),
-            timeout: TimeoutChoice::Set(Some(timeout)),
+            timeout: TimeoutChoice::set(Some(timeout)),
         }
     }
 
@@ -136,7 +165,7 @@ impl<S: GenServer> ServerRef<S> {
     pub fn without_timeout(&self) -> Self {
         ServerRef {
             inner: Arc::clone(&self.inner),
-            timeout: TimeoutChoice::Set(None),
+            timeout: TimeoutChoice::set(None),
         }
     }
 
@@ -146,10 +175,8 @@ impl<S: GenServer> ServerRef<S> {
     /// (the handler's `#[call(timeout = ...)]`), else 5 seconds.
     #[must_use]
     pub fn call_timeout(&self, handler_default: Option<Option<Duration>>) -> Option<Duration> {
-        match self.timeout {
-            TimeoutChoice::Set(t) => t,
-            TimeoutChoice::Unset => handler_default.unwrap_or(Some(DEFAULT_CALL_TIMEOUT)),
-        }
+        self.timeout
+            .resolve(|| handler_default.unwrap_or(Some(DEFAULT_CALL_TIMEOUT)))
     }
 
     /// Sends a request built by `request` around a fresh [`ReplyTo`] and
@@ -315,3 +342,34 @@ impl<S: GenServer> PartialEq for ServerRef<S> {
 }
 
 impl<S: GenServer> Eq for ServerRef<S> {}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::TimeoutChoice;
+
+    #[test]
+    fn a_timeout_choice_keeps_what_it_was_given_in_one_word() {
+        let unset = || Some(Duration::from_secs(7));
+        assert_eq!(std::mem::size_of::<TimeoutChoice>(), 8);
+        assert_eq!(TimeoutChoice::UNSET.resolve(unset), unset());
+        assert_eq!(TimeoutChoice::set(None).resolve(unset), None);
+        for timeout in [
+            Duration::ZERO,
+            Duration::from_nanos(1),
+            Duration::from_millis(1500),
+            Duration::from_secs(5),
+        ] {
+            assert_eq!(
+                TimeoutChoice::set(Some(timeout)).resolve(unset),
+                Some(timeout)
+            );
+        }
+        let longest = Duration::from_nanos(u64::MAX - 2);
+        assert_eq!(
+            TimeoutChoice::set(Some(Duration::MAX)).resolve(unset),
+            Some(longest)
+        );
+    }
+}
