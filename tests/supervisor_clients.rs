@@ -40,6 +40,11 @@ async fn a_client_reaches_the_new_instance_after_a_restart_and_shows_its_id() {
     // The new instance starts from a fresh state.
     assert_eq!(p.seen().await, Ok(vec![2]));
     assert!(p.is_alive());
+
+    // Each restart counts one more.
+    assert_eq!(p.boom().await, Err(CallError::Exited(panicked("boom p"))));
+    assert_eq!(p.echo(3).await, Ok(3));
+    assert_eq!(p.stats().await.map(|s| s.restarts), Ok(2));
 }
 
 #[tokio::test(start_paused = true)]

@@ -6,7 +6,7 @@
 //! kept. What belongs to one run (its id, how it ended, its counters, a
 //! stop request) lives here.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use crate::exit_signal::ExitSignal;
@@ -21,6 +21,8 @@ pub(crate) struct Instance {
     /// The servers linked to this one, and whether it traps exits.
     pub(crate) links: LinkSlot,
     stop_requested: AtomicBool,
+    /// Instances put behind the same address before this one.
+    restarts: AtomicU32,
     /// Boxed: every server carries this word, few are ever asked to stop
     /// before they end.
     stop_reason: Mutex<Option<Box<ExitReason>>>,
@@ -34,8 +36,21 @@ impl Instance {
             stats: StatsCell::new(),
             links: LinkSlot::default(),
             stop_requested: AtomicBool::new(false),
+            restarts: AtomicU32::new(0),
             stop_reason: Mutex::new(None),
         }
+    }
+
+    /// Makes this instance, about to run behind the address of `previous`,
+    /// count one restart more than it.
+    pub(crate) fn count_restart_after(&self, previous: &Instance) {
+        let restarts = previous.restarts.load(Ordering::Relaxed).saturating_add(1);
+        self.restarts.store(restarts, Ordering::Relaxed);
+    }
+
+    /// How many instances ran behind the same address before this one.
+    pub(crate) fn restarts(&self) -> u64 {
+        u64::from(self.restarts.load(Ordering::Relaxed))
     }
 
     /// Records a stop request; the first reason wins.

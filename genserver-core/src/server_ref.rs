@@ -1,6 +1,5 @@
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -29,8 +28,6 @@ pub struct ServerRef<S: GenServer> {
 pub(crate) struct Inner<S: GenServer> {
     pub(crate) tx: MailboxSender<Envelope<S>>,
     instance: Mutex<Arc<Instance>>,
-    /// Instances put behind the address after the first.
-    restarts: AtomicU64,
 }
 
 /// The call timeout a reference imposes, in one word rather than the two
@@ -72,7 +69,6 @@ impl<S: GenServer> Inner<S> {
         Inner {
             tx,
             instance: Mutex::new(instance),
-            restarts: AtomicU64::new(0),
         }
     }
 
@@ -82,10 +78,11 @@ impl<S: GenServer> Inner<S> {
         Arc::clone(&self.instance.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// Puts a new instance behind the address (a restart).
+    /// Puts a new instance behind the address (a restart), counting it.
     pub(crate) fn replace_instance(&self, instance: Arc<Instance>) {
-        *self.instance.lock().unwrap_or_else(PoisonError::into_inner) = instance;
-        self.restarts.fetch_add(1, Ordering::Relaxed);
+        let mut current = self.instance.lock().unwrap_or_else(PoisonError::into_inner);
+        instance.count_restart_after(&current);
+        *current = instance;
     }
 
     /// Asks `instance`, behind this address, to stop after the message it
@@ -93,11 +90,6 @@ impl<S: GenServer> Inner<S> {
     pub(crate) fn request_stop(&self, instance: &Instance, reason: ExitReason) {
         instance.request_stop(reason);
         self.tx.interrupt();
-    }
-
-    /// How many times a new instance was put behind the address.
-    pub(crate) fn restarts(&self) -> u64 {
-        self.restarts.load(Ordering::Relaxed)
     }
 
     /// Identifies the address for the self-call check, without a lock.

@@ -29,7 +29,7 @@ impl<S: GenServer> ServerRef<S> {
             Ok(ctx
                 .instance()
                 .stats
-                .snapshot(queued, ctx.server_ref().inner().restarts()))
+                .snapshot(queued, ctx.instance().restarts()))
         });
         stats.await
     }
