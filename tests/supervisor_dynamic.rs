@@ -173,3 +173,22 @@ async fn too_many_restarts_stop_the_dynamic_supervisor_with_shutdown() {
     );
     assert_eq!(a.name().await, Err(CallError::NoProc));
 }
+
+#[tokio::test(start_paused = true)]
+async fn stop_with_ends_the_dynamic_supervisor_with_that_reason_after_its_children() {
+    let log = Log::new();
+    let pool = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+        .await
+        .unwrap();
+    let child = pool.start_child(probe("a", &log)).await.unwrap();
+    let child = child.client::<Probe>().unwrap();
+    log.take();
+
+    let reason = ExitReason::error("maintenance");
+    pool.stop_with(reason.clone()).await.unwrap();
+
+    assert_eq!(log.take(), ["terminate a Shutdown"]);
+    assert_eq!(child.wait().await, ExitReason::Shutdown);
+    assert_eq!(pool.wait().await, reason);
+    assert_eq!(pool.stop_with(reason).await, Err(StopError::NoProc));
+}

@@ -404,6 +404,20 @@ impl DynamicSupervisorClient {
         self.server.stop().await
     }
 
+    /// [`stop`](Self::stop) with an exit reason: the supervisor exits with
+    /// `reason`, and its children are stopped as by `stop`.
+    ///
+    /// # Errors
+    ///
+    /// As [`stop`](Self::stop).
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`stop`](Self::stop).
+    pub async fn stop_with(&self, reason: ExitReason) -> Result<(), StopError> {
+        self.server.stop_with(reason).await
+    }
+
     /// Waits until the supervisor has ended and returns its exit reason.
     ///
     /// # Cancel safety
