@@ -70,7 +70,9 @@ impl<S: GenServer> Context<S> {
     /// `true` once [`stop`](Self::stop) has been called.
     #[must_use]
     pub fn is_stopping(&self) -> bool {
-        self.owned.existing().is_some_and(|held| held.stop.is_some())
+        self.owned
+            .existing()
+            .is_some_and(|held| held.stop.is_some())
     }
 
     /// Handles `message` next, before anything already in the mailbox
