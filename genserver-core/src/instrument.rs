@@ -1,21 +1,17 @@
 //! Tracing of handled messages, compiled away without the `tracing`
 //! feature. The loop calls these helpers; it has no `cfg` of its own.
 
-use std::future::Future;
-
 use crate::{GenServer, ServerId};
 
 #[cfg(feature = "tracing")]
 mod imp {
-    use std::future::Future;
-
-    use tracing::Instrument;
-
     use crate::{ExitReason, GenServer, ServerId};
 
     /// The span of whoever sent a message, so that a request can be
-    /// followed from the caller through every server it reaches.
-    pub(crate) struct CallerSpan(tracing::Span);
+    /// followed from the caller through every server it reaches. Boxed,
+    /// and `None` without a span, so that the loop moves one word per
+    /// message rather than a span's five.
+    pub(crate) struct CallerSpan(Option<Box<tracing::Span>>);
 
     impl CallerSpan {
         /// The sender's span; `None` when it is in no span (always,
@@ -25,41 +21,49 @@ mod imp {
                 return None;
             }
             let span = tracing::Span::current();
-            (!span.is_none()).then_some(CallerSpan(span))
+            (!span.is_none()).then(|| CallerSpan(Some(Box::new(span))))
         }
 
         pub(crate) fn none() -> Self {
-            CallerSpan(tracing::Span::none())
+            CallerSpan(None)
         }
     }
 
-    pub(crate) struct HandleSpan(tracing::Span);
+    /// The span a message is handled in; `None` while nothing could
+    /// record it. Boxed for the same reason as [`CallerSpan`]: the
+    /// handling in progress is part of every server's task.
+    pub(crate) struct HandleSpan(Option<Box<tracing::Span>>);
+
+    impl HandleSpan {
+        pub(crate) fn none() -> Self {
+            HandleSpan(None)
+        }
+
+        /// Enters the span, if there is one, until the guard is dropped.
+        pub(crate) fn enter(&self) -> Option<tracing::span::Entered<'_>> {
+            self.0.as_deref().map(tracing::Span::enter)
+        }
+    }
 
     pub(crate) fn span<S: GenServer>(
         id: ServerId,
         message: &S::Message,
-        caller: &CallerSpan,
+        caller: CallerSpan,
     ) -> HandleSpan {
         // Until a subscriber exists no span can be recorded; asking costs
         // one load instead of a dispatcher look-up per message.
         if !tracing::dispatcher::has_been_set() {
-            return HandleSpan(tracing::Span::none());
+            return HandleSpan(None);
         }
-        let parent = caller.0.id();
-        HandleSpan(tracing::debug_span!(
+        let parent = caller.0.and_then(|span| span.id());
+        let span = tracing::debug_span!(
             parent: parent,
             "handle",
             server = S::NAME,
             id = id.as_u64(),
             message = S::message_name(message),
-        ))
-    }
-
-    pub(crate) fn within<F: Future>(
-        span: HandleSpan,
-        future: F,
-    ) -> impl Future<Output = F::Output> {
-        future.instrument(span.0)
+        );
+        HandleSpan((!span.is_disabled()).then(|| Box::new(span)))
     }
 
     /// OTP's crash report: one event when a server ends with a failure.
@@ -72,8 +76,6 @@ mod imp {
 
 #[cfg(not(feature = "tracing"))]
 mod imp {
-    use std::future::Future;
-
     use crate::{GenServer, ServerId};
 
     pub(crate) struct CallerSpan;
@@ -90,12 +92,16 @@ mod imp {
 
     pub(crate) struct HandleSpan;
 
-    pub(crate) fn span<S: GenServer>(_: ServerId, _: &S::Message, _: &CallerSpan) -> HandleSpan {
-        HandleSpan
+    impl HandleSpan {
+        pub(crate) fn none() -> Self {
+            HandleSpan
+        }
+
+        pub(crate) fn enter(&self) {}
     }
 
-    pub(crate) fn within<F: Future>(_: HandleSpan, future: F) -> F {
-        future
+    pub(crate) fn span<S: GenServer>(_: ServerId, _: &S::Message, _: CallerSpan) -> HandleSpan {
+        HandleSpan
     }
 
     pub(crate) fn crashed<S: GenServer>(_: ServerId, _: &crate::ExitReason) {}
@@ -108,13 +114,9 @@ pub(crate) use imp::{CallerSpan, HandleSpan};
 pub(crate) fn span<S: GenServer>(
     id: ServerId,
     message: &S::Message,
-    caller: &CallerSpan,
+    caller: CallerSpan,
 ) -> HandleSpan {
     imp::span::<S>(id, message, caller)
-}
-
-pub(crate) fn within<F: Future>(span: HandleSpan, future: F) -> impl Future<Output = F::Output> {
-    imp::within(span, future)
 }
 
 /// Reports a server that ends with a failure (OTP's crash report): one

@@ -14,7 +14,7 @@ use tokio::time::Sleep;
 
 use crate::envelope::{Delivery, Envelope};
 use crate::instance::Instance;
-use crate::instrument::{self, CallerSpan};
+use crate::instrument::{self, CallerSpan, HandleSpan};
 use crate::mailbox::{MailboxReceiver, Received};
 use crate::{Context, ExitReason, GenServer, ServerRef, current};
 
@@ -339,17 +339,12 @@ fn serve<'a, S: GenServer>(
             // The message and its caller's span are moved into this block so
             // that they do not keep their own room in the task while the
             // handler runs.
-            let handling = {
-                let (message, caller) = (message, caller);
-                let span = instrument::span::<S>(task.instance.id, &message, &caller);
-                instrument::within(
-                    span,
-                    KilledIfDropped::new(
-                        AssertUnwindSafe(state.handle(message, ctx)).catch_unwind(),
-                    ),
-                )
-            };
-            let handled = handling.await;
+            let span = instrument::span::<S>(task.instance.id, &message, caller);
+            let handled = KilledIfDropped::in_span(
+                span,
+                AssertUnwindSafe(state.handle(message, ctx)).catch_unwind(),
+            )
+            .await;
             match handled {
                 Ok(Ok(())) => {}
                 Ok(Err(reason)) => return reason,
@@ -418,18 +413,26 @@ impl<S: GenServer> Drop for TaskEnd<S> {
 }
 
 pin_project_lite::pin_project! {
-    /// Runs user code; if the task is aborted while it runs, what the code
-    /// holds is dropped as by an exiting server (reason `Killed`), so a
-    /// caller waiting on a reply it holds is told.
+    /// Runs user code, inside the span of the message it handles if there
+    /// is one; if the task is aborted while it runs, what the code holds
+    /// is dropped as by an exiting server (reason `Killed`), so a caller
+    /// waiting on a reply it holds is told.
+    ///
+    /// One wrapper for both, rather than `tracing::Instrumented` around
+    /// this: the handling in progress is part of every server's task, and
+    /// each layer is moved and polled once per message.
     struct KilledIfDropped<F> {
+        span: HandleSpan,
         #[pin]
         inner: Option<F>,
     }
 
     impl<F> PinnedDrop for KilledIfDropped<F> {
         fn drop(this: Pin<&mut Self>) {
-            let mut inner = this.project().inner;
+            let this = this.project();
+            let mut inner = this.inner;
             if inner.is_some() {
+                let _entered = this.span.enter();
                 current::while_exiting(&ExitReason::Killed, || inner.set(None));
             }
         }
@@ -438,7 +441,14 @@ pin_project_lite::pin_project! {
 
 impl<F> KilledIfDropped<F> {
     fn new(inner: F) -> Self {
-        KilledIfDropped { inner: Some(inner) }
+        Self::in_span(HandleSpan::none(), inner)
+    }
+
+    fn in_span(span: HandleSpan, inner: F) -> Self {
+        KilledIfDropped {
+            span,
+            inner: Some(inner),
+        }
     }
 }
 
@@ -446,10 +456,12 @@ impl<F: Future> Future for KilledIfDropped<F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
-        let mut inner = self.project().inner;
+        let this = self.project();
+        let mut inner = this.inner;
         let Some(future) = inner.as_mut().as_pin_mut() else {
             return Poll::Pending;
         };
+        let _entered = this.span.enter();
         let output = ready!(future.poll(cx));
         inner.set(None);
         Poll::Ready(output)
