@@ -5,16 +5,21 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Poll, ready};
 
 use futures_util::FutureExt;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::Sleep;
 
+mod guard;
+mod phases;
+
+use guard::KilledIfDropped;
+use phases::Run;
+
 use crate::envelope::{Delivery, Envelope};
 use crate::instance::Instance;
-use crate::instrument::{self, CallerSpan, HandleSpan};
+use crate::instrument::{self, CallerSpan};
 use crate::mailbox::{MailboxReceiver, Received};
 use crate::{Context, ExitReason, GenServer, ServerRef, current};
 
@@ -77,75 +82,6 @@ pub(crate) fn run<S: GenServer>(
     };
     let ctx = Context::new(me, instance);
     Run::new(init(args, ctx, task, started), live::<S>)
-}
-
-pin_project_lite::pin_project! {
-    /// `init`, then the life of the instance built from what it returns.
-    ///
-    /// Written by hand because an `async` block never lets what it
-    /// captured share room with what it later holds: the arguments of
-    /// `init` would take room in every server's task for its whole life.
-    /// Here the two phases are variants of one enum.
-    struct Run<I, L, M> {
-        #[pin]
-        phase: Phase<I, L>,
-        live: M,
-    }
-}
-
-pin_project_lite::pin_project! {
-    #[project = PhaseProj]
-    enum Phase<I, L> {
-        Init { #[pin] init: I },
-        Live { #[pin] live: L },
-        Done,
-    }
-}
-
-impl<I, L, M> Run<I, L, M> {
-    fn new<S>(init: I, live: M) -> Self
-    where
-        I: Future<Output = Option<(S, Context<S>, TaskEnd<S>)>>,
-        M: Fn(S, Context<S>, TaskEnd<S>) -> L,
-        S: GenServer,
-    {
-        Run {
-            phase: Phase::Init { init },
-            live,
-        }
-    }
-}
-
-impl<S, I, L, M> Future for Run<I, L, M>
-where
-    S: GenServer,
-    I: Future<Output = Option<(S, Context<S>, TaskEnd<S>)>>,
-    L: Future<Output = ()>,
-    M: Fn(S, Context<S>, TaskEnd<S>) -> L,
-{
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
-        let mut this = self.project();
-        loop {
-            match this.phase.as_mut().project() {
-                PhaseProj::Init { init } => {
-                    let next = match ready!(init.poll(cx)) {
-                        Some((state, ctx, task)) => Phase::Live {
-                            live: (this.live)(state, ctx, task),
-                        },
-                        None => Phase::Done,
-                    };
-                    this.phase.set(next);
-                }
-                PhaseProj::Live { live } => {
-                    ready!(live.poll(cx));
-                    this.phase.set(Phase::Done);
-                }
-                PhaseProj::Done => return Poll::Ready(()),
-            }
-        }
-    }
 }
 
 /// Runs `init` and tells `started` how it went. On failure the instance
@@ -409,62 +345,6 @@ pub(crate) fn close_and_drain<S: GenServer>(
 impl<S: GenServer> Drop for TaskEnd<S> {
     fn drop(&mut self) {
         self.finish();
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// Runs user code, inside the span of the message it handles if there
-    /// is one; if the task is aborted while it runs, what the code holds
-    /// is dropped as by an exiting server (reason `Killed`), so a caller
-    /// waiting on a reply it holds is told.
-    ///
-    /// One wrapper for both, rather than `tracing::Instrumented` around
-    /// this: the handling in progress is part of every server's task, and
-    /// each layer is moved and polled once per message.
-    struct KilledIfDropped<F> {
-        span: HandleSpan,
-        #[pin]
-        inner: Option<F>,
-    }
-
-    impl<F> PinnedDrop for KilledIfDropped<F> {
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            let mut inner = this.inner;
-            if inner.is_some() {
-                let _entered = this.span.enter();
-                current::while_exiting(&ExitReason::Killed, || inner.set(None));
-            }
-        }
-    }
-}
-
-impl<F> KilledIfDropped<F> {
-    fn new(inner: F) -> Self {
-        Self::in_span(HandleSpan::none(), inner)
-    }
-
-    fn in_span(span: HandleSpan, inner: F) -> Self {
-        KilledIfDropped {
-            span,
-            inner: Some(inner),
-        }
-    }
-}
-
-impl<F: Future> Future for KilledIfDropped<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        let mut inner = this.inner;
-        let Some(future) = inner.as_mut().as_pin_mut() else {
-            return Poll::Pending;
-        };
-        let _entered = this.span.enter();
-        let output = ready!(future.poll(cx));
-        inner.set(None);
-        Poll::Ready(output)
     }
 }
 

@@ -1,0 +1,64 @@
+//! The wrapper around the futures of user code in a server's task.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Poll, ready};
+
+use crate::instrument::HandleSpan;
+use crate::{ExitReason, current};
+
+pin_project_lite::pin_project! {
+    /// Runs user code, inside the span of the message it handles if there
+    /// is one; if the task is aborted while it runs, what the code holds
+    /// is dropped as by an exiting server (reason `Killed`), so a caller
+    /// waiting on a reply it holds is told.
+    ///
+    /// One wrapper for both, rather than `tracing::Instrumented` around
+    /// this: the handling in progress is part of every server's task, and
+    /// each layer is moved and polled once per message.
+    pub(super) struct KilledIfDropped<F> {
+        span: HandleSpan,
+        #[pin]
+        inner: Option<F>,
+    }
+
+    impl<F> PinnedDrop for KilledIfDropped<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            let mut inner = this.inner;
+            if inner.is_some() {
+                let _entered = this.span.enter();
+                current::while_exiting(&ExitReason::Killed, || inner.set(None));
+            }
+        }
+    }
+}
+
+impl<F> KilledIfDropped<F> {
+    pub(super) fn new(inner: F) -> Self {
+        Self::in_span(HandleSpan::none(), inner)
+    }
+
+    pub(super) fn in_span(span: HandleSpan, inner: F) -> Self {
+        KilledIfDropped {
+            span,
+            inner: Some(inner),
+        }
+    }
+}
+
+impl<F: Future> Future for KilledIfDropped<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let mut inner = this.inner;
+        let Some(future) = inner.as_mut().as_pin_mut() else {
+            return Poll::Pending;
+        };
+        let _entered = this.span.enter();
+        let output = ready!(future.poll(cx));
+        inner.set(None);
+        Poll::Ready(output)
+    }
+}
