@@ -9,8 +9,8 @@
 //! waker beside it, rather than a tokio channel: a tokio channel allocates
 //! a block of 32 slots and two cache-padded halves up front, well over a
 //! kilobyte, which would be most of the memory of an idle server. Here an
-//! empty mailbox is one small allocation and the queue grows with what is
-//! queued.
+//! empty mailbox is a few words inside the server's address, and the queue
+//! grows with what is queued.
 //!
 //! A sender locks once per message, for a push. The receiver takes the
 //! whole queue at once and hands messages out from its own copy, so under
@@ -20,10 +20,16 @@
 //! a permit before it pushes, the receiver gives one back per message it
 //! hands out, and senders that wait for room get it in the order they
 //! asked (the semaphore is fair).
+//!
+//! The mailbox lives inside whatever owns it (a server's address), not in
+//! an allocation of its own: senders reach it through the owner, and the
+//! receiver holds the owner ([`MailboxOwner`]). One allocation fewer per
+//! server made a spawn about 15% faster and an idle server 64 bytes
+//! lighter (the benchmarks' row 5).
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Poll, Waker};
 
 use tokio::sync::{Semaphore, TryAcquireError};
@@ -42,7 +48,7 @@ pub enum MailboxCapacity {
     Bounded(usize),
 }
 
-struct Mailbox<T> {
+pub(crate) struct Mailbox<T> {
     shared: Mutex<Shared<T>>,
     /// Free places of a bounded mailbox; `None` when unbounded. Boxed: the
     /// default, unbounded, mailbox should not carry its size.
@@ -69,6 +75,24 @@ pub(crate) enum Received<T> {
 }
 
 impl<T> Mailbox<T> {
+    pub(crate) fn new(capacity: MailboxCapacity) -> Self {
+        let room = match capacity {
+            MailboxCapacity::Unbounded => None,
+            MailboxCapacity::Bounded(n) => {
+                Some(Box::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS))))
+            }
+        };
+        Mailbox {
+            shared: Mutex::new(Shared {
+                queue: VecDeque::new(),
+                receiver: None,
+                interrupted: false,
+                closed: false,
+            }),
+            room,
+        }
+    }
+
     /// No code that can panic runs under the lock (messages are never
     /// dropped there), so a poisoned lock still guards a sound queue.
     fn lock(&self) -> MutexGuard<'_, Shared<T>> {
@@ -99,54 +123,36 @@ impl<T> Mailbox<T> {
 /// The largest buffer a mailbox keeps for reuse once it is empty.
 const KEPT_CAPACITY: usize = 1024;
 
-pub(crate) struct MailboxSender<T>(Arc<Mailbox<T>>);
+/// What holds a mailbox for its receiver, keeping it alive.
+pub(crate) trait MailboxOwner<T> {
+    fn mailbox(&self) -> &Mailbox<T>;
+}
 
-pub(crate) struct MailboxReceiver<T> {
-    mailbox: Arc<Mailbox<T>>,
+/// The receiving end of a mailbox. There is one per mailbox: its owner
+/// creates it with the mailbox, and hands it from instance to instance.
+pub(crate) struct MailboxReceiver<T, O: MailboxOwner<T>> {
+    owner: O,
     /// Messages taken from the shared queue, in order, not yet handed out.
     taken: VecDeque<T>,
 }
 
-pub(crate) fn mailbox<T>(capacity: MailboxCapacity) -> (MailboxSender<T>, MailboxReceiver<T>) {
-    let room = match capacity {
-        MailboxCapacity::Unbounded => None,
-        MailboxCapacity::Bounded(n) => {
-            Some(Box::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS))))
-        }
-    };
-    let mailbox = Arc::new(Mailbox {
-        shared: Mutex::new(Shared {
-            queue: VecDeque::new(),
-            receiver: None,
-            interrupted: false,
-            closed: false,
-        }),
-        room,
-    });
-    let receiver = MailboxReceiver {
-        mailbox: Arc::clone(&mailbox),
-        taken: VecDeque::new(),
-    };
-    (MailboxSender(mailbox), receiver)
-}
-
-impl<T> MailboxSender<T> {
+impl<T> Mailbox<T> {
     /// Waits for room in a bounded mailbox; never waits otherwise.
     pub(crate) async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        if let Some(room) = &self.0.room {
+        if let Some(room) = &self.room {
             match room.acquire().await {
                 Ok(permit) => permit.forget(),
                 Err(_closed) => return Err(SendError(value)),
             }
         }
-        self.0.push(value).map_err(SendError)
+        self.push(value).map_err(SendError)
     }
 
     /// Makes the receiver's next [`recv`](MailboxReceiver::recv) on an
     /// empty queue return [`Received::Interrupted`], waking it if it
     /// waits. Needs no room, so it reaches a full bounded mailbox too.
     pub(crate) fn interrupt(&self) {
-        let mut shared = self.0.lock();
+        let mut shared = self.lock();
         shared.interrupted = true;
         let receiver = shared.receiver.take();
         drop(shared);
@@ -157,22 +163,31 @@ impl<T> MailboxSender<T> {
 
     /// `true` once the receiver has closed the mailbox.
     pub(crate) fn is_closed(&self) -> bool {
-        self.0.lock().closed
+        self.lock().closed
     }
 
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        if let Some(room) = &self.0.room {
+        if let Some(room) = &self.room {
             match room.try_acquire() {
                 Ok(permit) => permit.forget(),
                 Err(TryAcquireError::NoPermits) => return Err(TrySendError::Full(value)),
                 Err(TryAcquireError::Closed) => return Err(TrySendError::NoProc(value)),
             }
         }
-        self.0.push(value).map_err(TrySendError::NoProc)
+        self.push(value).map_err(TrySendError::NoProc)
     }
 }
 
-impl<T> MailboxReceiver<T> {
+impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
+    /// The receiver of `owner`'s mailbox; see [`MailboxReceiver`] for why
+    /// there must be only one.
+    pub(crate) fn new(owner: O) -> Self {
+        MailboxReceiver {
+            owner,
+            taken: VecDeque::new(),
+        }
+    }
+
     /// The next message; an interrupt when the queue is empty and a sender
     /// asked for one; `Closed` once the mailbox is closed and empty.
     pub(crate) async fn recv(&mut self) -> Received<T> {
@@ -182,7 +197,7 @@ impl<T> MailboxReceiver<T> {
                     return Poll::Ready(Received::Message(value));
                 }
                 self.release_burst();
-                let mut shared = self.mailbox.lock();
+                let mut shared = self.owner.mailbox().lock();
                 if shared.queue.is_empty() {
                     if std::mem::take(&mut shared.interrupted) {
                         return Poll::Ready(Received::Interrupted);
@@ -210,7 +225,7 @@ impl<T> MailboxReceiver<T> {
 
     pub(crate) fn try_recv(&mut self) -> Option<T> {
         if self.taken.is_empty() {
-            let mut shared = self.mailbox.lock();
+            let mut shared = self.owner.mailbox().lock();
             std::mem::swap(&mut shared.queue, &mut self.taken);
         }
         self.next_taken()
@@ -227,7 +242,7 @@ impl<T> MailboxReceiver<T> {
 
     fn next_taken(&mut self) -> Option<T> {
         let value = self.taken.pop_front()?;
-        if let Some(room) = &self.mailbox.room {
+        if let Some(room) = &self.owner.mailbox().room {
             room.add_permits(1);
         }
         Some(value)
@@ -236,24 +251,24 @@ impl<T> MailboxReceiver<T> {
     /// Refuses every later send, and wakes the senders waiting for room so
     /// that they fail; queued messages can still be received.
     pub(crate) fn close(&mut self) {
-        self.mailbox.lock().closed = true;
-        if let Some(room) = &self.mailbox.room {
+        self.owner.mailbox().lock().closed = true;
+        if let Some(room) = &self.owner.mailbox().room {
             room.close();
         }
     }
 
     /// Messages queued and not yet received.
     pub(crate) fn len(&self) -> usize {
-        self.taken.len() + self.mailbox.lock().queue.len()
+        self.taken.len() + self.owner.mailbox().lock().queue.len()
     }
 }
 
-impl<T> Drop for MailboxReceiver<T> {
+impl<T, O: MailboxOwner<T>> Drop for MailboxReceiver<T, O> {
     /// A mailbox no one will read refuses new messages, and its queued ones
     /// are dropped now (outside the lock), not when the last sender goes.
     fn drop(&mut self) {
         self.close();
-        let queued = std::mem::take(&mut self.mailbox.lock().queue);
+        let queued = std::mem::take(&mut self.owner.mailbox().lock().queue);
         drop(queued);
     }
 }
@@ -263,6 +278,19 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    impl<T> MailboxOwner<T> for Arc<Mailbox<T>> {
+        fn mailbox(&self) -> &Mailbox<T> {
+            self
+        }
+    }
+
+    type Receiver<T> = MailboxReceiver<T, Arc<Mailbox<T>>>;
+
+    fn mailbox<T>(capacity: MailboxCapacity) -> (Arc<Mailbox<T>>, Receiver<T>) {
+        let mailbox = Arc::new(Mailbox::new(capacity));
+        (Arc::clone(&mailbox), MailboxReceiver::new(mailbox))
+    }
 
     impl<T> Received<T> {
         /// The message, `None` once closed; tests never interrupt unless
@@ -355,7 +383,7 @@ mod tests {
         tx.try_send(0).unwrap();
         assert_eq!(rx.recv().await.message(), Some(0));
         assert!(rx.taken.capacity() <= KEPT_CAPACITY);
-        assert!(rx.mailbox.lock().queue.capacity() <= KEPT_CAPACITY);
+        assert!(tx.lock().queue.capacity() <= KEPT_CAPACITY);
     }
 
     #[tokio::test]

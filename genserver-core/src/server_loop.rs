@@ -20,7 +20,8 @@ use phases::Run;
 use crate::envelope::{Delivery, Envelope};
 use crate::instance::Instance;
 use crate::instrument::{self, CallerSpan};
-use crate::mailbox::{MailboxReceiver, Received};
+use crate::mailbox::Received;
+use crate::server_ref::ServerMailbox;
 use crate::{Context, ExitReason, GenServer, ServerRef, current};
 
 pub(crate) type StartedSender = oneshot::Sender<Result<(), ExitReason>>;
@@ -68,7 +69,7 @@ pub(crate) fn run<S: GenServer>(
     me: ServerRef<S>,
     instance: Arc<Instance>,
     args: S::Args,
-    rx: MailboxReceiver<Envelope<S>>,
+    rx: ServerMailbox<S>,
     fate: MailboxFate<S>,
     started: Option<StartedSender>,
 ) -> impl Future<Output = ()> + Send {
@@ -295,17 +296,17 @@ fn serve<'a, S: GenServer>(
 /// task is aborted or its runtime shuts down (reason `Killed`).
 struct TaskEnd<S: GenServer> {
     instance: Arc<Instance>,
-    rx: Option<MailboxReceiver<Envelope<S>>>,
+    rx: Option<ServerMailbox<S>>,
     /// Where the mailbox goes when the task ends; `None`: it is closed.
     /// Boxed: only supervised servers have one, and every server carries
     /// this in its task.
     hand_back: Option<Box<MailboxHandBack<S>>>,
 }
 
-type MailboxHandBack<S> = oneshot::Sender<MailboxReceiver<Envelope<S>>>;
+type MailboxHandBack<S> = oneshot::Sender<ServerMailbox<S>>;
 
 impl<S: GenServer> TaskEnd<S> {
-    fn mailbox(&mut self) -> &mut MailboxReceiver<Envelope<S>> {
+    fn mailbox(&mut self) -> &mut ServerMailbox<S> {
         self.rx
             .as_mut()
             .expect("the mailbox is held until the task ends")
@@ -330,10 +331,7 @@ impl<S: GenServer> TaskEnd<S> {
 
 /// Refuses new messages and drops the queued ones, telling their callers
 /// the exit reason.
-pub(crate) fn close_and_drain<S: GenServer>(
-    rx: &mut MailboxReceiver<Envelope<S>>,
-    reason: &ExitReason,
-) {
+pub(crate) fn close_and_drain<S: GenServer>(rx: &mut ServerMailbox<S>, reason: &ExitReason) {
     rx.close();
     current::while_exiting(reason, || {
         while let Some(envelope) = rx.try_recv() {
@@ -353,7 +351,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::mailbox::{MailboxCapacity, mailbox};
+    use crate::mailbox::MailboxCapacity;
     use crate::server_ref::Inner;
     use crate::{Client, ServerRef};
 
@@ -404,9 +402,9 @@ mod tests {
     /// re-measure the benchmarks' idle-memory row).
     #[test]
     fn the_task_of_a_small_server_stays_small() {
-        let (tx, rx) = mailbox(MailboxCapacity::Unbounded);
         let instance = Arc::new(Instance::new());
-        let me = ServerRef::from_inner(Arc::new(Inner::new(tx, Arc::clone(&instance))));
+        let (inner, rx) = Inner::new(MailboxCapacity::Unbounded, Arc::clone(&instance));
+        let me = ServerRef::from_inner(inner);
         let task = run::<Counter>(me, instance, 0, rx, MailboxFate::Close, None);
         let spawned = current::scope(0, task);
         let size = std::mem::size_of_val(&spawned);

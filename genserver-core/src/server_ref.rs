@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::call::{Call, DEFAULT_CALL_TIMEOUT};
 use crate::envelope::Envelope;
 use crate::instance::Instance;
-use crate::mailbox::MailboxSender;
+use crate::mailbox::{Mailbox, MailboxCapacity, MailboxOwner, MailboxReceiver};
 use crate::reply::ReplyTo;
 use crate::{
     CallError, ExitReason, GenServer, SendError, ServerId, StopError, TrySendError, current,
@@ -24,9 +24,10 @@ pub struct ServerRef<S: GenServer> {
     timeout: TimeoutChoice,
 }
 
-/// The address: the mailbox, and the instance currently behind it.
+/// The address: the mailbox, and the instance currently behind it. One
+/// allocation for both, which every server has.
 pub(crate) struct Inner<S: GenServer> {
-    pub(crate) tx: MailboxSender<Envelope<S>>,
+    pub(crate) tx: Mailbox<Envelope<S>>,
     instance: Mutex<Arc<Instance>>,
 }
 
@@ -64,12 +65,29 @@ impl TimeoutChoice {
     }
 }
 
+/// The receiving end of a server's mailbox, held by its running instance
+/// and handed to the next one on a restart.
+pub(crate) type ServerMailbox<S> = MailboxReceiver<Envelope<S>, Arc<Inner<S>>>;
+
+impl<S: GenServer> MailboxOwner<Envelope<S>> for Arc<Inner<S>> {
+    fn mailbox(&self) -> &Mailbox<Envelope<S>> {
+        &self.tx
+    }
+}
+
 impl<S: GenServer> Inner<S> {
-    pub(crate) fn new(tx: MailboxSender<Envelope<S>>, instance: Arc<Instance>) -> Self {
-        Inner {
-            tx,
+    /// A new address with `instance` behind it, and its mailbox's one
+    /// receiver.
+    pub(crate) fn new(
+        capacity: MailboxCapacity,
+        instance: Arc<Instance>,
+    ) -> (Arc<Self>, ServerMailbox<S>) {
+        let inner = Arc::new(Inner {
+            tx: Mailbox::new(capacity),
             instance: Mutex::new(instance),
-        }
+        });
+        let receiver = MailboxReceiver::new(Arc::clone(&inner));
+        (inner, receiver)
     }
 
     /// The instance behind the address now. Not on the path of calls and

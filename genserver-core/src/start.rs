@@ -3,7 +3,6 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 
 use crate::instance::Instance;
-use crate::mailbox::mailbox;
 use crate::names;
 use crate::server_loop::MailboxFate;
 use crate::server_ref::Inner;
@@ -48,9 +47,8 @@ pub(crate) async fn start_prepared<S: GenServer>(
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return Err(StartError::NoRuntime);
     };
-    let (tx, rx) = mailbox(options.mailbox_capacity());
     let instance = Arc::new(Instance::new());
-    let inner = Arc::new(Inner::new(tx, Arc::clone(&instance)));
+    let (inner, rx) = Inner::new(options.mailbox_capacity(), Arc::clone(&instance));
     let address = inner.key();
     let me = ServerRef::from_inner(inner);
     // As OTP, the name is taken before `init` runs.

@@ -19,11 +19,10 @@ use tokio::task::AbortHandle;
 
 use crate::envelope::Envelope;
 use crate::instance::Instance;
-use crate::mailbox::{MailboxReceiver, mailbox};
 use crate::names;
 use crate::notice::deliver;
 use crate::server_loop::{self, MailboxFate};
-use crate::server_ref::Inner;
+use crate::server_ref::{Inner, ServerMailbox};
 use crate::supervisor::spec::{ChildId, ChildKind, Restart, Shutdown};
 use crate::{Client, ExitReason, GenServer, ServerId, ServerRef, StartError, StartOptions};
 
@@ -87,7 +86,7 @@ pub(crate) struct ServerChild<S: GenServer> {
     options: StartOptions,
     address: Option<ServerRef<S>>,
     /// Where the current or last instance hands its mailbox back.
-    parked: Option<oneshot::Receiver<MailboxReceiver<Envelope<S>>>>,
+    parked: Option<oneshot::Receiver<ServerMailbox<S>>>,
     running: Option<Running>,
     /// The task of the current or last instance; aborted if the child is
     /// dropped (its supervisor was aborted).
@@ -107,10 +106,7 @@ impl<S: GenServer> ServerChild<S> {
     }
 
     /// The address and mailbox for the next instance.
-    async fn next_address(
-        &mut self,
-        instance: &Arc<Instance>,
-    ) -> (ServerRef<S>, MailboxReceiver<Envelope<S>>) {
+    async fn next_address(&mut self, instance: &Arc<Instance>) -> (ServerRef<S>, ServerMailbox<S>) {
         if let (Some(address), Some(parked)) = (self.address.take(), self.parked.take()) {
             // The previous instance has ended (its exit was observed, or
             // it was stopped and awaited), so its mailbox is waiting here.
@@ -121,8 +117,7 @@ impl<S: GenServer> ServerChild<S> {
                 return (address, rx);
             }
         }
-        let (tx, rx) = mailbox(self.options.mailbox_capacity());
-        let inner = Arc::new(Inner::new(tx, Arc::clone(instance)));
+        let (inner, rx) = Inner::new(self.options.mailbox_capacity(), Arc::clone(instance));
         (ServerRef::from_inner(inner), rx)
     }
 
