@@ -132,14 +132,20 @@ impl<S: GenServer> Context<S> {
     /// Answers a call: at once, or after `terminate` when the handler asked
     /// to stop. Used by generated dispatch.
     #[doc(hidden)]
+    #[inline]
     pub fn __reply<T: Send + 'static>(&mut self, reply_to: ReplyTo<T>, value: T) {
         if self.is_stopping() {
-            self.owned.get().after_terminate.push(Box::new(move || {
-                reply_to.send(value);
-            }));
+            self.reply_after_terminate(reply_to, value);
         } else {
             reply_to.send(value);
         }
+    }
+
+    #[cold]
+    fn reply_after_terminate<T: Send + 'static>(&mut self, reply_to: ReplyTo<T>, value: T) {
+        self.owned.get().after_terminate.push(Box::new(move || {
+            reply_to.send(value);
+        }));
     }
 
     /// Turns a call's reply channel into a [`Reply`] the handler keeps.

@@ -58,6 +58,17 @@ enum Extra {
     Cancel(CancelToken),
 }
 
+impl Extra {
+    /// [`Delivery::accept`] for a message that carries something.
+    #[cold]
+    fn accept(self) -> Option<CallerSpan> {
+        match self {
+            Extra::Caller(span) => Some(span),
+            Extra::Cancel(token) => (!token.is_cancelled()).then(CallerSpan::none),
+        }
+    }
+}
+
 impl Delivery {
     pub(crate) fn none() -> Self {
         Delivery(None)
@@ -69,11 +80,11 @@ impl Delivery {
 
     /// `None` when the message was cancelled and must not be handled;
     /// otherwise the span its handling is a child of.
+    #[inline]
     pub(crate) fn accept(self) -> Option<CallerSpan> {
-        match self.0.map(|extra| *extra) {
+        match self.0 {
             None => Some(CallerSpan::none()),
-            Some(Extra::Caller(span)) => Some(span),
-            Some(Extra::Cancel(token)) => (!token.is_cancelled()).then(CallerSpan::none),
+            Some(extra) => (*extra).accept(),
         }
     }
 }

@@ -67,10 +67,16 @@ impl Instance {
 
     /// The reason of a pending stop request, taken once. One atomic load
     /// when there is none: this runs before every message.
+    #[inline]
     pub(crate) fn take_stop_request(&self) -> Option<ExitReason> {
         if !self.stop_requested.load(Ordering::Acquire) {
             return None;
         }
+        self.take_stop_reason()
+    }
+
+    #[cold]
+    fn take_stop_reason(&self) -> Option<ExitReason> {
         self.stop_reason
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -45,6 +45,7 @@ mod imp {
         }
     }
 
+    #[inline]
     pub(crate) fn span<S: GenServer>(
         id: ServerId,
         message: &S::Message,
@@ -55,6 +56,15 @@ mod imp {
         if !tracing::dispatcher::has_been_set() {
             return HandleSpan(None);
         }
+        recorded_span::<S>(id, message, caller)
+    }
+
+    #[cold]
+    fn recorded_span<S: GenServer>(
+        id: ServerId,
+        message: &S::Message,
+        caller: CallerSpan,
+    ) -> HandleSpan {
         let parent = caller.0.and_then(|span| span.id());
         let span = tracing::debug_span!(
             parent: parent,

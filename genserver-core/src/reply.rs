@@ -56,15 +56,25 @@ impl<T: Send + 'static> ReplyTo<T> {
 /// mailbox is drained, or the handler unwinds from a panic), its caller is
 /// told why; otherwise the channel just closes.
 impl<T: Send + 'static> Drop for ReplyTo<T> {
+    #[inline]
     fn drop(&mut self) {
-        let Some(tx) = self.tx.take() else { return };
-        if let Some(reason) = current::exit_reason() {
-            let _ = tx.send(Answer::Exited(reason));
-        } else if std::thread::panicking() && current::current_address().is_some() {
-            current::orphan(Box::new(move |reason| {
-                let _ = tx.send(Answer::Exited(reason.clone()));
-            }));
+        // Answered (the usual case): nothing to do.
+        if let Some(tx) = self.tx.take() {
+            unanswered(tx);
         }
+    }
+}
+
+/// Tells the caller of a request dropped unanswered why, when its server
+/// is exiting; see the `Drop` of [`ReplyTo`].
+#[cold]
+fn unanswered<T: Send + 'static>(tx: oneshot::Sender<Answer<T>>) {
+    if let Some(reason) = current::exit_reason() {
+        let _ = tx.send(Answer::Exited(reason));
+    } else if std::thread::panicking() && current::current_address().is_some() {
+        current::orphan(Box::new(move |reason| {
+            let _ = tx.send(Answer::Exited(reason.clone()));
+        }));
     }
 }
 
