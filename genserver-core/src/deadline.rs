@@ -145,9 +145,16 @@ fn wake_by(at: Instant, now: Instant, waker: &Waker) {
         scheduled_for == task && due.is_some_and(|due| now < due && due <= at)
     });
     if !covered {
-        schedule(at, waker.clone());
-        SCHEDULED.with(|table| table.borrow_mut()[slot] = (task, Some(at)));
+        schedule_for(task, slot, at, waker);
     }
+}
+
+/// The wake-up of a task that has none covering `at` yet: about one per
+/// task and timeout period.
+#[cold]
+fn schedule_for(task: usize, slot: usize, at: Instant, waker: &Waker) {
+    schedule(at, waker.clone());
+    SCHEDULED.with(|table| table.borrow_mut()[slot] = (task, Some(at)));
 }
 
 fn schedule(at: Instant, waker: Waker) {
