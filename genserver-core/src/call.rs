@@ -28,7 +28,7 @@ pub(crate) async fn enqueue<S: GenServer>(
     envelope: Envelope<S>,
     timeout: Option<Duration>,
 ) -> Result<Deadline, CallError> {
-    match address.tx.try_send(envelope) {
+    match address.mailbox.try_send(envelope) {
         Ok(()) => Ok(Deadline::after(timeout)),
         Err(TrySendError::NoProc(_)) => Err(CallError::NoProc),
         Err(TrySendError::Full(envelope)) => {
@@ -43,7 +43,7 @@ async fn wait_for_room<S: GenServer>(
     timeout: Option<Duration>,
 ) -> Result<Deadline, CallError> {
     let mut deadline = Deadline::after(timeout);
-    match with_deadline(&mut deadline, address.tx.send(envelope)).await {
+    match with_deadline(&mut deadline, address.mailbox.send(envelope)).await {
         Some(Ok(())) => Ok(deadline),
         Some(Err(_closed)) => Err(exit_reason(address, deadline).await),
         None => Err(CallError::Timeout),
@@ -117,7 +117,10 @@ where
         }
         let (reply_to, rx) = ReplyTo::channel();
         let address = self.server.inner();
-        match address.tx.try_send(Envelope::message(request(reply_to))) {
+        match address
+            .mailbox
+            .try_send(Envelope::message(request(reply_to)))
+        {
             Ok(()) => {
                 let mut deadline = Deadline::after(timeout);
                 self.state = CallState::Answer(with_deadline(&mut deadline, rx));

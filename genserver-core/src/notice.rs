@@ -12,13 +12,13 @@ use crate::{GenServer, TrySendError};
 /// it: a task waits for room and queues it then. A closed mailbox (the
 /// server has ended) drops it.
 pub(crate) fn deliver<S: GenServer>(address: &Arc<Inner<S>>, envelope: Envelope<S>) {
-    match address.tx.try_send(envelope) {
+    match address.mailbox.try_send(envelope) {
         Ok(()) | Err(TrySendError::NoProc(_)) => {}
         Err(TrySendError::Full(envelope)) => {
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 let address = Arc::clone(address);
                 runtime.spawn(async move {
-                    let _ = address.tx.send(envelope).await;
+                    let _ = address.mailbox.send(envelope).await;
                 });
             }
         }

@@ -27,7 +27,7 @@ pub struct ServerRef<S: GenServer> {
 /// The address: the mailbox, and the instance currently behind it. One
 /// allocation for both, which every server has.
 pub(crate) struct Inner<S: GenServer> {
-    pub(crate) tx: Mailbox<Envelope<S>>,
+    pub(crate) mailbox: Mailbox<Envelope<S>>,
     instance: Mutex<Arc<Instance>>,
 }
 
@@ -71,7 +71,7 @@ pub(crate) type ServerMailbox<S> = MailboxReceiver<Envelope<S>, Arc<Inner<S>>>;
 
 impl<S: GenServer> MailboxOwner<Envelope<S>> for Arc<Inner<S>> {
     fn mailbox(&self) -> &Mailbox<Envelope<S>> {
-        &self.tx
+        &self.mailbox
     }
 }
 
@@ -83,7 +83,7 @@ impl<S: GenServer> Inner<S> {
         instance: Arc<Instance>,
     ) -> (Arc<Self>, ServerMailbox<S>) {
         let inner = Arc::new(Inner {
-            tx: Mailbox::new(capacity),
+            mailbox: Mailbox::new(capacity),
             instance: Mutex::new(instance),
         });
         let receiver = MailboxReceiver::new(Arc::clone(&inner));
@@ -107,7 +107,7 @@ impl<S: GenServer> Inner<S> {
     /// is handling; an idle one is woken to notice.
     pub(crate) fn request_stop(&self, instance: &Instance, reason: ExitReason) {
         instance.request_stop(reason);
-        self.tx.interrupt();
+        self.mailbox.interrupt();
     }
 
     /// Identifies the address for the self-call check, without a lock.
@@ -242,7 +242,7 @@ impl<S: GenServer> ServerRef<S> {
     /// message was not queued.
     pub async fn send(&self, message: impl Into<S::Message>) -> Result<(), SendError<S::Message>> {
         self.inner
-            .tx
+            .mailbox
             .send(Envelope::message(message.into()))
             .await
             .map_err(|SendError(envelope)| SendError(returned(envelope)))
@@ -257,7 +257,7 @@ impl<S: GenServer> ServerRef<S> {
     /// message back.
     pub fn try_send(&self, message: impl Into<S::Message>) -> Result<(), TrySendError<S::Message>> {
         self.inner
-            .tx
+            .mailbox
             .try_send(Envelope::message(message.into()))
             .map_err(|e| match e {
                 TrySendError::Full(env) => TrySendError::Full(returned(env)),

@@ -208,7 +208,10 @@ impl<S: GenServer> Context<S> {
                     return;
                 }
                 let done = S::Message::from(TaskDone { id, result });
-                let _ = address.tx.send(Envelope::cancellable(done, token)).await;
+                let _ = address
+                    .mailbox
+                    .send(Envelope::cancellable(done, token))
+                    .await;
             })
         };
         self.owned().tasks.insert(Owned { id, handle, token });

@@ -119,7 +119,7 @@ impl<S: GenServer> Gone for Target<S> {
         self.owner
             .as_ref()
             .is_some_and(|owner| owner.exit.is_exiting())
-            || self.address.tx.is_closed()
+            || self.address.mailbox.is_closed()
     }
 }
 
@@ -130,7 +130,7 @@ impl<S: GenServer> Target<S> {
             return false;
         }
         self.address
-            .tx
+            .mailbox
             .send(Envelope::cancellable(message, token.clone()))
             .await
             .is_ok()
