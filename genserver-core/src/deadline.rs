@@ -37,6 +37,7 @@ pub(crate) struct Deadline {
 }
 
 impl Deadline {
+    #[inline]
     pub(crate) fn after(timeout: Option<Duration>) -> Self {
         Deadline {
             at: timeout.and_then(|d| {
