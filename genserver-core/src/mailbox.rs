@@ -166,6 +166,7 @@ impl<T> Mailbox<T> {
         self.lock().closed
     }
 
+    #[inline]
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         if let Some(room) = &self.room {
             match room.try_acquire() {
