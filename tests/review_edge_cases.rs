@@ -67,6 +67,20 @@ async fn full_sink(gate: &Arc<Notify>) -> SinkClient {
     sink
 }
 
+/// A call with a 100 ms timeout to `sink`, whose mailbox is full, still
+/// waiting for room 60 ms later.
+async fn call_waiting_for_room(
+    sink: &SinkClient,
+) -> tokio::task::JoinHandle<Result<Vec<u32>, CallError>> {
+    let call = tokio::spawn({
+        let sink = sink.with_timeout(Duration::from_millis(100));
+        async move { sink.received().await }
+    });
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    assert!(!call.is_finished(), "the call waits for room");
+    call
+}
+
 async fn settle() {
     for _ in 0..20 {
         tokio::task::yield_now().await;
@@ -99,12 +113,7 @@ async fn a_call_waiting_for_room_is_answered_once_there_is_room() {
     let gate = Arc::new(Notify::new());
     let sink = full_sink(&gate).await;
     let began = tokio::time::Instant::now();
-    let call = tokio::spawn({
-        let sink = sink.with_timeout(Duration::from_millis(100));
-        async move { sink.received().await }
-    });
-    tokio::time::sleep(Duration::from_millis(60)).await;
-    assert!(!call.is_finished(), "the call waits for room");
+    let call = call_waiting_for_room(&sink).await;
     gate.notify_one();
     assert_eq!(call.await.unwrap(), Ok(vec![]));
     assert_eq!(began.elapsed(), Duration::from_millis(60));
@@ -126,12 +135,7 @@ async fn the_wait_for_room_counts_toward_the_timeout_of_a_call() {
     while sink.try_info(Hold(Arc::clone(&second))).is_err() {
         tokio::task::yield_now().await;
     }
-    let call = tokio::spawn({
-        let sink = sink.with_timeout(Duration::from_millis(100));
-        async move { sink.received().await }
-    });
-    tokio::time::sleep(Duration::from_millis(60)).await;
-    assert!(!call.is_finished(), "the call waits for room");
+    let call = call_waiting_for_room(&sink).await;
     // The second hold is taken: the call is queued behind it.
     first.notify_one();
     let queued = tokio::time::Instant::now();
