@@ -14,26 +14,41 @@ use crate::{CallError, GenServer, ServerRef, TrySendError};
 /// Elixir's default call timeout.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Queues a request and returns the deadline its answer is awaited under.
-///
-/// A request that does not fit in a full bounded mailbox waits for room
-/// within the call's timeout, which starts then. If the server ends while
-/// the request waits for room, the call was made while it ran: it ends with
-/// the exit reason, not `NoProc`.
-///
-/// Queuing at once is the common case and needs no future; the wait for
-/// room is boxed, so that its state does not widen every call's future.
+/// The wait for room in a full bounded mailbox. Boxed, so that its state
+/// does not widen every call's future.
+type WaitForRoom<'a> = Pin<Box<dyn Future<Output = Result<Deadline, CallError>> + Send + 'a>>;
+
+/// Queues a request if there is room: `Ok(None)`, and the call's deadline
+/// starts now. In a full bounded mailbox the request waits for room
+/// within the call's timeout, which starts then: `Ok(Some(wait))`, whose
+/// end gives the deadline. If the server ends while the request waits for
+/// room, the call was made while it ran: it ends with the exit reason, not
+/// `NoProc`.
+#[inline]
+fn queue<S: GenServer>(
+    address: &Inner<S>,
+    envelope: Envelope<S>,
+    timeout: Option<Duration>,
+) -> Result<Option<WaitForRoom<'_>>, CallError> {
+    match address.mailbox.try_send(envelope) {
+        Ok(()) => Ok(None),
+        Err(TrySendError::NoProc(_)) => Err(CallError::NoProc),
+        Err(TrySendError::Full(envelope)) => {
+            Ok(Some(Box::pin(wait_for_room(address, envelope, timeout))))
+        }
+    }
+}
+
+/// [`queue`], then the wait for room if there is one: the deadline the
+/// answer is awaited under.
 pub(crate) async fn enqueue<S: GenServer>(
     address: &Inner<S>,
     envelope: Envelope<S>,
     timeout: Option<Duration>,
 ) -> Result<Deadline, CallError> {
-    match address.mailbox.try_send(envelope) {
-        Ok(()) => Ok(Deadline::after(timeout)),
-        Err(TrySendError::NoProc(_)) => Err(CallError::NoProc),
-        Err(TrySendError::Full(envelope)) => {
-            Box::pin(wait_for_room(address, envelope, timeout)).await
-        }
+    match queue(address, envelope, timeout)? {
+        None => Ok(Deadline::after(timeout)),
+        Some(waiting) => waiting.await,
     }
 }
 
@@ -88,10 +103,7 @@ enum CallState<'a, R: Send + 'static, F> {
         timeout: Option<Duration>,
     },
     /// A bounded mailbox is full: waiting for room, within the timeout.
-    Room(
-        Pin<Box<dyn Future<Output = Result<Deadline, CallError>> + Send + 'a>>,
-        Option<AnswerReceiver<R>>,
-    ),
+    Room(WaitForRoom<'a>, Option<AnswerReceiver<R>>),
     /// The request is queued.
     Answer(WithDeadline<AnswerReceiver<R>>),
     /// The answer channel closed with no word: waiting for the exit reason.
@@ -116,23 +128,16 @@ where
             return Err(CallError::CallingSelf);
         }
         let (reply_to, rx) = ReplyTo::channel();
-        let address = self.server.inner();
-        match address
-            .mailbox
-            .try_send(Envelope::message(request(reply_to)))
-        {
-            Ok(()) => {
+        let envelope = Envelope::message(request(reply_to));
+        match queue(self.server.inner(), envelope, timeout) {
+            Ok(None) => {
                 let mut deadline = Deadline::after(timeout);
                 self.state = CallState::Answer(with_deadline(&mut deadline, rx));
-                Ok(())
             }
-            Err(TrySendError::NoProc(_)) => Err(CallError::NoProc),
-            Err(TrySendError::Full(envelope)) => {
-                let waiting = Box::pin(wait_for_room(address, envelope, timeout));
-                self.state = CallState::Room(waiting, Some(rx));
-                Ok(())
-            }
+            Ok(Some(waiting)) => self.state = CallState::Room(waiting, Some(rx)),
+            Err(error) => return Err(error),
         }
+        Ok(())
     }
 }
 
