@@ -249,8 +249,9 @@ fn serve<'a, S: GenServer>(
                         }
                     }
                 };
-                // The server holds a sender of its own mailbox, so `Closed`
-                // cannot happen; a normal end keeps the loop total.
+                // Only this receiver closes the mailbox, when the task ends,
+                // so `Closed` cannot happen; a normal end keeps the loop
+                // total.
                 match envelope {
                     Received::Closed => return ExitReason::Normal,
                     // A stop request, noticed at the top of the loop.
@@ -273,9 +274,6 @@ fn serve<'a, S: GenServer>(
             };
             ctx.cancel_idle_timeout();
             task.instance.stats.count_handled();
-            // The message and its caller's span are moved into this block so
-            // that they do not keep their own room in the task while the
-            // handler runs.
             let span = instrument::span::<S>(task.instance.id, &message, caller);
             let handled = KilledIfDropped::in_span(
                 span,
