@@ -201,3 +201,53 @@ async fn two_servers_casting_to_each_other_do_not_deadlock() {
         tokio::task::yield_now().await;
     }
 }
+
+/// 2.5: a flooded server lets the other tasks on its thread run.
+#[tokio::test]
+async fn a_server_with_a_long_queue_lets_other_tasks_on_its_thread_run() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    struct Watcher {
+        handled: u32,
+        flag: Arc<AtomicBool>,
+        /// How many messages had been handled when the flag was first seen.
+        first_seen_after: Option<u32>,
+    }
+
+    #[genserver]
+    impl Watcher {
+        #[cast]
+        fn tick(&mut self) {
+            if self.first_seen_after.is_none() && self.flag.load(Ordering::SeqCst) {
+                self.first_seen_after = Some(self.handled);
+            }
+            self.handled += 1;
+        }
+
+        #[call]
+        fn first_seen_after(&self) -> Option<u32> {
+            self.first_seen_after
+        }
+    }
+
+    const QUEUED: u32 = 10_000;
+    let flag = Arc::new(AtomicBool::new(false));
+    // One thread: the server and the flag's task take turns on it.
+    let watcher = Watcher::start(Watcher {
+        handled: 0,
+        flag: flag.clone(),
+        first_seen_after: None,
+    })
+    .await
+    .unwrap();
+    for _ in 0..QUEUED {
+        watcher.tick().await.unwrap();
+    }
+    // Scheduled behind the server, which has all its messages queued.
+    tokio::spawn(async move { flag.store(true, Ordering::SeqCst) });
+    let seen = watcher.first_seen_after().await.unwrap();
+    assert!(
+        seen.is_some_and(|n| n > 0 && n < QUEUED),
+        "the flag's task ran after {seen:?} of {QUEUED} messages"
+    );
+}

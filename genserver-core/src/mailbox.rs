@@ -16,6 +16,11 @@
 //! whole queue at once and hands messages out from its own copy, so under
 //! load it locks once per batch and the two sides rarely meet on the lock.
 //!
+//! Like tokio's own channels, receiving spends the task's cooperative
+//! budget, so a server with a long queue yields its worker thread to the
+//! other tasks there every so often instead of holding it until the queue
+//! is empty. It costs about 10 ns a message (the benchmarks' row 3).
+//!
 //! A bounded mailbox counts its free places in a semaphore: a sender takes
 //! a permit before it pushes, the receiver gives one back per message it
 //! hands out, and senders that wait for room get it in the order they
@@ -30,9 +35,10 @@
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::task::{Poll, Waker};
+use std::task::{Poll, Waker, ready};
 
 use tokio::sync::{Semaphore, TryAcquireError};
+use tokio::task::coop;
 
 use crate::{SendError, TrySendError};
 
@@ -200,8 +206,10 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
     /// asked for one; `Closed` once the mailbox is closed and empty.
     pub(crate) async fn recv(&mut self) -> Received<T> {
         poll_fn(|cx| {
+            let budget = ready!(coop::poll_proceed(cx));
             loop {
                 if let Some(value) = self.next_taken() {
+                    budget.made_progress();
                     return Poll::Ready(Received::Message(value));
                 }
                 self.release_burst();
