@@ -20,7 +20,7 @@
 //! deadline or up to about a millisecond after it, and the paused clock of
 //! `tokio::test(start_paused = true)` is honoured.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
@@ -114,8 +114,10 @@ const SLOTS: usize = 1024;
 
 thread_local! {
     /// For each slot, the task's address and when its wake-up is due.
-    static SCHEDULED: RefCell<[(usize, Option<Instant>); SLOTS]> =
-        const { RefCell::new([(0, None); SLOTS]) };
+    /// Cells rather than one `RefCell`: a look-up is a plain load, with no
+    /// borrow flag to set and clear.
+    static SCHEDULED: [Cell<(usize, Option<Instant>)>; SLOTS] =
+        const { [const { Cell::new((0, None)) }; SLOTS] };
 }
 
 fn slot_of(task: usize) -> usize {
@@ -142,7 +144,7 @@ fn wake_by(at: Instant, now: Instant, waker: &Waker) {
     let task = waker.data() as usize;
     let slot = slot_of(task);
     let covered = SCHEDULED.with(|table| {
-        let (scheduled_for, due) = table.borrow()[slot];
+        let (scheduled_for, due) = table[slot].get();
         scheduled_for == task && due.is_some_and(|due| now < due && due <= at)
     });
     if !covered {
@@ -155,7 +157,7 @@ fn wake_by(at: Instant, now: Instant, waker: &Waker) {
 #[cold]
 fn schedule_for(task: usize, slot: usize, at: Instant, waker: &Waker) {
     schedule(at, waker.clone());
-    SCHEDULED.with(|table| table.borrow_mut()[slot] = (task, Some(at)));
+    SCHEDULED.with(|table| table[slot].set((task, Some(at))));
 }
 
 fn schedule(at: Instant, waker: Waker) {
