@@ -134,6 +134,23 @@ async fn stop_finishes_the_current_message_and_fails_the_queued_ones() {
     );
 }
 
+/// 6.1 and 2.4 for a server that waits on an empty mailbox: what is
+/// queued before the stop request, while the server has not yet run, is
+/// not handled either.
+#[tokio::test]
+async fn an_idle_server_stops_before_what_was_queued_while_it_waited() {
+    let (server, log, _) = worker().await;
+    // The server has answered and waits on its empty mailbox.
+    assert_eq!(server.work(0).await, Ok(0));
+    let mut call = Box::pin(server.work(1));
+    assert!(poll_once(call.as_mut()).await.is_none());
+    server.quit().await.unwrap(); // a cast that would stop with `Shutdown`
+    server.stop().await.unwrap();
+    assert_eq!(call.await, Err(CallError::Exited(ExitReason::Normal)));
+    assert_eq!(server.wait().await, ExitReason::Normal);
+    assert_eq!(*log.lock().unwrap(), ["work 0", "terminate: normal exit"]);
+}
+
 #[tokio::test]
 async fn a_call_that_stops_the_server_replies_after_terminate() {
     let (server, log, dropped) = worker().await;

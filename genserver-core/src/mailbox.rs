@@ -174,9 +174,11 @@ impl<T> Mailbox<T> {
         self.push(value).map_err(SendError)
     }
 
-    /// Makes the receiver's next [`recv`](MailboxReceiver::recv) on an
-    /// empty queue return [`Received::Interrupted`], waking it if it
-    /// waits. Needs no room, so it reaches a full bounded mailbox too.
+    /// Makes the receiver's next [`recv`](MailboxReceiver::recv) that
+    /// looks at the queue return [`Received::Interrupted`] before any
+    /// message queued there, waking it if it waits. Messages it has
+    /// already taken are handed out first. Needs no room, so it reaches a
+    /// full bounded mailbox too.
     pub(crate) fn interrupt(&self) {
         let mut shared = self.lock();
         shared.interrupted = true;
@@ -218,8 +220,8 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
         }
     }
 
-    /// The next message; an interrupt when the queue is empty and a sender
-    /// asked for one; `Closed` once the mailbox is closed and empty.
+    /// The next message; an interrupt, once, when a sender asked for one;
+    /// `Closed` once the mailbox is closed and empty.
     pub(crate) async fn recv(&mut self) -> Received<T> {
         poll_fn(|cx| {
             loop {
@@ -239,10 +241,12 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
                 }
                 self.release_burst();
                 let mut shared = self.owner.mailbox().lock();
+                // Before the queue: a stop request that arrived while the
+                // receiver waited comes before what was queued meanwhile.
+                if std::mem::take(&mut shared.interrupted) {
+                    return Poll::Ready(Received::Interrupted);
+                }
                 if shared.queue.is_empty() {
-                    if std::mem::take(&mut shared.interrupted) {
-                        return Poll::Ready(Received::Interrupted);
-                    }
                     if shared.closed {
                         return Poll::Ready(Received::Closed);
                     }
@@ -438,11 +442,11 @@ mod tests {
     async fn an_interrupt_wakes_the_receiver_once_and_needs_no_room() {
         let (tx, mut rx) = mailbox(MailboxCapacity::Bounded(1));
         tx.try_send(1).unwrap();
-        // The mailbox is full; the interrupt still gets through, after the
-        // message already queued.
+        // The mailbox is full; the interrupt still gets through, before the
+        // message already queued, which stays queued.
         tx.interrupt();
-        assert_eq!(rx.recv().await.message(), Some(1));
         assert!(matches!(rx.recv().await, Received::Interrupted));
+        assert_eq!(rx.recv().await.message(), Some(1));
         let receiving = tokio::spawn(async move {
             let interrupted = matches!(rx.recv().await, Received::Interrupted);
             (interrupted, rx)
