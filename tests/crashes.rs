@@ -184,3 +184,39 @@ async fn many_crashing_servers_leave_the_runtime_and_their_peers_running() {
     assert_eq!(survivor.ping().await, Ok("survivor"));
     assert_eq!(log.lock().unwrap().len(), 100);
 }
+
+/// Logs its end after a yield, which gives a caller told too early the
+/// chance to look.
+struct SlowEnd {
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+#[genserver]
+impl SlowEnd {
+    #[call]
+    fn crash(&mut self) -> u32 {
+        panic!("crashed")
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, reason: &ExitReason) {
+        tokio::task::yield_now().await;
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("terminated: {reason}"));
+    }
+}
+
+/// 6.2 and 3.1: the caller of the handler that panicked hears the exit
+/// reason after `terminate` has run, as the callers of queued requests do.
+#[tokio::test]
+async fn the_caller_of_a_panicking_handler_is_told_after_terminate() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let server = SlowEnd::start(SlowEnd { log: log.clone() }).await.unwrap();
+    assert_eq!(
+        server.crash().await,
+        Err(CallError::Exited(panicked("crashed")))
+    );
+    assert_eq!(*log.lock().unwrap(), ["terminated: panicked: crashed"]);
+}

@@ -58,7 +58,7 @@ impl Drop for Restore {
 }
 
 /// What to tell a caller whose reply channel is dropped unanswered.
-type Orphan = Box<dyn FnOnce(&ExitReason)>;
+type Orphan = Box<dyn FnOnce(&ExitReason) + Send>;
 
 thread_local! {
     /// Set while a server drops what it holds because it is exiting.
@@ -84,6 +84,18 @@ pub(crate) fn while_exiting<R>(reason: &ExitReason, drop: impl FnOnce() -> R) ->
 /// Keeps `tell` until the panic unwinding this thread is caught.
 pub(crate) fn orphan(tell: Orphan) {
     ORPHANS.with(|o| o.borrow_mut().push(tell));
+}
+
+/// Hands the callers orphaned by a caught panic to `exit`, to be told why
+/// the server exited when its end is published: after `terminate`, as the
+/// callers of queued requests are. Taken now, in the poll that caught the
+/// panic, because they are kept per thread and the rest of the end may run
+/// on another.
+pub(crate) fn orphans_to(exit: &crate::exit_signal::ExitSignal) {
+    let orphans = ORPHANS.with(|o| std::mem::take(&mut *o.borrow_mut()));
+    for tell in orphans {
+        exit.watch(tell);
+    }
 }
 
 /// Tells the callers orphaned by a caught panic why the server exits.

@@ -176,7 +176,7 @@ fn end<'a, S: GenServer>(
     async move {
         let reason = task.instance.exit.decide(reason);
         instrument::crashed::<S>(task.instance.id, &reason);
-        current::adopt_orphans(&reason);
+        current::orphans_to(&task.instance.exit);
         if let Some(state) = state.as_mut() {
             // A panic in terminate is reported by the panic hook; the server
             // still exits with the reason terminate was given.
