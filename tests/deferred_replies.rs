@@ -55,6 +55,70 @@ impl Vault {
     fn crash(&mut self) {
         panic!("vault crashed")
     }
+
+    /// Hands the reply to another server, which keeps it.
+    #[call]
+    fn hand_to(&mut self, keeper: KeeperClient, reply: Reply<u32>) {
+        keeper.try_info(Keep(reply)).unwrap();
+    }
+}
+
+/// Keeps the replies of another server's calls.
+struct Keeper {
+    kept: Vec<Reply<u32>>,
+}
+
+struct Keep(Reply<u32>);
+
+#[genserver]
+impl Keeper {
+    #[info]
+    fn keep(&mut self, Keep(reply): Keep) {
+        self.kept.push(reply);
+    }
+
+    #[call]
+    fn kept(&self) -> usize {
+        self.kept.len()
+    }
+
+    #[cast]
+    fn crash(&mut self) {
+        panic!("keeper crashed")
+    }
+}
+
+/// 7.2: a reply of a running server, dropped when another server that
+/// held it ends (`crash` or not), ends the call with `ReplyDropped`, not
+/// with the other server's exit reason.
+async fn a_reply_dropped_by_another_servers_end(crash: bool) {
+    let vault = vault().await;
+    let keeper = Keeper::start(Keeper { kept: Vec::new() }).await.unwrap();
+    let pending = tokio::spawn({
+        let (vault, keeper) = (vault.clone(), keeper.clone());
+        async move { vault.hand_to(keeper).await }
+    });
+    while keeper.kept().await.unwrap() == 0 {
+        tokio::task::yield_now().await;
+    }
+    if crash {
+        keeper.crash().await.unwrap();
+        keeper.wait().await;
+    } else {
+        keeper.stop().await.unwrap();
+    }
+    assert_eq!(pending.await.unwrap(), Err(CallError::ReplyDropped));
+    assert!(vault.is_alive());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reply_dropped_by_another_server_that_stops_is_reply_dropped() {
+    a_reply_dropped_by_another_servers_end(false).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reply_dropped_by_another_server_that_crashes_is_reply_dropped() {
+    a_reply_dropped_by_another_servers_end(true).await;
 }
 
 async fn vault() -> VaultClient {

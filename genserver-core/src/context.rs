@@ -152,7 +152,7 @@ impl<S: GenServer> Context<S> {
     /// Used by generated dispatch.
     #[doc(hidden)]
     pub fn __defer<T: Send + 'static>(&mut self, reply_to: ReplyTo<T>) -> Reply<T> {
-        let (reply, weak) = Reply::new(reply_to, Arc::clone(&self.instance));
+        let (reply, weak) = Reply::new(reply_to, Arc::clone(&self.instance), self.me.address_key());
         // Forget replies already answered or dropped before remembering a
         // new one, so a long-lived server does not accumulate them.
         let deferred = &mut self.owned.get().deferred;

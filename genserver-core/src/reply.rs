@@ -100,7 +100,11 @@ impl<T: Send + 'static> fmt::Debug for ReplyTo<T> {
 /// once, and a later `send` returns `false`.
 pub struct Reply<T: Send + 'static> {
     slot: Arc<Slot<T>>,
+    /// The instance that took the call, and its server's address as
+    /// [`current::current_address`] gives it: what a drop must ask about,
+    /// wherever the `Reply` is.
     instance: Arc<Instance>,
+    server: usize,
 }
 
 struct Slot<T> {
@@ -131,13 +135,24 @@ impl<T: Send> Revoke for Slot<T> {
 }
 
 impl<T: Send + 'static> Reply<T> {
-    pub(crate) fn new(reply_to: ReplyTo<T>, instance: Arc<Instance>) -> (Self, Weak<dyn Revoke>) {
+    pub(crate) fn new(
+        reply_to: ReplyTo<T>,
+        instance: Arc<Instance>,
+        server: usize,
+    ) -> (Self, Weak<dyn Revoke>) {
         let slot = Arc::new(Slot {
             tx: Mutex::new(reply_to.into_sender()),
         });
         let weak = Arc::downgrade(&slot);
         let weak: Weak<dyn Revoke> = weak;
-        (Reply { slot, instance }, weak)
+        (
+            Reply {
+                slot,
+                instance,
+                server,
+            },
+            weak,
+        )
     }
 }
 
@@ -165,14 +180,18 @@ impl<T: Send + 'static> Reply<T> {
 }
 
 impl<T: Send + 'static> Drop for Reply<T> {
+    /// What the caller hears depends on the server that took the call,
+    /// not on the task that drops the `Reply`: another server exiting
+    /// while it holds this one does not end this call with its own reason.
     fn drop(&mut self) {
         let Some(tx) = self.slot.take() else { return };
-        // Dropped because the server is exiting: the state is being
-        // dropped, or the handler holding it unwinds in the server's task.
-        // The caller must hear the exit reason, once it is known.
-        if let Some(reason) = current::exit_reason() {
-            let _ = tx.send(Answer::Exited(reason));
-        } else if std::thread::panicking() && current::current_address().is_some() {
+        if self.instance.exit.is_exiting() {
+            // Dropped because its server is exiting (its state is being
+            // dropped, or its task was aborted): the reason is decided.
+            let _ = tx.send(Answer::Exited(self.instance.exit.decided_reason()));
+        } else if std::thread::panicking() && current::current_address() == Some(self.server) {
+            // A handler of its server unwinds: the server is about to exit
+            // with a reason not decided yet.
             self.instance.exit.watch(Box::new(move |reason| {
                 let _ = tx.send(Answer::Exited(reason.clone()));
             }));

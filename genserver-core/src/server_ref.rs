@@ -316,6 +316,11 @@ impl<S: GenServer> ServerRef<S> {
     pub(crate) fn is_own_address(&self) -> bool {
         current::current_address() == Some(self.inner.key())
     }
+
+    /// What [`current::current_address`] answers in this server's task.
+    pub(crate) fn address_key(&self) -> usize {
+        self.inner.key()
+    }
 }
 
 /// The message inside an envelope that a send handed back: always a user
