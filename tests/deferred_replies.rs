@@ -204,3 +204,61 @@ async fn a_dropped_reply_ends_the_call_with_reply_dropped() {
     assert_eq!(began.elapsed(), Duration::ZERO);
     assert_eq!(vault.waiting().await.unwrap(), 0, "the server runs on");
 }
+
+/// A vault under a supervisor that kills it: its task is aborted, and
+/// `terminate` does not run (semantics 6.5).
+async fn killable_vault() -> (genserver::SupervisorClient, VaultClient) {
+    let supervisor = Supervisor::start(
+        SupervisorSpec::new(Strategy::OneForOne).child(
+            ChildSpec::server::<Vault>("vault", || Vault {
+                waiting: Vec::new(),
+            })
+            .shutdown(Shutdown::BrutalKill),
+        ),
+    )
+    .await
+    .unwrap();
+    let vault = supervisor.child::<Vault>("vault").await.unwrap();
+    (supervisor, vault)
+}
+
+/// 7.2 with 6.5: a reply kept in the state of a server whose task is
+/// aborted ends its call with `Exited(Killed)`.
+#[tokio::test(start_paused = true)]
+async fn a_stored_reply_of_an_aborted_server_ends_with_killed() {
+    let (supervisor, vault) = killable_vault().await;
+    let pending = tokio::spawn({
+        let vault = vault.clone();
+        async move { vault.wait_for_value().await }
+    });
+    while vault.waiting().await.unwrap() == 0 {
+        tokio::task::yield_now().await;
+    }
+    supervisor.terminate_child("vault").await.unwrap();
+    assert_eq!(
+        pending.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Killed))
+    );
+}
+
+/// 7.2 with 6.5: a reply held by another task when the server's task is
+/// aborted is cancelled: the caller hears `Exited(Killed)` at once, not
+/// the value the task would send an hour later.
+#[tokio::test(start_paused = true)]
+async fn a_reply_held_elsewhere_when_the_server_is_aborted_ends_with_killed() {
+    let (supervisor, vault) = killable_vault().await;
+    let began = Instant::now();
+    let pending = tokio::spawn({
+        let vault = vault.clone();
+        async move { vault.answer_from_task(Duration::from_secs(3600), 1).await }
+    });
+    while vault.stats().await.unwrap().messages_handled == 0 {
+        tokio::task::yield_now().await;
+    }
+    supervisor.terminate_child("vault").await.unwrap();
+    assert_eq!(
+        pending.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Killed))
+    );
+    assert_eq!(began.elapsed(), Duration::ZERO);
+}

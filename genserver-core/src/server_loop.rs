@@ -143,18 +143,48 @@ fn init<S: GenServer>(
 )]
 fn live<S: GenServer>(
     state: S,
-    mut ctx: Context<S>,
-    mut task: TaskEnd<S>,
+    ctx: Context<S>,
+    task: TaskEnd<S>,
 ) -> impl Future<Output = ()> + Send {
-    // In an `Option` so that the end can drop it where it must, while
-    // exiting, through the same reference the loop used.
-    let mut state = Some(state);
+    let mut live = Live {
+        state: Some(state),
+        ctx,
+        task,
+    };
     async move {
-        let reason = match &mut state {
-            Some(state) => serve(state, &mut ctx, &mut task).await,
+        let reason = match &mut live.state {
+            Some(state) => serve(state, &mut live.ctx, &mut live.task).await,
             None => unreachable!("the state is set above"),
         };
-        end(&mut state, reason, &mut ctx, &mut task).await;
+        end(&mut live.state, reason, &mut live.ctx, &mut live.task).await;
+    }
+}
+
+/// What an instance owns once `init` has built its state.
+struct Live<S: GenServer> {
+    /// In an `Option` so that the end can drop it where it must, while
+    /// exiting, through the same reference the loop used.
+    state: Option<S>,
+    ctx: Context<S>,
+    task: TaskEnd<S>,
+}
+
+/// Dropped before its end ran: the task was aborted or its runtime shut
+/// down. The end without `terminate`: the reason is `Killed` before the
+/// state is dropped, so that the deferred replies it holds tell their
+/// callers so, and those held elsewhere are cancelled; then `task`, dropped
+/// after this, publishes the end.
+impl<S: GenServer> Drop for Live<S> {
+    fn drop(&mut self) {
+        if self.task.rx.is_none() {
+            return; // the end ran
+        }
+        let reason = self.task.instance.exit.decide(ExitReason::Killed);
+        let (state, ctx) = (&mut self.state, &mut self.ctx);
+        current::while_exiting(&reason, || {
+            drop(state.take());
+            ctx.finish(&reason);
+        });
     }
 }
 
