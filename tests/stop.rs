@@ -219,3 +219,55 @@ async fn a_stopped_server_leaves_no_task_running() {
         Err(TrySendError::NoProc(_))
     ));
 }
+
+/// Holds `terminate` until released.
+struct Lingering {
+    log: Log,
+    entered: Arc<Notify>,
+    gate: Arc<Notify>,
+}
+
+#[genserver]
+impl Lingering {
+    #[cast]
+    fn note(&mut self, text: String) {
+        self.log.lock().unwrap().push(text);
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, _reason: &ExitReason) {
+        self.entered.notify_one();
+        self.gate.notified().await;
+        self.log.lock().unwrap().push("terminated".into());
+    }
+}
+
+/// 2.3: while `terminate` runs, casts are accepted and dropped with the
+/// mailbox; once the server has ended, they fail.
+#[tokio::test]
+async fn casts_during_terminate_are_accepted_and_dropped() {
+    let (log, entered, gate) = (
+        Log::default(),
+        Arc::new(Notify::new()),
+        Arc::new(Notify::new()),
+    );
+    let server = Lingering::start(Lingering {
+        log: log.clone(),
+        entered: entered.clone(),
+        gate: gate.clone(),
+    })
+    .await
+    .unwrap();
+    let stopping = tokio::spawn({
+        let server = server.clone();
+        async move { server.stop().await }
+    });
+    entered.notified().await;
+    assert!(!server.is_alive());
+    assert!(server.note("during terminate".into()).await.is_ok());
+    assert!(server.try_note("during terminate".into()).is_ok());
+    gate.notify_one();
+    stopping.await.unwrap().unwrap();
+    assert_eq!(*log.lock().unwrap(), ["terminated"]);
+    assert!(server.note("after".into()).await.is_err());
+}

@@ -75,9 +75,10 @@ impl<S: GenServer> Context<S> {
             .is_some_and(|held| held.stop.is_some())
     }
 
-    /// Handles `message` next, before anything already in the mailbox
-    /// (OTP's `handle_continue`). Several continues run in the order they
-    /// were given; a continue may ask for another. From `init`, the
+    /// Handles `message` before anything in the mailbox (OTP's
+    /// `handle_continue`). Continues run first in, first out: several
+    /// asked for by one handler run in the order given, and one asked for
+    /// by a continue runs after those already pending. From `init`, the
     /// continue runs before the first queued message.
     ///
     /// The message goes to the server's `#[info]` handler for its type.
