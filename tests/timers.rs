@@ -71,6 +71,15 @@ impl Clock {
         true
     }
 
+    /// Sets a detached timer, lets it fire into the mailbox behind this
+    /// handler, then crashes.
+    #[call]
+    async fn detach_then_crash(&mut self, ctx: &mut Context<Self>) {
+        ctx.send_after(Duration::ZERO, Tick(7)).detach();
+        tokio::time::sleep(MS).await;
+        panic!("crashed after its timer fired")
+    }
+
     #[call]
     fn handled(&self) -> u32 {
         self.handled
@@ -207,4 +216,29 @@ async fn a_timer_set_by_a_server_ends_with_it() {
         ticks.recv().await.is_none(),
         "no tick, and the clock is gone"
     );
+}
+
+/// 18.6: a detached timer a server set for itself ends with that instance:
+/// its message, queued when the instance crashed, does not reach the
+/// instance a supervisor restarts behind the same address.
+#[tokio::test(start_paused = true)]
+async fn a_detached_timer_of_a_crashed_instance_does_not_reach_its_restart() {
+    let (tx, mut ticks) = mpsc::unbounded_channel();
+    let supervisor = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(
+        ChildSpec::server::<Clock>("clock", move || Clock {
+            ticks: tx.clone(),
+            timer: None,
+            handled: 0,
+        }),
+    ))
+    .await
+    .unwrap();
+    let clock = supervisor.child::<Clock>("clock").await.unwrap();
+    assert!(matches!(
+        clock.detach_then_crash().await,
+        Err(CallError::Exited(ExitReason::Panicked { .. }))
+    ));
+    // Queued behind the tick, so answered once the tick was dealt with.
+    assert_eq!(clock.handled().await, Ok(0));
+    assert!(ticks.try_recv().is_err());
 }

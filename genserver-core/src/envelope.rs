@@ -1,6 +1,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::instance::Instance;
 use crate::instrument::CallerSpan;
 use crate::{Context, GenServer};
 
@@ -38,6 +39,18 @@ impl<S: GenServer> Envelope<S> {
         Envelope::Message(message, Delivery(Some(Box::new(Extra::Cancel(token)))))
     }
 
+    /// [`cancellable`](Self::cancellable), and also dropped if the
+    /// instance `owner` has begun to exit before it is dequeued: the
+    /// messages of a timer a server set for itself, which a detached timer
+    /// may have queued just before its instance crashed, do not reach the
+    /// instance a supervisor restarts behind the same address.
+    pub(crate) fn owned(message: S::Message, token: CancelToken, owner: Arc<Instance>) -> Self {
+        Envelope::Message(
+            message,
+            Delivery(Some(Box::new(Extra::Owned(token, owner)))),
+        )
+    }
+
     /// The user message of an envelope handed back by a failed send; only
     /// user messages are ever handed back to users.
     pub(crate) fn into_message(self) -> Option<S::Message> {
@@ -56,6 +69,7 @@ pub(crate) struct Delivery(Option<Box<Extra>>);
 enum Extra {
     Caller(CallerSpan),
     Cancel(CancelToken),
+    Owned(CancelToken, Arc<Instance>),
 }
 
 impl Extra {
@@ -65,6 +79,9 @@ impl Extra {
         match self {
             Extra::Caller(span) => Some(span),
             Extra::Cancel(token) => (!token.is_cancelled()).then(CallerSpan::none),
+            Extra::Owned(token, owner) => {
+                (!token.is_cancelled() && !owner.exit.is_exiting()).then(CallerSpan::none)
+            }
         }
     }
 }

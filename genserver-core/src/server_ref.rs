@@ -145,6 +145,10 @@ impl<S: GenServer> ServerRef<S> {
     /// Waits until the server has stopped, for whatever reason, and
     /// returns that reason. Returns at once if it already has.
     ///
+    /// It waits for the instance behind the address when it is called: for
+    /// a supervised child that a supervisor has already restarted, that is
+    /// the new instance, and this waits for its end.
+    ///
     /// Awaited in one of the server's own handlers it never returns: the
     /// server cannot end while the handler waits. A handler that wants its
     /// server to end calls [`Context::stop`](crate::Context::stop).

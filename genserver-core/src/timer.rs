@@ -129,11 +129,11 @@ impl<S: GenServer> Target<S> {
         if token.is_cancelled() || self.is_gone() {
             return false;
         }
-        self.address
-            .mailbox
-            .send(Envelope::cancellable(message, token.clone()))
-            .await
-            .is_ok()
+        let envelope = match &self.owner {
+            Some(owner) => Envelope::owned(message, token.clone(), Arc::clone(owner)),
+            None => Envelope::cancellable(message, token.clone()),
+        };
+        self.address.mailbox.send(envelope).await.is_ok()
     }
 }
 
