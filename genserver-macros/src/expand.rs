@@ -93,7 +93,8 @@ fn item_head(item: &Item) -> TokenStream {
 }
 
 fn expand(server: &Server<'_>) -> TokenStream {
-    let g = Gen::new(server);
+    let mut g = Gen::new(server);
+    g.require_send_messages();
     let item = server.item;
     let message = message::definition(&g);
     let client = client::definition(&g);
@@ -205,6 +206,36 @@ impl<'a> Gen<'a> {
             vis,
             handlers,
             server,
+        }
+    }
+
+    /// As for the state in [`Gen::new`], for what the messages carry: an
+    /// argument or a reply that is not `Send` is one error naming it,
+    /// instead of one per generated item that moves it between tasks.
+    /// Only for a block without errors, whose types are all owned.
+    fn require_send_messages(&mut self) {
+        if !self.server.item.generics.params.is_empty() {
+            return;
+        }
+        let krate = &self.server.krate;
+        let predicates = &mut self.generics.make_where_clause().predicates;
+        // A handler under `#[cfg]` may name types that exist only when it
+        // is compiled in: a bound outside it could not be `cfg`'d away.
+        let carried = self
+            .handlers
+            .iter()
+            .filter(|parts| parts.cfgs.is_empty())
+            .flat_map(|parts| {
+                parts
+                    .fields
+                    .iter()
+                    .map(|field| &field.ty)
+                    .chain(&parts.reply)
+            });
+        for ty in carried {
+            predicates.push(syn::parse_quote!(
+                #ty: #krate::__private::core::marker::Send
+            ));
         }
     }
 
