@@ -222,6 +222,7 @@ pub mod prelude {
     };
     pub use crate::{ClientExt, Registry};
     pub use crate::{Down, Exit, IdleTimeout, TaskDone, TaskError, Timer};
+    pub use genserver_macros::{call, cast, info, init, terminate};
 }
 
 /// What generated code refers to. Not public API: no stability promise.

@@ -117,6 +117,54 @@ pub fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::genserver(args.into(), input.into()).into()
 }
 
+/// Marks a call handler in a [`genserver`](macro@genserver) block, which
+/// reads and removes it. Anywhere else it is an error saying so.
+#[proc_macro_attribute]
+pub fn call(_args: TokenStream, item: TokenStream) -> TokenStream {
+    stray("call", item)
+}
+
+/// Marks a cast handler in a [`genserver`](macro@genserver) block, which
+/// reads and removes it. Anywhere else it is an error saying so.
+#[proc_macro_attribute]
+pub fn cast(_args: TokenStream, item: TokenStream) -> TokenStream {
+    stray("cast", item)
+}
+
+/// Marks an info handler in a [`genserver`](macro@genserver) block, which
+/// reads and removes it. Anywhere else it is an error saying so.
+#[proc_macro_attribute]
+pub fn info(_args: TokenStream, item: TokenStream) -> TokenStream {
+    stray("info", item)
+}
+
+/// Marks the constructor of the state in a [`genserver`](macro@genserver)
+/// block, which reads and removes it. Anywhere else it is an error saying
+/// so.
+#[proc_macro_attribute]
+pub fn init(_args: TokenStream, item: TokenStream) -> TokenStream {
+    stray("init", item)
+}
+
+/// Marks the clean-up method in a [`genserver`](macro@genserver) block,
+/// which reads and removes it. Anywhere else it is an error saying so.
+#[proc_macro_attribute]
+pub fn terminate(_args: TokenStream, item: TokenStream) -> TokenStream {
+    stray("terminate", item)
+}
+
+/// A marker outside a `#[genserver]` block: the item unchanged, and an
+/// error at the marker (the call site of this attribute).
+fn stray(marker: &str, item: TokenStream) -> TokenStream {
+    let message = format!(
+        "`#[{marker}]` marks a method of an `impl` block that has `#[genserver]`\n\
+         help: put `#[genserver]` on the `impl` block"
+    );
+    let mut tokens: proc_macro2::TokenStream = item.into();
+    tokens.extend(quote::quote!(::core::compile_error!(#message);));
+    tokens.into()
+}
+
 #[cfg(test)]
 mod tests {
     use proc_macro2::TokenStream;
