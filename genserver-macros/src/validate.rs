@@ -229,7 +229,7 @@ fn handler_takes_self_by_reference(cx: &Ctxt, method: &Method<'_>) {
         return;
     };
     match &receiver.kind {
-        ReceiverKind::Reference(..) => {}
+        ReceiverKind::Reference(_, None, _) => {}
         ReceiverKind::Typed(_, ty) if is_self_reference(ty) => {}
         ReceiverKind::Value => cx.error_spanned_by(
             receiver,
