@@ -24,8 +24,11 @@ pub(crate) fn client(server: &Ident, args: &Args) -> Ident {
 }
 
 /// A handler's variant: `add_item` → `AddItem`, at the method's name.
+/// `self_` would make the keyword `Self`: it becomes `Self_`.
 pub(crate) fn variant(method: &Ident) -> Ident {
-    Ident::new(&ty::pascal_case(method), method.span())
+    let name = ty::pascal_case(method);
+    let name = if name == "Self" { "Self_".to_owned() } else { name };
+    Ident::new(&name, method.span())
 }
 
 /// The hidden variant that uses the impl's type parameters.
