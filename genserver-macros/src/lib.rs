@@ -86,7 +86,11 @@ use proc_macro::TokenStream;
 /// the `#[call]`, `#[cast]`, `#[info]` and `#[init]` methods; each client
 /// method has its handler's. A `pub` server type needs at least one `pub`
 /// handler, or the compiler reports the private enum in its public
-/// `GenServer` impl.
+/// `GenServer` impl. The other way round, handlers wider than the server
+/// type (`pub fn` on a `pub(crate) struct`) make a client wider than the
+/// server it names, which the compiler reports as a private type in a
+/// public interface (E0446) at `#[genserver]`: give the handlers the
+/// server's visibility.
 ///
 /// # Attributes on methods
 ///
