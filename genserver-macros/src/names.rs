@@ -27,7 +27,11 @@ pub(crate) fn client(server: &Ident, args: &Args) -> Ident {
 /// `self_` would make the keyword `Self`: it becomes `Self_`.
 pub(crate) fn variant(method: &Ident) -> Ident {
     let name = ty::pascal_case(method);
-    let name = if name == "Self" { "Self_".to_owned() } else { name };
+    let name = if name == "Self" {
+        "Self_".to_owned()
+    } else {
+        name
+    };
     Ident::new(&name, method.span())
 }
 

@@ -4,7 +4,10 @@
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::visit_mut::{self, VisitMut};
-use syn::{GenericArgument, Ident, Path, PathArguments, QSelf, ReturnType, Type, TypePath};
+use syn::{
+    GenericArgument, Ident, Lifetime, Path, PathArguments, QSelf, ReturnType, Type, TypeParamBound,
+    TypePath,
+};
 
 /// `(T)` and invisible groups (from `macro_rules!`) read as `T`.
 pub(crate) fn peel(mut ty: &Type) -> &Type {
@@ -117,15 +120,27 @@ pub(crate) fn same_tokens(a: &impl ToTokens, b: &impl ToTokens) -> bool {
 }
 
 /// The first part of `ty` that borrows: a reference without a `'static`
-/// lifetime. References under `fn(..)` pointers and trait objects are
-/// higher-ranked and do not borrow.
+/// lifetime, a path with a lifetime argument other than `'static`
+/// (`Cow<'_, str>`), or a trait object bounded by one (`dyn Fn() + '_`).
+/// References under `fn(..)` pointers and trait objects are higher-ranked
+/// and do not borrow.
 pub(crate) fn find_borrow(ty: &Type) -> Option<&Type> {
-    find(ty, &|ty| match ty {
-        Type::Reference(reference) => reference
-            .lifetime
-            .as_ref()
-            .is_none_or(|l| l.ident != "static"),
+    fn borrows(lifetime: &Lifetime) -> bool {
+        lifetime.ident != "static"
+    }
+    find(ty, &|ty| {
+        match ty {
+        Type::Reference(reference) => reference.lifetime.as_ref().is_none_or(borrows),
+        Type::Path(path) => path.path.segments.iter().any(|segment| {
+            matches!(&segment.arguments, PathArguments::AngleBracketed(args)
+                if args.args.iter().any(|arg| matches!(arg, GenericArgument::Lifetime(l) if borrows(l))))
+        }),
+        Type::TraitObject(object) => object
+            .bounds
+            .iter()
+            .any(|bound| matches!(bound, TypeParamBound::Lifetime(l) if borrows(l))),
         _ => false,
+    }
     })
 }
 

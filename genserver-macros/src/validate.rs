@@ -259,6 +259,16 @@ fn is_self_reference(ty: &Type) -> bool {
 fn arguments_are_owned(cx: &Ctxt, method: &Method<'_>) {
     let role = method.marker.role;
     for input in &method.inputs {
+        if let InputKind::Reply(reply) = input.kind {
+            if let Some(borrow) = ty::find_borrow(reply) {
+                cx.error_spanned_by(
+                    borrow,
+                    "a `#[call]` cannot reply with a borrow: the reply travels to the caller's task\n\
+                     reply with an owned type, such as `String` for `&str` or `Vec<T>` for `&[T]`",
+                );
+            }
+            continue;
+        }
         if !matches!(input.kind, InputKind::Plain | InputKind::Reason) {
             continue;
         }
