@@ -62,6 +62,23 @@ pub(crate) fn context_shape(ty: &Type) -> Option<ContextShape> {
     }
 }
 
+/// The `S` of a context type, `&mut Context<S>` or a mistaken form of it.
+pub(crate) fn context_of(ty: &Type) -> Option<&Type> {
+    let named = match peel(ty) {
+        Type::Reference(reference) => &*reference.elem,
+        other => other,
+    };
+    let segment = last_segment(named)?;
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter();
+    match (types.next(), types.next()) {
+        (Some(GenericArgument::Type(of)), None) => Some(of),
+        _ => None,
+    }
+}
+
 /// `Reply<T>`: the `T` of a deferred reply.
 pub(crate) fn reply_type(ty: &Type) -> Option<&Type> {
     let segment = last_segment(ty)?;

@@ -26,6 +26,7 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
         arguments_are_owned(cx, method);
         arguments_are_not_impl_trait(cx, method);
         context_is_mut_ref(cx, method);
+        context_is_this_servers(cx, server, method);
         at_most_one_context(cx, method);
         match handler.kind {
             HandlerKind::Call => {
@@ -57,6 +58,7 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
         arguments_are_owned(cx, init);
         arguments_are_not_impl_trait(cx, init);
         context_is_mut_ref(cx, init);
+        context_is_this_servers(cx, server, init);
         at_most_one_context(cx, init);
         no_reply_argument(cx, init, Role::Init);
     }
@@ -67,6 +69,7 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
         handler_takes_self_by_reference(cx, terminate);
         terminate_arguments(cx, terminate);
         context_is_mut_ref(cx, terminate);
+        context_is_this_servers(cx, server, terminate);
         at_most_one_context(cx, terminate);
         terminate_returns_unit(cx, terminate);
     }
@@ -328,6 +331,29 @@ fn context_is_mut_ref(cx: &Ctxt, method: &Method<'_>) {
                 method.marker.role
             ),
         );
+    }
+}
+
+/// The context is this server's: `Context<Self>` (or the server's type
+/// written out), not another server's.
+fn context_is_this_servers(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) {
+    for input in &method.inputs {
+        if !matches!(input.kind, InputKind::Context(_)) {
+            continue;
+        }
+        let Some(of) = ty::context_of(&input.arg.ty) else {
+            continue;
+        };
+        if !ty::is_self(of, &server.item.self_ty) {
+            cx.error_spanned_by(
+                of,
+                format_args!(
+                    "{} method takes the context of `{}`, another server\nwrite `&mut Context<Self>`",
+                    method.marker.role,
+                    ty::type_text(of)
+                ),
+            );
+        }
     }
 }
 
