@@ -1,7 +1,8 @@
 //! The message enum and its `From` impls for info messages.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use super::{Gen, HandlerParts, doc_attrs, docs};
 use crate::attr;
@@ -100,7 +101,10 @@ pub(super) fn from_impls(g: &Gen<'_>) -> TokenStream {
             let ty = &parts.fields.first()?.ty;
             let cfgs = &parts.cfgs;
             let variant = &parts.handler.variant;
-            Some(quote! {
+            // At the message type: two `#[info]` methods for one type
+            // written two ways (`Tick` and `crate::Tick`, an alias), which
+            // the macro cannot tell apart, are reported there by rustc.
+            Some(quote_spanned! {ty.span()=>
                 #(#cfgs)*
                 #[automatically_derived]
                 impl #impl_generics #private::core::convert::From<#ty> for #message_ty #where_clause {
