@@ -48,6 +48,8 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
     }
     let generated = match &server {
         Some(server) if !cx.has_errors() => return with_errors(expand(server), args_cx, cx),
+        // Stubs under names that clash would only add errors about them.
+        Some(server) if validate::generated_names_clash(server) => TokenStream::new(),
         Some(server) => fallback::stubs(server),
         None => TokenStream::new(),
     };

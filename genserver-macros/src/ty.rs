@@ -62,6 +62,18 @@ pub(crate) fn context_shape(ty: &Type) -> Option<ContextShape> {
     }
 }
 
+/// `str`, `[T]` or a bare `dyn Trait`: a type without a size known at
+/// compile time, as written.
+pub(crate) fn is_unsized(ty: &Type) -> bool {
+    match peel(ty) {
+        Type::Slice(_) | Type::TraitObject(_) => true,
+        Type::Path(TypePath {
+            qself: None, path, ..
+        }) => path.is_ident("str"),
+        _ => false,
+    }
+}
+
 /// The `S` of a context type, `&mut Context<S>` or a mistaken form of it.
 pub(crate) fn context_of(ty: &Type) -> Option<&Type> {
     let named = match peel(ty) {

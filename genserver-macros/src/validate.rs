@@ -14,6 +14,7 @@ use crate::ty::{self, ContextShape};
 use crate::{names, parse};
 
 pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
+    generated_names_differ(cx, server);
     impl_has_no_lifetimes(cx, server);
     has_marked_methods(cx, server);
     no_method_named_like_generated_functions(cx, server);
@@ -25,6 +26,7 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
         handler_takes_self_by_reference(cx, method);
         arguments_are_owned(cx, method);
         arguments_are_not_impl_trait(cx, method);
+        arguments_are_sized(cx, method);
         context_is_mut_ref(cx, method);
         context_is_this_servers(cx, server, method);
         at_most_one_context(cx, method);
@@ -57,6 +59,7 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
         init_returns_the_state(cx, init);
         arguments_are_owned(cx, init);
         arguments_are_not_impl_trait(cx, init);
+        arguments_are_sized(cx, init);
         context_is_mut_ref(cx, init);
         context_is_this_servers(cx, server, init);
         at_most_one_context(cx, init);
@@ -72,6 +75,37 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
         context_is_this_servers(cx, server, terminate);
         at_most_one_context(cx, terminate);
         terminate_returns_unit(cx, terminate);
+    }
+}
+
+/// The message enum, the client and the server have three names: the
+/// options `message = ..` and `client = ..` cannot give two of them the
+/// same one. Reported at the name given last.
+pub(crate) fn generated_names_clash(server: &Server<'_>) -> bool {
+    server.message == server.client
+        || server.message == *server.ident
+        || server.client == *server.ident
+}
+
+fn generated_names_differ(cx: &Ctxt, server: &Server<'_>) {
+    let (message, client) = (&server.message, &server.client);
+    if message == client {
+        cx.error_spanned_by(
+            client,
+            format_args!(
+                "the message enum and the client are both named `{client}`\ngive them different names"
+            ),
+        );
+    }
+    for (generated, what) in [(message, "message enum"), (client, "client")] {
+        if generated == server.ident {
+            cx.error_spanned_by(
+                generated,
+                format_args!(
+                    "the {what} would be named `{generated}`, like the server itself\nchoose another name"
+                ),
+            );
+        }
     }
 }
 
@@ -286,6 +320,26 @@ fn arguments_are_owned(cx: &Ctxt, method: &Method<'_>) {
                 format_args!(
                     "borrowed argument in {role} method: {what} to the server's task, so they cannot borrow\n\
                      take an owned type, such as `String` for `&str` or `Vec<T>` for `&[T]`"
+                ),
+            );
+        }
+    }
+}
+
+/// Arguments have a size: they are fields of the message enum (or the
+/// start arguments), stored by value.
+fn arguments_are_sized(cx: &Ctxt, method: &Method<'_>) {
+    for input in &method.inputs {
+        if !matches!(input.kind, InputKind::Plain) {
+            continue;
+        }
+        if ty::is_unsized(&input.arg.ty) {
+            cx.error_spanned_by(
+                &input.arg.ty,
+                format_args!(
+                    "unsized argument in {} method: the message stores its arguments by value\n\
+                     take an owned type, such as `String` for `str`, `Vec<T>` for `[T]` or `Box<dyn Trait + Send>`",
+                    method.marker.role
                 ),
             );
         }
