@@ -237,3 +237,73 @@ async fn a_task_spawned_by_a_handler_may_call_the_server() {
     server.spawn_caller(Sender(tx)).await.unwrap();
     assert_eq!(rx.await.unwrap(), Ok("pong"));
 }
+
+/// Runs `body` on a thread of its own and returns what it returns, or
+/// `None` if it has not returned within a minute: a call that never ends
+/// shows as a failure instead of a hung test run.
+fn on_a_thread_of_its_own<T: Send + 'static>(
+    body: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(body());
+    });
+    rx.recv_timeout(Duration::from_secs(60)).ok()
+}
+
+fn multi_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+// Semantics 3.1 and 3.4: a wake-up scheduled for a call in a runtime that
+// has shut down is gone; a later runtime on the same thread hands out
+// wakers at the same address, and its calls must still time out.
+#[test]
+fn a_call_times_out_in_a_runtime_made_after_another_one_on_the_same_thread() {
+    let outcome = on_a_thread_of_its_own(|| {
+        let first = multi_thread_runtime();
+        first.block_on(async {
+            let server = Recorder::start(Recorder { seen: vec![] }).await.unwrap();
+            // Leaves a wake-up scheduled for this thread's `block_on`, due
+            // before the deadline of the call below if that one is made
+            // within the second.
+            let server = server.with_timeout(Duration::from_secs(1));
+            assert_eq!(server.push(1).await, Ok(1));
+        });
+        drop(first);
+        let second = multi_thread_runtime();
+        second.block_on(async {
+            let server = Recorder::start(Recorder { seen: vec![] }).await.unwrap();
+            let gate = std::sync::Arc::new(Notify::new());
+            server
+                .with_timeout(Duration::from_secs(1))
+                .block_until(gate)
+                .await
+        })
+    });
+    assert_eq!(outcome, Some(Err(CallError::Timeout)));
+}
+
+// Semantics 3.4: on a runtime built without tokio's timer, a call still
+// ends at its deadline rather than waiting for ever.
+#[test]
+fn a_call_times_out_on_a_runtime_without_a_timer() {
+    let outcome = on_a_thread_of_its_own(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime without the time driver");
+        runtime.block_on(async {
+            let server = Recorder::start(Recorder { seen: vec![] }).await.unwrap();
+            let gate = std::sync::Arc::new(Notify::new());
+            server
+                .with_timeout(Duration::from_millis(100))
+                .block_until(gate)
+                .await
+        })
+    });
+    assert_eq!(outcome, Some(Err(CallError::Timeout)));
+}

@@ -19,10 +19,20 @@
 //! wake-up. Precision is that of tokio's timer: a call times out at its
 //! deadline or up to about a millisecond after it, and the paused clock of
 //! `tokio::test(start_paused = true)` is honoured.
+//!
+//! A remembered wake-up can be lost before it fires: its runtime shut down
+//! and dropped the task that kept it. A later runtime on the same thread
+//! can hand out wakers at the same address (a multi-thread runtime's
+//! `block_on` wakes the thread, not a task), so the table would take that
+//! lost wake-up for a live one and the call would never time out. Every
+//! wake-up dropped unfired therefore counts itself in [`ABANDONED`], and a
+//! remembered wake-up counts only while that count has not moved since it
+//! was scheduled.
 
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -113,12 +123,25 @@ impl<F: Future> Future for WithDeadline<F> {
 const SLOTS: usize = 1024;
 
 thread_local! {
-    /// For each slot, the task's address and when its wake-up is due.
-    /// Cells rather than one `RefCell`: a look-up is a plain load, with no
-    /// borrow flag to set and clear.
-    static SCHEDULED: [Cell<(usize, Option<Instant>)>; SLOTS] =
-        const { [const { Cell::new((0, None)) }; SLOTS] };
+    /// For each slot, the task's address, when its wake-up is due, and
+    /// [`ABANDONED`] when it was scheduled. Cells rather than one
+    /// `RefCell`: a look-up is a plain load, with no borrow flag to set and
+    /// clear.
+    static SCHEDULED: [Cell<Scheduled>; SLOTS] =
+        const { [const { Cell::new(Scheduled { task: 0, due: None, abandoned: 0 }) }; SLOTS] };
 }
+
+#[derive(Clone, Copy)]
+struct Scheduled {
+    task: usize,
+    due: Option<Instant>,
+    abandoned: u64,
+}
+
+/// How many scheduled wake-ups were dropped before they fired, in the
+/// whole process: written when a runtime shuts down with wake-ups pending,
+/// read by every call that waits.
+static ABANDONED: AtomicU64 = AtomicU64::new(0);
 
 fn slot_of(task: usize) -> usize {
     // Fibonacci hashing of the task's address spreads neighbouring
@@ -138,14 +161,17 @@ fn slot_of(task: usize) -> usize {
 /// also compares vtable addresses, which differ between copies of one
 /// vtable made in different codegen units (rust-lang/rust#121622), so the
 /// same task would look new at every call. The address cannot have been
-/// reused by another task while `now < due`: the scheduled wake-up holds a
-/// clone of the waker, which keeps the task's allocation alive.
+/// reused by another task while `now < due` and no wake-up was abandoned:
+/// the scheduled wake-up holds a clone of the waker, which keeps the
+/// task's allocation alive until it fires or is dropped.
 fn wake_by(at: Instant, now: Instant, waker: &Waker) {
     let task = waker.data() as usize;
     let slot = slot_of(task);
     let covered = SCHEDULED.with(|table| {
-        let (scheduled_for, due) = table[slot].get();
-        scheduled_for == task && due.is_some_and(|due| now < due && due <= at)
+        let scheduled = table[slot].get();
+        scheduled.task == task
+            && scheduled.due.is_some_and(|due| now < due && due <= at)
+            && scheduled.abandoned == ABANDONED.load(Ordering::Acquire)
     });
     if !covered {
         schedule_for(task, slot, at, waker);
@@ -156,24 +182,58 @@ fn wake_by(at: Instant, now: Instant, waker: &Waker) {
 /// task and timeout period.
 #[cold]
 fn schedule_for(task: usize, slot: usize, at: Instant, waker: &Waker) {
-    schedule(at, waker.clone());
-    SCHEDULED.with(|table| table[slot].set((task, Some(at))));
+    // Read before the wake-up exists, so that its own abandonment, however
+    // soon, is seen as a change.
+    let abandoned = ABANDONED.load(Ordering::Acquire);
+    schedule(at, PendingWake(Some(waker.clone())));
+    SCHEDULED.with(|table| {
+        table[slot].set(Scheduled {
+            task,
+            due: Some(at),
+            abandoned,
+        });
+    });
 }
 
-fn schedule(at: Instant, waker: Waker) {
-    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        runtime.spawn(async move {
-            tokio::time::sleep_until(at).await;
+fn schedule(at: Instant, wake: PendingWake) {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        // A runtime built without `enable_time` has no timer: making the
+        // sleep panics (tokio reports it through the panic hook), and the
+        // thread below keeps the promise instead of the call hanging.
+        if let Ok(sleep) = std::panic::catch_unwind(|| tokio::time::sleep_until(at)) {
+            tokio::spawn(async move {
+                sleep.await;
+                wake.fire();
+            });
+            return;
+        }
+    }
+    // Outside a runtime, or in one without a timer, a thread keeps the
+    // promise. Rare: a runtime without a timer is a deliberate choice.
+    let at = at.into_std();
+    std::thread::spawn(move || {
+        std::thread::sleep(at.saturating_duration_since(std::time::Instant::now()));
+        wake.fire();
+    });
+}
+
+/// A scheduled wake-up. Dropped unfired (its runtime shut down), it
+/// counts itself in [`ABANDONED`] before it lets go of the waker, so that
+/// no task can reuse the waker's address while the table still trusts it.
+struct PendingWake(Option<Waker>);
+
+impl PendingWake {
+    fn fire(mut self) {
+        if let Some(waker) = self.0.take() {
             waker.wake();
-        });
-    } else {
-        // Outside a runtime there is no timer to borrow: a thread keeps the
-        // promise instead. Rare, and only for callers that chose a runtime
-        // without a timer.
-        let at = at.into_std();
-        std::thread::spawn(move || {
-            std::thread::sleep(at.saturating_duration_since(std::time::Instant::now()));
-            waker.wake();
-        });
+        }
+    }
+}
+
+impl Drop for PendingWake {
+    fn drop(&mut self) {
+        if self.0.is_some() {
+            ABANDONED.fetch_add(1, Ordering::Release);
+        }
     }
 }
