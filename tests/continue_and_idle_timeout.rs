@@ -64,6 +64,18 @@ impl Idler {
         ctx.set_idle_timeout(after);
     }
 
+    /// Asks for an idle timeout, then goes on working for `busy`.
+    #[call]
+    async fn idle_after_working(
+        &mut self,
+        after: Duration,
+        busy: Duration,
+        ctx: &mut Context<Self>,
+    ) {
+        ctx.set_idle_timeout(after);
+        tokio::time::sleep(busy).await;
+    }
+
     #[cast]
     fn note(&mut self, text: &'static str) {
         self.log.lock().unwrap().push(text.to_string());
@@ -128,6 +140,17 @@ async fn the_idle_timeout_fires_once_after_the_duration() {
     assert_eq!(timeouts.recv().await.unwrap() - began, 100 * MS);
     tokio::time::sleep(Duration::from_secs(10)).await;
     assert_eq!(count(&idler.log().await.unwrap(), "idle"), 1);
+}
+
+// As OTP's `{:noreply, state, timeout}`, the time counts from when the
+// server waits again, not from when the handler asked.
+#[tokio::test(start_paused = true)]
+async fn the_idle_timeout_counts_from_the_end_of_the_handler_that_asked() {
+    let (idler, mut timeouts) = idler(false).await;
+    let began = Instant::now();
+    idler.idle_after_working(100 * MS, 150 * MS).await.unwrap();
+
+    assert_eq!(timeouts.recv().await.unwrap() - began, 250 * MS);
 }
 
 #[tokio::test(start_paused = true)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::instance::Instance;
-use crate::owned::{Held, Owned};
+use crate::owned::{Held, IdleAt, Owned};
 use crate::{Client, ExitReason, GenServer, IdleTimeout, Reply, ReplyTo, ServerId, ServerRef};
 
 /// The server's view of itself, passed to `init`, handlers and `terminate`.
@@ -89,10 +89,14 @@ impl<S: GenServer> Context<S> {
     /// Asks for an [`IdleTimeout`] info message if no message arrives
     /// within `after` (the timeout of OTP's `{:noreply, state, timeout}`).
     ///
-    /// Any message handled before then cancels it, including a continue;
-    /// runtime requests (statistics, state inspection) do not. It fires at
-    /// most once; a handler that wants another asks again. Calling this
-    /// again replaces the previous request.
+    /// The time counts from when the server next waits for a message: from
+    /// the end of the handler (or of `init`) that asked, not from this
+    /// call, so a handler that goes on awaiting after asking does not use
+    /// up the timeout. Any message handled before it fires cancels it,
+    /// including a continue; runtime requests (statistics, state
+    /// inspection) do not, nor do they restart it. It fires at most once;
+    /// a handler that wants another asks again. Calling this again
+    /// replaces the previous request.
     pub fn set_idle_timeout(&mut self, after: Duration)
     where
         S::Message: From<IdleTimeout>,
@@ -100,7 +104,7 @@ impl<S: GenServer> Context<S> {
         fn idle<M: From<IdleTimeout>>() -> M {
             M::from(IdleTimeout)
         }
-        self.owned.get().idle = Some((Instant::now() + after, idle::<S::Message>));
+        self.owned.get().idle = Some((IdleAt::After(after), idle::<S::Message>));
     }
 
     /// Cancels a pending [`set_idle_timeout`](Self::set_idle_timeout).
@@ -114,8 +118,19 @@ impl<S: GenServer> Context<S> {
         self.owned.existing_mut()?.continues.pop_front()
     }
 
-    pub(crate) fn idle_deadline(&self) -> Option<Instant> {
-        self.owned.existing()?.idle.map(|(at, _)| at)
+    /// When the idle timeout fires, fixed by the first wait after it was
+    /// asked for. `None` also for a timeout too long to fall on tokio's
+    /// clock: it never fires.
+    pub(crate) fn idle_deadline(&mut self) -> Option<Instant> {
+        let (when, _) = self.owned.existing_mut()?.idle.as_mut()?;
+        match *when {
+            IdleAt::At(at) => Some(at),
+            IdleAt::After(after) => {
+                let at = Instant::now().checked_add(after)?;
+                *when = IdleAt::At(at);
+                Some(at)
+            }
+        }
     }
 
     pub(crate) fn take_idle_message(&mut self) -> Option<S::Message> {

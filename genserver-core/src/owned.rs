@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Weak;
+use std::time::Duration;
 
 use tokio::time::Instant;
 
@@ -13,7 +14,15 @@ use crate::task::TaskSet;
 use crate::{Exit, ExitReason, GenServer};
 
 /// When the idle timeout fires, and how to build its message.
-pub(crate) type IdleRequest<S> = (Instant, fn() -> <S as GenServer>::Message);
+pub(crate) type IdleRequest<S> = (IdleAt, fn() -> <S as GenServer>::Message);
+
+/// When an idle timeout fires: `After` the server next waits for a
+/// message, until the loop starts waiting and fixes the instant.
+#[derive(Clone, Copy)]
+pub(crate) enum IdleAt {
+    After(Duration),
+    At(Instant),
+}
 
 /// Allocated on first use: a server that uses none of it pays one word,
 /// in the task that every server has.
