@@ -85,6 +85,15 @@ impl Clock {
         self.handled
     }
 
+    /// Holds the server until `gate` is notified.
+    #[cast]
+    async fn hold(&mut self, gate: std::sync::Arc<tokio::sync::Notify>) {
+        gate.notified().await;
+    }
+
+    #[cast]
+    fn nothing(&mut self) {}
+
     #[info]
     fn tick(&mut self, Tick(label): Tick) {
         self.handled += 1;
@@ -152,6 +161,36 @@ async fn an_interval_ticks_every_period_and_stops_when_dropped() {
 
     tokio::time::sleep(Duration::from_secs(10)).await;
     assert_eq!(clock.handled().await.unwrap(), 3);
+}
+
+// Semantics 18.2: a tick that finds the mailbox full is skipped; none is
+// sent late, and the first sent after the jam is on the grid.
+#[tokio::test(start_paused = true)]
+async fn interval_ticks_that_find_a_full_mailbox_are_skipped_not_sent_late() {
+    let (tx, mut ticks) = mpsc::unbounded_channel();
+    let clock = Clock::start_with(
+        Clock {
+            ticks: tx,
+            timer: None,
+            handled: 0,
+        },
+        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
+    )
+    .await
+    .unwrap();
+    let began = Instant::now();
+    clock.every(100 * MS, 7).await.unwrap();
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    clock.hold(gate.clone()).await.unwrap();
+    // `hold` is being handled once the mailbox has room again; this fills it.
+    clock.nothing().await.unwrap();
+    tokio::time::sleep(1050 * MS).await;
+    gate.notify_one();
+
+    let (label, at) = ticks.recv().await.unwrap();
+    assert_eq!((label, at - began), (7, 1100 * MS));
+    let (_, at) = ticks.recv().await.unwrap();
+    assert_eq!(at - began, 1200 * MS);
 }
 
 #[tokio::test(start_paused = true)]

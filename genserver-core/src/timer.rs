@@ -12,7 +12,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use crate::envelope::{CancelToken, Envelope};
 use crate::instance::Instance;
 use crate::server_ref::Inner;
-use crate::{AsServerRef, Context, GenServer, ServerRef};
+use crate::{AsServerRef, Context, GenServer, ServerRef, TrySendError};
 
 /// A pending timer message, or a running interval: cancelled when dropped.
 ///
@@ -124,16 +124,38 @@ impl<S: GenServer> Gone for Target<S> {
 }
 
 impl<S: GenServer> Target<S> {
-    /// Queues one message; `false` when the timer should stop.
+    /// Queues one message, waiting for room in a full bounded mailbox;
+    /// `false` when the timer should stop.
     async fn send(&self, message: S::Message, token: &CancelToken) -> bool {
-        if token.is_cancelled() || self.is_gone() {
-            return false;
+        match self.envelope(message, token) {
+            Some(envelope) => self.address.mailbox.send(envelope).await.is_ok(),
+            None => false,
         }
-        let envelope = match &self.owner {
+    }
+
+    /// Queues one tick of an interval if there is room now, and skips it
+    /// otherwise: waiting would send it late, and the next one right
+    /// after it. `false` when the timer should stop.
+    fn send_tick(&self, message: S::Message, token: &CancelToken) -> bool {
+        match self.envelope(message, token) {
+            Some(envelope) => !matches!(
+                self.address.mailbox.try_send(envelope),
+                Err(TrySendError::NoProc(_))
+            ),
+            None => false,
+        }
+    }
+
+    /// The envelope of a timer message, or `None` when the timer should
+    /// stop.
+    fn envelope(&self, message: S::Message, token: &CancelToken) -> Option<Envelope<S>> {
+        if token.is_cancelled() || self.is_gone() {
+            return None;
+        }
+        Some(match &self.owner {
             Some(owner) => Envelope::owned(message, token.clone(), Arc::clone(owner)),
             None => Envelope::cancellable(message, token.clone()),
-        };
-        self.address.mailbox.send(envelope).await.is_ok()
+        })
     }
 }
 
@@ -172,13 +194,14 @@ where
         let (token, target) = (token.clone(), Arc::clone(&target));
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval_at(first, period);
-            // Ticks missed while a full mailbox made the timer wait are
-            // skipped, not sent in a burst; ticks stay on the grid
+            // A tick that finds the mailbox full is skipped (`send_tick`);
+            // one that this task could not take on time (a busy runtime)
+            // is sent once, late, and the next is back on the grid
             // `first + n * period`.
             ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
             loop {
                 ticks.tick().await;
-                if !target.send(message.clone().into(), &token).await {
+                if !target.send_tick(message.clone().into(), &token) {
                     return;
                 }
             }
@@ -242,8 +265,9 @@ impl<S: GenServer> Context<S> {
     /// cancelled, or this server instance ends (OTP's
     /// `:timer.send_interval/2`).
     ///
-    /// Ticks keep their schedule: a tick that could not be sent on time
-    /// (a full bounded mailbox) is skipped, not sent late in a burst.
+    /// Ticks keep their schedule: a tick that finds a bounded mailbox full
+    /// is skipped, not queued late; the next goes out on the grid
+    /// `start + n·period`. A tick never waits for room.
     ///
     /// # Examples
     ///
@@ -314,7 +338,9 @@ impl<S: GenServer> ServerRef<S> {
 
     /// Sends a clone of `message` to this server every `period`, the first
     /// after one period, until the returned [`Timer`] is dropped or
-    /// cancelled or the server has stopped.
+    /// cancelled or the server has stopped. As with
+    /// [`Context::send_interval`], a tick that finds a bounded mailbox
+    /// full is skipped.
     ///
     /// # Panics
     ///
