@@ -137,3 +137,82 @@ async fn a_group_restart_drops_temporary_bystanders_instead_of_restarting_them()
     assert_eq!(names, ["a", "c"]);
     assert_eq!(temporary.name().await, Err(CallError::NoProc));
 }
+
+/// A tree of probes `a`, `b`, `c` in which `c`'s next start fails once.
+async fn tree_where_c_fails_once(strategy: Strategy, log: &Log) -> genserver::SupervisorClient {
+    let c = ProbeArgs::new("c", log);
+    let c_fails = c.failing_starts.clone();
+    let spec = SupervisorSpec::new(strategy)
+        .child(probe("a", log))
+        .child(probe("b", log))
+        .child(probe_with(c));
+    let sup = Supervisor::start(spec).await.unwrap();
+    log.take();
+    c_fails.store(1, std::sync::atomic::Ordering::SeqCst);
+    sup
+}
+
+/// Waits until every child runs again: the next attempt of a failed
+/// restart goes through the supervisor's mailbox, after this request.
+async fn await_all_running(sup: &genserver::SupervisorClient) {
+    while !states(sup)
+        .await
+        .iter()
+        .all(|(_, s)| matches!(s, ChildState::Running(_)))
+    {
+        tokio::task::yield_now().await;
+    }
+}
+
+// Semantics 15.5: with one_for_all, the next attempt stops the siblings the
+// failed one started and starts the whole group again.
+#[tokio::test(start_paused = true)]
+async fn one_for_all_retries_a_failed_group_restart_from_the_first_child() {
+    let log = Log::new();
+    let sup = tree_where_c_fails_once(Strategy::OneForAll, &log).await;
+
+    let _ = client(&sup, "b").await.boom().await;
+    await_all_running(&sup).await;
+
+    assert_eq!(
+        log.take(),
+        [
+            "terminate b Panicked { message: \"boom b\" }",
+            "terminate c Shutdown",
+            "terminate a Shutdown",
+            "start a",
+            "start b",
+            "fail c",
+            "terminate b Shutdown",
+            "terminate a Shutdown",
+            "start a",
+            "start b",
+            "start c",
+        ]
+    );
+}
+
+// Semantics 15.5: with rest_for_one, as in OTP, the next attempt restarts
+// the child that failed to start and those after it; the siblings before
+// it that the failed attempt started keep running.
+#[tokio::test(start_paused = true)]
+async fn rest_for_one_retries_a_failed_group_restart_from_the_child_that_failed() {
+    let log = Log::new();
+    let sup = tree_where_c_fails_once(Strategy::RestForOne, &log).await;
+    let a = client(&sup, "a").await.id();
+
+    let _ = client(&sup, "b").await.boom().await;
+    await_all_running(&sup).await;
+
+    assert_eq!(
+        log.take(),
+        [
+            "terminate b Panicked { message: \"boom b\" }",
+            "terminate c Shutdown",
+            "start b",
+            "fail c",
+            "start c",
+        ]
+    );
+    assert_eq!(client(&sup, "a").await.id(), a);
+}
