@@ -7,8 +7,11 @@ mod supervisor_support;
 use std::time::Duration;
 
 use genserver::prelude::*;
-use genserver::{ChildState, SupervisorClient};
-use supervisor_support::{Log, client, panicked, probe, states};
+use genserver::{ChildState, DynamicSupervisorClient, SupervisorClient, SupervisorError};
+use supervisor_support::{
+    Log, Probe, ProbeArgs, ProbeClient, client, panicked, probe, probe_with, states,
+};
+use tokio::task::JoinHandle;
 
 async fn one_probe(log: &Log) -> SupervisorClient {
     let spec = SupervisorSpec::new(Strategy::OneForOne)
@@ -124,6 +127,265 @@ async fn a_child_that_is_not_restarted_closes_its_mailbox_and_queued_callers_get
     );
     assert_eq!(t.echo(2).await, Err(CallError::NoProc));
     assert!(states(&sup).await.is_empty());
+}
+
+/// A child whose `terminate` takes ten seconds, stopped without a time
+/// limit: terminating it keeps its supervisor busy that long.
+fn slow(log: &Log) -> ChildSpec {
+    let mut args = ProbeArgs::new("slow", log);
+    args.terminate_takes = Duration::from_secs(10);
+    probe_with(args).shutdown(Shutdown::Infinity)
+}
+
+/// Waits until `terminate` of the slow child has begun, `busy` having
+/// asked for it: from then on the supervisor is busy with that request for
+/// ten seconds, and what reaches its mailbox waits. Empties the log.
+async fn until_busy<T>(log: &Log, busy: JoinHandle<T>) -> JoinHandle<T> {
+    for _ in 0..10_000 {
+        if log.take().iter().any(|e| e == "terminate slow Shutdown") {
+            return busy;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the slow child was not terminated");
+}
+
+/// Asks `sup` to terminate the slow child and returns once it is busy
+/// with that request.
+async fn keep_busy(sup: &SupervisorClient, log: &Log) -> JoinHandle<Result<(), SupervisorError>> {
+    let busy = tokio::spawn({
+        let sup = sup.clone();
+        async move { sup.terminate_child("slow").await }
+    });
+    until_busy(log, busy).await
+}
+
+/// Crashes `w` while its supervisor is busy and waits until the instance
+/// has ended, so that its exit notice is queued, unhandled, in the
+/// supervisor's mailbox (the supervisor still has `w` as running); then
+/// queues a call for `w`, which waits for the restart.
+async fn crash_and_queue_a_call(w: &ProbeClient) -> JoinHandle<Result<u64, CallError>> {
+    assert_eq!(w.boom().await, Err(CallError::Exited(panicked("boom w"))));
+    assert_eq!(w.wait().await, panicked("boom w"));
+    let queued = tokio::spawn({
+        let w = w.without_timeout();
+        async move { w.echo(1).await }
+    });
+    tokio::task::yield_now().await;
+    queued
+}
+
+/// What a caller queued for a child waiting for its restart hears when
+/// the child is closed: not the crash, which did not end it for good.
+fn shutdown() -> Result<u64, CallError> {
+    Err(CallError::Exited(ExitReason::Shutdown))
+}
+
+/// semantics 15.12: the supervisor's exit closes a child waiting for its
+/// restart with `Shutdown`, also while the child's exit notice is queued
+/// behind the request the supervisor is busy with: as when it was handled.
+#[tokio::test(start_paused = true)]
+async fn a_stop_closes_a_child_awaiting_restart_with_shutdown_while_its_exit_is_queued() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(slow(&log))
+        .child(probe("w", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let w = client(&sup, "w").await;
+    let busy = keep_busy(&sup, &log).await;
+
+    let queued = crash_and_queue_a_call(&w).await;
+    sup.stop().await.unwrap();
+
+    assert_eq!(queued.await.unwrap(), shutdown());
+    assert_eq!(w.echo(2).await, Err(CallError::NoProc));
+    assert_eq!(busy.await.unwrap(), Ok(()));
+    // The notice was never handled: `w` was not restarted.
+    assert_eq!(
+        log.take(),
+        [
+            "terminate w Panicked { message: \"boom w\" }",
+            "terminated slow"
+        ]
+    );
+}
+
+/// semantics 15.12: a temporary child is not restarted, so its crash ended
+/// it for good: the supervisor's exit closes it with the crash, also while
+/// its exit notice is queued, as when it was handled.
+#[tokio::test(start_paused = true)]
+async fn a_stop_closes_a_crashed_temporary_child_with_its_crash_while_its_exit_is_queued() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(slow(&log))
+        .child(probe("w", &log).restart(Restart::Temporary));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let w = client(&sup, "w").await;
+    let busy = keep_busy(&sup, &log).await;
+
+    let queued = crash_and_queue_a_call(&w).await;
+    sup.stop().await.unwrap();
+
+    assert_eq!(
+        queued.await.unwrap(),
+        Err(CallError::Exited(panicked("boom w")))
+    );
+    assert_eq!(w.echo(2).await, Err(CallError::NoProc));
+    assert_eq!(busy.await.unwrap(), Ok(()));
+}
+
+/// semantics 15.12: `terminate_child` closes a child waiting for its
+/// restart with `Shutdown`, also when the child's exit notice is queued
+/// behind the request: as when it was handled.
+#[tokio::test(start_paused = true)]
+async fn terminate_child_closes_a_child_awaiting_restart_with_shutdown_while_its_exit_is_queued() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(slow(&log))
+        .child(probe("w", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let w = client(&sup, "w").await;
+    let busy = keep_busy(&sup, &log).await;
+    // Queued before the crash, so handled before its notice.
+    let terminate = tokio::spawn({
+        let sup = sup.clone();
+        async move { sup.terminate_child("w").await }
+    });
+    tokio::task::yield_now().await;
+
+    let queued = crash_and_queue_a_call(&w).await;
+
+    assert_eq!(busy.await.unwrap(), Ok(()));
+    assert_eq!(terminate.await.unwrap(), Ok(()));
+    assert_eq!(queued.await.unwrap(), shutdown());
+    assert_eq!(w.echo(2).await, Err(CallError::NoProc));
+    // The stale notice changed nothing.
+    assert_eq!(
+        states(&sup).await,
+        [
+            ("slow".to_string(), ChildState::Stopped),
+            ("w".to_string(), ChildState::Stopped)
+        ]
+    );
+    assert_eq!(
+        log.take(),
+        [
+            "terminate w Panicked { message: \"boom w\" }",
+            "terminated slow"
+        ]
+    );
+}
+
+/// semantics 15.3 and 15.12: a transient child that exited cleanly is not
+/// part of a group restart and its address closes with its reason, also
+/// when the group restart comes to it while its exit notice is queued.
+#[tokio::test(start_paused = true)]
+async fn a_group_restart_skips_a_cleanly_exited_transient_child_while_its_exit_is_queued() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForAll)
+        .child(slow(&log))
+        .child(probe("w", &log))
+        .child(probe("t", &log).restart(Restart::Transient));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let w = client(&sup, "w").await;
+    let t = client(&sup, "t").await;
+    let busy = keep_busy(&sup, &log).await;
+
+    // `w` crashes first, so its notice is handled first: the group restart
+    // comes to `t` before `t`'s own notice.
+    let restarted = crash_and_queue_a_call(&w).await;
+    t.exit(ExitReason::Normal).await.unwrap();
+    assert_eq!(t.wait().await, ExitReason::Normal);
+    let queued = tokio::spawn({
+        let t = t.without_timeout();
+        async move { t.echo(1).await }
+    });
+    tokio::task::yield_now().await;
+
+    assert_eq!(busy.await.unwrap(), Ok(()));
+    assert_eq!(restarted.await.unwrap(), Ok(1));
+    assert_eq!(
+        queued.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Normal))
+    );
+    assert_eq!(t.echo(2).await, Err(CallError::NoProc));
+    assert_eq!(
+        states(&sup).await,
+        [
+            ("slow".to_string(), ChildState::Stopped),
+            ("w".to_string(), ChildState::Running(w.id())),
+            ("t".to_string(), ChildState::Stopped)
+        ]
+    );
+    assert_eq!(
+        log.take(),
+        [
+            "terminate w Panicked { message: \"boom w\" }",
+            "exit t Normal",
+            "terminate t Normal",
+            "terminated slow",
+            "start w"
+        ]
+    );
+}
+
+/// A dynamic supervisor with the slow child and `w`, busy terminating the
+/// slow child; `w`'s client and the pending request.
+async fn busy_pool(
+    log: &Log,
+) -> (
+    DynamicSupervisorClient,
+    ProbeClient,
+    JoinHandle<Result<(), SupervisorError>>,
+) {
+    let pool = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+        .await
+        .unwrap();
+    let slow = pool.start_child(slow(log)).await.unwrap();
+    let w = pool.start_child(probe("w", log)).await.unwrap();
+    let w = w.client::<Probe>().unwrap();
+    let busy = tokio::spawn({
+        let pool = pool.clone();
+        async move { pool.terminate_child(slow.id()).await }
+    });
+    (pool, w, until_busy(log, busy).await)
+}
+
+/// semantics 15.12, for a `DynamicSupervisor` that stops: as for a
+/// `Supervisor`.
+#[tokio::test(start_paused = true)]
+async fn a_dynamic_stop_closes_a_child_awaiting_restart_with_shutdown_while_its_exit_is_queued() {
+    let log = Log::new();
+    let (pool, w, busy) = busy_pool(&log).await;
+
+    let queued = crash_and_queue_a_call(&w).await;
+    pool.stop().await.unwrap();
+
+    assert_eq!(queued.await.unwrap(), shutdown());
+    assert_eq!(w.echo(2).await, Err(CallError::NoProc));
+    assert_eq!(busy.await.unwrap(), Ok(()));
+}
+
+/// semantics 15.12, for `DynamicSupervisor::terminate_child`: as for a
+/// `Supervisor`.
+#[tokio::test(start_paused = true)]
+async fn dynamic_terminate_closes_a_child_awaiting_restart_with_shutdown_while_exit_is_queued() {
+    let log = Log::new();
+    let (pool, w, busy) = busy_pool(&log).await;
+    // Queued before the crash, so handled before its notice.
+    let terminate = tokio::spawn({
+        let (pool, id) = (pool.clone(), w.id());
+        async move { pool.terminate_child(id).await }
+    });
+    tokio::task::yield_now().await;
+
+    let queued = crash_and_queue_a_call(&w).await;
+
+    assert_eq!(busy.await.unwrap(), Ok(()));
+    assert_eq!(terminate.await.unwrap(), Ok(()));
+    assert_eq!(queued.await.unwrap(), shutdown());
+    assert_eq!(w.echo(2).await, Err(CallError::NoProc));
+    assert_eq!(pool.count_children().await.unwrap().specs, 0);
 }
 
 /// Many clients call a supervised server that panics on one request in

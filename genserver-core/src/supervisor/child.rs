@@ -39,7 +39,7 @@ pub(crate) trait ChildRuntime: Send + Sync {
 
     /// Stops the running instance, if any, without a notice to the
     /// supervisor, and returns how it ended.
-    fn shutdown(&mut self, how: Shutdown) -> BoxFuture<'_, Option<ExitReason>>;
+    fn shutdown(&mut self, how: Shutdown) -> BoxFuture<'_, Option<Stopped>>;
 
     /// Forgets the instance after its exit notice: it has ended.
     fn exited(&mut self);
@@ -51,6 +51,18 @@ pub(crate) trait ChildRuntime: Send + Sync {
 
     /// A reference to the address, while it is open.
     fn child_ref(&self) -> Option<ChildRef>;
+}
+
+/// How an instance the supervisor stopped had ended.
+#[derive(Debug)]
+pub(crate) enum Stopped {
+    /// It was running when the supervisor asked it to stop (or aborted
+    /// it), and ended with this reason.
+    ByShutdown(ExitReason),
+    /// It had already begun to exit on its own, with this reason, before
+    /// the supervisor came to stop it: its exit notice is queued in the
+    /// supervisor's mailbox, not yet handled (the supervisor was busy).
+    OnItsOwn(ExitReason),
 }
 
 /// An [`ExitNotice`] that queues `wrap(id, reason)` in the supervisor's
@@ -179,12 +191,20 @@ impl<S: GenServer> ServerChild<S> {
         }
     }
 
-    async fn stop_instance(&mut self, how: Shutdown) -> Option<ExitReason> {
+    async fn stop_instance(&mut self, how: Shutdown) -> Option<Stopped> {
         let running = self.running.take()?;
         let exit = &running.instance.exit;
         if let Some(key) = running.watch {
             exit.unwatch(key);
         }
+        // Its reason alone cannot tell an instance that crashed or stopped
+        // on its own, whose exit notice the busy supervisor has not handled
+        // yet, from one this stop ended, and the supervisor closes the
+        // address differently for each (15.12; `Entry::shutdown`). Whether
+        // its exit was decided before the stop request does. One that
+        // decides on its own after this check ended while being stopped,
+        // which counts as the stop.
+        let on_its_own = exit.is_exiting();
         let abort = || {
             if let Some(task) = &self.task {
                 task.abort();
@@ -200,7 +220,12 @@ impl<S: GenServer> ServerChild<S> {
             }
             Shutdown::Infinity => self.ask_to_stop(&running.instance),
         }
-        Some(exit.finished().await)
+        let reason = exit.finished().await;
+        Some(if on_its_own {
+            Stopped::OnItsOwn(reason)
+        } else {
+            Stopped::ByShutdown(reason)
+        })
     }
 
     fn ask_to_stop(&self, instance: &Instance) {
@@ -217,7 +242,7 @@ impl<S: GenServer> ChildRuntime for ServerChild<S> {
         Box::pin(self.start_instance(notice))
     }
 
-    fn shutdown(&mut self, how: Shutdown) -> BoxFuture<'_, Option<ExitReason>> {
+    fn shutdown(&mut self, how: Shutdown) -> BoxFuture<'_, Option<Stopped>> {
         Box::pin(self.stop_instance(how))
     }
 

@@ -228,8 +228,8 @@ impl DynamicSupervisor {
             .position(|e| e.state == ChildState::Running(id))
             .ok_or(SupervisorError::NotFound)?;
         let mut entry = self.children.remove(i);
-        let reason = entry.shutdown().await;
-        entry.child.close(&reason);
+        let ended = entry.shutdown().await;
+        entry.child.close(&ended.reason);
         Ok(())
     }
 }
@@ -295,8 +295,8 @@ impl GenServer for DynamicSupervisor {
     async fn terminate(&mut self, _reason: &ExitReason, _ctx: &mut Context<Self>) {
         let children = std::mem::take(&mut self.children);
         join_all(children.into_iter().map(|mut entry| async move {
-            let reason = entry.shutdown().await;
-            entry.child.close(&reason);
+            let ended = entry.shutdown().await;
+            entry.child.close(&ended.reason);
         }))
         .await;
     }

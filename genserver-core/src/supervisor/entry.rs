@@ -2,7 +2,7 @@
 //! supervisor: its spec, its runtime and where it is in its life.
 
 use crate::ExitReason;
-use crate::supervisor::child::{ChildCounts, ChildInfo, ChildRuntime, ChildState};
+use crate::supervisor::child::{ChildCounts, ChildInfo, ChildRuntime, ChildState, Stopped};
 use crate::supervisor::spec::{ChildKind, ChildSpec};
 
 pub(super) struct Entry {
@@ -24,14 +24,59 @@ impl Entry {
         }
     }
 
-    /// Stops the running instance by the spec's shutdown and returns how
-    /// it ended: [`ExitReason::Shutdown`] when none was running.
-    pub(super) async fn shutdown(&mut self) -> ExitReason {
+    /// Stops the running instance by the spec's shutdown and returns what
+    /// its supervisor is left with.
+    pub(super) async fn shutdown(&mut self) -> Ended {
         let how = self.spec.shutdown_type();
-        self.child
-            .shutdown(how)
-            .await
-            .unwrap_or(ExitReason::Shutdown)
+        match self.child.shutdown(how).await {
+            None => Ended::shutdown(),
+            Some(Stopped::ByShutdown(reason)) => Ended {
+                reason,
+                already_over: false,
+            },
+            // The instance had crashed or stopped on its own and the
+            // supervisor, busy, had not handled its exit notice yet (the
+            // entry still said `Running`). The child ends as the notice
+            // would have left it (`on_exit`). After a reason its restart
+            // type restarts after, it was waiting for its restart, which
+            // this shutdown cancels: its address closes with `Shutdown`, as
+            // for a child the notice had left `Restarting` or restarted
+            // (15.12), not with the crash, which did not end it for good.
+            // After any other reason it had ended for good, with that one.
+            Some(Stopped::OnItsOwn(reason)) => {
+                if self.spec.restart_type().restarts_after(&reason) {
+                    Ended::shutdown()
+                } else {
+                    Ended {
+                        reason,
+                        already_over: true,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What a supervisor is left with once it has stopped a child
+/// ([`Entry::shutdown`]).
+pub(super) struct Ended {
+    /// The reason the child's address closes with if it is not run again
+    /// (15.12).
+    pub(super) reason: ExitReason,
+    /// The child had already ended for good on its own before the
+    /// shutdown (any exit of a temporary child, a clean one of a transient
+    /// child), its exit notice not yet handled: it is not to be restarted.
+    pub(super) already_over: bool,
+}
+
+impl Ended {
+    /// A child that was running or waiting for its restart, ended by the
+    /// supervisor.
+    fn shutdown() -> Self {
+        Ended {
+            reason: ExitReason::Shutdown,
+            already_over: false,
+        }
     }
 }
 

@@ -108,9 +108,10 @@ impl SupervisorSpec {
 /// When the supervisor will not run the child again (a temporary or clean
 /// transient exit, [`terminate_child`](SupervisorClient::terminate_child),
 /// the supervisor's own exit), the address closes: queued callers get
-/// [`CallError::Exited`] with the child's exit reason, later ones
-/// [`CallError::NoProc`]. A child started again after that has a new
-/// address.
+/// [`CallError::Exited`] with the child's exit reason
+/// ([`ExitReason::Shutdown`] for a child that was waiting for its restart),
+/// later ones [`CallError::NoProc`]. A child started again after that has
+/// a new address.
 ///
 /// # Examples
 ///
@@ -268,10 +269,18 @@ impl Supervisor {
             let Some(i) = self.position(k) else { continue };
             let entry = &mut self.children[i];
             if let ChildState::Running(_) = entry.state {
-                let reason = entry.shutdown().await;
+                let ended = entry.shutdown().await;
                 if entry.spec.restart_type() == Restart::Temporary {
-                    entry.child.close(&reason);
+                    entry.child.close(&ended.reason);
                     self.children.remove(i);
+                    continue;
+                }
+                if ended.already_over {
+                    // A transient child that had exited cleanly, its exit
+                    // notice not yet handled: stopped, as the notice would
+                    // have left it, so not part of the group (15.3).
+                    entry.child.close(&ended.reason);
+                    entry.state = ChildState::Stopped;
                     continue;
                 }
                 entry.state = ChildState::Restarting;
@@ -281,6 +290,9 @@ impl Supervisor {
         for &k in &group {
             let Some(i) = self.position(k) else { continue };
             let entry = &mut self.children[i];
+            if entry.state == ChildState::Stopped {
+                continue;
+            }
             if let Ok(id) = entry.child.start(self.notice.clone()).await {
                 entry.state = ChildState::Running(id);
             } else {
@@ -324,8 +336,8 @@ impl Supervisor {
     async fn terminate_child(&mut self, id: &ChildId) -> Result<(), SupervisorError> {
         let i = self.find(id).ok_or(SupervisorError::NotFound)?;
         let entry = &mut self.children[i];
-        let reason = entry.shutdown().await;
-        entry.child.close(&reason);
+        let ended = entry.shutdown().await;
+        entry.child.close(&ended.reason);
         if entry.spec.restart_type() == Restart::Temporary {
             self.children.remove(i);
         } else {
@@ -382,8 +394,8 @@ impl Supervisor {
     /// closes their addresses.
     async fn stop_children(&mut self) {
         while let Some(mut entry) = self.children.pop() {
-            let reason = entry.shutdown().await;
-            entry.child.close(&reason);
+            let ended = entry.shutdown().await;
+            entry.child.close(&ended.reason);
         }
     }
 }
