@@ -135,6 +135,12 @@ impl Front {
     async fn lookup(&mut self) -> Result<u64, CallError> {
         self.store.fetch().await.map(|v| v + 1)
     }
+
+    /// Casts to the store; the store handles it after this span closed.
+    #[cast]
+    async fn forward(&mut self, value: u64) {
+        self.store.put(value).await.unwrap();
+    }
 }
 
 #[tokio::test]
@@ -206,6 +212,90 @@ async fn one_request_can_be_followed_through_two_servers() {
 
     front.stop().await.unwrap();
     store.stop().await.unwrap();
+}
+
+// Semantics 14.2: a cast returns once queued, so its sender's span may
+// have closed before the message is handled; it is still the parent.
+#[tokio::test]
+async fn a_message_whose_senders_span_has_closed_is_handled_in_a_child_of_it() {
+    let (spans, _guard) = record();
+    let store = Store::start(Store { value: 1 }).await.unwrap();
+    let request = tracing::info_span!("request");
+    let request_id = request.id().unwrap().into_u64();
+    store.put(3).instrument(request).await.unwrap();
+
+    assert_eq!(store.fetch().await, Ok(3));
+    let [(_, put)] = spans
+        .handled_by("Store")
+        .into_iter()
+        .filter(|(_, s)| s.fields["message"] == "Put")
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap();
+    assert_eq!(put.parent, Some(request_id));
+    store.stop().await.unwrap();
+}
+
+// Semantics 14.3, with a cast: the second server handles it after the
+// first one's handler, and its span, have ended.
+#[tokio::test]
+async fn a_cast_from_a_handler_is_handled_in_a_child_of_that_handlers_span() {
+    let (spans, _guard) = record();
+    let store = Store::start(Store { value: 1 }).await.unwrap();
+    let front = Front::start(Front {
+        store: store.clone(),
+    })
+    .await
+    .unwrap();
+    front.forward(7).await.unwrap();
+    // Handled after `forward`, whose cast the store handled before this.
+    assert_eq!(front.lookup().await.unwrap(), Ok(8));
+
+    let (front_span, _) = spans
+        .handled_by("Front")
+        .into_iter()
+        .find(|(_, s)| s.fields["message"] == "Forward")
+        .unwrap();
+    let put = spans
+        .handled_by("Store")
+        .into_iter()
+        .find(|(_, s)| s.fields["message"] == "Put")
+        .unwrap();
+    assert_eq!(put.1.parent, Some(front_span));
+    front.stop().await.unwrap();
+    store.stop().await.unwrap();
+}
+
+// A span id means something only to the subscriber that issued it: a
+// sender under one subscriber and a server under another must not make
+// the server look the id up in its own, and the server must keep running.
+#[test]
+fn a_sender_under_another_subscriber_than_the_server_gets_its_reply() {
+    let (spans, _guard) = record();
+    let server_side = Spans::default();
+    let runtime = {
+        let server_side = server_side.clone();
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .on_thread_start(move || {
+                let subscriber = tracing_subscriber::registry().with(server_side.clone());
+                // For the life of the worker thread.
+                std::mem::forget(tracing::subscriber::set_default(subscriber));
+            })
+            .build()
+            .unwrap()
+    };
+    let store = runtime.block_on(Store::start(Store { value: 5 })).unwrap();
+    let request = tracing::info_span!("request");
+    let request_id = request.id().unwrap().into_u64();
+
+    let answer = runtime.block_on(store.fetch().instrument(request));
+
+    assert_eq!(answer, Ok(5));
+    // Recorded by the sender's subscriber, under the sender's span.
+    let [(_, fetch)] = spans.handled_by("Store").try_into().unwrap();
+    assert_eq!(fetch.parent, Some(request_id));
+    runtime.block_on(store.stop()).unwrap();
 }
 
 /// Records the events at `ERROR` level with their fields.

@@ -59,21 +59,45 @@ mod imp {
         recorded_span::<S>(id, message, caller)
     }
 
+    /// The span is made by the sender's subscriber when there is a sender
+    /// span: an id means something only to the subscriber that issued it,
+    /// and the sender may have run under another one (a thread-local
+    /// default) than this server's task. Made while the sender's span is
+    /// still held, since the sender may have closed it long ago (a cast
+    /// returns once queued) and the subscriber must keep it open as the new
+    /// span's parent. A subscriber that panics on it costs the message its
+    /// span, not the server its life: this runs outside the handler's
+    /// `catch_unwind`.
     #[cold]
     fn recorded_span<S: GenServer>(
         id: ServerId,
         message: &S::Message,
         caller: CallerSpan,
     ) -> HandleSpan {
-        let parent = caller.0.and_then(|span| span.id());
-        let span = tracing::debug_span!(
-            parent: parent,
-            "handle",
-            server = S::NAME,
-            id = id.as_u64(),
-            message = S::message_name(message),
-        );
-        HandleSpan((!span.is_disabled()).then(|| Box::new(span)))
+        let make = |parent: Option<tracing::Id>| {
+            tracing::debug_span!(
+                parent: parent,
+                "handle",
+                server = S::NAME,
+                id = id.as_u64(),
+                message = S::message_name(message),
+            )
+        };
+        let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let sender = caller.0.as_deref().and_then(|span| {
+                span.with_subscriber(|(parent, dispatch)| (parent.clone(), dispatch.clone()))
+            });
+            match sender {
+                Some((parent, dispatch)) => {
+                    tracing::dispatcher::with_default(&dispatch, || make(Some(parent)))
+                }
+                None => make(None),
+            }
+        }));
+        match made {
+            Ok(span) => HandleSpan((!span.is_disabled()).then(|| Box::new(span))),
+            Err(_) => HandleSpan(None),
+        }
     }
 
     /// OTP's crash report: one event when a server ends with a failure.

@@ -180,6 +180,11 @@ impl<S: GenServer> Drop for Live<S> {
             return; // the end ran
         }
         let reason = self.task.instance.exit.decide(ExitReason::Killed);
+        // A panic that escaped the loop's own catching (tokio caught it and
+        // drops the task here, on the same thread) may have orphaned the
+        // reply channel of the message in hand: its caller hears the
+        // reason when the end is published, as after a caught panic.
+        current::orphans_to(&self.task.instance.exit);
         let (state, ctx) = (&mut self.state, &mut self.ctx);
         current::while_exiting(&reason, || {
             drop(state.take());
