@@ -74,7 +74,7 @@ mod imp {
         message: &S::Message,
         caller: CallerSpan,
     ) -> HandleSpan {
-        let make = |parent: Option<tracing::Id>| {
+        let handle_span = |parent: Option<tracing::Id>| {
             tracing::debug_span!(
                 parent: parent,
                 "handle",
@@ -83,18 +83,20 @@ mod imp {
                 message = S::message_name(message),
             )
         };
-        let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let sender = caller.0.as_deref().and_then(|span| {
                 span.with_subscriber(|(parent, dispatch)| (parent.clone(), dispatch.clone()))
             });
             match sender {
                 Some((parent, dispatch)) => {
-                    tracing::dispatcher::with_default(&dispatch, || make(Some(parent)))
+                    tracing::dispatcher::with_default(&dispatch, || handle_span(Some(parent)))
                 }
-                None => make(None),
+                None => handle_span(None),
             }
         }));
-        match made {
+        // Only now: the new span holds its parent open by itself.
+        drop(caller);
+        match outcome {
             Ok(span) => HandleSpan((!span.is_disabled()).then(|| Box::new(span))),
             Err(_) => HandleSpan(None),
         }
