@@ -208,3 +208,40 @@ async fn stats_report_the_uptime() {
     );
     server.stop().await.unwrap();
 }
+
+/// A state whose `Drop` panics when told to.
+struct Fragile {
+    explodes: bool,
+}
+
+impl Drop for Fragile {
+    fn drop(&mut self) {
+        assert!(!self.explodes, "the old state exploded");
+    }
+}
+
+#[genserver]
+impl Fragile {
+    #[call]
+    fn explodes(&self) -> bool {
+        self.explodes
+    }
+}
+
+// The new state is in place when the old one's `Drop` panics: the call
+// succeeds at once instead of waiting for its timeout.
+#[tokio::test(start_paused = true)]
+async fn a_replace_whose_old_state_panics_when_dropped_still_succeeds() {
+    let fragile = Fragile::start(Fragile { explodes: true }).await.unwrap();
+    let began = tokio::time::Instant::now();
+
+    let replaced = fragile
+        .server_ref()
+        .replace_state(|_| Fragile { explodes: false })
+        .await;
+
+    assert_eq!(replaced, Ok(()));
+    assert_eq!(began.elapsed(), Duration::ZERO);
+    assert_eq!(fragile.explodes().await, Ok(false));
+    fragile.stop().await.unwrap();
+}

@@ -55,7 +55,9 @@ impl<S: GenServer> ServerRef<S> {
 
     /// Replaces the state by what `replace` builds from it, in the server's
     /// task (OTP's `:sys.replace_state/2`). If `replace` panics the state is
-    /// left as it was and the server keeps running.
+    /// left as it was and the server keeps running. The old state is then
+    /// dropped; a panic in its `Drop` is reported by the panic hook and
+    /// does not fail the call, since the new state is in place.
     ///
     /// # Errors
     ///
@@ -70,7 +72,10 @@ impl<S: GenServer> ServerRef<S> {
                     message: panic_message(&*panic),
                 }
             })?;
-            *state = new;
+            let old = std::mem::replace(state, new);
+            // Caught here, or the reply channel would be dropped with the
+            // unwinding request and the caller left to wait for its timeout.
+            let _ = catch_unwind(AssertUnwindSafe(|| drop(old)));
             Ok(())
         })
         .await
