@@ -48,6 +48,13 @@ impl Worker {
         ctx.stop(ExitReason::Shutdown);
     }
 
+    /// Asks to stop cleanly, then fails.
+    #[cast]
+    fn quit_then_fail(&mut self, ctx: &mut Context<Self>) -> Result<(), std::fmt::Error> {
+        ctx.stop(ExitReason::Shutdown);
+        Err(std::fmt::Error)
+    }
+
     #[info]
     async fn hold(&mut self, Hold(entered, gate): Hold) {
         self.log.lock().unwrap().push("hold".into());
@@ -166,6 +173,22 @@ async fn a_server_can_stop_itself_from_a_cast() {
     server.quit().await.unwrap();
     assert_eq!(server.wait().await, ExitReason::Shutdown);
     assert_eq!(*log.lock().unwrap(), ["terminate: shutdown"]);
+}
+
+// Semantics 6.3: the handler's own failure after `ctx.stop` is the reason.
+#[tokio::test]
+async fn a_handler_that_fails_after_asking_to_stop_ends_with_its_failure() {
+    let (worker, log, _) = worker().await;
+    worker.quit_then_fail().await.unwrap();
+
+    let reason = worker.wait().await;
+    assert!(matches!(reason, ExitReason::Error { .. }), "{reason:?}");
+    assert!(
+        log.lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.starts_with("terminate: ") && !l.contains("shutdown"))
+    );
 }
 
 #[tokio::test]

@@ -58,7 +58,9 @@ impl<S: GenServer> Context<S> {
     /// callers get [`CallError::Exited`](crate::CallError::Exited). A call
     /// handler that stops the server still replies, after `terminate`.
     ///
-    /// The first reason given wins. Called from `init`, it makes the start
+    /// The first reason given wins. A handler that asks to stop and then
+    /// returns `Err` or panics ends the server with that error or panic
+    /// instead. Called from `init`, it makes the start
     /// fail with [`StartError::Init`](crate::StartError::Init) and that reason.
     pub fn stop(&mut self, reason: ExitReason) {
         let stop = &mut self.owned.get().stop;
