@@ -185,6 +185,18 @@
 //! [`stop`](ServerRef::stop) returns after `terminate` ran and the task
 //! ended.
 //!
+//! # Not ported, on purpose
+//!
+//! - Hot code upgrade (`code_change`): deploy a new binary; state that
+//!   must survive lives outside the process.
+//! - Hibernation: an idle server costs its state plus a few hundred bytes;
+//!   shrink the state in a handler if it matters.
+//! - The untyped mailbox and selective receive: every message a server
+//!   accepts is a variant of its message enum; a message that must wait
+//!   is kept in the state until it can be handled.
+//! - `:ignore` from `init`: a child that must not run is left out of its
+//!   supervisor's spec, or its `init` fails and the start error says why.
+//!
 //! # Features
 //!
 //! - `tracing` (default): a span per handled message, naming the server
