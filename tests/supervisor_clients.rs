@@ -7,7 +7,9 @@ mod supervisor_support;
 use std::time::Duration;
 
 use genserver::prelude::*;
-use genserver::{ChildState, DynamicSupervisorClient, SupervisorClient, SupervisorError};
+use genserver::{
+    ChildState, DynamicSupervisorClient, StopError, SupervisorClient, SupervisorError,
+};
 use supervisor_support::{
     Log, Probe, ProbeArgs, ProbeClient, client, panicked, probe, probe_with, states,
 };
@@ -179,6 +181,79 @@ async fn crash_and_queue_a_call(w: &ProbeClient) -> JoinHandle<Result<u64, CallE
 /// the child is closed: not the crash, which did not end it for good.
 fn shutdown() -> Result<u64, CallError> {
     Err(CallError::Exited(ExitReason::Shutdown))
+}
+
+// Semantics 15.13: `stop` ends the current instance with `Normal`, an exit
+// like any other: a permanent child is restarted behind the same client.
+#[tokio::test(start_paused = true)]
+async fn stop_on_a_permanent_child_ends_its_instance_and_it_is_restarted() {
+    let log = Log::new();
+    let sup = one_probe(&log).await;
+    let p = client(&sup, "p").await;
+    let first = p.id();
+    log.take();
+
+    assert_eq!(p.stop().await, Ok(()));
+    assert_eq!(p.echo(3).await, Ok(3));
+    assert_ne!(p.id(), first);
+    assert_eq!(log.take(), ["terminate p Normal", "start p"]);
+    sup.stop().await.unwrap();
+}
+
+// Semantics 15.13: between an instance's end and the next one's start
+// there is nothing to stop.
+#[tokio::test(start_paused = true)]
+async fn stop_while_a_child_waits_for_its_restart_is_no_proc() {
+    let log = Log::new();
+    let sup = Supervisor::start(
+        SupervisorSpec::new(Strategy::OneForOne)
+            .child(slow(&log))
+            .child(probe("w", &log)),
+    )
+    .await
+    .unwrap();
+    let w = client(&sup, "w").await;
+    let busy = keep_busy(&sup, &log).await;
+    let queued = crash_and_queue_a_call(&w).await;
+
+    assert_eq!(w.stop().await, Err(StopError::NoProc));
+    // The restart still comes, and the queued call reaches it.
+    assert_eq!(queued.await.unwrap(), Ok(1));
+    busy.await.unwrap().unwrap();
+    sup.stop().await.unwrap();
+}
+
+// Semantics 15.13: an instance whose `init` runs has started; `stop` waits
+// for its `init`, then stops it, and a permanent child is restarted again.
+#[tokio::test(start_paused = true)]
+async fn stop_during_a_restarts_init_waits_for_it_then_stops_that_instance() {
+    let log = Log::new();
+    let mut args = ProbeArgs::new("p", &log);
+    args.init_takes = Duration::from_secs(1);
+    let sup = Supervisor::start(
+        SupervisorSpec::new(Strategy::OneForOne)
+            .intensity(RestartIntensity::new(10, Duration::from_secs(60)))
+            .child(probe_with(args)),
+    )
+    .await
+    .unwrap();
+    let p = client(&sup, "p").await;
+    log.take();
+
+    assert_eq!(p.boom().await, Err(CallError::Exited(panicked("boom p"))));
+    while !log.take().iter().any(|e| e == "initializing p") {
+        tokio::task::yield_now().await;
+    }
+    let began = tokio::time::Instant::now();
+    assert_eq!(p.stop().await, Ok(()));
+
+    assert_eq!(began.elapsed(), Duration::from_secs(1));
+    assert_eq!(p.echo(4).await, Ok(4));
+    assert_eq!(
+        log.take(),
+        ["start p", "terminate p Normal", "initializing p", "start p"]
+    );
+    sup.stop().await.unwrap();
 }
 
 /// semantics 15.12: the supervisor's exit closes a child waiting for its

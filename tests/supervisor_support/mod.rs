@@ -60,6 +60,8 @@ pub(crate) struct ProbeArgs {
     pub(crate) failing_starts: Arc<AtomicUsize>,
     /// How long `terminate` takes.
     pub(crate) terminate_takes: Duration,
+    /// How long `init` takes, after logging "initializing NAME".
+    pub(crate) init_takes: Duration,
 }
 
 impl ProbeArgs {
@@ -69,6 +71,7 @@ impl ProbeArgs {
             log: log.clone(),
             failing_starts: Arc::default(),
             terminate_takes: Duration::ZERO,
+            init_takes: Duration::ZERO,
         }
     }
 }
@@ -85,6 +88,10 @@ pub(crate) struct Probe {
 impl Probe {
     #[init]
     async fn init(args: ProbeArgs) -> Result<Self, String> {
+        if !args.init_takes.is_zero() {
+            args.log.push(format!("initializing {}", args.name));
+            tokio::time::sleep(args.init_takes).await;
+        }
         let failing = args
             .failing_starts
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
