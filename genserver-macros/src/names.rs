@@ -5,6 +5,7 @@
 
 use proc_macro2::Span;
 use syn::Ident;
+use syn::ext::IdentExt;
 
 use crate::args::Args;
 use crate::ty;
@@ -24,15 +25,27 @@ pub(crate) fn client(server: &Ident, args: &Args) -> Ident {
 }
 
 /// A handler's variant: `add_item` → `AddItem`, at the method's name.
-/// `self_` would make the keyword `Self`: it becomes `Self_`.
+/// `self_` would make the keyword `Self`: it becomes `Self_`. `_1` would
+/// make `1`, which starts with a digit: it becomes `_1`. A name that is
+/// still not an identifier (a word that starts with a combining mark)
+/// keeps the method's name.
 pub(crate) fn variant(method: &Ident) -> Ident {
     let name = ty::pascal_case(method);
     let name = if name == "Self" {
         "Self_".to_owned()
+    } else if name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("_{name}")
     } else {
         name
     };
-    Ident::new(&name, method.span())
+    // `Ident::new` panics on what is not an identifier; parsing does not.
+    match syn::parse_str::<Ident>(&name) {
+        Ok(mut ident) => {
+            ident.set_span(method.span());
+            ident
+        }
+        Err(_) => method.clone(),
+    }
 }
 
 /// The hidden variant that uses the impl's type parameters.
@@ -67,10 +80,9 @@ pub(crate) fn try_cast(name: &Ident) -> Ident {
     Ident::new(&format!("try_{}", unraw(name)), name.span())
 }
 
+/// A name as the user means it: `r#match` is `match`.
 fn unraw(name: &Ident) -> String {
-    let text = name.to_string();
-    text.strip_prefix("r#")
-        .map_or_else(|| text.clone(), str::to_owned)
+    name.unraw().to_string()
 }
 
 /// Associated functions generated on the server type.

@@ -105,9 +105,16 @@ fn handler_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
         });
         let docs = doc_attrs(&docs::try_cast_method(g, parts));
         let deprecated = forwarded.iter().filter(|a| !attr::is_doc(a));
+        // `_reset` makes `try__reset`, which is not snake case; the user
+        // chose the leading underscore.
+        let allow = try_name
+            .to_string()
+            .contains("__")
+            .then(|| quote!(#[allow(non_snake_case)]));
         quote! {
             #(#cfgs)*
             #(#deprecated)*
+            #allow
             #docs
             #vis fn #try_name(&self, #(#params),*)
                 -> #private::core::result::Result<(), #private::TrySendError<#message_ty>>
