@@ -218,6 +218,7 @@ mod tests {
             "impl S { #[call] fn f<T>(&self, t: T) where T: Clone {} #[cast] fn g(&self, x: Vec<&str>, y: impl Fn()) {} }",
             "impl S { #[call] fn f(&self, r: Reply<u8>) -> u8 {} #[call] fn g(&self, x: [Self; 2], y: <Self as Tr>::A, z: Self::B) -> Self {} }",
             "#[call] impl S {}",
+            "impl r#match { #[call] fn get(&self) -> u8 { 1 } }",
             "impl S { #[call] fn _1(&self) -> u8 { 1 } #[info] fn _2d(&mut self, _: T) {} #[cast] fn _\u{301}x(&mut self) {} }",
         ];
         for args in args {

@@ -11,17 +11,19 @@ use crate::args::Args;
 use crate::ty;
 
 /// The message enum: `{Server}Message`, or `#[genserver(message = ..)]`.
+/// `r#match` gives `matchMessage`: the name without its `r#`, followed by
+/// letters, is an identifier.
 pub(crate) fn message(server: &Ident, args: &Args) -> Ident {
     args.message
         .clone()
-        .unwrap_or_else(|| Ident::new(&format!("{server}Message"), server.span()))
+        .unwrap_or_else(|| Ident::new(&format!("{}Message", unraw(server)), server.span()))
 }
 
 /// The client: `{Server}Client`, or `#[genserver(client = ..)]`.
 pub(crate) fn client(server: &Ident, args: &Args) -> Ident {
     args.client
         .clone()
-        .unwrap_or_else(|| Ident::new(&format!("{server}Client"), server.span()))
+        .unwrap_or_else(|| Ident::new(&format!("{}Client", unraw(server)), server.span()))
 }
 
 /// A handler's variant: `add_item` → `AddItem`, at the method's name.
@@ -80,8 +82,9 @@ pub(crate) fn try_cast(name: &Ident) -> Ident {
     Ident::new(&format!("try_{}", unraw(name)), name.span())
 }
 
-/// A name as the user means it: `r#match` is `match`.
-fn unraw(name: &Ident) -> String {
+/// A name as the user means it, and as `GenServer::NAME` and `Debug` show
+/// it: `r#match` is `match`.
+pub(crate) fn unraw(name: &Ident) -> String {
     name.unraw().to_string()
 }
 

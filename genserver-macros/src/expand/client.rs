@@ -320,7 +320,7 @@ pub(super) fn trait_impls(g: &Gen<'_>) -> TokenStream {
     let self_ty = g.self_ty();
     let field = names::server_field();
     let (impl_generics, _, where_clause) = g.generics.split_for_impl();
-    let name = client.to_string();
+    let name = names::unraw(client);
     let formatter = names::formatter_local();
     let server = Ident::new("__genserver_server", Span::mixed_site());
     let core = quote!(#private::core);

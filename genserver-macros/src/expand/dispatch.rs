@@ -16,7 +16,7 @@ pub(super) fn gen_server(g: &Gen<'_>) -> TokenStream {
     let message_ty = g.message_ty();
     let client_ty = g.client_ty();
     let (impl_generics, _, where_clause) = g.generics.split_for_impl();
-    let name = g.server.ident.to_string();
+    let name = names::unraw(g.server.ident);
     let args_ty = args_type(g);
     let has_init = if g.server.init().is_some() {
         TokenStream::new()
@@ -318,7 +318,7 @@ fn message_name(g: &Gen<'_>) -> TokenStream {
     let arms = g.handlers.iter().map(|parts| {
         let cfgs = &parts.cfgs;
         let variant = &parts.handler.variant;
-        let name = variant.to_string();
+        let name = names::unraw(variant);
         quote! {
             #(#cfgs)*
             #enum_name::#variant(..) => #name,

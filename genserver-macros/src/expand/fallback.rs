@@ -36,7 +36,7 @@ pub(super) fn stubs(server: &Server<'_>) -> TokenStream {
     let phantom = names::phantom_variant();
     let never = names::never_local();
     let field = names::server_field();
-    let name = server.ident.to_string();
+    let name = names::unraw(server.ident);
     let unreachable = quote!(#private::core::unreachable!("`#[genserver]` reported errors"));
     quote! {
         /// Not generated: `#[genserver]` reported errors.
