@@ -18,13 +18,14 @@ pub(crate) struct Symbol(&'static str);
 
 impl PartialEq<Symbol> for Path {
     fn eq(&self, word: &Symbol) -> bool {
-        self.get_ident().is_some_and(|ident| ident == word.0)
+        self.get_ident().is_some_and(|ident| *ident == *word)
     }
 }
 
 impl PartialEq<Symbol> for Ident {
     fn eq(&self, word: &Symbol) -> bool {
-        self == word.0
+        // `#[r#call]` is `#[call]`.
+        self.unraw() == word.0
     }
 }
 

@@ -88,6 +88,18 @@ pub(crate) fn unraw(name: &Ident) -> String {
     name.unraw().to_string()
 }
 
+/// `name` is `word`, raw or not: `r#stop` is `stop`. Every rule about a
+/// name compares with this, so that a raw identifier cannot slip past a
+/// rule that its plain spelling breaks.
+pub(crate) fn is(name: &Ident, word: &str) -> bool {
+    name.unraw() == word
+}
+
+/// `a` and `b` are one name, raw or not.
+pub(crate) fn same(a: &Ident, b: &Ident) -> bool {
+    a.unraw() == b.unraw()
+}
+
 /// Associated functions generated on the server type.
 pub(crate) const SERVER_FUNCTIONS: &[&str] = &["start", "start_with"];
 

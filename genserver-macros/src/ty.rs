@@ -9,6 +9,8 @@ use syn::{
     TypePath,
 };
 
+use crate::names;
+
 /// `(T)` and invisible groups (from `macro_rules!`) read as `T`.
 pub(crate) fn peel(mut ty: &Type) -> &Type {
     loop {
@@ -42,7 +44,7 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
 }
 
 fn is_named(ty: &Type, name: &str) -> bool {
-    last_segment(ty).is_some_and(|segment| segment.ident == name)
+    last_segment(ty).is_some_and(|segment| names::is(&segment.ident, name))
 }
 
 /// `&mut Context<Self>` and its mistaken forms, recognised by the last
@@ -94,7 +96,7 @@ pub(crate) fn context_of(ty: &Type) -> Option<&Type> {
 /// `Reply<T>`: the `T` of a deferred reply.
 pub(crate) fn reply_type(ty: &Type) -> Option<&Type> {
     let segment = last_segment(ty)?;
-    if segment.ident != "Reply" {
+    if !names::is(&segment.ident, "Reply") {
         return None;
     }
     let PathArguments::AngleBracketed(args) = &segment.arguments else {
@@ -219,7 +221,10 @@ pub(crate) fn as_type_param<'a>(ty: &Type, params: &'a [&'a Ident]) -> Option<&'
         return None;
     };
     let ident = path.get_ident()?;
-    params.iter().copied().find(|param| *param == ident)
+    params
+        .iter()
+        .copied()
+        .find(|param| names::same(param, ident))
 }
 
 /// Rewrites `Self` into the impl's self type, for types that move out of

@@ -82,14 +82,14 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
 /// options `message = ..` and `client = ..` cannot give two of them the
 /// same one. Reported at the name given last.
 pub(crate) fn generated_names_clash(server: &Server<'_>) -> bool {
-    server.message == server.client
-        || server.message == *server.ident
-        || server.client == *server.ident
+    names::same(&server.message, &server.client)
+        || names::same(&server.message, server.ident)
+        || names::same(&server.client, server.ident)
 }
 
 fn generated_names_differ(cx: &Ctxt, server: &Server<'_>) {
     let (message, client) = (&server.message, &server.client);
-    if message == client {
+    if names::same(message, client) {
         cx.error_spanned_by(
             client,
             format_args!(
@@ -98,7 +98,7 @@ fn generated_names_differ(cx: &Ctxt, server: &Server<'_>) {
         );
     }
     for (generated, what) in [(message, "message enum"), (client, "client")] {
-        if generated == server.ident {
+        if names::same(generated, server.ident) {
             cx.error_spanned_by(
                 generated,
                 format_args!(
@@ -139,7 +139,10 @@ fn has_marked_methods(cx: &Ctxt, server: &Server<'_>) {
 fn no_method_named_like_generated_functions(cx: &Ctxt, server: &Server<'_>) {
     for func in &server.methods {
         let ident = &func.sig.ident;
-        if let Some(name) = names::SERVER_FUNCTIONS.iter().find(|name| *ident == **name) {
+        if let Some(name) = names::SERVER_FUNCTIONS
+            .iter()
+            .find(|name| names::is(ident, name))
+        {
             cx.error_spanned_by(
                 ident,
                 format_args!(
@@ -157,7 +160,10 @@ fn no_method_named_like_generated_functions(cx: &Ctxt, server: &Server<'_>) {
 /// the same name.
 fn not_named_like_client_method(cx: &Ctxt, method: &Method<'_>) {
     let ident = method.ident();
-    if let Some(name) = names::CLIENT_METHODS.iter().find(|name| *ident == **name) {
+    if let Some(name) = names::CLIENT_METHODS
+        .iter()
+        .find(|name| names::is(ident, name))
+    {
         cx.error_spanned_by(
             ident,
             format_args!(
@@ -184,7 +190,10 @@ fn not_named_like_a_try_cast(cx: &Ctxt, server: &Server<'_>) {
             continue;
         }
         let ident = handler.method.ident();
-        if let Some((try_name, cast)) = try_names.iter().find(|(try_name, _)| ident == try_name) {
+        if let Some((try_name, cast)) = try_names
+            .iter()
+            .find(|(try_name, _)| names::same(ident, try_name))
+        {
             cx.error_spanned_by(
                 ident,
                 format_args!(
@@ -567,7 +576,7 @@ fn one_handler_per_info_type(cx: &Ctxt, server: &Server<'_>) {
 fn one_handler_per_variant(cx: &Ctxt, server: &Server<'_>) {
     let mut seen: HashMap<String, &Handler<'_>> = HashMap::new();
     for handler in &server.handlers {
-        let key = handler.variant.to_string();
+        let key = names::unraw(&handler.variant);
         if let Some(first) = seen.get(&key) {
             cx.error_spanned_by(
                 handler.method.ident(),
