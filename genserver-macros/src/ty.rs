@@ -131,6 +131,54 @@ pub(crate) fn is_unit(ty: &Type) -> bool {
     matches!(peel(ty), Type::Tuple(tuple) if tuple.elems.is_empty())
 }
 
+/// A type that cannot be a server's state whatever the names in scope
+/// are: `()` and other tuples, references, slices, arrays, pointers,
+/// functions, trait objects, `impl Trait`, `!`, a primitive, `String`,
+/// `Vec`, `Option` or `Box`, or one of the impl's type parameters. (The
+/// state is the impl's named self type, and neither a type parameter nor a
+/// primitive can be that.)
+pub(crate) fn is_visibly_not(ty: &Type, type_params: &[&Ident]) -> bool {
+    const NOT_A_STATE: &[&str] = &[
+        "bool", "char", "str", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32",
+        "u64", "u128", "usize", "f16", "f32", "f64", "f128", "String", "Vec", "Option", "Box",
+    ];
+    match peel(ty) {
+        Type::Tuple(_)
+        | Type::Reference(_)
+        | Type::Slice(_)
+        | Type::Array(_)
+        | Type::Ptr(_)
+        | Type::FnPtr(_)
+        | Type::TraitObject(_)
+        | Type::ImplTrait(_)
+        | Type::Never(_) => true,
+        Type::Path(TypePath {
+            qself: None, path, ..
+        }) if path.leading_colon.is_none() && path.segments.len() == 1 => {
+            let ident = &path.segments[0].ident;
+            NOT_A_STATE.iter().any(|name| names::is(ident, name))
+                || as_type_param(ty, type_params).is_some()
+        }
+        _ => false,
+    }
+}
+
+/// The `T` of `Result<T, E>` (or of a `Result<T>` alias such as
+/// `io::Result<T>`), by the last segment's name.
+pub(crate) fn result_ok_type(ty: &Type) -> Option<&Type> {
+    let segment = last_segment(ty)?;
+    if !names::is(&segment.ident, "Result") {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        GenericArgument::Type(ok) => Some(ok),
+        _ => None,
+    }
+}
+
 /// `Self`, or the impl's self type written out.
 pub(crate) fn is_self(ty: &Type, self_ty: &Type) -> bool {
     let ty = peel(ty);

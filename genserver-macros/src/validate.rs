@@ -56,7 +56,7 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
         is_plain_fn(cx, init);
         is_not_generic(cx, init);
         init_takes_no_self(cx, init);
-        init_returns_the_state(cx, init);
+        init_returns_the_state(cx, server, init);
         arguments_are_owned(cx, init);
         arguments_are_not_impl_trait(cx, init);
         arguments_are_sized(cx, init);
@@ -619,18 +619,46 @@ fn init_takes_no_self(cx: &Ctxt, init: &Method<'_>) {
 }
 
 /// `#[init]` returns the state: `Self`, or `Result<Self, E>` to fail the
-/// start.
-fn init_returns_the_state(cx: &Ctxt, init: &Method<'_>) {
-    match &init.func.sig.output {
-        ReturnType::Default => cx.error_spanned_by(
-            init.ident(),
-            "`#[init]` must return the state\nadd `-> Self`, or `-> Result<Self, E>` if the start can fail",
-        ),
-        ReturnType::Type(_, ty) if ty::is_unit(ty) => cx.error_spanned_by(
+/// start. A type that visibly is not the state (`u8`, a tuple, a type
+/// parameter) is reported here, at that type; one the macro cannot tell
+/// (an alias, another struct) is left to rustc, whose error the expansion
+/// places at the return type.
+fn init_returns_the_state(cx: &Ctxt, server: &Server<'_>, init: &Method<'_>) {
+    let ty = match &init.func.sig.output {
+        ReturnType::Default => {
+            cx.error_spanned_by(
+                init.ident(),
+                "`#[init]` must return the state\nadd `-> Self`, or `-> Result<Self, E>` if the start can fail",
+            );
+            return;
+        }
+        ReturnType::Type(_, ty) => ty,
+    };
+    if ty::is_unit(ty) {
+        cx.error_spanned_by(
             ty,
             "`#[init]` must return the state, not `()`\nreturn `Self`, or `Result<Self, E>` if the start can fail",
-        ),
-        ReturnType::Type(..) => {}
+        );
+    } else if ty::is_visibly_not(ty, &server.type_params) {
+        cx.error_spanned_by(
+            ty,
+            format_args!(
+                "`#[init]` must return `Self` or `Result<Self, E>`, not `{}`\n\
+                 return `Self`, or `Result<Self, E>` if the start can fail",
+                ty::type_text(ty)
+            ),
+        );
+    } else if let Some(ok) = ty::result_ok_type(ty)
+        && ty::is_visibly_not(ok, &server.type_params)
+    {
+        cx.error_spanned_by(
+            ok,
+            format_args!(
+                "`#[init]` must return `Self` or `Result<Self, E>`, not `{}`\n\
+                 write `Self` here, and return the state in `Ok`",
+                ty::type_text(ty)
+            ),
+        );
     }
 }
 

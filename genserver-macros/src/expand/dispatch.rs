@@ -158,7 +158,10 @@ fn init(g: &Gen<'_>) -> TokenStream {
         quote!(#result::Ok(#call))
     } else {
         let outcome = names::outcome_local(return_span(init));
-        let into = quote_spanned!(return_span(init)=> #private::InitOutcome::into_outcome);
+        // `InitOutcome<Self>`, not `InitOutcome<_>`: a `Result` of another
+        // type is then rustc's "not a valid return type for `#[init]`" at
+        // the user's return type, instead of a mismatch at the attribute.
+        let into = quote_spanned!(return_span(init)=> #private::InitOutcome::<Self>::into_outcome);
         quote! {
             let #outcome = #call;
             #into(#outcome)
