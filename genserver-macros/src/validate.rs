@@ -244,9 +244,9 @@ fn is_plain_fn(cx: &Ctxt, method: &Method<'_>) {
     }
 }
 
-/// Marked methods have no generic parameters of their own: a handler's
-/// arguments become one variant of one message enum, and `init` and
-/// `terminate` are called with the server's own types.
+/// Marked methods have no generic parameters or bounds of their own: a
+/// handler's arguments become one variant of one message enum, and `init`
+/// and `terminate` are called with the server's own types.
 fn is_not_generic(cx: &Ctxt, method: &Method<'_>) {
     let generics = &method.func.sig.generics;
     if !generics.params.is_empty() {
@@ -255,6 +255,20 @@ fn is_not_generic(cx: &Ctxt, method: &Method<'_>) {
             format_args!(
                 "{} method cannot have generic parameters: its arguments become the fields of one message type\n\
                  use concrete types, or put the parameters on the `impl` block",
+                method.marker.role
+            ),
+        );
+    } else if let Some(where_clause) = &generics.where_clause
+        && !where_clause.predicates.is_empty()
+    {
+        // The bounds would hold in the method but not in the generated
+        // code that calls it, which knows only the `impl` block's: rustc
+        // would report them unmet at `#[genserver]`.
+        cx.error_spanned_by(
+            where_clause,
+            format_args!(
+                "{} method cannot have a `where` clause: the server calls it from generated code that knows only the bounds of the `impl` block\n\
+                 move the bounds to the `impl` block, as in `impl<T: Clone> Server<T>`",
                 method.marker.role
             ),
         );
