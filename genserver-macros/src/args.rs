@@ -1,6 +1,7 @@
 //! The arguments of `#[genserver(...)]`: each option at most once.
 
 use proc_macro2::TokenStream;
+use quote::ToTokens;
 use syn::{Expr, Ident, Lit, Path};
 
 use crate::attr::{self, CLIENT, CRATE, MESSAGE, Opt, OptValue};
@@ -104,6 +105,22 @@ fn type_name(cx: &Ctxt, opt: &Opt) -> Option<Ident> {
         && path.attrs.is_empty()
         && let Some(ident) = path.path.get_ident()
     {
+        // `Self`, `crate`, `super` and `self` parse as paths, but name
+        // nothing the macro can define.
+        if syn::parse2::<Ident>(ident.to_token_stream()).is_err() {
+            cx.error_spanned_by(
+                ident,
+                format_args!(
+                    "`{ident}` is a keyword, not a name for the {}\n{expected}",
+                    if opt.key == MESSAGE {
+                        "message enum"
+                    } else {
+                        "client"
+                    }
+                ),
+            );
+            return None;
+        }
         return Some(ident.clone());
     }
     cx.error_spanned_by(expr, format_args!("expected an identifier\n{expected}"));

@@ -190,6 +190,7 @@ mod tests {
             "client = B,,",
             "message = (",
             "= =",
+            "message = Self, client = crate",
         ];
         let inputs = [
             "",
