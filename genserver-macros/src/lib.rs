@@ -99,7 +99,10 @@ use proc_macro::TokenStream;
 /// dispatch and `From` impl. Docs go to the variant and the client
 /// method; other `#[cfg_attr]`s and `#[deprecated]` go to the client
 /// method only, since what they add (an `inline`, a lint level, a tracing
-/// attribute) is meant for a function.
+/// attribute) is meant for a function. Two handlers of one name, or two
+/// `#[info]` handlers of one type, may coexist when both have a `#[cfg]`
+/// (`unix` and `not(unix)`): the macro cannot evaluate `cfg`s, so if both
+/// are compiled in after all, rustc reports the duplicates.
 ///
 /// # Options
 ///

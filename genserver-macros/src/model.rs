@@ -3,7 +3,7 @@
 
 use syn::{Attribute, Ident, ImplItemFn, ItemImpl, PatType, Path, Receiver, Type, Visibility};
 
-use crate::attr::{Marker, Timeout};
+use crate::attr::{self, Marker, Timeout};
 use crate::ty::ContextShape;
 
 /// One `#[genserver] impl` block.
@@ -86,6 +86,12 @@ impl<'a> Method<'a> {
 
     pub(crate) fn attrs(&self) -> &'a [Attribute] {
         &self.func.attrs
+    }
+
+    /// Whether a `#[cfg]` (or a `#[cfg_attr]` that adds one) decides if
+    /// the method exists.
+    pub(crate) fn is_conditional(&self) -> bool {
+        self.attrs().iter().any(attr::is_cfg)
     }
 
     /// The arguments that travel in the message (or are the start

@@ -560,7 +560,7 @@ fn info_type_is_not_a_type_parameter(cx: &Ctxt, server: &Server<'_>, method: &Me
 /// Each info type has one handler: the type alone decides where an info
 /// message goes (`From<Tick>` can exist once).
 fn one_handler_per_info_type(cx: &Ctxt, server: &Server<'_>) {
-    let mut seen: HashMap<String, &Handler<'_>> = HashMap::new();
+    let mut seen: HashMap<String, Vec<&Handler<'_>>> = HashMap::new();
     for handler in &server.handlers {
         if handler.kind != HandlerKind::Info {
             continue;
@@ -569,7 +569,8 @@ fn one_handler_per_info_type(cx: &Ctxt, server: &Server<'_>) {
             continue;
         };
         let key = message.ty.to_token_stream().to_string();
-        if let Some(first) = seen.get(&key) {
+        let earlier = seen.entry(key).or_default();
+        if let Some(first) = first_clash(earlier, handler) {
             cx.error_spanned_by(
                 &message.ty,
                 format_args!(
@@ -579,19 +580,19 @@ fn one_handler_per_info_type(cx: &Ctxt, server: &Server<'_>) {
                     first.method.ident()
                 ),
             );
-        } else {
-            seen.insert(key, handler);
         }
+        earlier.push(handler);
     }
 }
 
 /// Each handler gets a variant of its own: method names that differ only
 /// in case or underscores would make one variant name twice.
 fn one_handler_per_variant(cx: &Ctxt, server: &Server<'_>) {
-    let mut seen: HashMap<String, &Handler<'_>> = HashMap::new();
+    let mut seen: HashMap<String, Vec<&Handler<'_>>> = HashMap::new();
     for handler in &server.handlers {
         let key = names::unraw(&handler.variant);
-        if let Some(first) = seen.get(&key) {
+        let earlier = seen.entry(key.clone()).or_default();
+        if let Some(first) = first_clash(earlier, handler) {
             cx.error_spanned_by(
                 handler.method.ident(),
                 format_args!(
@@ -600,10 +601,23 @@ fn one_handler_per_variant(cx: &Ctxt, server: &Server<'_>) {
                     handler.method.ident()
                 ),
             );
-        } else {
-            seen.insert(key, handler);
         }
+        earlier.push(handler);
     }
+}
+
+/// The first of `earlier` that `handler` certainly clashes with. Two
+/// handlers that both have a `#[cfg]` may never be compiled together
+/// (`unix` and `not(unix)`), and the macro cannot evaluate `cfg`s: if
+/// both are compiled after all, rustc reports the duplicate definitions.
+fn first_clash<'h, 'a>(
+    earlier: &[&'h Handler<'a>],
+    handler: &Handler<'_>,
+) -> Option<&'h Handler<'a>> {
+    earlier
+        .iter()
+        .copied()
+        .find(|first| !(first.method.is_conditional() && handler.method.is_conditional()))
 }
 
 /// A server has one `#[init]` and one `#[terminate]`: each is the one
