@@ -46,11 +46,17 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
     if let Some(server) = &server {
         validate::check(&cx, server);
     }
-    let generated = match &server {
-        Some(server) if !cx.has_errors() => return with_errors(expand(server), args_cx, cx),
+    let generated = match server {
+        Some(server) if !cx.has_errors() => {
+            let mut g = Gen::new(&server);
+            g.require_send_messages();
+            let mut tokens = server.item.to_token_stream();
+            tokens.extend(generate(&g));
+            return with_errors(tokens, args_cx, cx);
+        }
         // Stubs under names that clash would only add errors about them.
-        Some(server) if validate::generated_names_clash(server) => TokenStream::new(),
-        Some(server) => fallback::stubs(server),
+        Some(server) if validate::generated_names_clash(&server) => TokenStream::new(),
+        Some(server) => fallback::beside_errors(server),
         None => TokenStream::new(),
     };
     let mut tokens = with_errors(item.into_token_stream(), args_cx, cx);
@@ -94,20 +100,17 @@ fn item_head(item: &Item) -> TokenStream {
     }
 }
 
-fn expand(server: &Server<'_>) -> TokenStream {
-    let mut g = Gen::new(server);
-    g.require_send_messages();
-    let item = server.item;
-    let message = message::definition(&g);
-    let client = client::definition(&g);
-    let client_methods = client::methods(&g);
-    let start = client::start(&g);
-    let from = message::from_impls(&g);
-    let message_debug = message::debug_impl(&g);
-    let client_impls = client::trait_impls(&g);
-    let gen_server = dispatch::gen_server(&g);
+/// Everything the macro adds beside the user's block.
+fn generate(g: &Gen<'_>) -> TokenStream {
+    let message = message::definition(g);
+    let client = client::definition(g);
+    let client_methods = client::methods(g);
+    let start = client::start(g);
+    let from = message::from_impls(g);
+    let message_debug = message::debug_impl(g);
+    let client_impls = client::trait_impls(g);
+    let gen_server = dispatch::gen_server(g);
     quote! {
-        #item
         #message
         #client
         #client_methods
@@ -214,7 +217,7 @@ impl<'a> Gen<'a> {
     /// As for the state in [`Gen::new`], for what the messages carry: an
     /// argument or a reply that is not `Send` is one error naming it,
     /// instead of one per generated item that moves it between tasks.
-    /// Only for a block without errors, whose types are all owned.
+    /// Only for handlers without errors, whose types are all owned.
     fn require_send_messages(&mut self) {
         if !self.server.item.generics.params.is_empty() {
             return;

@@ -19,62 +19,114 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
     has_marked_methods(cx, server);
     no_method_named_like_generated_functions(cx, server);
     for handler in &server.handlers {
-        let method = &handler.method;
-        let role = method.marker.role;
-        is_plain_fn(cx, method);
-        is_not_generic(cx, method);
-        handler_takes_self_by_reference(cx, method);
-        arguments_are_owned(cx, method);
-        arguments_are_not_impl_trait(cx, method);
-        arguments_are_sized(cx, method);
-        context_is_mut_ref(cx, method);
-        context_is_this_servers(cx, server, method);
-        at_most_one_context(cx, method);
-        match handler.kind {
-            HandlerKind::Call => {
-                at_most_one_reply(cx, method);
-                deferred_call_returns_unit(cx, method);
-                call_reply_is_owned(cx, method);
-                not_named_like_client_method(cx, method);
-            }
-            HandlerKind::Cast => {
-                no_reply_argument(cx, method, role);
-                not_named_like_client_method(cx, method);
-            }
-            HandlerKind::Info => {
-                no_reply_argument(cx, method, role);
-                info_takes_one_message(cx, method);
-                info_type_is_not_a_type_parameter(cx, server, method);
-            }
-        }
+        check_handler(cx, server, handler);
     }
-    one_handler_per_info_type(cx, server);
-    one_handler_per_variant(cx, server);
-    not_named_like_a_try_cast(cx, server);
+    handlers_are_distinct(cx, server);
     at_most_one(cx, &server.inits, Role::Init);
     for init in &server.inits {
-        is_plain_fn(cx, init);
-        is_not_generic(cx, init);
-        init_takes_no_self(cx, init);
-        init_returns_the_state(cx, server, init);
-        arguments_are_owned(cx, init);
-        arguments_are_not_impl_trait(cx, init);
-        arguments_are_sized(cx, init);
-        context_is_mut_ref(cx, init);
-        context_is_this_servers(cx, server, init);
-        at_most_one_context(cx, init);
-        no_reply_argument(cx, init, Role::Init);
+        check_init(cx, server, init);
     }
     at_most_one(cx, &server.terminates, Role::Terminate);
     for terminate in &server.terminates {
-        is_plain_fn(cx, terminate);
-        is_not_generic(cx, terminate);
-        handler_takes_self_by_reference(cx, terminate);
-        terminate_arguments(cx, terminate);
-        context_is_mut_ref(cx, terminate);
-        context_is_this_servers(cx, server, terminate);
-        at_most_one_context(cx, terminate);
-        terminate_returns_unit(cx, terminate);
+        check_terminate(cx, server, terminate);
+    }
+}
+
+/// The rules about one handler alone.
+fn check_handler(cx: &Ctxt, server: &Server<'_>, handler: &Handler<'_>) {
+    let method = &handler.method;
+    let role = method.marker.role;
+    is_plain_fn(cx, method);
+    is_not_generic(cx, method);
+    handler_takes_self_by_reference(cx, method);
+    arguments_are_owned(cx, method);
+    arguments_are_not_impl_trait(cx, method);
+    arguments_are_sized(cx, method);
+    context_is_mut_ref(cx, method);
+    context_is_this_servers(cx, server, method);
+    at_most_one_context(cx, method);
+    match handler.kind {
+        HandlerKind::Call => {
+            at_most_one_reply(cx, method);
+            deferred_call_returns_unit(cx, method);
+            call_reply_is_owned(cx, method);
+            not_named_like_client_method(cx, method);
+        }
+        HandlerKind::Cast => {
+            no_reply_argument(cx, method, role);
+            not_named_like_client_method(cx, method);
+        }
+        HandlerKind::Info => {
+            no_reply_argument(cx, method, role);
+            info_takes_one_message(cx, method);
+            info_type_is_not_a_type_parameter(cx, server, method);
+        }
+    }
+}
+
+/// The rules between handlers: what each generates is its own.
+fn handlers_are_distinct(cx: &Ctxt, server: &Server<'_>) {
+    one_handler_per_info_type(cx, server);
+    one_handler_per_variant(cx, server);
+    not_named_like_a_try_cast(cx, server);
+}
+
+fn check_init(cx: &Ctxt, server: &Server<'_>, init: &Method<'_>) {
+    is_plain_fn(cx, init);
+    is_not_generic(cx, init);
+    init_takes_no_self(cx, init);
+    init_returns_the_state(cx, server, init);
+    arguments_are_owned(cx, init);
+    arguments_are_not_impl_trait(cx, init);
+    arguments_are_sized(cx, init);
+    context_is_mut_ref(cx, init);
+    context_is_this_servers(cx, server, init);
+    at_most_one_context(cx, init);
+    no_reply_argument(cx, init, Role::Init);
+}
+
+fn check_terminate(cx: &Ctxt, server: &Server<'_>, terminate: &Method<'_>) {
+    is_plain_fn(cx, terminate);
+    is_not_generic(cx, terminate);
+    handler_takes_self_by_reference(cx, terminate);
+    terminate_arguments(cx, terminate);
+    context_is_mut_ref(cx, terminate);
+    context_is_this_servers(cx, server, terminate);
+    at_most_one_context(cx, terminate);
+    terminate_returns_unit(cx, terminate);
+}
+
+/// For the expansion beside errors: whether `check` would find nothing
+/// wrong with what each function is given, on its own.
+pub(crate) mod sound {
+    use super::{Ctxt, Handler, Method, Server};
+
+    fn passes(rules: impl FnOnce(&Ctxt)) -> bool {
+        let cx = Ctxt::new();
+        rules(&cx);
+        !cx.has_errors()
+    }
+
+    pub(crate) fn handler(server: &Server<'_>, handler: &Handler<'_>) -> bool {
+        passes(|cx| super::check_handler(cx, server, handler))
+    }
+
+    /// No two of the server's handlers generate the same thing.
+    pub(crate) fn distinct_handlers(server: &Server<'_>) -> bool {
+        passes(|cx| super::handlers_are_distinct(cx, server))
+    }
+
+    pub(crate) fn init(server: &Server<'_>, init: &Method<'_>) -> bool {
+        passes(|cx| super::check_init(cx, server, init))
+    }
+
+    pub(crate) fn terminate(server: &Server<'_>, terminate: &Method<'_>) -> bool {
+        passes(|cx| super::check_terminate(cx, server, terminate))
+    }
+
+    /// No method of the block is named like the generated `start`.
+    pub(crate) fn method_names(server: &Server<'_>) -> bool {
+        passes(|cx| super::no_method_named_like_generated_functions(cx, server))
     }
 }
 

@@ -1,28 +1,83 @@
-//! What the macro emits beside its errors: the message enum, the client
-//! and `impl GenServer` as stubs, so that code naming them (and the
-//! handlers' own `&mut Context<Self>`) does not add a wall of follow-on
-//! errors to the real ones.
+//! What the macro emits beside its errors: the expansion of every part of
+//! the block that broke no rule, so that code using the server (`start`,
+//! the valid handlers' client methods, `stop`) and the handlers' own
+//! `&mut Context<Self>` do not add a wall of follow-on errors to the real
+//! ones; stubs of the message enum, the client and `impl GenServer` where
+//! that cannot be done.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::GenericParam;
 
 use super::Gen;
-use crate::model::Server;
-use crate::names;
+use crate::model::{Method, Server};
+use crate::{names, parse, validate};
 
-pub(super) fn stubs(server: &Server<'_>) -> TokenStream {
-    if server
-        .item
-        .generics
-        .params
-        .iter()
-        .any(|param| matches!(param, GenericParam::Lifetime(_)))
-    {
+pub(super) fn beside_errors(mut server: Server<'_>) -> TokenStream {
+    if parse::lifetime_params(server.item).next().is_some() {
         // `impl GenServer` would add errors of its own (a server is
         // `'static`): stub the names only.
-        return name_stubs(server);
+        return name_stubs(&server);
     }
+    // What the whole block asks for: a handler left out must not make the
+    // enum or the client narrower than the server's public API.
+    let vis = super::widest_visibility(
+        server
+            .handlers
+            .iter()
+            .map(|h| h.method.vis())
+            .chain(server.init().map(Method::vis)),
+    );
+    if !keep_sound_parts(&mut server) {
+        return stubs(&server);
+    }
+    let mut g = Gen::new(&server);
+    g.vis = vis;
+    g.require_send_messages();
+    super::generate(&g)
+}
+
+/// Leaves in `server` only what breaks no rule: the handlers without
+/// errors that generate nothing another one does, the first `#[init]`
+/// and `#[terminate]`, the latter dropped if it has errors. `false` when
+/// `start` cannot be generated as the user will call it: a method named
+/// `start`, or an `#[init]` with errors (its arguments are `start`'s).
+fn keep_sound_parts(server: &mut Server<'_>) -> bool {
+    if !validate::sound::method_names(server) {
+        return false;
+    }
+    server.inits.truncate(1);
+    if let Some(init) = server.init()
+        && !validate::sound::init(server, init)
+    {
+        return false;
+    }
+    server.terminates.truncate(1);
+    if let Some(terminate) = server.terminate()
+        && !validate::sound::terminate(server, terminate)
+    {
+        server.terminates.clear();
+    }
+    let sound: Vec<bool> = server
+        .handlers
+        .iter()
+        .map(|handler| validate::sound::handler(server, handler))
+        .collect();
+    let all = std::mem::take(&mut server.handlers);
+    for (handler, sound) in all.into_iter().zip(sound) {
+        if !sound {
+            continue;
+        }
+        server.handlers.push(handler);
+        if !validate::sound::distinct_handlers(server) {
+            server.handlers.pop();
+        }
+    }
+    true
+}
+
+/// The enum, the client and `impl GenServer` without any handler.
+fn stubs(server: &Server<'_>) -> TokenStream {
     let g = Gen::new(server);
     let private = &g.private;
     let vis = &g.vis;
@@ -114,7 +169,7 @@ fn name_stubs(server: &Server<'_>) -> TokenStream {
             .handlers
             .iter()
             .map(|h| h.method.vis())
-            .chain(server.init().map(crate::model::Method::vis)),
+            .chain(server.init().map(Method::vis)),
     );
     let params: Vec<_> = server
         .item
