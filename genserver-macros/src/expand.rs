@@ -19,7 +19,7 @@ use crate::ty::ReplaceSelf;
 use crate::{args, attr, names, parse, validate};
 
 /// The whole macro: parse, validate, then generate, or on any error the
-/// user's block, the errors and stub items.
+/// user's block, the errors and what `fallback` can still generate.
 pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
     // Mistakes in the arguments do not make the block less valid: with a
     // valid block, the full expansion goes out beside them.
