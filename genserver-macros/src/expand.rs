@@ -10,6 +10,7 @@ mod message;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
+use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Attribute, Generics, Ident, Item, Pat, PatType, Type, Visibility};
 
@@ -133,6 +134,9 @@ struct Gen<'a> {
     generics: Generics,
     /// The visibility of the message enum, the client and `start`.
     vis: Visibility,
+    /// The user's token that `vis` comes from: where a server type less
+    /// visible than that is reported.
+    vis_span: Span,
     /// Whether the message enum needs its phantom variant.
     phantom: bool,
     /// One entry per handler.
@@ -197,7 +201,7 @@ impl<'a> Gen<'a> {
             .iter()
             .map(|handler| HandlerParts::new(handler, &mut replace))
             .collect();
-        let vis = widest_visibility(
+        let (vis, vis_span) = widest_visibility(
             server
                 .handlers
                 .iter()
@@ -209,6 +213,7 @@ impl<'a> Gen<'a> {
             phantom: !server.type_params.is_empty() || handlers.is_empty(),
             generics,
             vis,
+            vis_span,
             handlers,
             server,
         }
@@ -331,7 +336,9 @@ pub(crate) fn param_name(arg: &PatType, n: usize) -> Ident {
 
 /// `pub` > `pub(crate)` > `pub(super)`, `pub(in path)` > private. Among
 /// restricted visibilities that cannot be compared, the first one wins.
-fn widest_visibility<'a>(all: impl Iterator<Item = &'a Visibility>) -> Visibility {
+/// With it, the span of the user's token it comes from (the call site when
+/// there is none).
+fn widest_visibility<'a>(all: impl Iterator<Item = &'a Visibility>) -> (Visibility, Span) {
     let rank = |vis: &Visibility| match vis {
         Visibility::Public(_) => 3,
         Visibility::Restricted(r) if r.path.is_ident("crate") => 2,
@@ -345,13 +352,15 @@ fn widest_visibility<'a>(all: impl Iterator<Item = &'a Visibility>) -> Visibilit
             widest = Some(vis);
         }
     }
-    match widest {
+    let span = widest.map_or_else(Span::call_site, Spanned::span);
+    let vis = match widest {
         // The user's `pub` token would put the generated items' spans on
         // one handler; the visibility is the same.
         Some(Visibility::Public(_)) => Visibility::Public(syn::Token![pub](Span::call_site())),
         Some(vis) => vis.clone(),
         None => Visibility::Inherited,
-    }
+    };
+    (vis, span)
 }
 
 /// `#[doc = "..."]` for each line.

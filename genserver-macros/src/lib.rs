@@ -86,11 +86,17 @@ use proc_macro::TokenStream;
 /// the `#[call]`, `#[cast]`, `#[info]` and `#[init]` methods; each client
 /// method has its handler's. A `pub` server type needs at least one `pub`
 /// handler, or the compiler reports the private enum in its public
-/// `GenServer` impl. The other way round, handlers wider than the server
-/// type (`pub fn` on a `pub(crate) struct`) make a client wider than the
-/// server it names, which the compiler reports as a private type in a
-/// public interface (E0446) at `#[genserver]`: give the handlers the
-/// server's visibility.
+/// `GenServer` impl, at the server type.
+///
+/// The other way round, a handler wider than the server type (`pub fn` on
+/// a `pub(crate) struct`) makes a client wider than the server it names.
+/// On an inherent method that is allowed, but the client's `impl Client`
+/// names the server, and the compiler requires it there to be as visible
+/// as the client: it reports a crate-private (or private) type in a public
+/// interface (E0446) at the handler's `pub`. The macro cannot see the
+/// server type's visibility, and a client that could follow it would need
+/// a type parameter naming the server; give the handlers at most the
+/// server's visibility (`pub(crate) fn` on a `pub(crate) struct`).
 ///
 /// # Attributes on methods
 ///

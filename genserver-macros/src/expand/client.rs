@@ -324,6 +324,7 @@ pub(super) fn trait_impls(g: &Gen<'_>) -> TokenStream {
     let formatter = names::formatter_local();
     let server = Ident::new("__genserver_server", Span::mixed_site());
     let core = quote!(#private::core);
+    let server_ty = server_assoc_type(g);
     quote! {
         #[automatically_derived]
         impl #impl_generics #core::clone::Clone for #client_ty #where_clause {
@@ -347,7 +348,7 @@ pub(super) fn trait_impls(g: &Gen<'_>) -> TokenStream {
 
         #[automatically_derived]
         impl #impl_generics #private::Client for #client_ty #where_clause {
-            type Server = #self_ty;
+            #server_ty
 
             #[inline]
             fn from_server_ref(#server: #private::ServerRef<#self_ty>) -> Self {
@@ -360,4 +361,15 @@ pub(super) fn trait_impls(g: &Gen<'_>) -> TokenStream {
             }
         }
     }
+}
+
+/// `type Server = Counter;` of `impl Client`, at the widest handler's
+/// visibility. The client is as visible as that handler, and rustc requires
+/// the server type named here to be as visible as the client (E0446); the
+/// macro cannot see the server type's visibility, so when it is narrower
+/// (`pub fn` on a `pub(crate) struct`) the error lands on the `pub` that
+/// asked for more.
+pub(super) fn server_assoc_type(g: &Gen<'_>) -> TokenStream {
+    let self_ty = g.self_ty();
+    quote_spanned!(g.vis_span=> type Server = #self_ty;)
 }

@@ -21,7 +21,7 @@ pub(super) fn beside_errors(mut server: Server<'_>) -> TokenStream {
     }
     // What the whole block asks for: a handler left out must not make the
     // enum or the client narrower than the server's public API.
-    let vis = super::widest_visibility(
+    let (vis, vis_span) = super::widest_visibility(
         server
             .handlers
             .iter()
@@ -33,6 +33,7 @@ pub(super) fn beside_errors(mut server: Server<'_>) -> TokenStream {
     }
     let mut g = Gen::new(&server);
     g.vis = vis;
+    g.vis_span = vis_span;
     g.require_send_messages();
     super::generate(&g)
 }
@@ -93,6 +94,7 @@ fn stubs(server: &Server<'_>) -> TokenStream {
     let field = names::server_field();
     let name = names::unraw(server.ident);
     let unreachable = quote!(#private::core::unreachable!("`#[genserver]` reported errors"));
+    let server_ty = super::client::server_assoc_type(&g);
     quote! {
         /// Not generated: `#[genserver]` reported errors.
         #[allow(dead_code)]
@@ -148,7 +150,7 @@ fn stubs(server: &Server<'_>) -> TokenStream {
             }
 
             impl #impl_generics #private::Client for #client_ty #where_clause {
-                type Server = #self_ty;
+                #server_ty
 
                 fn from_server_ref(#never: #private::ServerRef<#self_ty>) -> Self {
                     Self { #field: #never }
@@ -164,7 +166,7 @@ fn stubs(server: &Server<'_>) -> TokenStream {
 
 /// The enum and the client without generics that could fail.
 fn name_stubs(server: &Server<'_>) -> TokenStream {
-    let vis = super::widest_visibility(
+    let (vis, _) = super::widest_visibility(
         server
             .handlers
             .iter()
