@@ -409,34 +409,76 @@ pub(crate) fn parse_duration(text: &str) -> Result<Option<u64>, String> {
     Ok(Some(millis))
 }
 
-/// The `#[cfg]`s of a method, and the `#[cfg_attr]`s that only add
-/// `cfg`s: what decides whether everything generated from the method
-/// exists.
-pub(crate) fn is_cfg(attr: &Attribute) -> bool {
-    let path = attr.path();
-    if *path == CFG {
-        return true;
+/// The part of a method's attribute that decides whether everything
+/// generated from the method exists: a `#[cfg]`, or a `#[cfg_attr]`
+/// reduced to the `cfg`s it adds (`#[cfg_attr(p, cfg(q), inline)]` gives
+/// `#[cfg_attr(p, cfg(q))]`).
+pub(crate) fn cfg_part(attr: &Attribute) -> Option<Attribute> {
+    reduce(attr, &|meta| *meta.path() == CFG)
+}
+
+/// The part of a method's attribute that the client method mirroring it
+/// carries too: docs and `#[deprecated]`, also inside `#[cfg_attr]`. The
+/// rest (an `inline`, a lint level, a `tracing::instrument` that names the
+/// handler's `ctx` or `self.total`) is about the user's function and stays
+/// on it.
+pub(crate) fn client_part(attr: &Attribute) -> Option<Attribute> {
+    reduce(attr, &|meta| {
+        *meta.path() == DOC || *meta.path() == DEPRECATED
+    })
+}
+
+/// The docs of a method's attribute, also inside `#[cfg_attr]`: what the
+/// message variant carries.
+pub(crate) fn doc_part(attr: &Attribute) -> Option<Attribute> {
+    reduce(attr, &|meta| *meta.path() == DOC)
+}
+
+/// `attr` with only what `keep` accepts, looking into `#[cfg_attr]`s
+/// (nested ones too) and keeping their predicates; `None` when nothing is
+/// left, or when a `#[cfg_attr]` does not parse (rustc reports it on the
+/// user's method).
+fn reduce(attr: &Attribute, keep: &dyn Fn(&Meta) -> bool) -> Option<Attribute> {
+    let meta = reduce_meta(&attr.meta, keep)?;
+    Some(Attribute {
+        meta,
+        ..attr.clone()
+    })
+}
+
+fn reduce_meta(meta: &Meta, keep: &dyn Fn(&Meta) -> bool) -> Option<Meta> {
+    if *meta.path() != CFG_ATTR {
+        return keep(meta).then(|| meta.clone());
     }
-    if *path != CFG_ATTR {
-        return false;
-    }
-    let only_cfgs = |input: ParseStream| -> syn::Result<bool> {
-        let _predicate: Meta = input.parse()?;
+    let Meta::List(list) = meta else {
+        return None;
+    };
+    let parse = |input: ParseStream| -> syn::Result<(Meta, Vec<Meta>)> {
+        let predicate: Meta = input.parse()?;
         let _: Token![,] = input.parse()?;
         let attrs = Punctuated::<Meta, Token![,]>::parse_terminated(input)?;
-        Ok(!attrs.is_empty() && attrs.iter().all(|meta| *meta.path() == CFG))
+        Ok((predicate, attrs.into_iter().collect()))
     };
-    attr.parse_args_with(only_cfgs).unwrap_or(false)
+    let (predicate, attrs) = parse.parse2(list.tokens.clone()).ok()?;
+    let kept: Vec<Meta> = attrs
+        .iter()
+        .filter_map(|meta| reduce_meta(meta, keep))
+        .collect();
+    if kept.is_empty() {
+        return None;
+    }
+    let mut list = list.clone();
+    list.tokens = quote::quote!(#predicate, #(#kept),*);
+    Some(Meta::List(list))
 }
 
-/// Attributes that the client method mirroring a handler carries too:
-/// docs, `cfg_attr`s (which may add docs or lint levels), `deprecated`.
-pub(crate) fn is_forwarded_to_client(attr: &Attribute) -> bool {
-    let path = attr.path();
-    *path == DOC || *path == CFG_ATTR || *path == DEPRECATED
+/// The `#[deprecated]` of a method's attribute, also inside `#[cfg_attr]`:
+/// what the client's `try_` method of a cast carries beside its own docs.
+pub(crate) fn deprecated_part(attr: &Attribute) -> Option<Attribute> {
+    reduce(attr, &|meta| *meta.path() == DEPRECATED)
 }
 
-/// `///` comments and `#[doc]` attributes.
-pub(crate) fn is_doc(attr: &Attribute) -> bool {
-    *attr.path() == DOC
+/// Whether the attribute is or adds docs.
+pub(crate) fn has_doc(attr: &Attribute) -> bool {
+    doc_part(attr).is_some()
 }

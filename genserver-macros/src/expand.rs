@@ -151,8 +151,9 @@ struct HandlerParts<'a> {
     fields: Vec<Field>,
     /// The reply type of a call, `Self` replaced.
     reply: Option<Type>,
-    /// `#[cfg]`s: on everything generated from the handler.
-    cfgs: Vec<&'a Attribute>,
+    /// `#[cfg]`s, and `#[cfg_attr]`s reduced to the `cfg`s they add: on
+    /// everything generated from the handler.
+    cfgs: Vec<Attribute>,
 }
 
 struct Field {
@@ -298,7 +299,7 @@ impl<'a> HandlerParts<'a> {
             }),
             HandlerKind::Cast | HandlerKind::Info => None,
         };
-        let cfgs = method.attrs().iter().filter(|a| attr::is_cfg(a)).collect();
+        let cfgs = method.attrs().iter().filter_map(attr::cfg_part).collect();
         HandlerParts {
             handler,
             fields,

@@ -100,15 +100,20 @@ use proc_macro::TokenStream;
 ///
 /// # Attributes on methods
 ///
-/// `#[cfg]` on a method (and a `#[cfg_attr]` that only adds `cfg`s)
-/// applies to everything generated from it: its variant, client method,
-/// dispatch and `From` impl. Docs go to the variant and the client
-/// method; other `#[cfg_attr]`s and `#[deprecated]` go to the client
-/// method only, since what they add (an `inline`, a lint level, a tracing
-/// attribute) is meant for a function. Two handlers of one name, or two
-/// `#[info]` handlers of one type, may coexist when both have a `#[cfg]`
-/// (`unix` and `not(unix)`): the macro cannot evaluate `cfg`s, so if both
-/// are compiled in after all, rustc reports the duplicates.
+/// `#[cfg]` on a method applies to everything generated from it: its
+/// variant, client method, dispatch and `From` impl. Docs go to the
+/// variant and the client method, `#[deprecated]` to the client method.
+/// A `#[cfg_attr]` is forwarded reduced to what it adds of these
+/// (`#[cfg_attr(p, cfg(q), doc = "..", inline)]` gives the generated items
+/// `#[cfg_attr(p, cfg(q))]` and `#[cfg_attr(p, doc = "..")]`); the rest of
+/// it, like any other attribute (an `inline`, a lint level, a
+/// `tracing::instrument` that names the handler's `ctx`), stays on the
+/// handler.
+///
+/// Two handlers of one name, or two `#[info]` handlers of one type, may
+/// coexist when both have a `#[cfg]` (`unix` and `not(unix)`): the macro
+/// cannot evaluate `cfg`s, so if both are compiled in after all, rustc
+/// reports the duplicates.
 ///
 /// # Options
 ///
@@ -228,6 +233,7 @@ mod tests {
             "impl S { #[call] fn f<T>(&self, t: T) where T: Clone {} #[cast] fn g(&self, x: Vec<&str>, y: impl Fn()) {} }",
             "impl S { #[call] fn f(&self, r: Reply<u8>) -> u8 {} #[call] fn g(&self, x: [Self; 2], y: <Self as Tr>::A, z: Self::B) -> Self {} }",
             "#[call] impl S {}",
+            "impl S { #[cfg_attr] #[cfg_attr(x)] #[cfg_attr(a, cfg_attr(b))] #[cfg_attr(a, cfg_attr = 1, doc)] #[call] fn f(&self) {} }",
             "impl r#match { #[call] fn get(&self) -> u8 { 1 } }",
             "impl S { #[call] fn _1(&self) -> u8 { 1 } #[info] fn _2d(&mut self, _: T) {} #[cast] fn _\u{301}x(&mut self) {} }",
         ];

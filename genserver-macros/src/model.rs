@@ -91,7 +91,7 @@ impl<'a> Method<'a> {
     /// Whether a `#[cfg]` (or a `#[cfg_attr]` that adds one) decides if
     /// the method exists.
     pub(crate) fn is_conditional(&self) -> bool {
-        self.attrs().iter().any(attr::is_cfg)
+        self.attrs().iter().any(|a| attr::cfg_part(a).is_some())
     }
 
     /// The arguments that travel in the message (or are the start

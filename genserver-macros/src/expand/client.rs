@@ -59,9 +59,9 @@ fn handler_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
     let forwarded: Vec<_> = method
         .attrs()
         .iter()
-        .filter(|a| attr::is_forwarded_to_client(a) && !attr::is_cfg(a))
+        .filter_map(attr::client_part)
         .collect();
-    let separator = if forwarded.iter().any(|a| attr::is_doc(a)) {
+    let separator = if forwarded.iter().any(attr::has_doc) {
         Some(quote!(#[doc = ""]))
     } else {
         None
@@ -104,7 +104,7 @@ fn handler_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
             quote!(#name: #ty)
         });
         let docs = doc_attrs(&docs::try_cast_method(g, parts));
-        let deprecated = forwarded.iter().filter(|a| !attr::is_doc(a));
+        let deprecated = method.attrs().iter().filter_map(attr::deprecated_part);
         // `_reset` makes `try__reset`, which is not snake case; the user
         // chose the leading underscore.
         let allow = try_name

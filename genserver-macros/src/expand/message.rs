@@ -32,7 +32,7 @@ fn variant(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
         .method()
         .attrs()
         .iter()
-        .filter(|a| attr::is_doc(a))
+        .filter_map(attr::doc_part)
         .collect();
     let separator = if user_docs.is_empty() {
         None
