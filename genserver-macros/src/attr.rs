@@ -230,11 +230,17 @@ fn strip_method(cx: &Ctxt, attrs: &mut Vec<Attribute>) -> Option<Marker> {
         // choice: it takes `self` whether or not it reads the state, and
         // owns its arguments because they arrive in a message; whether it is
         // `async` and what it returns is for the server, not for a caller.
-        // A user crate under `clippy::pedantic` must not be told otherwise.
+        // A user crate under `clippy::pedantic` must not be told otherwise:
+        // in particular, the receiver is a reference (the server keeps its
+        // state) even when the state is a small `Copy` type, which
+        // `trivially_copy_pass_by_ref` would have taken by value. Whether a
+        // reply or a cast needs its `Result` is the user's to decide (`()`
+        // is allowed), so `unnecessary_wraps` stays on.
         attrs.push(syn::parse_quote!(
             #[allow(
                 clippy::unused_self,
                 clippy::needless_pass_by_value,
+                clippy::trivially_copy_pass_by_ref,
                 clippy::unused_async,
                 clippy::must_use_candidate
             )]

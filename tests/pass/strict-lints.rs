@@ -1,4 +1,6 @@
-//! Generated code is clean under strict rustc lints.
+//! Generated code is clean under strict rustc lints, and under
+//! `clippy::pedantic` when clippy checks this file (trybuild runs rustc,
+//! which does not run clippy's lints).
 
 #![deny(
     missing_docs,
@@ -10,7 +12,8 @@
     rust_2018_idioms,
     let_underscore_drop,
     single_use_lifetimes,
-    deprecated
+    deprecated,
+    clippy::pedantic
 )]
 
 use std::time::Duration;
@@ -55,7 +58,11 @@ impl Counter {
         self.total
     }
 
-    /// Forgets the total; fails on purpose when it is already zero.
+    /// Forgets the total.
+    ///
+    /// # Errors
+    ///
+    /// When the total is already zero, which stops the server.
     #[cast]
     pub fn reset(&mut self) -> Result<(), String> {
         if self.total == 0 {
@@ -84,6 +91,27 @@ impl Counter {
     }
 }
 
+/// A state small enough that clippy would pass it by value, were the
+/// receiver not a reference by contract.
+#[derive(Debug, Clone, Copy)]
+struct Flag {
+    on: bool,
+}
+
+#[genserver]
+impl Flag {
+    #[call]
+    fn is_on(&self) -> bool {
+        self.on
+    }
+
+    #[call]
+    fn is_on_with(&self, ctx: &mut Context<Self>) -> bool {
+        let _id = ctx.id();
+        self.on
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let counter = Counter::start(1).await.unwrap();
@@ -93,4 +121,9 @@ async fn main() {
     counter.info(Tick).await.unwrap();
     counter.reset().await.unwrap();
     counter.stop().await.unwrap();
+
+    let flag = Flag::start(Flag { on: true }).await.unwrap();
+    assert!(flag.is_on().await.unwrap());
+    assert!(flag.is_on_with().await.unwrap());
+    flag.stop().await.unwrap();
 }
