@@ -59,6 +59,25 @@ impl Boss {
         })
     }
 
+    /// A task that holds `canary` through one poll that blocks its worker
+    /// thread for `busy`; `started` is set inside that poll.
+    #[call]
+    fn busy(
+        &mut self,
+        canary: Canary,
+        started: Arc<AtomicBool>,
+        busy: Duration,
+        ctx: &mut Context<Self>,
+    ) -> TaskId {
+        ctx.spawn_task(async move {
+            let _canary = canary;
+            started.store(true, Ordering::SeqCst);
+            std::thread::sleep(busy);
+            tokio::task::yield_now().await;
+            1
+        })
+    }
+
     /// A task that finishes when `gate` opens.
     #[call]
     fn gated(&mut self, gate: Arc<Notify>, ctx: &mut Context<Self>) -> TaskId {
@@ -141,6 +160,35 @@ async fn the_tasks_of_a_crashed_server_are_aborted_too() {
 
     boss.stop_with(ExitReason::error("crashed")).await.unwrap();
     assert!(dropped.load(Ordering::SeqCst));
+}
+
+// Semantics 19.3: an abort takes effect at the task's next `.await`, so a
+// task stopped with `abort_task` may still run; the server's end waits for
+// it as for the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_returns_after_a_task_stopped_with_abort_task_has_ended() {
+    let (boss, _done) = boss().await;
+    let dropped = Arc::new(AtomicBool::new(false));
+    let started = Arc::new(AtomicBool::new(false));
+    let id = boss
+        .busy(
+            Canary(dropped.clone()),
+            started.clone(),
+            Duration::from_millis(200),
+        )
+        .await
+        .unwrap();
+    while !started.load(Ordering::SeqCst) {
+        tokio::task::yield_now().await;
+    }
+    // The task is inside its long poll: the abort cannot take effect yet.
+    assert!(boss.abort(id).await.unwrap());
+
+    boss.stop().await.unwrap();
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the aborted task's future was dropped"
+    );
 }
 
 #[tokio::test]

@@ -91,6 +91,10 @@ pub struct TaskDone<T> {
 #[derive(Default)]
 pub(crate) struct TaskSet {
     tasks: Vec<Owned>,
+    /// Tasks stopped with `abort_task` that may still be running: an
+    /// abort takes effect at the task's next `.await`, and the server has
+    /// ended only once every task's future has been dropped (19.3).
+    aborted: Vec<JoinHandle<()>>,
 }
 
 struct Owned {
@@ -118,6 +122,8 @@ impl TaskSet {
         let pending = task.token.is_shared();
         task.token.cancel();
         task.handle.abort();
+        self.aborted.retain(|handle| !handle.is_finished());
+        self.aborted.push(task.handle);
         pending
     }
 
@@ -129,10 +135,14 @@ impl TaskSet {
         }
     }
 
-    /// Waits until every aborted task has ended.
+    /// Waits until every aborted task has ended, those stopped with
+    /// `abort_task` included.
     pub(crate) async fn join_all(&mut self) {
         for task in self.tasks.drain(..) {
             let _ = task.handle.await;
+        }
+        for handle in self.aborted.drain(..) {
+            let _ = handle.await;
         }
     }
 }
