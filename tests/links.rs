@@ -91,6 +91,19 @@ impl Node {
         ctx.start_link::<Node>(args).await
     }
 
+    /// Tells `entered`, waits for `gate`, then stops trapping exits.
+    #[call]
+    async fn stop_trapping_after(
+        &mut self,
+        entered: Arc<tokio::sync::Notify>,
+        gate: Arc<tokio::sync::Notify>,
+        ctx: &mut Context<Self>,
+    ) {
+        entered.notify_one();
+        gate.notified().await;
+        ctx.trap_exits(false);
+    }
+
     #[call]
     fn exits(&self) -> Vec<Exit> {
         self.exits.clone()
@@ -210,6 +223,35 @@ async fn a_server_that_traps_exits_receives_exit_and_keeps_running() {
     assert_eq!(exits.len(), 1);
     assert_eq!(exits[0].from, worker_id);
     assert_eq!(exits[0].reason, reason);
+    assert!(keeper.is_alive());
+}
+
+// Semantics 17.4: as in OTP, a signal that arrives while the server traps
+// exits is a message from then on, even if trapping stops before it is
+// handled.
+#[tokio::test]
+async fn a_signal_that_arrived_while_trapping_stays_an_exit_message() {
+    let log = new_log();
+    let keeper = trapping("keeper", &log).await;
+    let worker = node("worker", &log).await;
+    keeper.link(worker.clone()).await.unwrap();
+    let (entered, gate) = (
+        Arc::new(tokio::sync::Notify::new()),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let busy = tokio::spawn({
+        let (keeper, entered, gate) = (keeper.clone(), entered.clone(), gate.clone());
+        async move { keeper.stop_trapping_after(entered, gate).await }
+    });
+    entered.notified().await;
+
+    worker.fail().await.unwrap();
+    worker.wait().await;
+    gate.notify_one();
+    busy.await.unwrap().unwrap();
+
+    assert!(!keeper.traps().await.unwrap());
+    assert_eq!(keeper.exits().await.unwrap().len(), 1);
     assert!(keeper.is_alive());
 }
 

@@ -197,8 +197,10 @@ impl<S: GenServer> ExitTarget for Inner<S> {
             return;
         }
         if to.links.traps() {
-            // Only the server's own task knows how to make its message;
-            // it also checks again that it still traps.
+            // Only the server's own task knows how to make its message. The
+            // signal arrived while the server trapped exits, so it is an
+            // `Exit` message even if the server stops trapping before it
+            // handles it, as in OTP.
             let (to, reason) = (to.id, reason.clone());
             let envelope = Envelope::System(Box::new(move |_: &mut S, ctx, _| {
                 ctx.receive_exit(to, from, reason);
@@ -312,7 +314,9 @@ impl<S: GenServer> Context<S> {
     /// [`Exit`] info message, whatever the reason, and keeps running. The
     /// server's message type must convert from [`Exit`]: give it an
     /// `#[info]` handler taking `Exit`. A new instance started by a
-    /// supervisor does not trap exits until it asks again.
+    /// supervisor does not trap exits until it asks again. A signal that
+    /// arrived while the server trapped exits stays an `Exit` message if
+    /// the server stops trapping before handling it, as in OTP.
     ///
     /// # Examples
     ///
@@ -364,7 +368,9 @@ impl<S: GenServer> Context<S> {
     where
         S::Message: From<Exit>,
     {
-        self.owned().trap = trap.then_some(exit_message::<S::Message> as fn(Exit) -> S::Message);
+        if trap {
+            self.owned().trap = Some(exit_message::<S::Message> as fn(Exit) -> S::Message);
+        }
         self.instance()
             .links
             .get()
@@ -481,10 +487,10 @@ impl<S: GenServer> Context<S> {
         if self.id() != to {
             return;
         }
-        match self.owned_trap() {
-            Some(make) => self.continue_with(make(Exit { from, reason })),
-            None if reason != ExitReason::Normal => self.stop(reason),
-            None => {}
+        // Queued only while the server trapped exits, so it knows how to
+        // make the message.
+        if let Some(make) = self.owned_trap() {
+            self.continue_with(make(Exit { from, reason }));
         }
     }
 }

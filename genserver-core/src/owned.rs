@@ -33,7 +33,9 @@ pub(crate) struct Held<S: GenServer> {
     pub(crate) stop: Option<ExitReason>,
     pub(crate) monitors: MonitorSet,
     pub(crate) tasks: TaskSet,
-    /// Set while the server traps exits: how to make its message.
+    /// How to make an `Exit` message, set once the server first traps
+    /// exits and kept when it stops trapping: a signal that arrived while
+    /// it trapped is a message by then, whatever the server does after.
     pub(crate) trap: Option<fn(Exit) -> S::Message>,
     pub(crate) continues: VecDeque<S::Message>,
     pub(crate) idle: Option<IdleRequest<S>>,
