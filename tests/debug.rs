@@ -245,3 +245,26 @@ async fn a_replace_whose_old_state_panics_when_dropped_still_succeeds() {
     assert_eq!(fragile.explodes().await, Ok(false));
     fragile.stop().await.unwrap();
 }
+
+/// Takes `init_takes` to start.
+struct SlowStart;
+
+#[genserver]
+impl SlowStart {
+    #[init]
+    async fn init(init_takes: Duration) -> Result<Self, std::convert::Infallible> {
+        tokio::time::sleep(init_takes).await;
+        Ok(SlowStart)
+    }
+}
+
+// Semantics 13.2: the uptime counts from the start, `init` included.
+#[tokio::test(start_paused = true)]
+async fn the_uptime_includes_init() {
+    let slow = SlowStart::start(Duration::from_secs(3)).await.unwrap();
+    assert_eq!(
+        slow.stats().await.map(|s| s.uptime),
+        Ok(Duration::from_secs(3))
+    );
+    slow.stop().await.unwrap();
+}

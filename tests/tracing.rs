@@ -357,3 +357,29 @@ async fn a_crash_is_reported_once_at_error_level_and_a_clean_stop_is_not() {
     assert_eq!(reported[0]["id"], crashing.id().as_u64().to_string());
     assert_eq!(reported[0]["reason"], "panicked: shattered");
 }
+
+// Semantics 14.5: an aborted server runs none of its own code, as a BEAM
+// process killed with `:kill` writes no crash report; its end is still
+// told.
+#[test]
+fn an_aborted_server_writes_no_crash_report() {
+    let errors = Errors::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(errors.clone()));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let brittle = runtime.block_on(async {
+        let brittle = Brittle::start(Brittle).await.unwrap();
+        tokio::task::yield_now().await;
+        brittle
+    });
+
+    drop(runtime);
+
+    let after = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert_eq!(after.block_on(brittle.wait()), ExitReason::Killed);
+    assert!(errors.0.lock().unwrap().is_empty());
+}
