@@ -251,6 +251,13 @@ fn on_a_thread_of_its_own<T: Send + 'static>(
     rx.recv_timeout(Duration::from_secs(60)).ok()
 }
 
+/// A call, with `timeout`, whose handler waits on a gate nobody opens.
+async fn a_call_that_is_never_answered(timeout: Duration) -> Result<u32, CallError> {
+    let server = Recorder::start(Recorder { seen: vec![] }).await.unwrap();
+    let gate = std::sync::Arc::new(Notify::new());
+    server.with_timeout(timeout).block_until(gate).await
+}
+
 fn multi_thread_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -276,14 +283,7 @@ fn a_call_times_out_in_a_runtime_made_after_another_one_on_the_same_thread() {
         });
         drop(first);
         let second = multi_thread_runtime();
-        second.block_on(async {
-            let server = Recorder::start(Recorder { seen: vec![] }).await.unwrap();
-            let gate = std::sync::Arc::new(Notify::new());
-            server
-                .with_timeout(Duration::from_secs(1))
-                .block_until(gate)
-                .await
-        })
+        second.block_on(async { a_call_that_is_never_answered(Duration::from_secs(1)).await })
     });
     assert_eq!(outcome, Some(Err(CallError::Timeout)));
 }
@@ -296,14 +296,7 @@ fn a_call_times_out_on_a_runtime_without_a_timer() {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("a runtime without the time driver");
-        runtime.block_on(async {
-            let server = Recorder::start(Recorder { seen: vec![] }).await.unwrap();
-            let gate = std::sync::Arc::new(Notify::new());
-            server
-                .with_timeout(Duration::from_millis(100))
-                .block_until(gate)
-                .await
-        })
+        runtime.block_on(a_call_that_is_never_answered(Duration::from_millis(100)))
     });
     assert_eq!(outcome, Some(Err(CallError::Timeout)));
 }
