@@ -93,16 +93,25 @@ pub(crate) fn context_of(ty: &Type) -> Option<&Type> {
     }
 }
 
-/// `Reply<T>`: the `T` of a deferred reply.
-pub(crate) fn reply_type(ty: &Type) -> Option<&Type> {
+/// The generic arguments of a type whose last segment is `name`, as in
+/// `name<...>`.
+fn generic_args<'a>(
+    ty: &'a Type,
+    name: &str,
+) -> Option<syn::punctuated::Iter<'a, GenericArgument>> {
     let segment = last_segment(ty)?;
-    if !names::is(&segment.ident, "Reply") {
+    if !names::is(&segment.ident, name) {
         return None;
     }
     let PathArguments::AngleBracketed(args) = &segment.arguments else {
         return None;
     };
-    let mut types = args.args.iter();
+    Some(args.args.iter())
+}
+
+/// `Reply<T>`: the `T` of a deferred reply.
+pub(crate) fn reply_type(ty: &Type) -> Option<&Type> {
+    let mut types = generic_args(ty, "Reply")?;
     match (types.next(), types.next()) {
         (Some(GenericArgument::Type(inner)), None) => Some(inner),
         _ => None,
@@ -166,14 +175,7 @@ pub(crate) fn is_visibly_not(ty: &Type, type_params: &[&Ident]) -> bool {
 /// The `T` of `Result<T, E>` (or of a `Result<T>` alias such as
 /// `io::Result<T>`), by the last segment's name.
 pub(crate) fn result_ok_type(ty: &Type) -> Option<&Type> {
-    let segment = last_segment(ty)?;
-    if !names::is(&segment.ident, "Result") {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &segment.arguments else {
-        return None;
-    };
-    match args.args.first()? {
+    match generic_args(ty, "Result")?.next()? {
         GenericArgument::Type(ok) => Some(ok),
         _ => None,
     }
