@@ -202,13 +202,7 @@ impl<'a> Gen<'a> {
             .iter()
             .map(|handler| HandlerParts::new(handler, &mut replace))
             .collect();
-        let (vis, vis_span) = widest_visibility(
-            server
-                .handlers
-                .iter()
-                .map(|h| h.method.vis())
-                .chain(server.init().map(Method::vis)),
-        );
+        let (vis, vis_span) = block_visibility(server);
         Gen {
             private: quote!(#krate::__private),
             phantom: !server.type_params.is_empty() || handlers.is_empty(),
@@ -333,6 +327,18 @@ pub(crate) fn param_name(arg: &PatType, n: usize) -> Ident {
         }
         _ => names::arg_local(n),
     }
+}
+
+/// The visibility of the generated enum and client: the widest of the
+/// handlers' and `#[init]`'s, by [`widest_visibility`].
+fn block_visibility(server: &Server<'_>) -> (Visibility, Span) {
+    widest_visibility(
+        server
+            .handlers
+            .iter()
+            .map(|h| h.method.vis())
+            .chain(server.init().map(Method::vis)),
+    )
 }
 
 /// `pub` > `pub(crate)` > `pub(super)`, `pub(in path)` > private. Among

@@ -10,7 +10,7 @@ use quote::quote;
 use syn::GenericParam;
 
 use super::Gen;
-use crate::model::{Method, Server};
+use crate::model::Server;
 use crate::{names, parse, validate};
 
 pub(super) fn beside_errors(mut server: Server<'_>) -> TokenStream {
@@ -21,13 +21,7 @@ pub(super) fn beside_errors(mut server: Server<'_>) -> TokenStream {
     }
     // What the whole block asks for: a handler left out must not make the
     // enum or the client narrower than the server's public API.
-    let (vis, vis_span) = super::widest_visibility(
-        server
-            .handlers
-            .iter()
-            .map(|h| h.method.vis())
-            .chain(server.init().map(Method::vis)),
-    );
+    let (vis, vis_span) = super::block_visibility(&server);
     if !keep_sound_parts(&mut server) {
         return stubs(&server);
     }
@@ -166,13 +160,7 @@ fn stubs(server: &Server<'_>) -> TokenStream {
 
 /// The enum and the client without generics that could fail.
 fn name_stubs(server: &Server<'_>) -> TokenStream {
-    let (vis, _) = super::widest_visibility(
-        server
-            .handlers
-            .iter()
-            .map(|h| h.method.vis())
-            .chain(server.init().map(Method::vis)),
-    );
+    let (vis, _) = super::block_visibility(server);
     let params: Vec<_> = server
         .item
         .generics
