@@ -90,25 +90,27 @@ pub(crate) fn exit_reason<S: GenServer>(
 /// Written by hand rather than as nested `async fn`s: each layer of those
 /// moves the state of the layer below into its own and switches on its own
 /// state at every poll, and a call is the hottest path there is (the
-/// layers cost 94 of a call's 2,100 or so instructions).
+/// layers cost 94 of a call's 2,100 or so instructions). Its parts are
+/// fields rather than the variants of one state enum for the same reason:
+/// moving from state to state copied the whole state and ran the drop glue
+/// of every variant (about 60 of a call's 1,900 instructions).
 pub(crate) struct Call<'a, S: GenServer, R: Send + 'static, F> {
     server: &'a ServerRef<S>,
-    state: CallState<'a, R, F>,
+    /// The request, until the first poll sends it.
+    request: Option<F>,
+    timeout: Option<Duration>,
+    /// The answer channel, once the request is queued.
+    answer: Option<WithDeadline<AnswerReceiver<R>>>,
+    /// A wait off the usual path, boxed.
+    slow: Slow<'a, R>,
 }
 
-enum CallState<'a, R: Send + 'static, F> {
-    /// Not polled yet: nothing is sent before the first poll.
-    Start {
-        request: F,
-        timeout: Option<Duration>,
-    },
+enum Slow<'a, R: Send + 'static> {
+    None,
     /// A bounded mailbox is full: waiting for room, within the timeout.
-    Room(WaitForRoom<'a>, Option<AnswerReceiver<R>>),
-    /// The request is queued.
-    Answer(WithDeadline<AnswerReceiver<R>>),
+    Room(WaitForRoom<'a>, AnswerReceiver<R>),
     /// The answer channel closed with no word: waiting for the exit reason.
     Exiting(Pin<Box<dyn Future<Output = CallError> + Send + 'a>>),
-    Done,
 }
 
 impl<'a, S: GenServer, R: Send + 'static, F> Call<'a, S, R, F>
@@ -118,29 +120,51 @@ where
     pub(crate) fn new(server: &'a ServerRef<S>, request: F, timeout: Option<Duration>) -> Self {
         Call {
             server,
-            state: CallState::Start { request, timeout },
+            request: Some(request),
+            timeout,
+            answer: None,
+            slow: Slow::None,
         }
     }
 
-    /// Sends the request: what the call waits for next, or `Err` to end
-    /// it at once.
-    fn start(
-        &self,
-        request: F,
-        timeout: Option<Duration>,
-    ) -> Result<CallState<'a, R, F>, CallError> {
+    /// Sends the request; `Err` ends the call at once.
+    fn start(&mut self, request: F) -> Result<(), CallError> {
         if self.server.is_own_address() {
             return Err(CallError::CallingSelf);
         }
         let (reply_to, rx) = ReplyTo::channel();
         let envelope = Envelope::message(request(reply_to));
-        Ok(match queue(self.server.inner(), envelope, timeout)? {
+        match queue(self.server.inner(), envelope, self.timeout)? {
             None => {
-                let mut deadline = Deadline::after(timeout);
-                CallState::Answer(with_deadline(&mut deadline, rx))
+                let mut deadline = Deadline::after(self.timeout);
+                self.answer = Some(with_deadline(&mut deadline, rx));
             }
-            Some(waiting) => CallState::Room(waiting, Some(rx)),
-        })
+            Some(waiting) => self.slow = Slow::Room(waiting, rx),
+        }
+        Ok(())
+    }
+
+    /// The waits off the usual path: for room, after which the call
+    /// waits for its answer (`Ok`), and for the exit reason, which ends it.
+    #[cold]
+    fn poll_slow(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), CallError>> {
+        match &mut self.slow {
+            Slow::Room(waiting, _) => {
+                let queued = ready!(waiting.as_mut().poll(cx));
+                let Slow::Room(_, rx) = std::mem::replace(&mut self.slow, Slow::None) else {
+                    unreachable!("matched above");
+                };
+                let mut deadline = queued?;
+                self.answer = Some(with_deadline(&mut deadline, rx));
+                Poll::Ready(Ok(()))
+            }
+            Slow::Exiting(exiting) => {
+                let error = ready!(exiting.as_mut().poll(cx));
+                self.slow = Slow::None;
+                Poll::Ready(Err(error))
+            }
+            Slow::None => panic!("a call polled after it completed"),
+        }
     }
 }
 
@@ -156,57 +180,34 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        if let Some(request) = this.request.take() {
+            if let Err(error) = this.start(request) {
+                return Poll::Ready(Err(error));
+            }
+        }
         loop {
-            match &mut this.state {
-                CallState::Start { .. } => {
-                    let CallState::Start { request, timeout } =
-                        std::mem::replace(&mut this.state, CallState::Done)
-                    else {
-                        unreachable!("matched above");
-                    };
-                    match this.start(request, timeout) {
-                        // The state is `Done`, which owns nothing: forgetting
-                        // it skips a call to the drop glue of every state
-                        // (15 of a call's 1,900 instructions in row 2 of the benchmarks).
-                        Ok(next) => std::mem::forget(std::mem::replace(&mut this.state, next)),
-                        Err(error) => return Poll::Ready(Err(error)),
+            if let Some(answer) = &mut this.answer {
+                let outcome = match ready!(Pin::new(&mut *answer).poll(cx)) {
+                    Some(Ok(Answer::Value(value))) => Ok(value),
+                    Some(Ok(Answer::Dropped)) => Err(CallError::ReplyDropped),
+                    Some(Ok(Answer::Exited(reason))) => Err(CallError::Exited(reason)),
+                    Some(Err(_closed)) => {
+                        let deadline = answer.deadline();
+                        this.answer = None;
+                        let address = this.server.inner();
+                        this.slow = Slow::Exiting(exit_reason(address, deadline));
+                        continue;
                     }
-                }
-                CallState::Room(waiting, rx) => {
-                    let queued = ready!(waiting.as_mut().poll(cx));
-                    let rx = rx.take().expect("the receiver waits with the request");
-                    match queued {
-                        Ok(mut deadline) => {
-                            this.state = CallState::Answer(with_deadline(&mut deadline, rx));
-                        }
-                        Err(error) => {
-                            this.state = CallState::Done;
-                            return Poll::Ready(Err(error));
-                        }
-                    }
-                }
-                CallState::Answer(answer) => {
-                    let outcome = match ready!(Pin::new(&mut *answer).poll(cx)) {
-                        Some(Ok(Answer::Value(value))) => Ok(value),
-                        Some(Ok(Answer::Dropped)) => Err(CallError::ReplyDropped),
-                        Some(Ok(Answer::Exited(reason))) => Err(CallError::Exited(reason)),
-                        Some(Err(_closed)) => {
-                            let deadline = answer.deadline();
-                            let address = this.server.inner();
-                            this.state = CallState::Exiting(exit_reason(address, deadline));
-                            continue;
-                        }
-                        None => Err(CallError::Timeout),
-                    };
-                    this.state = CallState::Done;
-                    return Poll::Ready(outcome);
-                }
-                CallState::Exiting(exiting) => {
-                    let error = ready!(exiting.as_mut().poll(cx));
-                    this.state = CallState::Done;
-                    return Poll::Ready(Err(error));
-                }
-                CallState::Done => panic!("a call polled after it completed"),
+                    None => Err(CallError::Timeout),
+                };
+                // The spent channel stays until the call is dropped: letting
+                // it go here too would be a second drop to run.
+                return Poll::Ready(outcome);
+            }
+            // Waits off the usual path; room found, the call waits for its
+            // answer.
+            if let Err(error) = ready!(this.poll_slow(cx)) {
+                return Poll::Ready(Err(error));
             }
         }
     }
