@@ -180,10 +180,10 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        if let Some(request) = this.request.take() {
-            if let Err(error) = this.start(request) {
-                return Poll::Ready(Err(error));
-            }
+        if let Some(request) = this.request.take()
+            && let Err(error) = this.start(request)
+        {
+            return Poll::Ready(Err(error));
         }
         loop {
             if let Some(answer) = &mut this.answer {
