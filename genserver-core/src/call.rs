@@ -190,7 +190,7 @@ where
                 let outcome = match ready!(Pin::new(&mut *answer).poll(cx)) {
                     Some(Ok(Answer::Value(value))) => Ok(value),
                     Some(Ok(Answer::Dropped)) => Err(CallError::ReplyDropped),
-                    Some(Ok(Answer::Exited(reason))) => Err(CallError::Exited(reason)),
+                    Some(Ok(Answer::Exited(reason))) => Err(CallError::Exited(*reason)),
                     Some(Err(_closed)) => {
                         let deadline = answer.deadline();
                         this.answer = None;

@@ -13,7 +13,9 @@ use crate::{ExitReason, current};
 pub(crate) enum Answer<T> {
     Value(T),
     Dropped,
-    Exited(ExitReason),
+    /// Boxed: every answer is moved into the channel and out of it, and
+    /// the reason would make all of them three times the size of a `u64`.
+    Exited(Box<ExitReason>),
 }
 
 pub(crate) type AnswerReceiver<T> = oneshot::Receiver<Answer<T>>;
@@ -70,10 +72,10 @@ impl<T: Send + 'static> Drop for ReplyTo<T> {
 #[cold]
 fn unanswered<T: Send + 'static>(tx: oneshot::Sender<Answer<T>>) {
     if let Some(reason) = current::exit_reason() {
-        let _ = tx.send(Answer::Exited(reason));
+        let _ = tx.send(Answer::Exited(Box::new(reason)));
     } else if std::thread::panicking() && current::current_address().is_some() {
         current::orphan(Box::new(move |reason| {
-            let _ = tx.send(Answer::Exited(reason.clone()));
+            let _ = tx.send(Answer::Exited(Box::new(reason.clone())));
         }));
     }
 }
@@ -129,7 +131,7 @@ pub(crate) trait Revoke: Send + Sync {
 impl<T: Send> Revoke for Slot<T> {
     fn revoke(&self, reason: &ExitReason) {
         if let Some(tx) = self.take() {
-            let _ = tx.send(Answer::Exited(reason.clone()));
+            let _ = tx.send(Answer::Exited(Box::new(reason.clone())));
         }
     }
 }
@@ -188,12 +190,14 @@ impl<T: Send + 'static> Drop for Reply<T> {
         if self.instance.exit.is_exiting() {
             // Dropped because its server is exiting (its state is being
             // dropped, or its task was aborted): the reason is decided.
-            let _ = tx.send(Answer::Exited(self.instance.exit.decided_reason()));
+            let _ = tx.send(Answer::Exited(Box::new(
+                self.instance.exit.decided_reason(),
+            )));
         } else if std::thread::panicking() && current::current_address() == Some(self.server) {
             // A handler of its server unwinds: the server is about to exit
             // with a reason not decided yet.
             self.instance.exit.watch(Box::new(move |reason| {
-                let _ = tx.send(Answer::Exited(reason.clone()));
+                let _ = tx.send(Answer::Exited(Box::new(reason.clone())));
             }));
         } else {
             let _ = tx.send(Answer::Dropped);
