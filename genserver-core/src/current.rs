@@ -18,6 +18,7 @@ thread_local! {
 
 /// The address of the server whose task is polling, if any. Tasks spawned
 /// from a handler are not the server's task: they may call it.
+#[inline]
 pub(crate) fn current_address() -> Option<usize> {
     match CURRENT.with(Cell::get) {
         0 => None,
