@@ -236,6 +236,35 @@ async fn a_timer_guard_outside_a_server() {
     assert_eq!(clock.handled().await.unwrap(), 2);
 }
 
+// Semantics 18.1: a delay past what tokio's clock holds (`Duration::MAX`
+// as "never") sets a timer that never fires, as tokio's `sleep` does,
+// instead of overflowing the clock in the server's handler.
+#[tokio::test(start_paused = true)]
+async fn a_timer_set_further_ahead_than_the_clock_reaches_never_fires() {
+    let (clock, _ticks) = clock().await;
+    clock.after(Duration::MAX, 1).await.unwrap();
+    assert_eq!(clock.remaining().await.unwrap(), Some(Duration::MAX));
+    clock.every(Duration::MAX, 2).await.unwrap();
+    assert_eq!(clock.remaining().await.unwrap(), Some(Duration::MAX));
+    let by_address = send_after(&clock, Duration::MAX, Tick(3));
+    let interval_by_address = send_interval(clock.server_ref(), Duration::MAX, Tick(4));
+    assert_eq!(by_address.remaining(), Some(Duration::MAX));
+    assert_eq!(interval_by_address.remaining(), Some(Duration::MAX));
+
+    // A century later, nothing has fired and the server runs.
+    tokio::time::sleep(Duration::from_secs(100 * 365 * 24 * 3600)).await;
+    assert_eq!(clock.handled().await.unwrap(), 0);
+    assert_eq!(clock.remaining().await.unwrap(), Some(Duration::MAX));
+
+    // Cancelling works as for any timer.
+    clock.drop_timer().await.unwrap();
+    assert_eq!(clock.remaining().await.unwrap(), None);
+    by_address.cancel();
+    assert_eq!(by_address.remaining(), None);
+    drop(interval_by_address);
+    assert!(clock.is_alive());
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_detached_timer_fires_without_its_guard() {
     let (clock, mut ticks) = clock().await;

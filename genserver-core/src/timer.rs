@@ -28,7 +28,8 @@ pub struct Timer {
     token: CancelToken,
     task: AbortHandle,
     target: Arc<dyn Gone>,
-    first: Instant,
+    /// `None` for a timer too far ahead for tokio's clock: it never fires.
+    first: Option<Instant>,
     period: Option<Duration>,
     detached: bool,
 }
@@ -47,20 +48,24 @@ impl Timer {
     /// The time left until the timer's next message is sent, `None` once
     /// it is cancelled, has fired (a one-shot timer), or its target has
     /// ended (OTP's `Process.read_timer/1`). For an interval, the time to
-    /// its next tick.
+    /// its next tick. `Duration::MAX` for a timer set further ahead than
+    /// tokio's clock reaches, which never fires.
     #[must_use]
     pub fn remaining(&self) -> Option<Duration> {
         if self.token.is_cancelled() || self.task.is_finished() || self.target.is_gone() {
             return None;
         }
+        let Some(first) = self.first else {
+            return Some(Duration::MAX);
+        };
         let now = Instant::now();
-        if now < self.first {
-            return Some(self.first - now);
+        if now < first {
+            return Some(first - now);
         }
         Some(match self.period {
             None => Duration::ZERO,
             Some(period) => {
-                let since = (now - self.first).as_nanos() % period.as_nanos().max(1);
+                let since = (now - first).as_nanos() % period.as_nanos().max(1);
                 period.saturating_sub(Duration::from_nanos(
                     u64::try_from(since).unwrap_or(u64::MAX),
                 ))
@@ -159,14 +164,29 @@ impl<S: GenServer> Target<S> {
     }
 }
 
+/// When a timer set now with `delay` first fires; `None` past what an
+/// `Instant` holds (a `Duration::MAX` meaning "never"): such a timer never
+/// fires, as tokio's `sleep` never wakes for such a delay.
+fn first_at(delay: Duration) -> Option<Instant> {
+    Instant::now().checked_add(delay)
+}
+
+/// Sleeps until `at`, for ever when there is no such instant.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 fn once<S: GenServer>(target: Target<S>, delay: Duration, message: S::Message) -> Timer {
     let token = CancelToken::default();
-    let first = Instant::now() + delay;
+    let first = first_at(delay);
     let target = Arc::new(target);
     let task = {
         let (token, target) = (token.clone(), Arc::clone(&target));
         tokio::spawn(async move {
-            tokio::time::sleep_until(first).await;
+            sleep_until(first).await;
             target.send(message, &token).await;
         })
     };
@@ -188,11 +208,14 @@ where
     let token = CancelToken::default();
     // A zero period would flood the mailbox; tokio's interval refuses it.
     let period = period.max(Duration::from_nanos(1));
-    let first = Instant::now() + period;
+    let first = first_at(period);
     let target = Arc::new(target);
     let task = {
         let (token, target) = (token.clone(), Arc::clone(&target));
         tokio::spawn(async move {
+            let Some(first) = first else {
+                return std::future::pending().await;
+            };
             let mut ticks = tokio::time::interval_at(first, period);
             // A tick that finds the mailbox full is skipped (`send_tick`);
             // one that this task could not take on time (a busy runtime)
