@@ -3,10 +3,13 @@
 
 mod supervisor_support;
 
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
 use genserver::prelude::*;
 use genserver::{ChildState, Restart};
 use supervisor_support::{
-    Log, ProbeArgs, client, crash_and_await_restart, probe, probe_with, states,
+    Log, ProbeArgs, client, crash_and_await_restart, panicked, probe, probe_with, states,
 };
 
 async fn tree(
@@ -215,4 +218,73 @@ async fn rest_for_one_retries_a_failed_group_restart_from_the_child_that_failed(
         ]
     );
     assert_eq!(client(&sup, "a").await.id(), a);
+}
+
+// Semantics 15.5: as in OTP, terminating the child whose restart failed
+// drops its next attempt, and the siblings that attempt was to start are
+// stopped children: their queued callers hear `Shutdown` and
+// `restart_child` starts them again.
+#[tokio::test(start_paused = true)]
+async fn terminating_the_child_whose_restart_failed_stops_the_siblings_left_for_its_retry() {
+    for strategy in [Strategy::OneForAll, Strategy::RestForOne] {
+        let log = Log::new();
+        let mut b = ProbeArgs::new("b", &log);
+        b.init_takes = Duration::from_secs(1);
+        let b_fails = b.failing_starts.clone();
+        let spec = SupervisorSpec::new(strategy)
+            .child(probe("a", &log))
+            .child(probe_with(b))
+            .child(probe("c", &log));
+        let sup = Supervisor::start(spec).await.unwrap();
+        let c = client(&sup, "c").await;
+        b_fails.store(1, Ordering::SeqCst);
+        log.take();
+
+        assert_eq!(
+            client(&sup, "b").await.boom().await,
+            Err(CallError::Exited(panicked("boom b")))
+        );
+        // The supervisor is in `b`'s `init`: these reach it before the
+        // next attempt, queued when this one fails.
+        while !log.take().iter().any(|e| e == "initializing b") {
+            tokio::task::yield_now().await;
+        }
+        let terminate = tokio::spawn({
+            let sup = sup.clone();
+            async move { sup.terminate_child("b").await }
+        });
+        let queued = tokio::spawn({
+            let c = c.clone();
+            async move { c.echo(1).await }
+        });
+        tokio::task::yield_now().await;
+
+        assert_eq!(terminate.await.unwrap(), Ok(()), "{strategy:?}");
+        assert_eq!(
+            queued.await.unwrap(),
+            Err(CallError::Exited(ExitReason::Shutdown)),
+            "{strategy:?}"
+        );
+        assert_eq!(c.echo(2).await, Err(CallError::NoProc), "{strategy:?}");
+        let now = states(&sup).await;
+        assert!(matches!(now[0].1, ChildState::Running(_)), "{now:?}");
+        assert_eq!(
+            now[1..],
+            [
+                ("b".to_string(), ChildState::Stopped),
+                ("c".to_string(), ChildState::Stopped)
+            ]
+        );
+
+        let c = sup.restart_child("c").await.unwrap();
+        assert_eq!(states(&sup).await[2].1, ChildState::Running(c.id()));
+        sup.restart_child("b").await.unwrap();
+        // The dropped attempt started nothing.
+        assert_eq!(
+            log.take(),
+            ["fail b", "start c", "initializing b", "start b"],
+            "{strategy:?}"
+        );
+        sup.stop().await.unwrap();
+    }
 }

@@ -140,6 +140,8 @@ pub struct Supervisor {
     children: Vec<Entry>,
     notice: ExitNotice,
     next_key: u64,
+    /// The children with a `Retry` queued, one key per message.
+    retries: Vec<u64>,
 }
 
 /// The messages a [`Supervisor`] handles: the admin requests of
@@ -212,9 +214,44 @@ impl Supervisor {
 
     /// Queues the next attempt in the supervisor's own mailbox; a full
     /// bounded mailbox delays it, never loses it.
-    fn schedule_retry(ctx: &Context<Self>, key: u64) {
+    fn schedule_retry(&mut self, ctx: &Context<Self>, key: u64) {
+        self.retries.push(key);
         let message = SupervisorMessage(Request::Retry(key));
         deliver(ctx.server_ref().inner(), Envelope::message(message));
+    }
+
+    /// Whether the queued retry of the child at `failed` starts the child
+    /// at `i` too, as one of its group.
+    fn retry_starts(&self, failed: usize, i: usize) -> bool {
+        match self.strategy {
+            Strategy::OneForOne => failed == i,
+            Strategy::OneForAll => true,
+            Strategy::RestForOne => failed <= i,
+        }
+    }
+
+    /// Stops the `Restarting` children that no queued retry will start:
+    /// those a failed group restart left for the retry of a child that has
+    /// since been terminated. As in OTP, where they are left undefined
+    /// once that child's `try_again_restart` is dropped, they are stopped
+    /// children, started again by `restart_child`; their addresses close
+    /// as any child's waiting for its restart (15.12).
+    fn stop_orphans(&mut self) {
+        let failed: Vec<usize> = self
+            .retries
+            .iter()
+            .filter_map(|&k| self.position(k))
+            .filter(|&at| self.children[at].state == ChildState::Restarting)
+            .collect();
+        for i in 0..self.children.len() {
+            if self.children[i].state == ChildState::Restarting
+                && !failed.iter().any(|&at| self.retry_starts(at, i))
+            {
+                let entry = &mut self.children[i];
+                entry.child.close(&ExitReason::Shutdown);
+                entry.state = ChildState::Stopped;
+            }
+        }
     }
 
     async fn on_exit(&mut self, id: ServerId, reason: ExitReason, ctx: &mut Context<Self>) {
@@ -296,7 +333,7 @@ impl Supervisor {
             if let Ok(id) = entry.child.start(self.notice.clone()).await {
                 entry.state = ChildState::Running(id);
             } else {
-                Self::schedule_retry(ctx, k);
+                self.schedule_retry(ctx, k);
                 break;
             }
         }
@@ -343,6 +380,9 @@ impl Supervisor {
         } else {
             entry.state = ChildState::Stopped;
         }
+        // Its queued retry, if it was waiting for one, no longer starts
+        // anything.
+        self.stop_orphans();
         Ok(())
     }
 
@@ -416,6 +456,7 @@ impl GenServer for Supervisor {
                 SupervisorMessage(Request::Exited(id, reason))
             }),
             next_key: 0,
+            retries: Vec::new(),
         };
         for child_spec in spec.children {
             let id = child_spec.id().clone();
@@ -452,6 +493,9 @@ impl GenServer for Supervisor {
         match message.0 {
             Request::Exited(id, reason) => self.on_exit(id, reason, ctx).await,
             Request::Retry(key) => {
+                if let Some(at) = self.retries.iter().position(|&k| k == key) {
+                    self.retries.swap_remove(at);
+                }
                 if let Some(i) = self.position(key)
                     && self.children[i].state == ChildState::Restarting
                 {
