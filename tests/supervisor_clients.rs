@@ -143,13 +143,19 @@ fn slow(log: &Log) -> ChildSpec {
 /// asked for it: from then on the supervisor is busy with that request for
 /// ten seconds, and what reaches its mailbox waits. Empties the log.
 async fn until_busy<T>(log: &Log, busy: JoinHandle<T>) -> JoinHandle<T> {
+    until_busy_with(log, "slow", busy).await
+}
+
+/// [`until_busy`] with the slow child `name`.
+async fn until_busy_with<T>(log: &Log, name: &str, busy: JoinHandle<T>) -> JoinHandle<T> {
+    let began = format!("terminate {name} Shutdown");
     for _ in 0..10_000 {
-        if log.take().iter().any(|e| e == "terminate slow Shutdown") {
+        if log.take().contains(&began) {
             return busy;
         }
         tokio::task::yield_now().await;
     }
-    panic!("the slow child was not terminated");
+    panic!("the slow child {name} was not terminated");
 }
 
 /// Asks `sup` to terminate the slow child and returns once it is busy
@@ -220,6 +226,59 @@ async fn stop_while_a_child_waits_for_its_restart_is_no_proc() {
     // The restart still comes, and the queued call reaches it.
     assert_eq!(queued.await.unwrap(), Ok(1));
     busy.await.unwrap().unwrap();
+    sup.stop().await.unwrap();
+}
+
+// Semantics 11.6 and 15.13: a restart that fails because another server
+// holds the child's name leaves the child waiting for its next attempt, as
+// a failed `init` does: the instance behind the address has ended, so
+// `stop` is `NoProc` and `wait` returns, and what is sent meanwhile waits
+// for the next instance.
+#[tokio::test(start_paused = true)]
+async fn a_restart_that_finds_the_name_taken_leaves_the_child_waiting_for_the_next_attempt() {
+    const NAME: &str = "supervisor_clients:taken";
+    let log = Log::new();
+    let mut slow2 = ProbeArgs::new("slow2", &log);
+    slow2.terminate_takes = Duration::from_secs(10);
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(RestartIntensity::new(10, Duration::from_secs(60)))
+        .child(slow(&log))
+        .child(probe_with(slow2).shutdown(Shutdown::Infinity))
+        .child(probe("w", &log).options(StartOptions::named(NAME)));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let w = client(&sup, "w").await;
+    let busy = keep_busy(&sup, &log).await;
+
+    // Once `wait` returns the name is free, and the exit notice is queued.
+    assert_eq!(w.boom().await, Err(CallError::Exited(panicked("boom w"))));
+    assert_eq!(w.wait().await, panicked("boom w"));
+    // Queued behind the notice: handled after the failed restart, before
+    // the next attempt.
+    let busy2 = tokio::spawn({
+        let sup = sup.clone();
+        async move { sup.terminate_child("slow2").await }
+    });
+    tokio::task::yield_now().await;
+    let holder = Probe::start_with(ProbeArgs::new("holder", &log), StartOptions::named(NAME))
+        .await
+        .unwrap();
+    assert_eq!(busy.await.unwrap(), Ok(()));
+    // Handled next: the notice, then this.
+    let busy2 = until_busy_with(&log, "slow2", busy2).await;
+
+    assert!(!w.is_alive());
+    let stop = tokio::time::timeout(Duration::from_secs(1), w.stop()).await;
+    assert_eq!(stop, Ok(Err(StopError::NoProc)));
+    assert_eq!(w.wait().await, ExitReason::Shutdown);
+    let queued = tokio::spawn({
+        let w = w.without_timeout();
+        async move { w.echo(1).await }
+    });
+    holder.stop().await.unwrap();
+
+    assert_eq!(busy2.await.unwrap(), Ok(()));
+    assert_eq!(queued.await.unwrap(), Ok(1));
+    assert_eq!(genserver::whereis_id(NAME), Some(w.id()));
     sup.stop().await.unwrap();
 }
 

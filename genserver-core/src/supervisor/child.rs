@@ -152,6 +152,12 @@ impl<S: GenServer> ServerChild<S> {
         {
             // Parked for the next attempt, with what is queued.
             let _ = back_tx.send(rx);
+            // The instance is already behind the address, where a client
+            // may have found it to wait for, stop, monitor or link to: it
+            // ends there as a start that failed in `init` does, so that
+            // they hear of its end.
+            instance.exit.decide(start_failure_reason(&taken));
+            instance.exit.finish();
             return Err(taken);
         }
         let (started_tx, started_rx) = oneshot::channel();
