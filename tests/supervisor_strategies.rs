@@ -288,3 +288,43 @@ async fn terminating_the_child_whose_restart_failed_stops_the_siblings_left_for_
         sup.stop().await.unwrap();
     }
 }
+
+// Semantics 15.3: as in OTP, every member of a group restart that is not
+// temporary is started again, whatever it ended with while the group was
+// being stopped: here a transient child linked to a sibling, taken down by
+// the sibling's `Shutdown`.
+#[tokio::test(start_paused = true)]
+async fn a_group_restart_restarts_a_transient_child_that_a_stopped_sibling_took_down() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForAll)
+        .child(probe("a", &log))
+        .child(probe("b", &log).restart(Restart::Transient))
+        .child(probe("c", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let b = client(&sup, "b").await;
+    b.link(client(&sup, "c").await).await.unwrap();
+    let before = ids(&sup, &["a", "b", "c"]).await;
+    log.take();
+
+    crash_and_await_restart(&client(&sup, "a").await).await;
+
+    assert_eq!(
+        log.take(),
+        [
+            "terminate a Panicked { message: \"boom a\" }",
+            "terminate c Shutdown",
+            "terminate b Shutdown",
+            "start a",
+            "start b",
+            "start c",
+        ]
+    );
+    let now = states(&sup).await;
+    for ((id, state), old) in now.iter().zip(&before) {
+        assert!(
+            matches!(state, ChildState::Running(new) if new != old),
+            "{id}: {state:?}"
+        );
+    }
+    assert_eq!(b.name().await, Ok("b"));
+}

@@ -155,6 +155,12 @@ impl Probe {
         n
     }
 
+    /// Links this instance with the one behind `other`.
+    #[call]
+    pub(crate) fn link(&mut self, other: ProbeClient, ctx: &mut Context<Self>) {
+        ctx.link(&other);
+    }
+
     /// Stops with `reason`.
     #[cast]
     pub(crate) fn exit(&mut self, reason: ExitReason, ctx: &mut Context<Self>) {

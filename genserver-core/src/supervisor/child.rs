@@ -41,6 +41,10 @@ pub(crate) trait ChildRuntime: Send + Sync {
     /// supervisor, and returns how it ended.
     fn shutdown(&mut self, how: Shutdown) -> BoxFuture<'_, Option<Stopped>>;
 
+    /// Whether the running instance has begun to exit: its exit decided,
+    /// its notice perhaps not yet handled.
+    fn is_exiting(&self) -> bool;
+
     /// Forgets the instance after its exit notice: it has ended.
     fn exited(&mut self);
 
@@ -250,6 +254,12 @@ impl<S: GenServer> ChildRuntime for ServerChild<S> {
 
     fn shutdown(&mut self, how: Shutdown) -> BoxFuture<'_, Option<Stopped>> {
         Box::pin(self.stop_instance(how))
+    }
+
+    fn is_exiting(&self) -> bool {
+        self.running
+            .as_ref()
+            .is_some_and(|running| running.instance.exit.is_exiting())
     }
 
     fn exited(&mut self) {

@@ -301,6 +301,16 @@ impl Supervisor {
             .filter(|e| e.state != ChildState::Stopped)
             .map(|e| e.key)
             .collect();
+        // Which members ended on their own is settled as the restart
+        // begins: stopping one member can end another (a link carries its
+        // `Shutdown`), and one that ends so was ended by this restart and
+        // starts again with the group, as in OTP.
+        let exited: Vec<u64> = self
+            .children
+            .iter()
+            .filter(|e| group.contains(&e.key) && e.child.is_exiting())
+            .map(|e| e.key)
+            .collect();
 
         for &k in group.iter().rev() {
             let Some(i) = self.position(k) else { continue };
@@ -312,10 +322,11 @@ impl Supervisor {
                     self.children.remove(i);
                     continue;
                 }
-                if ended.already_over {
-                    // A transient child that had exited cleanly, its exit
-                    // notice not yet handled: stopped, as the notice would
-                    // have left it, so not part of the group (15.3).
+                if ended.already_over && exited.contains(&k) {
+                    // A transient child that had exited cleanly before the
+                    // restart, its exit notice not yet handled: stopped, as
+                    // the notice would have left it, so not part of the
+                    // group (15.3).
                     entry.child.close(&ended.reason);
                     entry.state = ChildState::Stopped;
                     continue;
