@@ -52,6 +52,36 @@ async fn a_client_reaches_the_new_instance_after_a_restart_and_shows_its_id() {
     assert_eq!(p.stats().await.map(|s| s.restarts), Ok(2));
 }
 
+// Semantics 9.2: `restarts` counts the restarts that happened, not the
+// attempts that failed.
+#[tokio::test(start_paused = true)]
+async fn a_failed_restart_attempt_is_not_counted_in_the_stats() {
+    let log = Log::new();
+    let args = ProbeArgs::new("p", &log);
+    let fails = args.failing_starts.clone();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(RestartIntensity::new(10, Duration::from_secs(60)))
+        .child(probe_with(args));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let p = client(&sup, "p").await;
+    fails.store(1, std::sync::atomic::Ordering::SeqCst);
+    log.take();
+
+    assert_eq!(p.boom().await, Err(CallError::Exited(panicked("boom p"))));
+    assert_eq!(p.echo(1).await, Ok(1));
+
+    assert_eq!(
+        log.take(),
+        [
+            "terminate p Panicked { message: \"boom p\" }",
+            "fail p",
+            "start p"
+        ]
+    );
+    assert_eq!(p.stats().await.map(|s| s.restarts), Ok(1));
+    sup.stop().await.unwrap();
+}
+
 #[tokio::test(start_paused = true)]
 async fn messages_queued_when_a_child_crashes_are_handled_by_the_new_instance() {
     let log = Log::new();

@@ -48,7 +48,15 @@ impl Instance {
         self.restarts.store(restarts, Ordering::Relaxed);
     }
 
-    /// How many instances ran behind the same address before this one.
+    /// Takes back the restart counted for this instance, whose start
+    /// failed: `restarts` counts the instances that started.
+    pub(crate) fn uncount_restart(&self) {
+        let restarts = self.restarts.load(Ordering::Relaxed).saturating_sub(1);
+        self.restarts.store(restarts, Ordering::Relaxed);
+    }
+
+    /// How many instances started behind the same address before this
+    /// one.
     pub(crate) fn restarts(&self) -> u64 {
         u64::from(self.restarts.load(Ordering::Relaxed))
     }

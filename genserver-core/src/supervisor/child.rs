@@ -162,6 +162,7 @@ impl<S: GenServer> ServerChild<S> {
             // they hear of its end.
             instance.exit.decide(start_failure_reason(&taken));
             instance.exit.finish();
+            instance.uncount_restart();
             return Err(taken);
         }
         let (started_tx, started_rx) = oneshot::channel();
@@ -180,7 +181,7 @@ impl<S: GenServer> ServerChild<S> {
             Some(limit) => tokio::time::timeout(limit, started_rx).await.ok(),
             None => Some(started_rx.await),
         };
-        match outcome {
+        let error = match outcome {
             Some(Ok(Ok(()))) => {
                 let id = instance.id;
                 // Registered after init: an instance that has already ended
@@ -189,16 +190,18 @@ impl<S: GenServer> ServerChild<S> {
                     .exit
                     .watch(Box::new(move |reason| notice(id, reason.clone())));
                 self.running = Some(Running { instance, watch });
-                Ok(id)
+                return Ok(id);
             }
-            Some(Ok(Err(reason))) => Err(StartError::Init(reason)),
-            Some(Err(_)) => Err(StartError::Init(instance.exit.finished().await)),
+            Some(Ok(Err(reason))) => StartError::Init(reason),
+            Some(Err(_)) => StartError::Init(instance.exit.finished().await),
             None => {
                 task.abort();
                 let _ = task.await;
-                Err(StartError::Timeout)
+                StartError::Timeout
             }
-        }
+        };
+        instance.uncount_restart();
+        Err(error)
     }
 
     async fn stop_instance(&mut self, how: Shutdown) -> Option<Stopped> {
