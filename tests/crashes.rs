@@ -220,3 +220,77 @@ async fn the_caller_of_a_panicking_handler_is_told_after_terminate() {
     );
     assert_eq!(*log.lock().unwrap(), ["terminated: panicked: crashed"]);
 }
+
+/// A state whose `Drop` panics.
+struct PanicsWhenDropped;
+
+impl Drop for PanicsWhenDropped {
+    fn drop(&mut self) {
+        panic!("the state's drop panicked")
+    }
+}
+
+#[genserver]
+impl PanicsWhenDropped {
+    #[call]
+    fn ping(&self) {}
+}
+
+/// 5.2 and 6.2: a panic in a state's `Drop` while its server ends is
+/// reported by the panic hook and stays with that server: a crash of
+/// another server on the same thread afterwards reports its own reason to
+/// its caller.
+#[tokio::test]
+async fn a_panicking_state_drop_leaves_the_next_crash_on_its_thread_its_own_reason() {
+    let messy = PanicsWhenDropped::start(PanicsWhenDropped).await.unwrap();
+    messy.stop_with(ExitReason::Shutdown).await.unwrap();
+    assert_eq!(messy.wait().await, ExitReason::Shutdown);
+
+    let (a, _b, _log) = pair().await;
+    assert_eq!(
+        a.crash_call().await,
+        Err(CallError::Exited(panicked("call panicked")))
+    );
+}
+
+/// A value whose `Drop` panics.
+struct DropPanics;
+
+impl Drop for DropPanics {
+    fn drop(&mut self) {
+        panic!("dropped while killed")
+    }
+}
+
+/// Never finishes `init`, holding a [`DropPanics`] there.
+struct StuckInInit;
+
+#[genserver]
+impl StuckInInit {
+    #[init]
+    async fn init((): (), _ctx: &mut Context<Self>) -> Result<Self, std::convert::Infallible> {
+        let _held = DropPanics;
+        std::future::pending().await
+    }
+
+    #[call]
+    fn ping(&self) {}
+}
+
+/// As above, for what user code holds when its task is aborted: a panic
+/// in dropping it (here `init`'s future, at its start timeout) does not
+/// reach a later crash on the same thread.
+#[tokio::test(start_paused = true)]
+async fn a_panicking_drop_in_a_killed_init_leaves_the_next_crash_on_its_thread_its_own_reason() {
+    let options = StartOptions::new().init_timeout(std::time::Duration::from_millis(10));
+    assert!(matches!(
+        StuckInInit::start_with((), options).await,
+        Err(StartError::Timeout)
+    ));
+
+    let (a, _b, _log) = pair().await;
+    assert_eq!(
+        a.crash_call().await,
+        Err(CallError::Exited(panicked("call panicked")))
+    );
+}

@@ -103,6 +103,39 @@ impl Boss {
     }
 }
 
+/// Runs a task, and its state panics when dropped.
+struct PanicsWhenDropped;
+
+impl Drop for PanicsWhenDropped {
+    fn drop(&mut self) {
+        panic!("the state's drop panicked")
+    }
+}
+
+#[genserver]
+impl PanicsWhenDropped {
+    /// As [`Boss::busy`].
+    #[call]
+    fn busy(
+        &mut self,
+        canary: Canary,
+        started: Arc<AtomicBool>,
+        busy: Duration,
+        ctx: &mut Context<Self>,
+    ) -> TaskId {
+        ctx.spawn_task(async move {
+            let _canary = canary;
+            started.store(true, Ordering::SeqCst);
+            std::thread::sleep(busy);
+            tokio::task::yield_now().await;
+            1
+        })
+    }
+
+    #[info]
+    fn done(&mut self, _done: TaskDone<u32>) {}
+}
+
 async fn boss() -> (BossClient, mpsc::UnboundedReceiver<TaskDone<u32>>) {
     let (tx, rx) = mpsc::unbounded_channel();
     (Boss::start(Boss { done: tx }).await.unwrap(), rx)
@@ -160,6 +193,34 @@ async fn the_tasks_of_a_crashed_server_are_aborted_too() {
 
     boss.stop_with(ExitReason::error("crashed")).await.unwrap();
     assert!(dropped.load(Ordering::SeqCst));
+}
+
+// Semantics 19.3 and 6.2: a panic in the state's `Drop` does not cut the
+// end short: the tasks are still waited for before `stop` returns, here
+// one whose abort cannot take effect until its long poll ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tasks_are_waited_for_even_when_the_state_drop_panics() {
+    let server = PanicsWhenDropped::start(PanicsWhenDropped).await.unwrap();
+    let dropped = Arc::new(AtomicBool::new(false));
+    let started = Arc::new(AtomicBool::new(false));
+    server
+        .busy(
+            Canary(dropped.clone()),
+            started.clone(),
+            Duration::from_millis(200),
+        )
+        .await
+        .unwrap();
+    while !started.load(Ordering::SeqCst) {
+        tokio::task::yield_now().await;
+    }
+
+    server.stop().await.unwrap();
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the task's future was dropped"
+    );
+    assert_eq!(server.wait().await, ExitReason::Normal);
 }
 
 // Semantics 19.3: an abort takes effect at the task's next `.await`, so a

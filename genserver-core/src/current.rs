@@ -76,10 +76,20 @@ pub(crate) fn exit_reason() -> Option<ExitReason> {
 
 /// Runs `drop` with [`exit_reason`] answering `reason`.
 pub(crate) fn while_exiting<R>(reason: &ExitReason, drop: impl FnOnce() -> R) -> R {
-    let previous = EXITING.with(|r| r.replace(Some(reason.clone())));
-    let result = drop();
-    EXITING.with(|r| *r.borrow_mut() = previous);
-    result
+    let _restore = RestoreExiting(EXITING.with(|r| r.replace(Some(reason.clone()))));
+    drop()
+}
+
+/// Puts back the previous exit reason, also when `drop` unwinds (a
+/// panicking `Drop`): the thread goes on to poll other servers, whose
+/// callers must not be told this one's reason.
+struct RestoreExiting(Option<ExitReason>);
+
+impl Drop for RestoreExiting {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        EXITING.with(|r| *r.borrow_mut() = previous);
+    }
 }
 
 /// Keeps `tell` until the panic unwinding this thread is caught.

@@ -123,7 +123,7 @@ fn init<S: GenServer>(
         let reason = task.instance.exit.decide(reason);
         current::adopt_orphans(&reason);
         current::while_exiting(&reason, || {
-            drop(state);
+            drop_state(state);
             ctx.finish(&reason);
         });
         ctx.join_tasks().await;
@@ -187,7 +187,7 @@ impl<S: GenServer> Drop for Live<S> {
         current::orphans_to(&self.task.instance.exit);
         let (state, ctx) = (&mut self.state, &mut self.ctx);
         current::while_exiting(&reason, || {
-            drop(state.take());
+            drop_state(state.take());
             ctx.finish(&reason);
         });
     }
@@ -222,12 +222,21 @@ fn end<'a, S: GenServer>(
         }
         current::adopt_orphans(&reason);
         current::while_exiting(&reason, || {
-            drop(state.take());
+            drop_state(state.take());
             ctx.finish(&reason);
         });
         ctx.join_tasks().await;
         task.finish();
     }
+}
+
+/// Drops the state of an instance that is ending. A panic in its `Drop`
+/// is reported by the panic hook and goes no further: the rest of the end
+/// (held-back replies, the tasks joined, the mailbox, the watchers) must
+/// still run, or callers and `stop()` would be told before the tasks are
+/// gone, or never.
+fn drop_state<S>(state: Option<S>) {
+    let _ = catch_unwind(AssertUnwindSafe(|| drop(state)));
 }
 
 /// Handles messages until a handler, the context or a stop request ends
