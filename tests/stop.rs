@@ -294,3 +294,61 @@ async fn casts_during_terminate_are_accepted_and_dropped() {
     assert_eq!(*log.lock().unwrap(), ["terminated"]);
     assert!(server.note("after".into()).await.is_err());
 }
+
+/// Stops itself from a call that returns a value, then never finishes
+/// `terminate`; `in_terminate` is told when it begins.
+struct StuckInTerminate {
+    in_terminate: Arc<Notify>,
+}
+
+#[genserver]
+impl StuckInTerminate {
+    #[call]
+    fn finish(&mut self, ctx: &mut Context<Self>) -> u32 {
+        ctx.stop(ExitReason::Normal);
+        5
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, _reason: &ExitReason) {
+        self.in_terminate.notify_one();
+        std::future::pending::<()>().await;
+    }
+}
+
+/// 6.3 and 6.5: a reply held back by a stopping call is sent once
+/// `terminate` has run. A task aborted during `terminate` (here its runtime
+/// shuts down) never sends it, as a process killed during its cleanup
+/// never replies in OTP: the caller hears the exit reason, the one already
+/// decided, as `wait()` does.
+#[test]
+fn a_reply_held_back_for_after_terminate_is_not_sent_when_terminate_is_cut_short() {
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let in_terminate = Arc::new(Notify::new());
+    let server = server_runtime
+        .block_on(StuckInTerminate::start(StuckInTerminate {
+            in_terminate: in_terminate.clone(),
+        }))
+        .unwrap();
+    let call = runtime.spawn({
+        let server = server.clone();
+        async move { server.finish().await }
+    });
+    runtime.block_on(in_terminate.notified());
+
+    drop(server_runtime);
+    let reason = runtime.block_on(server.wait());
+    assert_eq!(reason, ExitReason::Normal);
+    assert_eq!(
+        runtime.block_on(call).unwrap(),
+        Err(CallError::Exited(reason))
+    );
+}

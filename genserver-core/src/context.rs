@@ -181,10 +181,15 @@ impl<S: GenServer> Context<S> {
         reply
     }
 
-    /// Cancels outstanding deferred replies and delivers held-back ones,
-    /// ends the monitors and aborts the tasks. Runs after the exit reason
-    /// is decided.
-    pub(crate) fn finish(&mut self, reason: &ExitReason) {
+    /// Cancels outstanding deferred replies, ends the monitors and aborts
+    /// the tasks. Runs after the exit reason is decided, while exiting.
+    ///
+    /// Replies held back by a stopping call are delivered if `terminate`
+    /// has run. Otherwise (the task was aborted, in `terminate` or before)
+    /// they are dropped, and their callers hear the exit reason: the
+    /// reply was promised for after `terminate`, and a process killed
+    /// during its cleanup never replies in OTP either.
+    pub(crate) fn finish(&mut self, reason: &ExitReason, terminated: bool) {
         if let Some(held) = self.owned.existing_mut() {
             for weak in held.deferred.drain(..) {
                 if let Some(slot) = weak.upgrade() {
@@ -192,7 +197,9 @@ impl<S: GenServer> Context<S> {
                 }
             }
             for deliver in held.after_terminate.drain(..) {
-                deliver();
+                if terminated {
+                    deliver();
+                }
             }
         }
         self.owned.release();

@@ -124,7 +124,7 @@ fn init<S: GenServer>(
         current::adopt_orphans(&reason);
         current::while_exiting(&reason, || {
             drop_state(state);
-            ctx.finish(&reason);
+            ctx.finish(&reason, true);
         });
         ctx.join_tasks().await;
         task.finish();
@@ -172,8 +172,10 @@ struct Live<S: GenServer> {
 /// Dropped before its end ran: the task was aborted or its runtime shut
 /// down. The end without `terminate`: the reason is `Killed` before the
 /// state is dropped, so that the deferred replies it holds tell their
-/// callers so, and those held elsewhere are cancelled; then `task`, dropped
-/// after this, publishes the end.
+/// callers so, and those held elsewhere are cancelled; replies held back
+/// for after a `terminate` that did not finish are not sent, their callers
+/// told the reason instead. Then `task`, dropped after this, publishes
+/// the end.
 impl<S: GenServer> Drop for Live<S> {
     fn drop(&mut self) {
         if self.task.rx.is_none() {
@@ -188,7 +190,7 @@ impl<S: GenServer> Drop for Live<S> {
         let (state, ctx) = (&mut self.state, &mut self.ctx);
         current::while_exiting(&reason, || {
             drop_state(state.take());
-            ctx.finish(&reason);
+            ctx.finish(&reason, false);
         });
     }
 }
@@ -223,7 +225,7 @@ fn end<'a, S: GenServer>(
         current::adopt_orphans(&reason);
         current::while_exiting(&reason, || {
             drop_state(state.take());
-            ctx.finish(&reason);
+            ctx.finish(&reason, true);
         });
         ctx.join_tasks().await;
         task.finish();
