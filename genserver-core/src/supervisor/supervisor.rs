@@ -622,6 +622,10 @@ impl SupervisorClient {
     /// [`restart_child`](Self::restart_child) or
     /// [`delete_child`](Self::delete_child). Its address closes.
     ///
+    /// A child whose restart failed ([`ChildState::Restarting`]) is not
+    /// restarted either: its next attempt is dropped, and the siblings
+    /// that attempt was to start are stopped with it, as in OTP.
+    ///
     /// # Errors
     ///
     /// [`SupervisorError::NotFound`]; [`SupervisorError::Call`].
