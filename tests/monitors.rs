@@ -240,8 +240,55 @@ async fn the_monitors_of_a_server_end_with_it() {
     assert!(matches!(worker.wait().await, ExitReason::Panicked { .. }));
 }
 
+/// Runs a watcher with a mailbox of one on its own runtime, monitors a
+/// worker started on `worker_runtime`, fills the watcher's mailbox while
+/// a handler holds it, then lets `end` end the worker (and do what it
+/// likes with its runtime). Returns the monitor and the `Down`s the
+/// watcher has handled once its handler lets go.
+fn downs_of_a_full_watcher(
+    worker_runtime: tokio::runtime::Runtime,
+    end: impl FnOnce(tokio::runtime::Runtime, &WorkerClient),
+) -> (MonitorRef, Vec<Down>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let worker = worker_runtime.block_on(Worker::start(Worker)).unwrap();
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let (watcher, id, held) = runtime.block_on(async {
+        let watcher = Watcher::start_with(
+            Watcher { downs: Vec::new() },
+            StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
+        )
+        .await
+        .unwrap();
+        let id = watcher.watch(worker.clone()).await.unwrap();
+        let held = tokio::spawn({
+            let watcher = watcher.clone();
+            let (entered, gate) = (entered.clone(), gate.clone());
+            async move { watcher.hold(entered, gate).await }
+        });
+        entered.notified().await;
+        watcher.noop().await.unwrap(); // the mailbox is now full
+        (watcher, id, held)
+    });
+
+    end(worker_runtime, &worker);
+
+    let downs = runtime.block_on(async {
+        gate.notify_one();
+        held.await.unwrap().unwrap();
+        // Queued behind the `Down`, if it was queued when the worker ended.
+        watcher.downs().await.unwrap()
+    });
+    (id, downs)
+}
+
+// Semantics 16.1 and 16.7: a notice is queued at once, over the bound of
+// a full bounded mailbox, so it is there before the target's `stop()`
+// returns, whatever becomes of the target's runtime then.
 #[tokio::test]
-async fn a_notice_for_a_full_bounded_mailbox_arrives_once_there_is_room() {
+async fn a_notice_reaches_a_full_bounded_mailbox_at_once() {
     let watcher = Watcher::start_with(
         Watcher { downs: Vec::new() },
         StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
@@ -263,11 +310,33 @@ async fn a_notice_for_a_full_bounded_mailbox_arrives_once_there_is_room() {
     worker.stop().await.unwrap();
     gate.notify_one();
     held.await.unwrap().unwrap();
+    assert_eq!(only(&watcher.downs().await.unwrap()).id, id);
+}
 
-    let mut downs = watcher.downs().await.unwrap();
-    while downs.is_empty() {
-        tokio::task::yield_now().await;
-        downs = watcher.downs().await.unwrap();
-    }
+#[test]
+fn a_notice_reaches_a_full_bounded_mailbox_when_the_targets_runtime_shuts_down() {
+    let worker_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (id, downs) = downs_of_a_full_watcher(worker_runtime, |runtime, _| drop(runtime));
     assert_eq!(only(&downs).id, id);
+    assert_eq!(only(&downs).reason, ExitReason::Killed);
+}
+
+#[test]
+fn a_notice_reaches_a_full_bounded_mailbox_from_a_runtime_never_driven_again() {
+    let worker_runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut kept = None;
+    let (id, downs) = downs_of_a_full_watcher(worker_runtime, |runtime, worker| {
+        runtime.block_on(worker.stop()).unwrap();
+        kept = Some(runtime);
+    });
+    assert_eq!(only(&downs).id, id);
+    assert_eq!(only(&downs).reason, ExitReason::Normal);
+    drop(kept);
 }

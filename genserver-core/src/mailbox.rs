@@ -25,7 +25,14 @@
 //! A bounded mailbox counts its free places in a semaphore: a sender takes
 //! a permit before it pushes, the receiver gives one back per message it
 //! hands out, and senders that wait for room get it in the order they
-//! asked (the semaphore is fair).
+//! asked (the semaphore is fair). The runtime's notices (a monitor's
+//! `Down`, an exit signal) are queued at once even in a full mailbox, as
+//! OTP never refuses a signal: such a push takes no permit and is counted
+//! as a debt, which the receiver pays off, instead of giving a permit
+//! back, for the next messages it hands out. So the queue never holds
+//! more than its bound plus the notices that went over it, and no task
+//! has to wait for room on the notice's behalf (the runtime that would
+//! drive it may be shutting down, or never run again).
 //!
 //! The mailbox lives inside whatever owns it (a server's address), not in
 //! an allocation of its own: senders reach it through the owner, and the
@@ -35,6 +42,7 @@
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Poll, Waker};
 
@@ -59,7 +67,13 @@ pub(crate) struct Mailbox<T> {
     shared: Mutex<Shared<T>>,
     /// Free places of a bounded mailbox; `None` when unbounded. Boxed: the
     /// default, unbounded, mailbox should not carry its size.
-    room: Option<Box<Semaphore>>,
+    room: Option<Box<Room>>,
+}
+
+struct Room {
+    free: Semaphore,
+    /// Notices queued over the bound, not yet paid off.
+    debt: AtomicUsize,
 }
 
 struct Shared<T> {
@@ -85,9 +99,10 @@ impl<T> Mailbox<T> {
     pub(crate) fn new(capacity: MailboxCapacity) -> Self {
         let room = match capacity {
             MailboxCapacity::Unbounded => None,
-            MailboxCapacity::Bounded(n) => {
-                Some(Box::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS))))
-            }
+            MailboxCapacity::Bounded(n) => Some(Box::new(Room {
+                free: Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS)),
+                debt: AtomicUsize::new(0),
+            })),
         };
         Mailbox {
             shared: Mutex::new(Shared {
@@ -166,7 +181,7 @@ impl<T> Mailbox<T> {
     /// Waits for room in a bounded mailbox; never waits otherwise.
     pub(crate) async fn send(&self, value: T) -> Result<(), SendError<T>> {
         if let Some(room) = &self.room {
-            match room.acquire().await {
+            match room.free.acquire().await {
                 Ok(permit) => permit.forget(),
                 Err(_closed) => return Err(SendError(value)),
             }
@@ -197,13 +212,43 @@ impl<T> Mailbox<T> {
     #[inline]
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         if let Some(room) = &self.room {
-            match room.try_acquire() {
+            match room.free.try_acquire() {
                 Ok(permit) => permit.forget(),
                 Err(TryAcquireError::NoPermits) => return Err(TrySendError::Full(value)),
                 Err(TryAcquireError::Closed) => return Err(TrySendError::NoProc(value)),
             }
         }
         self.push(value).map_err(TrySendError::NoProc)
+    }
+
+    /// Queues `value` now, taking room if there is some and going over the
+    /// bound of a full mailbox otherwise; `Err` once the mailbox is closed.
+    pub(crate) fn send_over_bound(&self, value: T) -> Result<(), T> {
+        let Some(room) = &self.room else {
+            return self.push(value);
+        };
+        match room.free.try_acquire() {
+            Ok(permit) => {
+                permit.forget();
+                return self.push(value);
+            }
+            Err(TryAcquireError::Closed) => return Err(value),
+            Err(TryAcquireError::NoPermits) => {}
+        }
+        let mut shared = self.lock();
+        if shared.closed {
+            return Err(value);
+        }
+        // Counted before the message can be handed out, under the lock
+        // that the receiver takes it with: its hand-out pays this debt.
+        room.debt.fetch_add(1, Ordering::Relaxed);
+        shared.queue.push_back(value);
+        let receiver = shared.receiver.take();
+        drop(shared);
+        if let Some(receiver) = receiver {
+            receiver.wake();
+        }
+        Ok(())
     }
 }
 
@@ -296,7 +341,17 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
 
     fn give_back_room(&self) {
         if let Some(room) = &self.owner.mailbox().room {
-            room.add_permits(1);
+            // A notice queued over the bound took no permit: the place it
+            // holds is the one freed first.
+            let paid = room
+                .debt
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |debt| {
+                    debt.checked_sub(1)
+                })
+                .is_ok();
+            if !paid {
+                room.free.add_permits(1);
+            }
         }
     }
 
@@ -305,7 +360,7 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
     pub(crate) fn close(&mut self) {
         self.owner.mailbox().lock().closed = true;
         if let Some(room) = &self.owner.mailbox().room {
-            room.close();
+            room.free.close();
         }
     }
 
@@ -457,6 +512,30 @@ mod tests {
         assert!(interrupted);
         tx.try_send(2).unwrap();
         assert_eq!(rx.recv().await.message(), Some(2));
+    }
+
+    #[tokio::test]
+    async fn a_notice_goes_over_the_bound_and_its_place_is_freed_first() {
+        let (tx, mut rx) = mailbox(MailboxCapacity::Bounded(1));
+        tx.try_send(1).unwrap();
+        tx.send_over_bound(2).unwrap();
+        tx.send_over_bound(3).unwrap();
+        assert_eq!(rx.len(), 3);
+        // The two places over the bound are paid off first: the mailbox
+        // stays full until it holds no more than its bound.
+        assert_eq!(rx.recv().await.message(), Some(1));
+        assert!(matches!(tx.try_send(4), Err(TrySendError::Full(4))));
+        assert_eq!(rx.recv().await.message(), Some(2));
+        assert!(matches!(tx.try_send(4), Err(TrySendError::Full(4))));
+        assert_eq!(rx.recv().await.message(), Some(3));
+        tx.try_send(4).unwrap();
+        assert!(matches!(tx.try_send(5), Err(TrySendError::Full(5))));
+        // With room, a notice takes it as any message does.
+        assert_eq!(rx.recv().await.message(), Some(4));
+        tx.send_over_bound(5).unwrap();
+        assert!(matches!(tx.try_send(6), Err(TrySendError::Full(6))));
+        rx.close();
+        assert!(tx.send_over_bound(6).is_err());
     }
 
     #[tokio::test]
