@@ -6,7 +6,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 
-use futures_util::FutureExt;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::Sleep;
@@ -102,8 +101,7 @@ fn init<S: GenServer>(
     started: Option<StartedSender>,
 ) -> impl Future<Output = Option<(S, Context<S>, TaskEnd<S>)>> + Send {
     async move {
-        let init =
-            KilledIfDropped::new(AssertUnwindSafe(S::init(args, &mut ctx)).catch_unwind()).await;
+        let init = KilledIfDropped::new(S::init(args, &mut ctx)).await;
         let (reason, state) = match init {
             // OTP's `{:stop, reason}` from init: the start fails and
             // terminate does not run.
@@ -217,10 +215,7 @@ fn end<'a, S: GenServer>(
         if let Some(state) = state.as_mut() {
             // A panic in terminate is reported by the panic hook; the server
             // still exits with the reason terminate was given.
-            let _ = KilledIfDropped::new(
-                AssertUnwindSafe(state.terminate(&reason, ctx)).catch_unwind(),
-            )
-            .await;
+            let _ = KilledIfDropped::new(state.terminate(&reason, ctx)).await;
         }
         current::adopt_orphans(&reason);
         current::while_exiting(&reason, || {
@@ -321,11 +316,7 @@ fn serve<'a, S: GenServer>(
             ctx.cancel_idle_timeout();
             task.instance.stats.count_handled();
             let span = instrument::span::<S>(task.instance.id, &message, caller);
-            let handled = KilledIfDropped::in_span(
-                span,
-                AssertUnwindSafe(state.handle(message, ctx)).catch_unwind(),
-            )
-            .await;
+            let handled = KilledIfDropped::in_span(span, state.handle(message, ctx)).await;
             match handled {
                 Ok(Ok(())) => {}
                 Ok(Err(reason)) => return reason,

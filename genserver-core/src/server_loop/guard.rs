@@ -1,6 +1,8 @@
 //! The wrapper around the futures of user code in a server's task.
 
+use std::any::Any;
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Poll, ready};
 
@@ -9,13 +11,15 @@ use crate::{ExitReason, current};
 
 pin_project_lite::pin_project! {
     /// Runs user code, inside the span of the message it handles if there
-    /// is one; if the task is aborted while it runs, what the code holds
-    /// is dropped as by an exiting server (reason `Killed`), so a caller
-    /// waiting on a reply it holds is told.
+    /// is one, and catches its panics (`Err` with the payload); if the
+    /// task is aborted while it runs, what the code holds is dropped as by
+    /// an exiting server (reason `Killed`), so a caller waiting on a reply
+    /// it holds is told.
     ///
-    /// One wrapper for both, rather than `tracing::Instrumented` around
-    /// this: the handling in progress is part of every server's task, and
-    /// each layer is moved and polled once per message.
+    /// One wrapper for all three, rather than `tracing::Instrumented` and
+    /// `CatchUnwind` around this: the handling in progress is part of
+    /// every server's task, and each layer is moved and polled once per
+    /// message.
     pub(super) struct KilledIfDropped<F> {
         span: HandleSpan,
         #[pin]
@@ -48,21 +52,35 @@ impl<F> KilledIfDropped<F> {
 }
 
 impl<F: Future> Future for KilledIfDropped<F> {
-    type Output = F::Output;
+    type Output = Result<F::Output, Box<dyn Any + Send>>;
 
     // Asked for: the compiler's own choice flips with small changes to the
     // server loop around it, and a call round trip pays about 45
     // instructions when this is not inlined into the loop.
     #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut inner = this.inner;
         let Some(future) = inner.as_mut().as_pin_mut() else {
             return Poll::Pending;
         };
         let _entered = this.span.enter();
-        let output = ready!(future.poll(cx));
+        let output = ready!(poll_catching(future, cx));
         inner.set(None);
         Poll::Ready(output)
+    }
+}
+
+/// Polls `future`, catching a panic: what panicked is left to the caller
+/// to drop, as `CatchUnwind` leaves it.
+#[inline]
+fn poll_catching<F: Future>(
+    future: Pin<&mut F>,
+    cx: &mut std::task::Context<'_>,
+) -> Poll<Result<F::Output, Box<dyn Any + Send>>> {
+    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        Ok(Poll::Pending) => Poll::Pending,
+        Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+        Err(panic) => Poll::Ready(Err(panic)),
     }
 }
