@@ -5,13 +5,45 @@ use crate::{GenServer, ServerId};
 
 #[cfg(feature = "tracing")]
 mod imp {
+    use std::mem::ManuallyDrop;
+
     use crate::{ExitReason, GenServer, ServerId};
+
+    /// A boxed span or none, whose drop is a test of one word when there
+    /// is none: the loop drops two of these per message, almost always
+    /// empty, and the drop glue of an `Option<Box<Span>>` was a call of
+    /// its own each time.
+    struct MaybeSpan(Option<ManuallyDrop<Box<tracing::Span>>>);
+
+    impl MaybeSpan {
+        fn new(span: Option<tracing::Span>) -> Self {
+            MaybeSpan(span.map(|span| ManuallyDrop::new(Box::new(span))))
+        }
+
+        fn get(&self) -> Option<&tracing::Span> {
+            self.0.as_deref().map(|span| &**span)
+        }
+    }
+
+    impl Drop for MaybeSpan {
+        #[inline]
+        fn drop(&mut self) {
+            if let Some(span) = self.0.take() {
+                drop_span(span);
+            }
+        }
+    }
+
+    #[cold]
+    fn drop_span(span: ManuallyDrop<Box<tracing::Span>>) {
+        drop(ManuallyDrop::into_inner(span));
+    }
 
     /// The span of whoever sent a message, so that a request can be
     /// followed from the caller through every server it reaches. Boxed,
     /// and `None` without a span, so that the loop moves one word per
     /// message rather than a span's five.
-    pub(crate) struct CallerSpan(Option<Box<tracing::Span>>);
+    pub(crate) struct CallerSpan(MaybeSpan);
 
     impl CallerSpan {
         /// The sender's span; `None` when it is in no span (always,
@@ -21,27 +53,27 @@ mod imp {
                 return None;
             }
             let span = tracing::Span::current();
-            (!span.is_none()).then(|| CallerSpan(Some(Box::new(span))))
+            (!span.is_none()).then(|| CallerSpan(MaybeSpan::new(Some(span))))
         }
 
         pub(crate) fn none() -> Self {
-            CallerSpan(None)
+            CallerSpan(MaybeSpan(None))
         }
     }
 
     /// The span a message is handled in; `None` while nothing could
     /// record it. Boxed for the same reason as [`CallerSpan`]: the
     /// handling in progress is part of every server's task.
-    pub(crate) struct HandleSpan(Option<Box<tracing::Span>>);
+    pub(crate) struct HandleSpan(MaybeSpan);
 
     impl HandleSpan {
         pub(crate) fn none() -> Self {
-            HandleSpan(None)
+            HandleSpan(MaybeSpan(None))
         }
 
         /// Enters the span, if there is one, until the guard is dropped.
         pub(crate) fn enter(&self) -> Option<tracing::span::Entered<'_>> {
-            self.0.as_deref().map(tracing::Span::enter)
+            self.0.get().map(tracing::Span::enter)
         }
     }
 
@@ -54,7 +86,7 @@ mod imp {
         // Until a subscriber exists no span can be recorded; asking costs
         // one load instead of a dispatcher look-up per message.
         if !tracing::dispatcher::has_been_set() {
-            return HandleSpan(None);
+            return HandleSpan::none();
         }
         recorded_span::<S>(id, message, caller)
     }
@@ -84,7 +116,7 @@ mod imp {
             )
         };
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let sender = caller.0.as_deref().and_then(|span| {
+            let sender = caller.0.get().and_then(|span| {
                 span.with_subscriber(|(parent, dispatch)| (parent.clone(), dispatch.clone()))
             });
             match sender {
@@ -97,8 +129,8 @@ mod imp {
         // Only now: the new span holds its parent open by itself.
         drop(caller);
         match outcome {
-            Ok(span) => HandleSpan((!span.is_disabled()).then(|| Box::new(span))),
-            Err(_) => HandleSpan(None),
+            Ok(span) => HandleSpan(MaybeSpan::new((!span.is_disabled()).then_some(span))),
+            Err(_) => HandleSpan::none(),
         }
     }
 
