@@ -393,3 +393,89 @@ async fn the_children_of_a_crashed_parent_stop_with_it() {
     let reason = parent.wait().await;
     assert_eq!(child.wait().await, reason);
 }
+
+/// How `server` ended; fails the test if it runs on (on the paused clock,
+/// the limit is reached as soon as nothing else can happen).
+async fn ended(server: &NodeClient) -> ExitReason {
+    tokio::time::timeout(std::time::Duration::from_secs(60), server.wait())
+        .await
+        .expect("the server still runs")
+}
+
+/// A child that traps exits, started linked by `parent`.
+async fn trapping_child(parent: &NodeClient, log: &Log) -> NodeClient {
+    parent
+        .start_child(NodeArgs {
+            trap: true,
+            ..args("child", log)
+        })
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+// Semantics 17.7: as OTP's gen_server on `{'EXIT', Parent, Reason}`, a
+// child that traps exits stops with its parent's reason instead of
+// receiving an `Exit`, and its `terminate` runs.
+#[tokio::test(start_paused = true)]
+async fn a_trapping_child_stops_with_its_parents_reason() {
+    let log = new_log();
+    let parent = node("parent", &log).await;
+    let child = trapping_child(&parent, &log).await;
+    assert!(child.traps().await.unwrap());
+
+    let reason = ExitReason::error("parent gave up");
+    parent.stop_with(reason.clone()).await.unwrap();
+    assert_eq!(ended(&child).await, reason);
+    assert!(
+        log.lock()
+            .unwrap()
+            .contains(&format!("child terminate: {reason}"))
+    );
+}
+
+// Semantics 17.7: `Normal` from the parent stops a trapping child too, as
+// in OTP; a child that does not trap exits ignores it, as any linked
+// server does (17.2).
+#[tokio::test(start_paused = true)]
+async fn a_parents_normal_exit_stops_a_trapping_child_only() {
+    let log = new_log();
+    let parent = node("parent", &log).await;
+    let trapping = trapping_child(&parent, &log).await;
+    let plain = parent
+        .start_child(args("plain", &log))
+        .await
+        .unwrap()
+        .unwrap();
+
+    parent.stop().await.unwrap();
+    assert_eq!(ended(&trapping).await, ExitReason::Normal);
+    assert!(
+        log.lock()
+            .unwrap()
+            .contains(&"child terminate: normal exit".to_string())
+    );
+    assert!(plain.traps().await.is_ok(), "the plain child still serves");
+    assert!(plain.exits().await.unwrap().is_empty());
+}
+
+// Semantics 17.7: only the parent's signal stops a trapping child; the
+// end of any other linked server is an `Exit` message.
+#[tokio::test(start_paused = true)]
+async fn a_trapping_child_hears_other_linked_servers_as_exit_messages() {
+    let log = new_log();
+    let parent = node("parent", &log).await;
+    let child = trapping_child(&parent, &log).await;
+    let other = node("other", &log).await;
+    child.link(other.clone()).await.unwrap();
+
+    let other_id = other.id();
+    let reason = ExitReason::error("other gave up");
+    other.stop_with(reason.clone()).await.unwrap();
+    let exits = child.exits().await.unwrap();
+    assert_eq!(exits.len(), 1);
+    assert_eq!(exits[0].from, other_id);
+    assert_eq!(exits[0].reason, reason);
+    assert!(child.is_alive());
+    assert!(parent.is_alive());
+}

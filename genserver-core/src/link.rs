@@ -27,7 +27,8 @@ use crate::{
 ///
 /// Only a server that traps exits ([`Context::trap_exits`]) receives it,
 /// through an `#[info]` handler taking `Exit`; it then keeps running,
-/// whatever the reason.
+/// whatever the reason. The end of the server that started it with
+/// [`Context::start_link`] is never an `Exit`: it stops the server.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Exit {
@@ -52,6 +53,9 @@ struct Links {
 #[derive(Default)]
 struct LinkState {
     peers: Vec<Peer>,
+    /// The server that started this one with [`Context::start_link`]:
+    /// its exit signal ends this server even when it traps exits.
+    parent: Option<ServerId>,
     /// An exit watcher that fires the links is installed.
     watching: bool,
     /// The instance has ended: no link can be added.
@@ -93,6 +97,12 @@ impl LinkSlot {
     fn traps(&self) -> bool {
         self.peek()
             .is_some_and(|links| links.trapping.load(Ordering::Acquire))
+    }
+
+    /// Whether `id` started this instance with [`Context::start_link`].
+    fn is_parent(&self, id: ServerId) -> bool {
+        self.peek()
+            .is_some_and(|links| links.lock().parent == Some(id))
     }
 
     /// Removes the link to `peer`; `Some` if there was one.
@@ -196,7 +206,13 @@ impl<S: GenServer> ExitTarget for Inner<S> {
         if to.exit.is_exiting() {
             return;
         }
-        if to.links.traps() {
+        let traps = to.links.traps();
+        if traps && to.links.is_parent(from) {
+            // OTP's gen_server terminates on `{'EXIT', Parent, Reason}`,
+            // whatever the reason and although it traps exits: a child
+            // must not outlive the server that started it.
+            self.request_stop(to, reason.clone());
+        } else if traps {
             // Only the server's own task knows how to make its message. The
             // signal arrived while the server trapped exits, so it is an
             // `Exit` message even if the server stops trapping before it
@@ -227,7 +243,8 @@ impl<S: GenServer> Context<S> {
     /// message it is handling, unless the reason is
     /// [`ExitReason::Normal`], which is ignored. Its `terminate` runs. A
     /// server that traps exits receives an [`Exit`] message instead, for
-    /// every reason, and keeps running.
+    /// every reason, and keeps running, unless the signal comes from the
+    /// server that started it with [`start_link`](Self::start_link).
     ///
     /// Linking twice is linking once; linking to itself does nothing. If
     /// `other` has already ended, this server receives the signal at once,
@@ -313,10 +330,14 @@ impl<S: GenServer> Context<S> {
     /// A server that traps exits receives the end of a linked server as an
     /// [`Exit`] info message, whatever the reason, and keeps running. The
     /// server's message type must convert from [`Exit`]: give it an
-    /// `#[info]` handler taking `Exit`. A new instance started by a
-    /// supervisor does not trap exits until it asks again. A signal that
-    /// arrived while the server trapped exits stays an `Exit` message if
-    /// the server stops trapping before handling it, as in OTP.
+    /// `#[info]` handler taking `Exit`. The end of its parent, the server
+    /// that started it with [`start_link`](Self::start_link), is the
+    /// exception, as in OTP's `gen_server`: it stops this server with the
+    /// parent's reason, [`ExitReason::Normal`] included, and `terminate`
+    /// runs. A new instance started by a supervisor does not trap exits
+    /// until it asks again. A signal that arrived while the server trapped
+    /// exits stays an `Exit` message if the server stops trapping before
+    /// handling it, as in OTP.
     ///
     /// # Examples
     ///
@@ -388,11 +409,17 @@ impl<S: GenServer> Context<S> {
     /// client once its `init` has succeeded (OTP's `start_link`).
     ///
     /// The link is in place before the new server's task first runs, so no
-    /// end of it after `init` can go unnoticed. A failed `init` is reported
-    /// as the [`StartError`] only, not also as an exit signal: the caller
-    /// already has the reason, and a handler that starts a child should
-    /// not be killed by its failure to start (OTP 26's `{:error, reason}`
-    /// from `init`; OTP's `{:stop, reason}` would also signal).
+    /// end of it after `init` can go unnoticed. This server is the new
+    /// one's parent: when this server ends, the new one stops with the
+    /// same reason even if it traps exits, `Normal` included (OTP's
+    /// `gen_server` terminates on its parent's `{'EXIT', Parent, Reason}`);
+    /// one that does not trap exits ignores `Normal`, as for any link.
+    ///
+    /// A failed `init` is reported as the [`StartError`] only, not also as
+    /// an exit signal: the caller already has the reason, and a handler
+    /// that starts a child should not be killed by its failure to start
+    /// (OTP 26's `{:error, reason}` from `init`; OTP's `{:stop, reason}`
+    /// would also signal).
     ///
     /// # Errors
     ///
@@ -428,6 +455,7 @@ impl<S: GenServer> Context<S> {
         let (started_tx, started_rx) = oneshot::channel();
         let mut child = None;
         let started = start_prepared::<C>(args, options, |address: &ServerRef<C>, instance| {
+            instance.links.get().lock().parent = Some(me.id);
             insert(
                 instance,
                 Peer {
