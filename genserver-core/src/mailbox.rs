@@ -122,10 +122,19 @@ impl<T> Mailbox<T> {
     }
 
     fn push(&self, value: T) -> Result<(), T> {
+        self.push_counted(value, || {})
+    }
+
+    /// Queues `value` unless the mailbox is closed, running `count` under
+    /// the lock first, so that the receiver, which takes messages under
+    /// that lock, sees what it counted before it can hand `value` out.
+    #[inline(always)]
+    fn push_counted(&self, value: T, count: impl FnOnce()) -> Result<(), T> {
         let mut shared = self.lock();
         if shared.closed {
             return Err(value);
         }
+        count();
         if shared.queue.capacity() == 0 {
             // A server that is called, not flooded, never holds more than
             // one message: a first buffer of one slot, not `VecDeque`'s
@@ -235,20 +244,11 @@ impl<T> Mailbox<T> {
             Err(TryAcquireError::Closed) => return Err(value),
             Err(TryAcquireError::NoPermits) => {}
         }
-        let mut shared = self.lock();
-        if shared.closed {
-            return Err(value);
-        }
-        // Counted before the message can be handed out, under the lock
-        // that the receiver takes it with: its hand-out pays this debt.
-        room.debt.fetch_add(1, Ordering::Relaxed);
-        shared.queue.push_back(value);
-        let receiver = shared.receiver.take();
-        drop(shared);
-        if let Some(receiver) = receiver {
-            receiver.wake();
-        }
-        Ok(())
+        // The receiver's hand-out of a message pays this debt instead of
+        // giving room back.
+        self.push_counted(value, || {
+            room.debt.fetch_add(1, Ordering::Relaxed);
+        })
     }
 }
 
