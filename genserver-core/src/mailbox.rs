@@ -128,7 +128,7 @@ impl<T> Mailbox<T> {
     /// Queues `value` unless the mailbox is closed, running `count` under
     /// the lock first, so that the receiver, which takes messages under
     /// that lock, sees what it counted before it can hand `value` out.
-    #[inline(always)]
+    #[inline]
     fn push_counted(&self, value: T, count: impl FnOnce()) -> Result<(), T> {
         let mut shared = self.lock();
         if shared.closed {
