@@ -10,6 +10,7 @@ use std::sync::Arc;
 use genserver::prelude::*;
 use genserver::{Monitor, MonitorRef, ServerId};
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 
 const _: () = {
     const fn send_sync<T: Send + Sync>() {}
@@ -240,6 +241,30 @@ async fn the_monitors_of_a_server_end_with_it() {
     assert!(matches!(worker.wait().await, ExitReason::Panicked { .. }));
 }
 
+/// A watcher whose mailbox holds one message.
+async fn bounded_watcher() -> WatcherClient {
+    Watcher::start_with(
+        Watcher { downs: Vec::new() },
+        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
+    )
+    .await
+    .unwrap()
+}
+
+/// Holds `watcher` in a handler and fills its mailbox of one behind it.
+/// Returns the gate that lets the handler go, and the call it answers then.
+async fn fill(watcher: &WatcherClient) -> (Arc<Notify>, JoinHandle<Result<(), CallError>>) {
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let held = tokio::spawn({
+        let watcher = watcher.clone();
+        let (entered, gate) = (entered.clone(), gate.clone());
+        async move { watcher.hold(entered, gate).await }
+    });
+    entered.notified().await;
+    watcher.noop().await.unwrap(); // the mailbox is now full
+    (gate, held)
+}
+
 /// Runs a watcher with a mailbox of one on its own runtime, monitors a
 /// worker started on `worker_runtime`, fills the watcher's mailbox while
 /// a handler holds it, then lets `end` end the worker (and do what it
@@ -254,23 +279,11 @@ fn downs_of_a_full_watcher(
         .build()
         .unwrap();
     let worker = worker_runtime.block_on(Worker::start(Worker)).unwrap();
-    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-    let (watcher, id, held) = runtime.block_on(async {
-        let watcher = Watcher::start_with(
-            Watcher { downs: Vec::new() },
-            StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
-        )
-        .await
-        .unwrap();
+    let (watcher, id, gate, held) = runtime.block_on(async {
+        let watcher = bounded_watcher().await;
         let id = watcher.watch(worker.clone()).await.unwrap();
-        let held = tokio::spawn({
-            let watcher = watcher.clone();
-            let (entered, gate) = (entered.clone(), gate.clone());
-            async move { watcher.hold(entered, gate).await }
-        });
-        entered.notified().await;
-        watcher.noop().await.unwrap(); // the mailbox is now full
-        (watcher, id, held)
+        let (gate, held) = fill(&watcher).await;
+        (watcher, id, gate, held)
     });
 
     end(worker_runtime, &worker);
@@ -289,23 +302,10 @@ fn downs_of_a_full_watcher(
 // returns, whatever becomes of the target's runtime then.
 #[tokio::test]
 async fn a_notice_reaches_a_full_bounded_mailbox_at_once() {
-    let watcher = Watcher::start_with(
-        Watcher { downs: Vec::new() },
-        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
-    )
-    .await
-    .unwrap();
+    let watcher = bounded_watcher().await;
     let worker = Worker::start(Worker).await.unwrap();
     let id = watcher.watch(worker.clone()).await.unwrap();
-
-    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-    let held = tokio::spawn({
-        let watcher = watcher.clone();
-        let (entered, gate) = (entered.clone(), gate.clone());
-        async move { watcher.hold(entered, gate).await }
-    });
-    entered.notified().await;
-    watcher.noop().await.unwrap(); // the mailbox is now full
+    let (gate, held) = fill(&watcher).await;
 
     worker.stop().await.unwrap();
     gate.notify_one();
