@@ -28,6 +28,15 @@ struct Worker {
 /// `Notify` on entering, then waits for the second.
 struct Hold(Arc<Notify>, Arc<Notify>);
 
+/// A message whose `Drop` panics.
+struct Bomb;
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("a queued message's drop panicked")
+    }
+}
+
 #[genserver]
 impl Worker {
     #[call]
@@ -62,6 +71,9 @@ impl Worker {
         gate.notified().await;
         self.log.lock().unwrap().push("released".into());
     }
+
+    #[info]
+    fn bomb(&mut self, _: Bomb) {}
 
     #[terminate]
     async fn terminate(&mut self, reason: &ExitReason) {
@@ -135,6 +147,52 @@ async fn stop_finishes_the_current_message_and_fails_the_queued_ones() {
     for call in queued {
         assert_eq!(call.await, Err(CallError::Exited(ExitReason::Shutdown)));
     }
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["hold", "released", "terminate: shutdown"]
+    );
+}
+
+/// 6.2: a queued message whose `Drop` panics when the mailbox is drained
+/// at the end is reported by the panic hook; the messages behind it are
+/// still dropped, their callers told the exit reason, and the end is
+/// published.
+#[tokio::test(start_paused = true)]
+async fn a_panicking_drop_of_a_queued_message_does_not_hold_up_the_end() {
+    let (server, log, dropped) = worker().await;
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    server
+        .info(Hold(entered.clone(), gate.clone()))
+        .await
+        .unwrap();
+    entered.notified().await;
+    let mut before = Box::pin(server.work(1));
+    assert!(poll_once(before.as_mut()).await.is_none());
+    server.info(Bomb).await.unwrap();
+    let mut after = Box::pin(server.work(2));
+    assert!(poll_once(after.as_mut()).await.is_none());
+    let stopping = tokio::spawn({
+        let server = server.clone();
+        async move { server.stop_with(ExitReason::Shutdown).await }
+    });
+    tokio::task::yield_now().await;
+    gate.notify_one();
+
+    // On the paused clock, the limit is reached as soon as nothing else
+    // can happen.
+    let limit = Duration::from_secs(60);
+    tokio::time::timeout(limit, stopping)
+        .await
+        .expect("stop returned")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        tokio::time::timeout(limit, server.wait()).await,
+        Ok(ExitReason::Shutdown)
+    );
+    assert_eq!(before.await, Err(CallError::Exited(ExitReason::Shutdown)));
+    assert_eq!(after.await, Err(CallError::Exited(ExitReason::Shutdown)));
+    assert!(dropped.load(Ordering::SeqCst));
     assert_eq!(
         *log.lock().unwrap(),
         ["hold", "released", "terminate: shutdown"]

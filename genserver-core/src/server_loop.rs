@@ -366,11 +366,18 @@ impl<S: GenServer> TaskEnd<S> {
 
 /// Refuses new messages and drops the queued ones, telling their callers
 /// the exit reason.
+///
+/// A message whose `Drop` panics is reported by the panic hook and goes no
+/// further, as the state's does ([`drop_state`]): the messages behind it
+/// must still be dropped and their callers told, and the end published
+/// after this, or `stop()` and `wait()` would never return. Unwinding with
+/// them still queued would also drop them while panicking, where a second
+/// panicking `Drop` aborts the process.
 pub(crate) fn close_and_drain<S: GenServer>(rx: &mut ServerMailbox<S>, reason: &ExitReason) {
     rx.close();
     current::while_exiting(reason, || {
         while let Some(envelope) = rx.try_recv() {
-            drop(envelope);
+            let _ = catch_unwind(AssertUnwindSafe(|| drop(envelope)));
         }
     });
 }
