@@ -237,8 +237,8 @@ async fn a_timer_guard_outside_a_server() {
 }
 
 // Semantics 18.1: a delay past what tokio's clock holds (`Duration::MAX`
-// as "never") sets a timer that never fires, as tokio's `sleep` does,
-// instead of overflowing the clock in the server's handler.
+// as "never") sets a timer that never fires, instead of overflowing the
+// clock in the server's handler.
 #[tokio::test(start_paused = true)]
 async fn a_timer_set_further_ahead_than_the_clock_reaches_never_fires() {
     let (clock, _ticks) = clock().await;
@@ -251,7 +251,8 @@ async fn a_timer_set_further_ahead_than_the_clock_reaches_never_fires() {
     assert_eq!(by_address.remaining(), Some(Duration::MAX));
     assert_eq!(interval_by_address.remaining(), Some(Duration::MAX));
 
-    // A century later, nothing has fired and the server runs.
+    // Thirty years later (tokio's `sleep` waits no longer than that),
+    // nothing has fired and the server runs.
     tokio::time::sleep(Duration::from_secs(100 * 365 * 24 * 3600)).await;
     assert_eq!(clock.handled().await.unwrap(), 0);
     assert_eq!(clock.remaining().await.unwrap(), Some(Duration::MAX));
@@ -263,6 +264,47 @@ async fn a_timer_set_further_ahead_than_the_clock_reaches_never_fires() {
     assert_eq!(by_address.remaining(), None);
     drop(interval_by_address);
     assert!(clock.is_alive());
+}
+
+/// The longest delay from `from` that an `Instant` holds.
+fn to_the_end_of_the_clock(from: Instant) -> Duration {
+    let (mut holds, mut overflows) = (0_u128, Duration::MAX.as_nanos() + 1);
+    while overflows - holds > 1 {
+        let mid = holds + (overflows - holds) / 2;
+        if from.checked_add(nanos(mid)).is_some() {
+            holds = mid;
+        } else {
+            overflows = mid;
+        }
+    }
+    nanos(holds)
+}
+
+fn nanos(n: u128) -> Duration {
+    let secs = u64::try_from(n / 1_000_000_000).unwrap();
+    Duration::new(secs, u32::try_from(n % 1_000_000_000).unwrap())
+}
+
+// Semantics 18.1: a delay or period that ends in the last millisecond
+// the clock holds, past which tokio's timer would round it up, is past
+// the clock too. Such a timer never fires; its task does not panic on the
+// clock's end, and the timer stays active until cancelled.
+#[tokio::test(start_paused = true)]
+async fn a_timer_set_for_the_last_millisecond_of_the_clock_never_fires() {
+    let (clock, _ticks) = clock().await;
+    let delay = to_the_end_of_the_clock(Instant::now()).saturating_sub(MS / 2);
+    let once = send_after(&clock, delay, Tick(1));
+    let interval = send_interval(&clock, delay, Tick(2));
+    assert_eq!(once.remaining(), Some(Duration::MAX));
+    assert_eq!(interval.remaining(), Some(Duration::MAX));
+
+    // The timers' tasks have run.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(once.remaining(), Some(Duration::MAX));
+    assert_eq!(interval.remaining(), Some(Duration::MAX));
+    assert_eq!(clock.handled().await.unwrap(), 0);
+    interval.cancel();
+    assert_eq!(interval.remaining(), None);
 }
 
 #[tokio::test(start_paused = true)]

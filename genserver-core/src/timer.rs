@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::AbortHandle;
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::Instant;
 
 use crate::envelope::{CancelToken, Envelope};
 use crate::instance::Instance;
@@ -49,7 +49,8 @@ impl Timer {
     /// it is cancelled, has fired (a one-shot timer), or its target has
     /// ended (OTP's `Process.read_timer/1`). For an interval, the time to
     /// its next tick. `Duration::MAX` for a timer set further ahead than
-    /// tokio's clock reaches, which never fires.
+    /// tokio's clock reaches, which never fires, and for an interval whose
+    /// next tick would be past it, which sends no more.
     #[must_use]
     pub fn remaining(&self) -> Option<Duration> {
         if self.token.is_cancelled() || self.task.is_finished() || self.target.is_gone() {
@@ -65,10 +66,8 @@ impl Timer {
         Some(match self.period {
             None => Duration::ZERO,
             Some(period) => {
-                let since = (now - first).as_nanos() % period.as_nanos().max(1);
-                period.saturating_sub(Duration::from_nanos(
-                    u64::try_from(since).unwrap_or(u64::MAX),
-                ))
+                let n = (now - first).as_nanos() / period.as_nanos() + 1;
+                grid_point(first, period, n).map_or(Duration::MAX, |next| next - now)
             }
         })
     }
@@ -164,11 +163,44 @@ impl<S: GenServer> Target<S> {
     }
 }
 
-/// When a timer set now with `delay` first fires; `None` past what an
-/// `Instant` holds (a `Duration::MAX` meaning "never"): such a timer never
-/// fires, as tokio's `sleep` never wakes for such a delay.
+/// How far tokio's timer may push a deadline when it registers it (it
+/// rounds up to its next millisecond), overflowing the clock with a
+/// deadline closer than this to its end.
+const TIMER_ROUNDING: Duration = Duration::from_millis(1);
+
+/// `from + after`, or `None` past what tokio's timer can wait for: such a
+/// deadline is never reached (a `Duration::MAX` meaning "never").
+fn deadline(from: Instant, after: Duration) -> Option<Instant> {
+    from.checked_add(after)
+        .filter(|at| at.checked_add(TIMER_ROUNDING).is_some())
+}
+
+/// When a timer set now with `delay` first fires; `None` for never.
 fn first_at(delay: Duration) -> Option<Instant> {
-    Instant::now().checked_add(delay)
+    deadline(Instant::now(), delay)
+}
+
+/// `first + n·period`, or `None` past what tokio's timer can wait for.
+fn grid_point(first: Instant, period: Duration, n: u128) -> Option<Instant> {
+    const NANOS: u128 = 1_000_000_000;
+    let offset = period.as_nanos().checked_mul(n)?;
+    let secs = u64::try_from(offset / NANOS).ok()?;
+    let nanos = u32::try_from(offset % NANOS).ok()?;
+    deadline(first, Duration::new(secs, nanos))
+}
+
+/// The tick of an interval after the one at `last`: the next point of the
+/// grid `first + n·period`, or, when this task took `last` so late that
+/// the next points have passed (a busy runtime), the first that has not,
+/// so that missed ticks are skipped rather than sent in a burst. `None`
+/// past what tokio's timer can wait for: there is no next tick.
+fn next_tick(first: Instant, period: Duration, last: Instant, now: Instant) -> Option<Instant> {
+    let next = deadline(last, period)?;
+    if next >= now {
+        return Some(next);
+    }
+    let n = (now - first).as_nanos().div_ceil(period.as_nanos());
+    grid_point(first, period, n)
 }
 
 /// Sleeps until `at`, for ever when there is no such instant.
@@ -212,20 +244,25 @@ where
     let target = Arc::new(target);
     let task = {
         let (token, target) = (token.clone(), Arc::clone(&target));
+        // Not tokio's `interval`, which overflows the clock, and panics,
+        // when it computes a tick past its end.
         tokio::spawn(async move {
             let Some(first) = first else {
                 return std::future::pending().await;
             };
-            let mut ticks = tokio::time::interval_at(first, period);
-            // A tick that finds the mailbox full is skipped (`send_tick`);
-            // one that this task could not take on time (a busy runtime)
-            // is sent once, late, and the next is back on the grid
-            // `first + n * period`.
-            ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+            let sleep = tokio::time::sleep_until(first);
+            tokio::pin!(sleep);
             loop {
-                ticks.tick().await;
+                sleep.as_mut().await;
+                // A tick that finds the mailbox full is skipped
+                // (`send_tick`); one that this task could not take on time
+                // is sent once, late, and the next is back on the grid.
                 if !target.send_tick(message.clone().into(), &token) {
                     return;
+                }
+                match next_tick(first, period, sleep.deadline(), Instant::now()) {
+                    Some(next) => sleep.as_mut().reset(next),
+                    None => return std::future::pending().await,
                 }
             }
         })
@@ -439,4 +476,63 @@ where
     M: Into<<T::Server as GenServer>::Message> + Clone + Send + 'static,
 {
     target.as_server_ref().send_interval(period, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    /// The longest delay from `from` that an `Instant` holds.
+    fn to_the_end_of_the_clock(from: Instant) -> Duration {
+        let (mut holds, mut overflows) = (0_u128, Duration::MAX.as_nanos() + 1);
+        while overflows - holds > 1 {
+            let mid = holds + (overflows - holds) / 2;
+            if from.checked_add(nanos(mid)).is_some() {
+                holds = mid;
+            } else {
+                overflows = mid;
+            }
+        }
+        nanos(holds)
+    }
+
+    fn nanos(n: u128) -> Duration {
+        let secs = u64::try_from(n / 1_000_000_000).unwrap();
+        Duration::new(secs, u32::try_from(n % 1_000_000_000).unwrap())
+    }
+
+    /// An interval whose first tick the clock holds but not its second:
+    /// tokio's `interval` panics computing the second; here there is none.
+    #[test]
+    fn an_interval_has_no_tick_past_the_end_of_the_clock() {
+        let now = Instant::now();
+        let period = to_the_end_of_the_clock(now) / 2 + Duration::from_secs(1);
+        let first = deadline(now, period).expect("the first tick is on the clock");
+        assert_eq!(next_tick(first, period, first, first), None);
+        assert_eq!(next_tick(first, period, first, first + period / 2), None);
+        assert_eq!(grid_point(first, period, 1), None);
+        assert_eq!(grid_point(first, period, u128::MAX), None);
+    }
+
+    #[test]
+    fn a_tick_taken_late_skips_to_the_grid() {
+        let first = Instant::now();
+        let period = 10 * MS;
+        assert_eq!(
+            next_tick(first, period, first, first + MS),
+            Some(first + period)
+        );
+        assert_eq!(
+            next_tick(first, period, first, first + 25 * MS),
+            Some(first + 30 * MS),
+            "the tick at 20 ms has passed"
+        );
+        assert_eq!(
+            next_tick(first, period, first, first + 20 * MS),
+            Some(first + 20 * MS),
+            "the tick at 20 ms is due"
+        );
+    }
 }
