@@ -70,9 +70,10 @@ pub(crate) enum Stopped {
 }
 
 /// An [`ExitNotice`] that queues `wrap(id, reason)` in the supervisor's
-/// own mailbox, without waiting: in a full bounded mailbox it is queued
-/// as soon as there is room, never lost. A supervisor that has exited is
-/// not told.
+/// own mailbox at once, over the bound of a full bounded mailbox
+/// ([`deliver`]): it runs in the ending child's task, which must not wait
+/// on the supervisor, and a lost notice would leave the child unrestarted.
+/// A supervisor that has exited is not told.
 pub(crate) fn exit_notice<S: GenServer>(
     supervisor: &ServerRef<S>,
     wrap: fn(ServerId, ExitReason) -> S::Message,

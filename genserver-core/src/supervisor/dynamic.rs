@@ -187,8 +187,9 @@ impl DynamicSupervisor {
         if let Ok(id) = entry.child.start(self.notice.clone()).await {
             entry.state = ChildState::Running(id);
         } else {
-            // Queued without waiting; a full bounded mailbox delays the
-            // retry, never loses it.
+            // Queued at once, over the bound of a full bounded mailbox:
+            // the supervisor, the only one that makes room there, cannot
+            // wait for it.
             let message = DynamicSupervisorMessage(Request::Retry(key));
             deliver(ctx.server_ref().inner(), Envelope::message(message));
         }

@@ -212,8 +212,9 @@ impl Supervisor {
         self.children.iter().position(|e| e.spec.id() == id)
     }
 
-    /// Queues the next attempt in the supervisor's own mailbox; a full
-    /// bounded mailbox delays it, never loses it.
+    /// Queues the next attempt in the supervisor's own mailbox, at once,
+    /// over the bound of a full bounded mailbox: the supervisor, the only
+    /// one that makes room there, cannot wait for it.
     fn schedule_retry(&mut self, ctx: &Context<Self>, key: u64) {
         self.retries.push(key);
         let message = SupervisorMessage(Request::Retry(key));
