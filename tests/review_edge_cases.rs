@@ -277,8 +277,9 @@ impl Slow {
     }
 }
 
-// 15.2, 16.7: an exit notice reaches a supervisor whose bounded mailbox is
-// full; the child is restarted once there is room.
+// 15.2, 15.14, 16.7: an exit notice reaches a supervisor whose bounded
+// mailbox is full, queued over the bound; the child is restarted once the
+// supervisor is free again.
 #[tokio::test(start_paused = true)]
 async fn a_supervisor_with_a_full_bounded_mailbox_still_restarts_its_child() {
     let spec = SupervisorSpec::new(Strategy::OneForOne)
