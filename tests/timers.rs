@@ -193,6 +193,27 @@ async fn interval_ticks_that_find_a_full_mailbox_are_skipped_not_sent_late() {
     assert_eq!(at - began, 1200 * MS);
 }
 
+// Semantics 18.2: a tick the timer's task takes late, here because the
+// clock jumps by whole periods at once, is sent once, and the next is the
+// first point of the grid after it: ticks never come in a burst.
+#[tokio::test(start_paused = true)]
+async fn a_tick_taken_periods_late_is_sent_once_and_the_next_is_a_period_on() {
+    let (clock, mut ticks) = clock().await;
+    let began = Instant::now();
+    clock.every(Duration::from_secs(1), 7).await.unwrap();
+    tokio::time::advance(Duration::from_secs(5)).await;
+
+    let (_, at) = ticks.recv().await.unwrap();
+    assert_eq!(at - began, Duration::from_secs(5));
+    assert_eq!(
+        clock.remaining().await.unwrap(),
+        Some(Duration::from_secs(1))
+    );
+    let (_, at) = ticks.recv().await.unwrap();
+    assert_eq!(at - began, Duration::from_secs(6), "one tick at 5 s, not two");
+    clock.drop_timer().await.unwrap();
+}
+
 #[tokio::test(start_paused = true)]
 async fn remaining_reports_the_time_left() {
     let (clock, mut ticks) = clock().await;

@@ -189,17 +189,18 @@ fn grid_point(first: Instant, period: Duration, n: u128) -> Option<Instant> {
     deadline(first, Duration::new(secs, nanos))
 }
 
-/// The tick of an interval after the one at `last`: the next point of the
-/// grid `first + n·period`, or, when this task took `last` so late that
-/// the next points have passed (a busy runtime), the first that has not,
-/// so that missed ticks are skipped rather than sent in a burst. `None`
-/// past what tokio's timer can wait for: there is no next tick.
+/// The tick of an interval after the one at `last`, sent at `now`: the
+/// next point of the grid `first + n·period`, or, when this task took
+/// `last` so late that the next point is not after `now` (a busy runtime,
+/// a clock advanced by several periods at once), the first point after
+/// `now`, so that missed ticks are skipped rather than sent in a burst.
+/// `None` past what tokio's timer can wait for: there is no next tick.
 fn next_tick(first: Instant, period: Duration, last: Instant, now: Instant) -> Option<Instant> {
     let next = deadline(last, period)?;
-    if next >= now {
+    if next > now {
         return Some(next);
     }
-    let n = (now - first).as_nanos().div_ceil(period.as_nanos());
+    let n = (now - first).as_nanos() / period.as_nanos() + 1;
     grid_point(first, period, n)
 }
 
@@ -531,8 +532,13 @@ mod tests {
         );
         assert_eq!(
             next_tick(first, period, first, first + 20 * MS),
-            Some(first + 20 * MS),
-            "the tick at 20 ms is due"
+            Some(first + 30 * MS),
+            "the tick sent at 20 ms stands for the one due then"
+        );
+        assert_eq!(
+            next_tick(first, period, first, first + period),
+            Some(first + 2 * period),
+            "a tick sent one period late is not followed by another at once"
         );
     }
 }
