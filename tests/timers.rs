@@ -210,7 +210,11 @@ async fn a_tick_taken_periods_late_is_sent_once_and_the_next_is_a_period_on() {
         Some(Duration::from_secs(1))
     );
     let (_, at) = ticks.recv().await.unwrap();
-    assert_eq!(at - began, Duration::from_secs(6), "one tick at 5 s, not two");
+    assert_eq!(
+        at - began,
+        Duration::from_secs(6),
+        "one tick at 5 s, not two"
+    );
     clock.drop_timer().await.unwrap();
 }
 
