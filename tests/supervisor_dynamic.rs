@@ -192,3 +192,42 @@ async fn stop_with_ends_the_dynamic_supervisor_with_that_reason_after_its_childr
     assert_eq!(pool.wait().await, reason);
     assert_eq!(pool.stop_with(reason).await, Err(StopError::NoProc));
 }
+
+// Semantics 15.9: a child between failed restart attempts is found by the
+// id it last ran as, or by the one its client reports, as Elixir finds a
+// restarting child by its last pid; terminating it ends the attempts and
+// closes its address.
+#[tokio::test(start_paused = true)]
+async fn a_child_waiting_for_its_restart_is_terminated_by_its_last_id() {
+    for by_client_id in [false, true] {
+        let log = Log::new();
+        let pool = DynamicSupervisor::start(
+            DynamicSupervisorSpec::new()
+                .intensity(RestartIntensity::new(1_000, Duration::from_secs(5))),
+        )
+        .await
+        .unwrap();
+        let args = ProbeArgs::new("a", &log);
+        let failing = args.failing_starts.clone();
+        let child = pool.start_child(probe_with(args)).await.unwrap();
+        let a = child.client::<Probe>().unwrap();
+
+        failing.store(usize::MAX, std::sync::atomic::Ordering::SeqCst);
+        let _ = a.boom().await;
+        assert_eq!(settle(&pool, child.id()).await, [ChildState::Restarting]);
+        let id = if by_client_id { a.id() } else { child.id() };
+        pool.terminate_child(id).await.unwrap();
+
+        assert!(pool.which_children().await.unwrap().is_empty());
+        assert!(!a.is_alive());
+        assert_eq!(a.echo(1).await, Err(CallError::NoProc));
+        // No attempt is made after the child was terminated.
+        let attempts = log.take().len();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(log.take().is_empty(), "{attempts} attempts, then more");
+        assert_eq!(
+            pool.terminate_child(id).await.unwrap_err(),
+            SupervisorError::NotFound
+        );
+    }
+}

@@ -101,6 +101,10 @@ pub struct DynamicSupervisor {
     children: Vec<Entry>,
     notice: ExitNotice,
     next_key: u64,
+    /// The id each child waiting for its restart last ran as, by entry
+    /// key: it still names the child for `terminate_child`, as Elixir
+    /// keeps a restarting child under its last pid.
+    last_ids: Vec<(u64, ServerId)>,
 }
 
 /// The messages a [`DynamicSupervisor`] handles. Opaque.
@@ -174,7 +178,22 @@ impl DynamicSupervisor {
         }
         entry.state = ChildState::Restarting;
         let key = entry.key;
+        self.last_ids.push((key, id));
         self.restart(key, ctx).await;
+    }
+
+    /// Whether `id` names the child of `entry`: its running instance, or,
+    /// while it waits for its restart, the instance it last ran as or the
+    /// failed one behind its address (what its client's `id()` gives).
+    fn is_named(&self, entry: &Entry, id: ServerId) -> bool {
+        match entry.state {
+            ChildState::Running(running) => running == id,
+            ChildState::Restarting => {
+                self.last_ids.contains(&(entry.key, id))
+                    || entry.child.child_ref().is_some_and(|r| r.id() == id)
+            }
+            ChildState::Stopped => false,
+        }
     }
 
     async fn restart(&mut self, key: u64, ctx: &mut Context<Self>) {
@@ -186,6 +205,7 @@ impl DynamicSupervisor {
         let entry = &mut self.children[i];
         if let Ok(id) = entry.child.start(self.notice.clone()).await {
             entry.state = ChildState::Running(id);
+            self.last_ids.retain(|&(k, _)| k != key);
         } else {
             // Queued at once, over the bound of a full bounded mailbox:
             // the supervisor, the only one that makes room there, cannot
@@ -226,9 +246,12 @@ impl DynamicSupervisor {
         let i = self
             .children
             .iter()
-            .position(|e| e.state == ChildState::Running(id))
+            .position(|e| self.is_named(e, id))
             .ok_or(SupervisorError::NotFound)?;
         let mut entry = self.children.remove(i);
+        // A child waiting for its restart is not restarted: its queued
+        // retry finds no entry.
+        self.last_ids.retain(|&(k, _)| k != entry.key);
         let ended = entry.shutdown().await;
         entry.child.close(&ended.reason);
         Ok(())
@@ -254,6 +277,7 @@ impl GenServer for DynamicSupervisor {
                 DynamicSupervisorMessage(Request::Exited(id, reason))
             }),
             next_key: 0,
+            last_ids: Vec::new(),
         })
     }
 
@@ -352,9 +376,15 @@ impl DynamicSupervisorClient {
     /// Stops the child whose running instance is `id`, by its shutdown,
     /// and forgets it. Its address closes.
     ///
+    /// A child waiting for its restart after a failed attempt
+    /// ([`ChildState::Restarting`]) is found by the id it last ran as (the
+    /// one [`start_child`](Self::start_child) gave, if it never restarted)
+    /// or by the id its client reports now; it is not restarted, and its
+    /// address closes with [`ExitReason::Shutdown`].
+    ///
     /// # Errors
     ///
-    /// [`SupervisorError::NotFound`] when no running child has this id;
+    /// [`SupervisorError::NotFound`] when no child has this id;
     /// [`SupervisorError::Call`].
     ///
     /// # Cancel safety
