@@ -29,6 +29,13 @@ impl Listener {
     fn crash(&mut self) {
         panic!("listener crashed after {} messages", self.heard.len());
     }
+
+    /// Answers after `delay`.
+    #[call]
+    async fn slow(&self, delay: std::time::Duration) -> usize {
+        tokio::time::sleep(delay).await;
+        self.heard.len()
+    }
 }
 
 async fn listener() -> ListenerClient {
@@ -402,4 +409,22 @@ impl Counter {
         self.total += by;
         self.total
     }
+}
+
+// Semantics 12.3: an entry keeps the server's address; the timeout of the
+// reference it was registered with is that caller's, not the finder's.
+#[tokio::test(start_paused = true)]
+async fn a_client_found_in_a_registry_has_the_default_timeout() {
+    let registry: Registry<&'static str> = Registry::unique();
+    let hasty = listener()
+        .await
+        .with_timeout(std::time::Duration::from_millis(10));
+    registry.register("a", hasty.server_ref(), ()).unwrap();
+
+    let found = registry.whereis::<Listener>("a").unwrap();
+    let one_second = std::time::Duration::from_secs(1);
+    assert_eq!(found.slow(one_second).await, Ok(0));
+    let (looked_up, ()) = registry.lookup::<Listener>("a").pop().unwrap();
+    assert_eq!(looked_up.slow(one_second).await, Ok(0));
+    assert_eq!(hasty.slow(one_second).await, Err(CallError::Timeout));
 }

@@ -82,9 +82,13 @@ impl Error for RegisterError {}
 /// - Entries belong to a server instance: a server restarted by a
 ///   supervisor is a new instance, which registers again (from `init`, as
 ///   in OTP).
-/// - User code runs under the lock only where a map needs it: the key's
-///   `Hash` and `Eq`. Removed values are dropped after the lock is
-///   released.
+/// - User code runs under the lock for the keys' `Hash`, `Eq`, `Clone`
+///   and `Drop` and for the values' `Clone` (a lookup copies them out
+///   under it), so none of these may use the same registry. Removed
+///   values are dropped after the lock is released.
+/// - An entry holds the server's address, not the reference it was
+///   registered with: a client found by a lookup has the default call
+///   timeout, whatever timeout the registering reference carried.
 ///
 /// # Examples
 ///
@@ -224,16 +228,21 @@ where
         if instance.exit.is_finished() {
             return Err(RegisterError::NoProc);
         }
+        // Made before the lock: user code under it is kept to the least.
+        let key_in_map = key.clone();
+        // The address alone: the timeout chosen on `server` is that
+        // caller's, not one for whoever looks the server up.
+        let address = ServerRef::from_inner(Arc::clone(server.inner()));
         let generation = {
             let mut state = self.shared.write();
             let state = &mut *state;
-            let entries = state.by_key.entry(key.clone()).or_default();
+            let entries = state.by_key.entry(key_in_map).or_default();
             if let (RegistryKind::Unique, Some(holder)) = (self.shared.kind, entries.first()) {
                 return Err(RegisterError::AlreadyRegistered(holder.id));
             }
             entries.push(Entry {
                 id,
-                server: Arc::new(server.clone()),
+                server: Arc::new(address),
                 value,
             });
             state.entries += 1;
