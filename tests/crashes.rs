@@ -294,3 +294,50 @@ async fn a_panicking_drop_in_a_killed_init_leaves_the_next_crash_on_its_thread_i
         Err(CallError::Exited(panicked("call panicked")))
     );
 }
+
+/// A timer message that panics when dropped unhandled.
+struct Fuse {
+    lit: bool,
+}
+
+impl Drop for Fuse {
+    fn drop(&mut self) {
+        if self.lit {
+            panic!("a cancelled message's drop panicked");
+        }
+    }
+}
+
+/// Sets a timer with a lit fuse, lets it queue, then cancels it.
+struct Defuser;
+
+#[genserver]
+impl Defuser {
+    #[call]
+    async fn queue_then_cancel(&mut self, ctx: &mut Context<Self>) {
+        let timer = ctx.send_after(std::time::Duration::from_millis(10), Fuse { lit: true });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        timer.cancel();
+    }
+
+    #[info]
+    fn fuse(&mut self, mut fuse: Fuse) {
+        fuse.lit = false;
+    }
+
+    #[call]
+    fn ping(&self) -> u32 {
+        1
+    }
+}
+
+// Semantics 6.2, 18.4: a message cancelled after it was queued is dropped
+// unhandled; a panic in its `Drop` is reported by the panic hook and costs
+// the server nothing, as for a queued message dropped at the end.
+#[tokio::test(start_paused = true)]
+async fn a_panicking_drop_of_a_cancelled_message_leaves_the_server_running() {
+    let defuser = Defuser::start(Defuser).await.unwrap();
+    defuser.queue_then_cancel().await.unwrap();
+    assert_eq!(defuser.ping().await, Ok(1));
+    assert!(defuser.is_alive());
+}

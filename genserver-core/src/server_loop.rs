@@ -300,7 +300,13 @@ fn serve<'a, S: GenServer>(
                     Received::Message(Envelope::Message(message, delivery)) => {
                         match delivery.accept() {
                             Some(caller) => (message, caller),
-                            None => continue,
+                            None => {
+                                // Cancelled: dropped unhandled, and a
+                                // panicking `Drop` costs the server nothing,
+                                // as a queued message's at the end does.
+                                let _ = catch_unwind(AssertUnwindSafe(|| drop(message)));
+                                continue;
+                            }
                         }
                     }
                     Received::Message(Envelope::System(request)) => {
