@@ -302,9 +302,7 @@ struct Fuse {
 
 impl Drop for Fuse {
     fn drop(&mut self) {
-        if self.lit {
-            panic!("a cancelled message's drop panicked");
-        }
+        assert!(!self.lit, "a cancelled message's drop panicked");
     }
 }
 

@@ -298,16 +298,14 @@ fn serve<'a, S: GenServer>(
                     // A stop request, noticed at the top of the loop.
                     Received::Interrupted => continue,
                     Received::Message(Envelope::Message(message, delivery)) => {
-                        match delivery.accept() {
-                            Some(caller) => (message, caller),
-                            None => {
-                                // Cancelled: dropped unhandled, and a
-                                // panicking `Drop` costs the server nothing,
-                                // as a queued message's at the end does.
-                                let _ = catch_unwind(AssertUnwindSafe(|| drop(message)));
-                                continue;
-                            }
-                        }
+                        let Some(caller) = delivery.accept() else {
+                            // Cancelled: dropped unhandled, and a panicking
+                            // `Drop` costs the server nothing, as a queued
+                            // message's at the end does.
+                            let _ = catch_unwind(AssertUnwindSafe(|| drop(message)));
+                            continue;
+                        };
+                        (message, caller)
                     }
                     Received::Message(Envelope::System(request)) => {
                         // A panicking runtime request leaves the server running:
