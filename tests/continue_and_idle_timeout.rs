@@ -204,3 +204,28 @@ async fn a_continue_from_init_runs_before_the_first_message() {
     idler.note("after start").await.unwrap();
     assert_eq!(idler.log().await.unwrap(), vec!["from init", "after start"]);
 }
+
+// Semantics 8.2: on a runtime built without tokio's timer the idle timeout
+// still arrives (a thread keeps it, as for call deadlines, 3.4) instead of
+// the server's loop panicking.
+#[test]
+fn the_idle_timeout_arrives_on_a_runtime_without_a_timer() {
+    let (done, finished) = std::sync::mpsc::channel();
+    // On a thread of its own, so that a timeout that never comes fails the
+    // test instead of hanging it.
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime without the time driver");
+        let log = runtime.block_on(async {
+            let (idler, mut timeouts) = idler(false).await;
+            idler.idle_after(Duration::from_millis(20)).await.unwrap();
+            timeouts.recv().await.expect("an idle timeout");
+            idler.note("after").await.unwrap();
+            idler.log().await.unwrap()
+        });
+        let _ = done.send(log);
+    });
+    let log = finished.recv_timeout(Duration::from_secs(30));
+    assert_eq!(log, Ok(vec!["idle".to_string(), "after".to_string()]));
+}

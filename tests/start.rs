@@ -154,3 +154,28 @@ fn starting_outside_a_runtime_is_an_error_not_a_panic() {
         Some(Err(StartError::NoRuntime))
     );
 }
+
+// Semantics 1.3: on a runtime built without tokio's timer the start
+// timeout still holds (a thread keeps it, as for call deadlines, 3.4)
+// instead of panicking in `start`.
+#[test]
+fn the_start_timeout_holds_on_a_runtime_without_a_timer() {
+    let (canary, dropped) = canary();
+    let (done, finished) = std::sync::mpsc::channel();
+    // On a thread of its own, so that a timeout that never comes fails the
+    // test instead of hanging it.
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime without the time driver");
+        let options = StartOptions::new().init_timeout(Duration::from_millis(20));
+        let result = runtime.block_on(Service::start_with(Plan::Hang, canary, options));
+        let _ = done.send(result.map(|_| ()));
+    });
+    let result = finished.recv_timeout(Duration::from_secs(30));
+    assert_eq!(result, Ok(Err(StartError::Timeout)));
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the aborted init dropped its arguments"
+    );
+}

@@ -377,3 +377,30 @@ async fn a_detached_timer_of_a_crashed_instance_does_not_reach_its_restart() {
     assert_eq!(clock.handled().await, Ok(0));
     assert!(ticks.try_recv().is_err());
 }
+
+// Semantics 18.1, 18.2: on a runtime built without tokio's timer, timers
+// still fire (a thread keeps their time, as for call deadlines, 3.4).
+#[test]
+fn timers_fire_on_a_runtime_without_a_timer() {
+    let (done, finished) = std::sync::mpsc::channel();
+    // On a thread of its own, so that a timer that never fires fails the
+    // test instead of hanging it.
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime without the time driver");
+        let labels = runtime.block_on(async {
+            let (clock, mut ticks) = clock().await;
+            clock.after(10 * MS, 1).await.unwrap();
+            let once = ticks.recv().await.unwrap().0;
+            clock.every(10 * MS, 2).await.unwrap();
+            let first = ticks.recv().await.unwrap().0;
+            let second = ticks.recv().await.unwrap().0;
+            clock.drop_timer().await.unwrap();
+            [once, first, second]
+        });
+        let _ = done.send(labels);
+    });
+    let labels = finished.recv_timeout(Duration::from_secs(30));
+    assert_eq!(labels, Ok([1, 2, 2]), "the timers fired");
+}

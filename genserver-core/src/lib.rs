@@ -7,6 +7,7 @@
 //! `docs/semantics.md`.
 
 mod address;
+mod alarm;
 mod call;
 mod client_ext;
 mod context;

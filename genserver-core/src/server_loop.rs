@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tokio::time::Sleep;
 
 mod guard;
 mod phases;
@@ -16,6 +15,7 @@ mod phases;
 use guard::KilledIfDropped;
 use phases::Run;
 
+use crate::alarm::Alarm;
 use crate::envelope::{Delivery, Envelope};
 use crate::instance::Instance;
 use crate::instrument::{self, CallerSpan};
@@ -258,7 +258,7 @@ fn serve<'a, S: GenServer>(
     async move {
         // Boxed, and made once: a sleep is over a hundred bytes, which every
         // server's task would carry, idle timeout or not.
-        let mut idle_timer: Option<Pin<Box<Sleep>>> = None;
+        let mut idle_timer: Option<Pin<Box<Alarm>>> = None;
         loop {
             if let Some(reason) = ctx.take_stop() {
                 return reason;
@@ -278,7 +278,7 @@ fn serve<'a, S: GenServer>(
                                 timer.as_mut().reset(at);
                                 timer
                             }
-                            none => none.insert(Box::pin(tokio::time::sleep_until(at))),
+                            none => none.insert(Box::pin(Alarm::at(at))),
                         };
                         tokio::select! {
                             biased;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
+use crate::alarm::Alarm;
 use crate::envelope::{CancelToken, Envelope};
 use crate::instance::Instance;
 use crate::server_ref::Inner;
@@ -207,7 +208,7 @@ fn next_tick(first: Instant, period: Duration, last: Instant, now: Instant) -> O
 /// Sleeps until `at`, for ever when there is no such instant.
 async fn sleep_until(at: Option<Instant>) {
     match at {
-        Some(at) => tokio::time::sleep_until(at).await,
+        Some(at) => Alarm::at(at).await,
         None => std::future::pending().await,
     }
 }
@@ -251,7 +252,7 @@ where
             let Some(first) = first else {
                 return std::future::pending().await;
             };
-            let sleep = tokio::time::sleep_until(first);
+            let sleep = Alarm::at(first);
             tokio::pin!(sleep);
             loop {
                 sleep.as_mut().await;

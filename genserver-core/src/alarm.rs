@@ -1,0 +1,102 @@
+//! A wait until an instant that works on any tokio runtime.
+//!
+//! tokio's `sleep` panics on a runtime built without its timer
+//! (`enable_time`). Call deadlines already keep their promise there
+//! (semantics 3.4); the start timeout, the idle timeout and timers use
+//! this, so that they do too instead of panicking: tokio's timer where the
+//! runtime has one, a thread that sleeps otherwise.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use tokio::sync::oneshot;
+use tokio::time::{Instant, Sleep};
+
+pin_project_lite::pin_project! {
+    /// Completes at its deadline; [`reset`](Alarm::reset) moves it.
+    #[project = AlarmProj]
+    pub(crate) enum Alarm {
+        Timer {
+            #[pin]
+            sleep: Sleep,
+        },
+        // A runtime without tokio's timer: a thread sleeps until `at` and
+        // then says so on `fired`. Moving the deadline later keeps that
+        // thread, and one more is made when it fires early, so a deadline
+        // reset at every wait (the idle timeout) costs a thread per
+        // period, not one per reset.
+        Thread {
+            at: Instant,
+            fired: Option<oneshot::Receiver<()>>,
+        },
+    }
+}
+
+impl Alarm {
+    pub(crate) fn at(at: Instant) -> Self {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Without the timer, making the sleep panics; tokio reports it
+            // through the panic hook, once per alarm made.
+            if let Ok(sleep) = std::panic::catch_unwind(|| tokio::time::sleep_until(at)) {
+                return Alarm::Timer { sleep };
+            }
+        }
+        Alarm::Thread {
+            at,
+            fired: Some(thread_until(at)),
+        }
+    }
+
+    /// When it completes.
+    pub(crate) fn deadline(&self) -> Instant {
+        match self {
+            Alarm::Timer { sleep } => sleep.deadline(),
+            Alarm::Thread { at, .. } => *at,
+        }
+    }
+
+    pub(crate) fn reset(self: Pin<&mut Self>, new: Instant) {
+        match self.project() {
+            AlarmProj::Timer { sleep } => sleep.reset(new),
+            AlarmProj::Thread { at, fired } => {
+                if new < *at {
+                    *fired = Some(thread_until(new));
+                }
+                *at = new;
+            }
+        }
+    }
+}
+
+impl Future for Alarm {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match self.project() {
+            AlarmProj::Timer { sleep } => sleep.poll(cx),
+            AlarmProj::Thread { at, fired } => loop {
+                if let Some(word) = fired.as_mut() {
+                    let _ = ready!(Pin::new(word).poll(cx));
+                    *fired = None;
+                }
+                if Instant::now() >= *at {
+                    return Poll::Ready(());
+                }
+                // The thread slept for an earlier deadline, since moved.
+                *fired = Some(thread_until(*at));
+            },
+        }
+    }
+}
+
+/// A channel that a new thread closes at `at`.
+fn thread_until(at: Instant) -> oneshot::Receiver<()> {
+    let (tx, rx) = oneshot::channel();
+    let at = at.into_std();
+    std::thread::spawn(move || {
+        std::thread::sleep(at.saturating_duration_since(std::time::Instant::now()));
+        drop(tx);
+    });
+    rx
+}
