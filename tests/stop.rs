@@ -108,6 +108,18 @@ async fn worker() -> (WorkerClient, Log, Arc<AtomicBool>) {
     (client, log, dropped)
 }
 
+/// Holds `server` in a handler until the returned gate is opened, so that
+/// what is sent next waits in its mailbox.
+async fn hold(server: &WorkerClient) -> Arc<Notify> {
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    server
+        .info(Hold(entered.clone(), gate.clone()))
+        .await
+        .unwrap();
+    entered.notified().await;
+    gate
+}
+
 #[tokio::test]
 async fn stop_returns_after_terminate_ran_and_the_state_was_dropped() {
     let (server, log, dropped) = worker().await;
@@ -125,12 +137,7 @@ async fn stop_returns_after_terminate_ran_and_the_state_was_dropped() {
 #[tokio::test]
 async fn stop_finishes_the_current_message_and_fails_the_queued_ones() {
     let (server, log, _) = worker().await;
-    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-    server
-        .info(Hold(entered.clone(), gate.clone()))
-        .await
-        .unwrap();
-    entered.notified().await;
+    let gate = hold(&server).await;
     // Each call is polled once, which queues its request, then left
     // waiting for the reply.
     let mut queued: Vec<_> = (0..3).map(|n| Box::pin(server.work(n))).collect();
@@ -160,12 +167,7 @@ async fn stop_finishes_the_current_message_and_fails_the_queued_ones() {
 #[tokio::test(start_paused = true)]
 async fn a_panicking_drop_of_a_queued_message_does_not_hold_up_the_end() {
     let (server, log, dropped) = worker().await;
-    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-    server
-        .info(Hold(entered.clone(), gate.clone()))
-        .await
-        .unwrap();
-    entered.notified().await;
+    let gate = hold(&server).await;
     let mut before = Box::pin(server.work(1));
     assert!(poll_once(before.as_mut()).await.is_none());
     server.info(Bomb).await.unwrap();

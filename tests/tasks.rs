@@ -59,8 +59,7 @@ impl Boss {
         })
     }
 
-    /// A task that holds `canary` through one poll that blocks its worker
-    /// thread for `busy`; `started` is set inside that poll.
+    /// Runs [`blocking_task`].
     #[call]
     fn busy(
         &mut self,
@@ -69,13 +68,7 @@ impl Boss {
         busy: Duration,
         ctx: &mut Context<Self>,
     ) -> TaskId {
-        ctx.spawn_task(async move {
-            let _canary = canary;
-            started.store(true, Ordering::SeqCst);
-            std::thread::sleep(busy);
-            tokio::task::yield_now().await;
-            1
-        })
+        ctx.spawn_task(blocking_task(canary, started, busy))
     }
 
     /// A task that finishes when `gate` opens.
@@ -103,6 +96,16 @@ impl Boss {
     }
 }
 
+/// A task that holds `canary` through one poll that blocks its worker
+/// thread for `busy`; `started` is set inside that poll.
+async fn blocking_task(canary: Canary, started: Arc<AtomicBool>, busy: Duration) -> u32 {
+    let _canary = canary;
+    started.store(true, Ordering::SeqCst);
+    std::thread::sleep(busy);
+    tokio::task::yield_now().await;
+    1
+}
+
 /// Runs a task, and its state panics when dropped.
 struct PanicsWhenDropped;
 
@@ -123,13 +126,7 @@ impl PanicsWhenDropped {
         busy: Duration,
         ctx: &mut Context<Self>,
     ) -> TaskId {
-        ctx.spawn_task(async move {
-            let _canary = canary;
-            started.store(true, Ordering::SeqCst);
-            std::thread::sleep(busy);
-            tokio::task::yield_now().await;
-            1
-        })
+        ctx.spawn_task(blocking_task(canary, started, busy))
     }
 
     #[info]
