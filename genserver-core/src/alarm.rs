@@ -35,16 +35,12 @@ pin_project_lite::pin_project! {
 
 impl Alarm {
     pub(crate) fn at(at: Instant) -> Self {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            // Without the timer, making the sleep panics; tokio reports it
-            // through the panic hook, once per alarm made.
-            if let Ok(sleep) = std::panic::catch_unwind(|| tokio::time::sleep_until(at)) {
-                return Alarm::Timer { sleep };
-            }
-        }
-        Alarm::Thread {
-            at,
-            fired: Some(thread_until(at)),
+        match timer_sleep(at) {
+            Some(sleep) => Alarm::Timer { sleep },
+            None => Alarm::Thread {
+                at,
+                fired: Some(thread_until(at)),
+            },
         }
     }
 
@@ -90,13 +86,27 @@ impl Future for Alarm {
     }
 }
 
-/// A channel that a new thread closes at `at`.
-fn thread_until(at: Instant) -> oneshot::Receiver<()> {
-    let (tx, rx) = oneshot::channel();
+/// tokio's sleep until `at`; `None` outside a runtime or in one built
+/// without the timer, where making the sleep panics (tokio reports it
+/// through the panic hook, once per sleep asked for).
+pub(crate) fn timer_sleep(at: Instant) -> Option<Sleep> {
+    tokio::runtime::Handle::try_current().ok()?;
+    std::panic::catch_unwind(|| tokio::time::sleep_until(at)).ok()
+}
+
+/// Runs `then` at `at` on a new thread: what keeps time where tokio's
+/// timer cannot. Rare: a runtime without a timer is a deliberate choice.
+pub(crate) fn on_a_thread_at(at: Instant, then: impl FnOnce() + Send + 'static) {
     let at = at.into_std();
     std::thread::spawn(move || {
         std::thread::sleep(at.saturating_duration_since(std::time::Instant::now()));
-        drop(tx);
+        then();
     });
+}
+
+/// A channel that a new thread closes at `at`.
+fn thread_until(at: Instant) -> oneshot::Receiver<()> {
+    let (tx, rx) = oneshot::channel::<()>();
+    on_a_thread_at(at, move || drop(tx));
     rx
 }

@@ -38,6 +38,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::alarm;
+
 /// When a call gives up: `None` for never.
 #[derive(Clone, Copy)]
 pub(crate) struct Deadline {
@@ -196,25 +198,17 @@ fn schedule_for(task: usize, slot: usize, at: Instant, waker: &Waker) {
 }
 
 fn schedule(at: Instant, wake: PendingWake) {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        // A runtime built without `enable_time` has no timer: making the
-        // sleep panics (tokio reports it through the panic hook), and the
-        // thread below keeps the promise instead of the call hanging.
-        if let Ok(sleep) = std::panic::catch_unwind(|| tokio::time::sleep_until(at)) {
+    // Outside a runtime, or in one built without `enable_time`, a thread
+    // keeps the promise instead of the call hanging.
+    match alarm::timer_sleep(at) {
+        Some(sleep) => {
             tokio::spawn(async move {
                 sleep.await;
                 wake.fire();
             });
-            return;
         }
+        None => alarm::on_a_thread_at(at, move || wake.fire()),
     }
-    // Outside a runtime, or in one without a timer, a thread keeps the
-    // promise. Rare: a runtime without a timer is a deliberate choice.
-    let at = at.into_std();
-    std::thread::spawn(move || {
-        std::thread::sleep(at.saturating_duration_since(std::time::Instant::now()));
-        wake.fire();
-    });
 }
 
 /// A scheduled wake-up. Dropped unfired (its runtime shut down), it
