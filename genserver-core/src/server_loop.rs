@@ -121,7 +121,7 @@ fn init<S: GenServer>(
         let reason = task.instance.exit.decide(reason);
         current::adopt_orphans(&reason);
         current::while_exiting(&reason, || {
-            drop_state(state);
+            drop_reported(state);
             ctx.finish(&reason, true);
         });
         ctx.join_tasks().await;
@@ -187,7 +187,7 @@ impl<S: GenServer> Drop for Live<S> {
         current::orphans_to(&self.task.instance.exit);
         let (state, ctx) = (&mut self.state, &mut self.ctx);
         current::while_exiting(&reason, || {
-            drop_state(state.take());
+            drop_reported(state.take());
             ctx.finish(&reason, false);
         });
     }
@@ -219,7 +219,7 @@ fn end<'a, S: GenServer>(
         }
         current::adopt_orphans(&reason);
         current::while_exiting(&reason, || {
-            drop_state(state.take());
+            drop_reported(state.take());
             ctx.finish(&reason, true);
         });
         ctx.join_tasks().await;
@@ -227,13 +227,14 @@ fn end<'a, S: GenServer>(
     }
 }
 
-/// Drops the state of an instance that is ending. A panic in its `Drop`
-/// is reported by the panic hook and goes no further: the rest of the end
+/// Drops user data (a state, a message) where unwinding would cut short
+/// what must follow: a panic in its `Drop` is reported by the panic hook
+/// and goes no further. At the end of an instance, the rest of the end
 /// (held-back replies, the tasks joined, the mailbox, the watchers) must
 /// still run, or callers and `stop()` would be told before the tasks are
 /// gone, or never.
-fn drop_state<S>(state: Option<S>) {
-    let _ = catch_unwind(AssertUnwindSafe(|| drop(state)));
+pub(crate) fn drop_reported<T>(value: T) {
+    let _ = catch_unwind(AssertUnwindSafe(|| drop(value)));
 }
 
 /// Handles messages until a handler, the context or a stop request ends
@@ -302,7 +303,7 @@ fn serve<'a, S: GenServer>(
                             // Cancelled: dropped unhandled, and a panicking
                             // `Drop` costs the server nothing, as a queued
                             // message's at the end does.
-                            let _ = catch_unwind(AssertUnwindSafe(|| drop(message)));
+                            drop_reported(message);
                             continue;
                         };
                         (message, caller)
@@ -372,7 +373,7 @@ impl<S: GenServer> TaskEnd<S> {
 /// the exit reason.
 ///
 /// A message whose `Drop` panics is reported by the panic hook and goes no
-/// further, as the state's does ([`drop_state`]): the messages behind it
+/// further, as the state's does ([`drop_reported`]): the messages behind it
 /// must still be dropped and their callers told, and the end published
 /// after this, or `stop()` and `wait()` would never return. Unwinding with
 /// them still queued would also drop them while panicking, where a second
@@ -381,7 +382,7 @@ pub(crate) fn close_and_drain<S: GenServer>(rx: &mut ServerMailbox<S>, reason: &
     rx.close();
     current::while_exiting(reason, || {
         while let Some(envelope) = rx.try_recv() {
-            let _ = catch_unwind(AssertUnwindSafe(|| drop(envelope)));
+            drop_reported(envelope);
         }
     });
 }

@@ -75,7 +75,7 @@ impl<S: GenServer> ServerRef<S> {
             let old = std::mem::replace(state, new);
             // Caught here, or the reply channel would be dropped with the
             // unwinding request and the caller left to wait for its timeout.
-            let _ = catch_unwind(AssertUnwindSafe(|| drop(old)));
+            crate::server_loop::drop_reported(old);
             Ok(())
         })
         .await
