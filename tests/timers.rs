@@ -404,3 +404,124 @@ fn timers_fire_on_a_runtime_without_a_timer() {
     let labels = finished.recv_timeout(Duration::from_secs(30));
     assert_eq!(labels, Ok([1, 2, 2]), "the timers fired");
 }
+
+/// A timer message that counts its drops: it is dropped by the timer's
+/// task when that ends without sending it.
+#[derive(Clone)]
+struct Counted(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Sets three detached timers far ahead in `init`, then starts or fails.
+struct FarAhead;
+
+#[genserver]
+impl FarAhead {
+    #[init]
+    async fn init(
+        (drops, fail): (std::sync::Arc<std::sync::atomic::AtomicUsize>, bool),
+        ctx: &mut Context<Self>,
+    ) -> Result<Self, String> {
+        let hour = Duration::from_secs(3600);
+        ctx.send_after(Duration::MAX, Counted(drops.clone()))
+            .detach();
+        ctx.send_after(hour, Counted(drops.clone())).detach();
+        ctx.send_interval(hour, Counted(drops)).detach();
+        if fail {
+            return Err("failed after setting its timers".to_owned());
+        }
+        Ok(FarAhead)
+    }
+
+    #[info]
+    fn counted(&mut self, _: Counted) {}
+}
+
+/// 18.6 (and 1.2 for a failed start): the timers an instance set for
+/// itself end with it, far ahead or never as they would fire: their tasks
+/// end and drop the messages they hold once the instance has ended, not
+/// when they would have fired.
+#[tokio::test(start_paused = true)]
+async fn the_tasks_of_a_servers_timers_end_with_it() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let drops = Arc::new(AtomicUsize::new(0));
+    let server = FarAhead::start((Arc::clone(&drops), false)).await.unwrap();
+    tokio::time::sleep(MS).await;
+    assert_eq!(drops.load(Ordering::SeqCst), 0, "the timers run");
+    server.stop().await.unwrap();
+    // Every task woken by the end runs before the paused clock moves.
+    tokio::time::sleep(MS).await;
+    assert_eq!(drops.load(Ordering::SeqCst), 3);
+
+    let drops = Arc::new(AtomicUsize::new(0));
+    let failed = FarAhead::start((Arc::clone(&drops), true)).await;
+    assert!(matches!(failed, Err(StartError::Init(_))));
+    tokio::time::sleep(MS).await;
+    assert_eq!(drops.load(Ordering::SeqCst), 3);
+}
+
+/// Asks for an idle timeout of the length it is given.
+struct Idler;
+
+#[genserver]
+impl Idler {
+    #[init]
+    async fn init((): ()) -> Result<Self, String> {
+        Ok(Idler)
+    }
+
+    #[call]
+    fn idle_after(&mut self, after: Duration, ctx: &mut Context<Self>) {
+        ctx.set_idle_timeout(after);
+    }
+
+    #[info]
+    fn idle(&mut self, _: IdleTimeout) {
+        panic!("an idle timeout past the clock fired");
+    }
+}
+
+/// 8.2 and 1.3, as 18.1 for timers: an idle timeout or a start timeout in
+/// the last millisecond of the clock, which tokio's timer would round up
+/// past it, never fires; the server runs on, and the start does not fail.
+#[tokio::test(start_paused = true)]
+async fn an_idle_or_start_timeout_in_the_last_millisecond_of_the_clock_never_fires() {
+    let delay = to_the_end_of_the_clock(Instant::now()).saturating_sub(MS / 2);
+    let idler = Idler::start(()).await.unwrap();
+    idler.idle_after(delay).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(idler.is_alive());
+    idler.stop().await.unwrap();
+
+    let delay = to_the_end_of_the_clock(Instant::now()).saturating_sub(MS / 2);
+    let started = Idler::start_with((), StartOptions::new().init_timeout(delay)).await;
+    assert!(started.is_ok());
+}
+
+/// 18.3: a timer to the address of a server that has ended for good sends
+/// nothing, and its task ends, with its message, when it would have fired.
+#[tokio::test(start_paused = true)]
+async fn a_timer_to_the_address_of_an_ended_server_ends_when_it_would_fire() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let server = FarAhead::start((Arc::new(AtomicUsize::new(0)), false))
+        .await
+        .unwrap();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let hour = Duration::from_secs(3600);
+    let timer = send_after(&server, hour, Counted(Arc::clone(&drops)));
+    server.stop().await.unwrap();
+    assert_eq!(timer.remaining(), None, "its target is gone");
+    tokio::time::sleep(hour.saturating_sub(MS)).await;
+    assert_eq!(drops.load(Ordering::SeqCst), 0, "held until then");
+    tokio::time::sleep(2 * MS).await;
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    timer.detach();
+}

@@ -9,9 +9,28 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
+
+/// How far tokio's timer may push a deadline when it registers it: it
+/// rounds up to its next millisecond, and panics when that overflows the
+/// clock.
+const TIMER_ROUNDING: Duration = Duration::from_millis(1);
+
+/// `from + after`, or `None` past what tokio's timer can wait for, its
+/// last millisecond included: such a deadline is never reached (a
+/// `Duration::MAX` meaning "never"). Every deadline an [`Alarm`] or a
+/// call's wake-up waits for goes through this.
+pub(crate) fn after(from: Instant, after: Duration) -> Option<Instant> {
+    from.checked_add(after).filter(|&at| is_reachable(at))
+}
+
+/// Whether tokio's timer can wait until `at` (see [`after`]).
+pub(crate) fn is_reachable(at: Instant) -> bool {
+    at.checked_add(TIMER_ROUNDING).is_some()
+}
 
 pin_project_lite::pin_project! {
     /// Completes at its deadline; [`reset`](Alarm::reset) moves it.
@@ -34,6 +53,7 @@ pin_project_lite::pin_project! {
 }
 
 impl Alarm {
+    /// An alarm at `at`, which must be reachable ([`after`]).
     pub(crate) fn at(at: Instant) -> Self {
         match timer_sleep(at) {
             Some(sleep) => Alarm::Timer { sleep },

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::alarm;
 use crate::instance::Instance;
 use crate::owned::{Held, IdleAt, Owned};
 use crate::{Client, ExitReason, GenServer, IdleTimeout, Reply, ReplyTo, ServerId, ServerRef};
@@ -128,7 +129,7 @@ impl<S: GenServer> Context<S> {
         match *when {
             IdleAt::At(at) => Some(at),
             IdleAt::After(after) => {
-                let at = Instant::now().checked_add(after)?;
+                let at = alarm::after(Instant::now(), after)?;
                 *when = IdleAt::At(at);
                 Some(at)
             }

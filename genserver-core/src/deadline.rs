@@ -187,7 +187,13 @@ fn schedule_for(task: usize, slot: usize, at: Instant, waker: &Waker) {
     // Read before the wake-up exists, so that its own abandonment, however
     // soon, is seen as a change.
     let abandoned = ABANDONED.load(Ordering::Acquire);
-    schedule(at, PendingWake(Some(waker.clone())));
+    // A deadline in the clock's last millisecond is never reached, and
+    // tokio's timer would overflow rounding it up: nothing to schedule,
+    // and the slot still covers the later calls of the task, which can
+    // only wait as long.
+    if alarm::is_reachable(at) {
+        schedule(at, PendingWake(Some(waker.clone())));
+    }
     SCHEDULED.with(|table| {
         table[slot].set(Scheduled {
             task,

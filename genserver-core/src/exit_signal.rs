@@ -1,8 +1,10 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
+
+use tokio::sync::Notify;
 
 use crate::ExitReason;
 
@@ -48,6 +50,11 @@ struct Lists {
     waiting: Vec<(u64, Waker)>,
     /// Keys of watchers and waiters.
     next_key: u64,
+    /// Told when the task has finished, for what lives as long as the
+    /// server and no longer, however many (its timers): a `Notify`'s
+    /// waiters come and go in constant time, where `waiting` is a list
+    /// searched on every departure.
+    ended: Option<Arc<Notify>>,
 }
 
 impl Observers {
@@ -127,18 +134,41 @@ impl ExitSignal {
             watcher(&reason);
         }
         self.finished.store(true, Ordering::Release);
-        let waiting = {
+        let (waiting, ended) = {
             let mut observers = self.observers();
             observers.waiters_released = true;
             observers
                 .lists
                 .as_mut()
-                .map(|lists| std::mem::take(&mut lists.waiting))
+                .map(|lists| (std::mem::take(&mut lists.waiting), lists.ended.take()))
                 .unwrap_or_default()
         };
         for (_, waker) in waiting {
             waker.wake();
         }
+        if let Some(ended) = ended {
+            ended.notify_waiters();
+        }
+    }
+
+    /// Completes once the task has finished, as
+    /// [`finished`](Self::finished) does without the reason, for the many
+    /// short-lived waits that must end with the server (its timers).
+    pub(crate) async fn ended(&self) {
+        let ended: Arc<Notify>;
+        let notified;
+        {
+            let mut observers = self.observers();
+            if observers.waiters_released {
+                return;
+            }
+            ended = Arc::clone(observers.lists().ended.get_or_insert_default());
+            // Made under the lock that `finish` takes before it notifies:
+            // a `Notified` hears every `notify_waiters` made after it was
+            // created, polled or not.
+            notified = ended.notified();
+        }
+        notified.await;
     }
 
     /// Arranges for `watcher` to run when the server ends, and returns a key

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
-use crate::alarm::Alarm;
+use crate::alarm::{self, Alarm};
 use crate::instance::Instance;
 use crate::names;
 use crate::server_loop::MailboxFate;
@@ -77,8 +77,7 @@ pub(crate) async fn start_prepared<S: GenServer>(
     let abort_on_drop = AbortOnDrop(Some(task.abort_handle()));
     let outcome = match options.start_timeout() {
         Some(limit) => {
-            let deadline = tokio::time::Instant::now().checked_add(limit);
-            match deadline {
+            match alarm::after(tokio::time::Instant::now(), limit) {
                 Some(at) => tokio::select! {
                     biased;
                     started = started_rx => Some(started),

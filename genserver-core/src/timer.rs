@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use crate::alarm::Alarm;
+use crate::alarm::{self, Alarm};
 use crate::envelope::{CancelToken, Envelope};
 use crate::instance::Instance;
 use crate::server_ref::Inner;
@@ -129,6 +129,24 @@ impl<S: GenServer> Gone for Target<S> {
 }
 
 impl<S: GenServer> Target<S> {
+    /// Runs a timer's `work` until it is done or, for a timer an instance
+    /// set for itself, until that instance has ended: its task and the
+    /// message it holds do not outlive the server, even when it would
+    /// fire far ahead or never (18.6). Checking only when it fires would
+    /// keep both until then.
+    async fn until_gone(&self, work: impl Future<Output = ()>) {
+        match &self.owner {
+            Some(owner) => {
+                tokio::select! {
+                    biased;
+                    () = owner.exit.ended() => {}
+                    () = work => {}
+                }
+            }
+            None => work.await,
+        }
+    }
+
     /// Queues one message, waiting for room in a full bounded mailbox;
     /// `false` when the timer should stop.
     async fn send(&self, message: S::Message, token: &CancelToken) -> bool {
@@ -164,21 +182,9 @@ impl<S: GenServer> Target<S> {
     }
 }
 
-/// How far tokio's timer may push a deadline when it registers it (it
-/// rounds up to its next millisecond), overflowing the clock with a
-/// deadline closer than this to its end.
-const TIMER_ROUNDING: Duration = Duration::from_millis(1);
-
-/// `from + after`, or `None` past what tokio's timer can wait for: such a
-/// deadline is never reached (a `Duration::MAX` meaning "never").
-fn deadline(from: Instant, after: Duration) -> Option<Instant> {
-    from.checked_add(after)
-        .filter(|at| at.checked_add(TIMER_ROUNDING).is_some())
-}
-
 /// When a timer set now with `delay` first fires; `None` for never.
 fn first_at(delay: Duration) -> Option<Instant> {
-    deadline(Instant::now(), delay)
+    alarm::after(Instant::now(), delay)
 }
 
 /// `first + n·period`, or `None` past what tokio's timer can wait for.
@@ -187,7 +193,7 @@ fn grid_point(first: Instant, period: Duration, n: u128) -> Option<Instant> {
     let offset = period.as_nanos().checked_mul(n)?;
     let secs = u64::try_from(offset / NANOS).ok()?;
     let nanos = u32::try_from(offset % NANOS).ok()?;
-    deadline(first, Duration::new(secs, nanos))
+    alarm::after(first, Duration::new(secs, nanos))
 }
 
 /// The tick of an interval after the one at `last`, sent at `now`: the
@@ -197,7 +203,7 @@ fn grid_point(first: Instant, period: Duration, n: u128) -> Option<Instant> {
 /// `now`, so that missed ticks are skipped rather than sent in a burst.
 /// `None` past what tokio's timer can wait for: there is no next tick.
 fn next_tick(first: Instant, period: Duration, last: Instant, now: Instant) -> Option<Instant> {
-    let next = deadline(last, period)?;
+    let next = alarm::after(last, period)?;
     if next > now {
         return Some(next);
     }
@@ -220,8 +226,11 @@ fn once<S: GenServer>(target: Target<S>, delay: Duration, message: S::Message) -
     let task = {
         let (token, target) = (token.clone(), Arc::clone(&target));
         tokio::spawn(async move {
-            sleep_until(first).await;
-            target.send(message, &token).await;
+            let send = async {
+                sleep_until(first).await;
+                target.send(message, &token).await;
+            };
+            target.until_gone(send).await;
         })
     };
     Timer {
@@ -249,24 +258,30 @@ where
         // Not tokio's `interval`, which overflows the clock, and panics,
         // when it computes a tick past its end.
         tokio::spawn(async move {
-            let Some(first) = first else {
-                return std::future::pending().await;
+            let to = &*target;
+            // Owns the message, which need not be `Sync`.
+            let ticks = async move {
+                let Some(first) = first else {
+                    return std::future::pending().await;
+                };
+                let sleep = Alarm::at(first);
+                tokio::pin!(sleep);
+                loop {
+                    sleep.as_mut().await;
+                    // A tick that finds the mailbox full is skipped
+                    // (`send_tick`); one that this task could not take on
+                    // time is sent once, late, and the next is back on the
+                    // grid.
+                    if !to.send_tick(message.clone().into(), &token) {
+                        return;
+                    }
+                    match next_tick(first, period, sleep.deadline(), Instant::now()) {
+                        Some(next) => sleep.as_mut().reset(next),
+                        None => return std::future::pending().await,
+                    }
+                }
             };
-            let sleep = Alarm::at(first);
-            tokio::pin!(sleep);
-            loop {
-                sleep.as_mut().await;
-                // A tick that finds the mailbox full is skipped
-                // (`send_tick`); one that this task could not take on time
-                // is sent once, late, and the next is back on the grid.
-                if !target.send_tick(message.clone().into(), &token) {
-                    return;
-                }
-                match next_tick(first, period, sleep.deadline(), Instant::now()) {
-                    Some(next) => sleep.as_mut().reset(next),
-                    None => return std::future::pending().await,
-                }
-            }
+            target.until_gone(ticks).await;
         })
     };
     Timer {
@@ -511,7 +526,7 @@ mod tests {
     fn an_interval_has_no_tick_past_the_end_of_the_clock() {
         let now = Instant::now();
         let period = to_the_end_of_the_clock(now) / 2 + Duration::from_secs(1);
-        let first = deadline(now, period).expect("the first tick is on the clock");
+        let first = alarm::after(now, period).expect("the first tick is on the clock");
         assert_eq!(next_tick(first, period, first, first), None);
         assert_eq!(next_tick(first, period, first, first + period / 2), None);
         assert_eq!(grid_point(first, period, 1), None);
