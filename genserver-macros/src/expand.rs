@@ -12,7 +12,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{Attribute, Generics, Ident, Item, Pat, PatType, Type, Visibility};
+use syn::{Attribute, Expr, Generics, Ident, Item, Pat, PatType, Type, Visibility};
 
 use crate::ctxt::Ctxt;
 use crate::model::{Handler, HandlerKind, Method, Server};
@@ -151,6 +151,9 @@ struct HandlerParts<'a> {
     fields: Vec<Field>,
     /// The reply type of a call, `Self` replaced.
     reply: Option<Type>,
+    /// The expression of `#[call(timeout = ...)]`, `Self` replaced: the
+    /// client evaluates it, and `Self` there is the client.
+    timeout: Option<Expr>,
     /// `#[cfg]`s, and `#[cfg_attr]`s reduced to the `cfg`s they add: on
     /// everything generated from the handler.
     cfgs: Vec<Attribute>,
@@ -293,11 +296,16 @@ impl<'a> HandlerParts<'a> {
             }),
             HandlerKind::Cast | HandlerKind::Info => None,
         };
+        let timeout = match method.timeout() {
+            Some(attr::Timeout::Expr(expr)) => Some(replace.expr(expr)),
+            _ => None,
+        };
         let cfgs = method.attrs().iter().filter_map(attr::cfg_part).collect();
         HandlerParts {
             handler,
             fields,
             reply,
+            timeout,
             cfgs,
         }
     }

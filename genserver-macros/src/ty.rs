@@ -5,8 +5,8 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
-    GenericArgument, Ident, Lifetime, Path, PathArguments, QSelf, ReturnType, Type, TypeParamBound,
-    TypePath,
+    Expr, GenericArgument, Ident, Lifetime, Path, PathArguments, QSelf, ReturnType, Type,
+    TypeParamBound, TypePath,
 };
 
 use crate::names;
@@ -277,10 +277,12 @@ pub(crate) fn as_type_param<'a>(ty: &Type, params: &'a [&'a Ident]) -> Option<&'
         .find(|param| names::same(param, ident))
 }
 
-/// Rewrites `Self` into the impl's self type, for types that move out of
-/// the impl block (into the message enum and the client, where `Self`
-/// means something else). The self type takes the span of the `Self` it
-/// replaces, so errors still point there.
+/// Rewrites `Self` into the impl's self type, for types and expressions
+/// that move out of the impl block (into the message enum and the client,
+/// where `Self` means something else): in type paths, in expressions
+/// inside types (`[u8; Self::BLOCK]`, const generic arguments), in a
+/// `#[call(timeout = ...)]` and in macro arguments. The self type takes
+/// the span of the `Self` it replaces, so errors still point there.
 pub(crate) struct ReplaceSelf<'a> {
     pub(crate) self_ty: &'a Type,
 }
@@ -291,10 +293,94 @@ impl ReplaceSelf<'_> {
         syn::parse2(tokens).unwrap_or_else(|_| self.self_ty.clone())
     }
 
+    /// The self type as an expression path, `Cache::<K, V>`: what `Self`
+    /// stands for in a value (`Self::LIMIT`, `Self { .. }`, a pattern).
+    /// `None` for a self type that is not a plain path.
+    fn self_path_at(&self, span: Span) -> Option<Path> {
+        let Type::Path(TypePath {
+            qself: None, path, ..
+        }) = peel(self.self_ty)
+        else {
+            return None;
+        };
+        let mut path = path.clone();
+        for segment in &mut path.segments {
+            if let PathArguments::AngleBracketed(args) = &mut segment.arguments {
+                args.colon2_token.get_or_insert_with(Default::default);
+            }
+        }
+        syn::parse2(respan(path.into_token_stream(), span)).ok()
+    }
+
     pub(crate) fn ty(&mut self, ty: &Type) -> Type {
         let mut ty = ty.clone();
         self.visit_type_mut(&mut ty);
         ty
+    }
+
+    pub(crate) fn expr(&mut self, expr: &Expr) -> Expr {
+        let mut expr = expr.clone();
+        self.visit_expr_mut(&mut expr);
+        expr
+    }
+
+    /// `Self::X` in a value or pattern path becomes `Server::<T>::X`, or
+    /// `<Server>::X` when the self type is not a plain path.
+    fn path(&self, qself: &mut Option<QSelf>, path: &mut Path) {
+        if qself.is_some() || path.leading_colon.is_some() {
+            return;
+        }
+        let Some(first) = path.segments.first() else {
+            return;
+        };
+        if first.ident != "Self" || !first.arguments.is_none() {
+            return;
+        }
+        let span = first.ident.span();
+        let rest = path.segments.iter().skip(1).cloned();
+        if let Some(mut self_path) = self.self_path_at(span) {
+            self_path.segments.extend(rest);
+            *path = self_path;
+        } else if path.segments.len() > 1 {
+            *qself = Some(self.qself_at(span));
+            *path = Path {
+                leading_colon: Some(syn::Token![::](span)),
+                segments: rest.collect(),
+            };
+        }
+    }
+
+    fn qself_at(&self, span: Span) -> QSelf {
+        QSelf {
+            lt_token: syn::Token![<](span),
+            ty: Box::new(self.self_at(span)),
+            position: 0,
+            as_token: None,
+            gt_token: syn::Token![>](span),
+        }
+    }
+
+    /// `Self` among a macro's tokens, which the macro may use as a type or
+    /// a value: the self type as a path, which reads as either.
+    fn tokens(&self, tokens: TokenStream) -> TokenStream {
+        tokens
+            .into_iter()
+            .flat_map(|tree| match tree {
+                TokenTree::Ident(ident) if ident == "Self" => {
+                    match self.self_path_at(ident.span()) {
+                        Some(path) => path.into_token_stream(),
+                        None => TokenTree::Ident(ident).into(),
+                    }
+                }
+                TokenTree::Group(group) => {
+                    let mut new =
+                        proc_macro2::Group::new(group.delimiter(), self.tokens(group.stream()));
+                    new.set_span(group.span());
+                    TokenTree::Group(new).into()
+                }
+                other => other.into(),
+            })
+            .collect()
     }
 }
 
@@ -317,13 +403,7 @@ impl VisitMut for ReplaceSelf<'_> {
             let segments = path.segments.clone().into_iter().skip(1).collect();
             *ty = Type::Path(TypePath {
                 attrs: Vec::new(),
-                qself: Some(QSelf {
-                    lt_token: syn::Token![<](span),
-                    ty: Box::new(self.self_at(span)),
-                    position: 0,
-                    as_token: None,
-                    gt_token: syn::Token![>](span),
-                }),
+                qself: Some(self.qself_at(span)),
                 path: Path {
                     leading_colon: Some(syn::Token![::](span)),
                     segments,
@@ -332,6 +412,34 @@ impl VisitMut for ReplaceSelf<'_> {
         }
         visit_mut::visit_type_mut(self, ty);
     }
+
+    fn visit_expr_path_mut(&mut self, expr: &mut syn::ExprPath) {
+        self.path(&mut expr.qself, &mut expr.path);
+        visit_mut::visit_expr_path_mut(self, expr);
+    }
+
+    fn visit_expr_struct_mut(&mut self, expr: &mut syn::ExprStruct) {
+        self.path(&mut expr.qself, &mut expr.path);
+        visit_mut::visit_expr_struct_mut(self, expr);
+    }
+
+    fn visit_pat_struct_mut(&mut self, pat: &mut syn::PatStruct) {
+        self.path(&mut pat.qself, &mut pat.path);
+        visit_mut::visit_pat_struct_mut(self, pat);
+    }
+
+    fn visit_pat_tuple_struct_mut(&mut self, pat: &mut syn::PatTupleStruct) {
+        self.path(&mut pat.qself, &mut pat.path);
+        visit_mut::visit_pat_tuple_struct_mut(self, pat);
+    }
+
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        mac.tokens = self.tokens(std::mem::take(&mut mac.tokens));
+    }
+
+    /// An item inside an expression (`{ struct S; impl S { .. } S::X }`)
+    /// has a `Self` of its own.
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// The same tokens, all at `span`.

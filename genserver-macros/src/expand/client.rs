@@ -155,7 +155,8 @@ fn timeout(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
         Some(Timeout::Infinity(lit)) => {
             quote_spanned!(lit.span()=> #option::Some(#option::None))
         }
-        Some(Timeout::Expr(expr)) => {
+        Some(Timeout::Expr(written)) => {
+            let expr = parts.timeout.as_ref().unwrap_or(&**written);
             // A binding of the expected type makes a wrong type a plain
             // "expected `Duration`" at the user's expression.
             let local = Ident::new("__genserver_timeout", Span::mixed_site());

@@ -90,9 +90,9 @@ pub(super) fn client_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> Vec<String
                     "without a time limit (the handler's `#[call(timeout = \"infinity\")]`)"
                         .to_owned()
                 }
-                Some(Timeout::Expr(expr)) => format!(
+                Some(Timeout::Expr(written)) => format!(
                     "for at most `{}` (the handler's `#[call(timeout)]`)",
-                    type_text(expr)
+                    type_text(parts.timeout.as_ref().map_or(&**written, |expr| expr))
                 ),
             };
             let deferred = if parts.handler.is_deferred() {
