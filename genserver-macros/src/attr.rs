@@ -40,6 +40,7 @@ pub(crate) const CAST: Symbol = Symbol("cast");
 pub(crate) const INFO: Symbol = Symbol("info");
 pub(crate) const INIT: Symbol = Symbol("init");
 pub(crate) const TERMINATE: Symbol = Symbol("terminate");
+const PRELUDE: Symbol = Symbol("prelude");
 pub(crate) const CFG: Symbol = Symbol("cfg");
 pub(crate) const CFG_ATTR: Symbol = Symbol("cfg_attr");
 pub(crate) const DOC: Symbol = Symbol("doc");
@@ -79,11 +80,41 @@ impl Role {
         }
     }
 
-    fn of(attr: &Attribute) -> Option<Role> {
-        Role::ALL
-            .into_iter()
-            .find(|role| *attr.path() == role.symbol())
+    /// The role of a marker written `#[call]`, or under the path where
+    /// the facade exports it: `#[genserver::prelude::call]`, or
+    /// `#[my::genserver::prelude::call]` with `crate = my::genserver`.
+    /// Any other path is not a marker: the user may have an attribute of
+    /// that name of their own, and rustc resolves and reports it.
+    fn of(attr: &Attribute, krate: Option<&Path>) -> Option<Role> {
+        let path = attr.path();
+        let role = Role::ALL.into_iter().find(|role| {
+            path.segments
+                .last()
+                .is_some_and(|last| last.ident == role.symbol())
+        })?;
+        let is_marker = path.get_ident().is_some()
+            || [Some(&syn::parse_quote!(::genserver)), krate]
+                .into_iter()
+                .flatten()
+                .any(|krate| is_prelude_path(path, krate));
+        is_marker.then_some(role)
     }
+}
+
+/// `path` is `krate::prelude::name`, without generic arguments. A
+/// leading `::` is not compared: `::genserver` and `genserver` differ only
+/// when a module of the user's shadows the crate.
+fn is_prelude_path(path: &Path, krate: &Path) -> bool {
+    let plain = |path: &Path| path.segments.iter().all(|s| s.arguments.is_none());
+    path.segments.len() == krate.segments.len() + 2
+        && plain(path)
+        && plain(krate)
+        && path
+            .segments
+            .iter()
+            .zip(&krate.segments)
+            .all(|(a, b)| a.ident.unraw() == b.ident.unraw())
+        && path.segments[krate.segments.len()].ident == PRELUDE
 }
 
 impl fmt::Display for Role {
@@ -186,23 +217,26 @@ pub(crate) fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, opt: &Opt, what: &str
 ///
 /// Removing them first means that whatever happens next, the block the
 /// macro emits no longer carries attributes the compiler does not know.
-pub(crate) fn strip(cx: &Ctxt, imp: &mut ItemImpl) -> Vec<Option<Marker>> {
+///
+/// `krate` is the `crate = path` option, under which the markers are
+/// recognised too.
+pub(crate) fn strip(cx: &Ctxt, imp: &mut ItemImpl, krate: Option<&Path>) -> Vec<Option<Marker>> {
     imp.items
         .iter_mut()
         .map(|item| match item {
-            ImplItem::Fn(func) => strip_method(cx, &mut func.attrs),
-            ImplItem::Const(item) => strip_misplaced(cx, &mut item.attrs),
-            ImplItem::Type(item) => strip_misplaced(cx, &mut item.attrs),
-            ImplItem::Macro(item) => strip_misplaced(cx, &mut item.attrs),
+            ImplItem::Fn(func) => strip_method(cx, &mut func.attrs, krate),
+            ImplItem::Const(item) => strip_misplaced(cx, &mut item.attrs, krate),
+            ImplItem::Type(item) => strip_misplaced(cx, &mut item.attrs, krate),
+            ImplItem::Macro(item) => strip_misplaced(cx, &mut item.attrs, krate),
             _ => None,
         })
         .collect()
 }
 
-fn strip_method(cx: &Ctxt, attrs: &mut Vec<Attribute>) -> Option<Marker> {
+fn strip_method(cx: &Ctxt, attrs: &mut Vec<Attribute>, krate: Option<&Path>) -> Option<Marker> {
     let mut marker: Option<Marker> = None;
     attrs.retain(|attr| {
-        let Some(role) = Role::of(attr) else {
+        let Some(role) = Role::of(attr, krate) else {
             return true;
         };
         let parsed = parse_marker(cx, role, attr);
@@ -249,9 +283,9 @@ fn strip_method(cx: &Ctxt, attrs: &mut Vec<Attribute>) -> Option<Marker> {
     marker
 }
 
-fn strip_misplaced(cx: &Ctxt, attrs: &mut Vec<Attribute>) -> Option<Marker> {
+fn strip_misplaced(cx: &Ctxt, attrs: &mut Vec<Attribute>, krate: Option<&Path>) -> Option<Marker> {
     attrs.retain(|attr| {
-        let Some(role) = Role::of(attr) else {
+        let Some(role) = Role::of(attr, krate) else {
             return true;
         };
         cx.error_spanned_by(

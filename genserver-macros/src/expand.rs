@@ -42,7 +42,7 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
         );
         return with_errors(item.into_token_stream(), args_cx, cx);
     };
-    let markers = attr::strip(&cx, &mut item);
+    let markers = attr::strip(&cx, &mut item, args.krate.as_ref());
     let server = parse::server(&cx, &item, &args, markers);
     if let Some(server) = &server {
         validate::check(&cx, server);

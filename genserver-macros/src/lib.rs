@@ -171,12 +171,16 @@ pub fn terminate(_args: TokenStream, item: TokenStream) -> TokenStream {
     stray("terminate", item)
 }
 
-/// A marker outside a `#[genserver]` block: the item unchanged, and an
-/// error at the marker (the call site of this attribute).
+/// A marker that no `#[genserver]` block read: the item unchanged, and an
+/// error at the marker (the call site of this attribute). Either there is
+/// no `#[genserver]` on the block, or the marker is written under a path
+/// the block does not recognise as one (an alias, a re-export elsewhere),
+/// which this expansion cannot tell apart: the message covers both.
 fn stray(marker: &str, item: TokenStream) -> TokenStream {
     let message = format!(
-        "`#[{marker}]` marks a method of an `impl` block that has `#[genserver]`\n\
-         help: put `#[genserver]` on the `impl` block"
+        "`#[{marker}]` marks a method of an `impl` block that has `#[genserver]`, \
+         which reads it written as `#[{marker}]` or `#[genserver::prelude::{marker}]`\n\
+         help: put `#[genserver]` on the `impl` block, and write the marker as `#[{marker}]`"
     );
     let mut tokens: proc_macro2::TokenStream = item.into();
     tokens.extend(quote::quote!(::core::compile_error!(#message);));
