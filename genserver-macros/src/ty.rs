@@ -277,6 +277,30 @@ pub(crate) fn as_type_param<'a>(ty: &Type, params: &'a [&'a Ident]) -> Option<&'
         .find(|param| names::same(param, ident))
 }
 
+/// The type parameter that `ty` is, or is under fundamental wrappers
+/// only: `T`, `Box<T>`, `Pin<Box<T>>`, `&'static T`. Rust's orphan rules
+/// see through `Box`, `Pin` and references, so an impl of a foreign trait
+/// for any of these is an impl for `T` itself. `Box` and `Pin` are
+/// recognised by name, as the macro cannot resolve names.
+pub(crate) fn as_wrapped_type_param<'a>(ty: &Type, params: &'a [&'a Ident]) -> Option<&'a Ident> {
+    match peel(ty) {
+        Type::Reference(reference) => as_wrapped_type_param(&reference.elem, params),
+        other => {
+            let inner = ["Box", "Pin"].into_iter().find_map(|name| {
+                let mut args = generic_args(other, name)?;
+                match (args.next(), args.next()) {
+                    (Some(GenericArgument::Type(inner)), None) => Some(inner),
+                    _ => None,
+                }
+            });
+            match inner {
+                Some(inner) => as_wrapped_type_param(inner, params),
+                None => as_type_param(other, params),
+            }
+        }
+    }
+}
+
 /// Rewrites `Self` into the impl's self type, for types and expressions
 /// that move out of the impl block (into the message enum and the client,
 /// where `Self` means something else): in type paths, in expressions

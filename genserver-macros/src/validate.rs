@@ -593,6 +593,10 @@ fn info_takes_one_message(cx: &Ctxt, method: &Method<'_>) {
 
 /// An `#[info]` type is not a bare type parameter of the impl: the message
 /// enum gets `From<T>`, which would overlap with the blanket `From<T> for T`.
+/// Nor is it one under fundamental wrappers (`Box<T>`, `Pin<Box<T>>`,
+/// `&'static T`): the orphan rules see through those, so the generated
+/// `impl InfoMessage<..> for Box<T>` would implement a foreign trait for
+/// `T` (E0210, at the impl's parameter, with no word of the handler).
 fn info_type_is_not_a_type_parameter(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) {
     let Some(message) = method.plain().next() else {
         return;
@@ -604,6 +608,15 @@ fn info_type_is_not_a_type_parameter(cx: &Ctxt, server: &Server<'_>, method: &Me
                 "`#[info]` message type cannot be the type parameter `{param}`: the generated `From<{param}>` for `{}` would overlap with the standard `impl<T> From<T> for T`\n\
                  wrap it in a type of your own, such as `struct Event<{param}>({param})`",
                 server.message
+            ),
+        );
+    } else if let Some(param) = ty::as_wrapped_type_param(&message.ty, &server.type_params) {
+        let text = ty::type_text(&message.ty);
+        cx.error_spanned_by(
+            &message.ty,
+            format_args!(
+                "`#[info]` message type cannot be `{text}`: `Box`, `Pin` and references are transparent to the orphan rules, so the generated `InfoMessage` impl for `{text}` would be an impl for the type parameter `{param}`\n\
+                 wrap it in a type of your own, such as `struct Event<{param}>({text})`"
             ),
         );
     }
