@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use quote::ToTokens;
 use syn::{ReceiverKind, ReturnType, Safety, Type};
 
-use crate::attr::Role;
+use crate::attr::{self, Role};
 use crate::ctxt::Ctxt;
 use crate::model::{Handler, HandlerKind, InputKind, Method, Server};
 use crate::ty::{self, ContextShape};
@@ -38,6 +38,7 @@ fn check_handler(cx: &Ctxt, server: &Server<'_>, handler: &Handler<'_>) {
     let role = method.marker.role;
     is_plain_fn(cx, method);
     is_not_generic(cx, method);
+    arguments_have_no_cfg(cx, method);
     handler_takes_self_by_reference(cx, method);
     arguments_are_owned(cx, method);
     arguments_are_not_impl_trait(cx, method);
@@ -74,6 +75,7 @@ fn handlers_are_distinct(cx: &Ctxt, server: &Server<'_>) {
 fn check_init(cx: &Ctxt, server: &Server<'_>, init: &Method<'_>) {
     is_plain_fn(cx, init);
     is_not_generic(cx, init);
+    arguments_have_no_cfg(cx, init);
     init_takes_no_self(cx, init);
     init_returns_the_state(cx, server, init);
     arguments_are_owned(cx, init);
@@ -88,6 +90,7 @@ fn check_init(cx: &Ctxt, server: &Server<'_>, init: &Method<'_>) {
 fn check_terminate(cx: &Ctxt, server: &Server<'_>, terminate: &Method<'_>) {
     is_plain_fn(cx, terminate);
     is_not_generic(cx, terminate);
+    arguments_have_no_cfg(cx, terminate);
     handler_takes_self_by_reference(cx, terminate);
     terminate_arguments(cx, terminate);
     context_is_mut_ref(cx, terminate);
@@ -324,6 +327,30 @@ fn is_not_generic(cx: &Ctxt, method: &Method<'_>) {
                 method.marker.role
             ),
         );
+    }
+}
+
+/// No argument of a marked method has a `#[cfg]` (or a `#[cfg_attr]`
+/// that adds one): the message, the client method, `start` and the
+/// dispatch pass every argument, and the macro cannot evaluate the `cfg`
+/// to leave one out with it. Other attributes (a lint level) concern the
+/// user's function only and stay on it.
+fn arguments_have_no_cfg(cx: &Ctxt, method: &Method<'_>) {
+    let role = method.marker.role;
+    for arg in &method.func.sig.inputs {
+        let attrs = match arg {
+            syn::FnArg::Receiver(receiver) => &receiver.attrs,
+            syn::FnArg::Typed(arg) => &arg.attrs,
+        };
+        for attr in attrs.iter().filter(|attr| attr::cfg_part(attr).is_some()) {
+            cx.error_spanned_by(
+                attr,
+                format_args!(
+                    "`#[cfg]` on an argument of {role} method: the generated message, client and dispatch pass every argument, and cannot leave this one out\n\
+                     put the `#[cfg]` on the method instead, with one method for each configuration"
+                ),
+            );
+        }
     }
 }
 
