@@ -269,14 +269,19 @@ fn strip_method(cx: &Ctxt, attrs: &mut Vec<Attribute>, krate: Option<&Path>) -> 
         // state) even when the state is a small `Copy` type, which
         // `trivially_copy_pass_by_ref` would have taken by value. Whether a
         // reply or a cast needs its `Result` is the user's to decide (`()`
-        // is allowed), so `unnecessary_wraps` stays on.
+        // is allowed), so `unnecessary_wraps` stays on. The macro refuses a
+        // `const fn` handler, and takes the context as `&mut` whether or not
+        // the handler mutates it: the nursery's `missing_const_for_fn` and
+        // `needless_pass_by_ref_mut` would ask for what it refuses.
         attrs.push(syn::parse_quote!(
             #[allow(
                 clippy::unused_self,
                 clippy::needless_pass_by_value,
                 clippy::trivially_copy_pass_by_ref,
                 clippy::unused_async,
-                clippy::must_use_candidate
+                clippy::must_use_candidate,
+                clippy::missing_const_for_fn,
+                clippy::needless_pass_by_ref_mut
             )]
         ));
     }

@@ -378,6 +378,16 @@ fn widest_visibility<'a>(all: impl Iterator<Item = &'a Visibility>) -> (Visibili
     (vis, span)
 }
 
+/// The lints that generated items would raise because they mirror the
+/// user's signatures: a handler's arguments become a client method's
+/// (`too_many_arguments`), `start`'s and a variant's fields
+/// (`type_complexity`). The user's handler answers to them; its copies
+/// cannot be changed apart from it, and an `allow` on the handler does not
+/// reach them.
+fn mirrored_signature_lints() -> TokenStream {
+    quote!(#[allow(clippy::too_many_arguments, clippy::type_complexity)])
+}
+
 /// `#[doc = "..."]` for each line.
 fn doc_attrs(lines: &[String]) -> TokenStream {
     lines

@@ -6,7 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned;
 
-use super::{Gen, HandlerParts, doc_attrs, docs, param_name};
+use super::{Gen, HandlerParts, doc_attrs, docs, mirrored_signature_lints, param_name};
 use crate::attr::{self, Timeout};
 use crate::model::HandlerKind;
 use crate::{names, ty};
@@ -39,8 +39,12 @@ pub(super) fn methods(g: &Gen<'_>) -> TokenStream {
         .filter(|parts| parts.handler.kind != HandlerKind::Info)
         .map(|parts| handler_method(g, parts));
     let builtin = builtin_methods(g);
+    let mirrored = mirrored_signature_lints();
+    // `server_ref` and the like could be `const fn`, but a `const` client
+    // method is a promise the runtime behind it does not make.
     quote! {
-        #[allow(dead_code)]
+        #[allow(dead_code, clippy::missing_const_for_fn)]
+        #mirrored
         impl #impl_generics #client_ty #where_clause {
             #(#handlers)*
             #builtin
@@ -292,8 +296,10 @@ pub(super) fn start(g: &Gen<'_>) -> TokenStream {
     };
     let start_docs = doc_attrs(&docs::start(g));
     let start_with_docs = doc_attrs(&docs::start_with(g));
+    let mirrored = mirrored_signature_lints();
     quote! {
         #[allow(dead_code)]
+        #mirrored
         impl #impl_generics #self_ty #where_clause {
             #start_docs
             #vis async fn start(#(#names: #types),*) -> #result {

@@ -29,6 +29,7 @@ pub(super) fn gen_server(g: &Gen<'_>) -> TokenStream {
     let handle = handle(g);
     let terminate = terminate(g);
     let message_name = message_name(g);
+    let mirrored = super::mirrored_signature_lints();
     // At the self type: a server type more visible than its handlers makes
     // the compiler report the private enum here.
     let self_span = self_ty.span();
@@ -39,6 +40,7 @@ pub(super) fn gen_server(g: &Gen<'_>) -> TokenStream {
     quote! {
         #[automatically_derived]
         #[allow(deprecated)]
+        #mirrored
         impl #impl_generics #private::GenServer for #self_ty #where_clause {
             type Args = #args_ty;
             #assoc_types

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{Gen, HandlerParts, doc_attrs, docs};
+use super::{Gen, HandlerParts, doc_attrs, docs, mirrored_signature_lints};
 use crate::attr;
 use crate::model::HandlerKind;
 use crate::names;
@@ -16,8 +16,16 @@ pub(super) fn definition(g: &Gen<'_>) -> TokenStream {
     let docs = doc_attrs(&docs::message_enum(g));
     let variants = g.handlers.iter().map(|parts| variant(g, parts));
     let phantom = phantom_variant(g);
+    let mirrored = mirrored_signature_lints();
+    // The enum is as visible as the widest handler, and a variant as
+    // private as its handler's types: `#[info] fn tick(&mut self, _: Tick)`
+    // with a private `Tick` on a `pub` server is the documented way to
+    // keep a message for the server's own timers. Such a variant cannot be
+    // built outside the module, which is the point.
     quote! {
         #docs
+        #[allow(private_interfaces)]
+        #mirrored
         #vis enum #message #impl_generics #where_clause {
             #(#variants)*
             #phantom

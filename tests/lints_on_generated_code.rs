@@ -1,0 +1,138 @@
+//! Lints the user silenced on a handler stay silent on what the macro
+//! generates from it, and generated code raises none of its own: this
+//! file is linted by `cargo clippy --all-targets -- -D warnings`, which
+//! the trybuild pass cases are not.
+//!
+//! - A handler with many arguments under `#[allow(clippy::too_many_arguments, clippy::many_single_char_names)]`
+//!   and one with a complex argument type under
+//!   `#[allow(clippy::type_complexity)]`: the client methods, `start` and
+//!   the message variants mirror those signatures.
+//! - A `pub` server whose `#[info]` message type and handler are private
+//!   (the tick pattern): the message enum is `pub`, its variant is not
+//!   (`private_interfaces`).
+//! - The nursery's `missing_const_for_fn` and `needless_pass_by_ref_mut`,
+//!   which ask for what the macro refuses (a `const fn` handler, a context
+//!   taken by `&`).
+
+#![warn(clippy::missing_const_for_fn, clippy::needless_pass_by_ref_mut)]
+
+use std::collections::HashMap;
+
+use genserver::prelude::*;
+
+/// A server whose handlers have long signatures.
+pub struct Wide {
+    sum: u64,
+    seen: Records,
+}
+
+/// The complex type of [`Wide::record`]'s argument.
+#[allow(clippy::type_complexity)]
+type Records = HashMap<String, Vec<(u8, Option<Box<u16>>)>>;
+
+#[genserver]
+impl Wide {
+    /// Builds the state from many parts.
+    #[init]
+    #[allow(clippy::too_many_arguments, clippy::many_single_char_names)]
+    fn init(a: u8, b: u8, c: u8, d: u8, e: u8, f: u8, g: u8, h: u8) -> Self {
+        Wide {
+            sum: [a, b, c, d, e, f, g, h].into_iter().map(u64::from).sum(),
+            seen: Records::new(),
+        }
+    }
+
+    /// Adds eight numbers.
+    #[call]
+    #[allow(clippy::too_many_arguments, clippy::many_single_char_names)]
+    pub fn add(&mut self, a: u8, b: u8, c: u8, d: u8, e: u8, f: u8, g: u8, h: u8) -> u64 {
+        self.sum += [a, b, c, d, e, f, g, h]
+            .into_iter()
+            .map(u64::from)
+            .sum::<u64>();
+        self.sum
+    }
+
+    /// Adds eight numbers without waiting.
+    #[cast]
+    #[allow(clippy::too_many_arguments, clippy::many_single_char_names)]
+    pub fn add_later(&mut self, a: u8, b: u8, c: u8, d: u8, e: u8, f: u8, g: u8, h: u8) {
+        self.sum += [a, b, c, d, e, f, g, h]
+            .into_iter()
+            .map(u64::from)
+            .sum::<u64>();
+    }
+
+    /// Records entries, and returns how many keys there are.
+    #[call]
+    #[allow(clippy::type_complexity)]
+    pub fn record(&mut self, entries: HashMap<String, Vec<(u8, Option<Box<u16>>)>>) -> usize {
+        self.seen.extend(entries);
+        self.seen.len()
+    }
+
+    /// The entries under `key`.
+    #[call]
+    #[allow(clippy::type_complexity)]
+    pub fn entries(&self, key: String) -> Option<Vec<(u8, Option<Box<u16>>)>> {
+        self.seen.get(&key).cloned()
+    }
+
+    /// The sum so far; could be a `const fn` but for the macro.
+    #[call]
+    pub fn sum(&self) -> u64 {
+        self.sum
+    }
+
+    /// Stops the server; takes the context as the macro requires, `&mut`,
+    /// without mutating it.
+    #[cast]
+    pub fn check(&mut self, ctx: &mut Context<Self>) {
+        let _ = ctx.id();
+    }
+}
+
+/// A public server with a private tick.
+pub struct Ticker {
+    ticks: u64,
+}
+
+struct Tick;
+
+#[genserver]
+impl Ticker {
+    /// The ticks so far.
+    #[call]
+    pub fn ticks(&self) -> u64 {
+        self.ticks
+    }
+
+    #[info]
+    fn tick(&mut self, _: Tick) {
+        self.ticks += 1;
+    }
+}
+
+#[tokio::test]
+async fn long_signatures() {
+    let wide = Wide::start(1, 1, 1, 1, 1, 1, 1, 1).await.unwrap();
+    assert_eq!(wide.add(1, 2, 3, 4, 5, 6, 7, 8).await.unwrap(), 44);
+    wide.add_later(1, 1, 1, 1, 1, 1, 1, 1).await.unwrap();
+    wide.try_add_later(1, 1, 1, 1, 1, 1, 1, 1).unwrap();
+    let entries = Records::from([("a".to_owned(), vec![(1, Some(Box::new(2)))])]);
+    assert_eq!(wide.record(entries).await.unwrap(), 1);
+    assert_eq!(
+        wide.entries("a".to_owned()).await.unwrap(),
+        Some(vec![(1, Some(Box::new(2)))])
+    );
+    wide.check().await.unwrap();
+    assert_eq!(wide.sum().await.unwrap(), 60);
+    wide.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn private_info_type() {
+    let ticker = Ticker::start(Ticker { ticks: 0 }).await.unwrap();
+    ticker.info(Tick).await.unwrap();
+    assert_eq!(ticker.ticks().await.unwrap(), 1);
+}
