@@ -280,9 +280,9 @@ impl<'a> HandlerParts<'a> {
         let method = &handler.method;
         let fields = method
             .plain()
-            .enumerate()
-            .map(|(n, arg)| Field {
-                name: param_name(arg, n),
+            .zip(param_names(method.plain()))
+            .map(|(arg, name)| Field {
+                name,
                 ty: replace.ty(&arg.ty),
             })
             .collect();
@@ -321,20 +321,55 @@ impl<'a> HandlerParts<'a> {
     }
 }
 
-/// The user's name for an argument when it is a plain identifier, so the
-/// client's docs read like the handler; a generated one otherwise.
-pub(crate) fn param_name(arg: &PatType, n: usize) -> Ident {
-    match &*arg.pat {
-        Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
-            let name = pat.ident.to_string();
-            if name == "self" || name.starts_with('_') {
-                names::arg_local(n)
-            } else {
-                pat.ident.clone()
-            }
-        }
-        _ => names::arg_local(n),
+/// Names for the client's (or `start`'s) parameters, as its docs show
+/// them: the user's binding (`x` for `x`, `mut x`, `ref x`, `x @ ..`),
+/// without leading underscores (`_unused` is used by the client, and
+/// `clippy::used_underscore_binding` would say so), or `arg{n}` for `_`
+/// and other patterns. Each name differs from the others and from
+/// `start_with`'s `options`, so that the docs never show one name twice.
+pub(crate) fn param_names<'a>(args: impl Iterator<Item = &'a PatType>) -> Vec<Ident> {
+    let wanted: Vec<Option<Ident>> = args.map(user_param_name).collect();
+    let mut taken: Vec<String> = wanted.iter().flatten().map(names::unraw).collect();
+    taken.push("options".to_owned());
+    let mut used: Vec<String> = vec!["options".to_owned()];
+    wanted
+        .into_iter()
+        .enumerate()
+        .map(|(n, name)| {
+            let name = name
+                .filter(|name| !used.contains(&names::unraw(name)))
+                .unwrap_or_else(|| {
+                    let mut name = format!("arg{n}");
+                    while taken.contains(&name) || used.contains(&name) {
+                        name.push('_');
+                    }
+                    Ident::new(&name, Span::mixed_site())
+                });
+            used.push(names::unraw(&name));
+            name
+        })
+        .collect()
+}
+
+/// The name the user gave an argument, if a usable one.
+fn user_param_name(arg: &PatType) -> Option<Ident> {
+    let Pat::Ident(pat) = &*arg.pat else {
+        return None;
+    };
+    let ident = &pat.ident;
+    let name = names::unraw(ident);
+    let trimmed = name.trim_start_matches('_');
+    if name == "self" || trimmed.is_empty() {
+        return None;
     }
+    if trimmed.len() == name.len() {
+        return Some(ident.clone());
+    }
+    // `_type` is not `type`: parsing refuses keywords and digits first,
+    // which `Ident::new` would panic on.
+    let mut ident = syn::parse_str::<Ident>(trimmed).ok()?;
+    ident.set_span(pat.ident.span());
+    Some(ident)
 }
 
 /// The visibility of the generated enum and client: the widest of the

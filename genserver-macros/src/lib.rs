@@ -239,6 +239,11 @@ mod tests {
             "#[call] impl S {}",
             "impl S { #[cfg_attr] #[cfg_attr(x)] #[cfg_attr(a, cfg_attr(b))] #[cfg_attr(a, cfg_attr = 1, doc)] #[call] fn f(&self) {} }",
             "impl r#match { #[call] fn get(&self) -> u8 { 1 } }",
+            "impl S { #[genserver::prelude::call] fn a(&self) {} #[::genserver::prelude::cast] fn b(&self) {} \
+             #[x::call] fn c(&self) {} #[prelude::info] fn d(&mut self, _: u8) {} #[genserver::prelude::call::<u8>] fn e(&self) {} }",
+            "impl S { #[call] fn f(&self, #[cfg(x)] a: u8, #[cfg_attr(x, cfg(y))] b: u8, #[allow(x)] c: u8, #[cfg] d: u8) {} }",
+            "impl<T> S<T> { #[info] fn f(&mut self, _: Box<T>) {} #[info] fn g(&mut self, _: Pin<Box<&'static T>>) {} #[info] fn h(&mut self, _: Box<>) {} }",
+            "impl S { #[call(timeout = Self::X)] fn f(&self, a: [u8; Self::N], _: Self, _: u8, mut _x: u8, ref y: u8, _z @ 1..: u8, _type: u8) -> [Self; { Self::N + m!(Self::N, Self { a: Self }) }] {} }",
             "impl S { #[call] fn _1(&self) -> u8 { 1 } #[info] fn _2d(&mut self, _: T) {} #[cast] fn _\u{301}x(&mut self) {} }",
         ];
         for args in args {
@@ -248,5 +253,45 @@ mod tests {
                 let _ = crate::expand::genserver(args, input);
             }
         }
+    }
+
+    /// What a server with a cast generates, as text.
+    fn expansion(input: &str) -> String {
+        let input: TokenStream = input.parse().unwrap();
+        crate::expand::genserver(TokenStream::new(), input).to_string()
+    }
+
+    /// Generated docs are prose: no runs of spaces left by a lost `\` at
+    /// the end of a line of the source.
+    #[test]
+    fn generated_docs_have_no_runs_of_spaces() {
+        let text = expansion(
+            "impl S { #[cast] fn reset(&mut self) {} #[call] fn get(&self) -> u8 { 1 } }",
+        );
+        assert!(text.contains("try_reset"), "{text}");
+        for doc in text.split("doc = \"").skip(1) {
+            let doc = doc.split('"').next().unwrap_or_default();
+            assert!(!doc.trim_start().contains("  "), "{doc:?}");
+        }
+    }
+
+    /// Client parameters are named after the user's bindings where there
+    /// is one, and `arg{n}` otherwise, never alike.
+    #[test]
+    fn client_parameters_have_readable_names() {
+        let text = expansion(
+            "impl S { #[cast] fn take(&mut self, _: u8, (a, b): (u8, u8), _unused: u16, \
+             mut x: u8, ref y: u8, _type: u8, arg6: u8, _arg6: u8, _options: u8) {} }",
+        );
+        let signature = text
+            .split("async fn take")
+            .nth(1)
+            .and_then(|rest| rest.split(") ->").next())
+            .unwrap_or_default();
+        assert_eq!(
+            signature,
+            " (& self , arg0 : u8 , arg1 : (u8 , u8) , unused : u16 , x : u8 , y : u8 , \
+             arg5 : u8 , arg6 : u8 , arg7 : u8 , arg8 : u8"
+        );
     }
 }

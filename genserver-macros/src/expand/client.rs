@@ -6,7 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned;
 
-use super::{Gen, HandlerParts, doc_attrs, docs, mirrored_signature_lints, param_name};
+use super::{Gen, HandlerParts, doc_attrs, docs, mirrored_signature_lints, param_names};
 use crate::attr::{self, Timeout};
 use crate::model::HandlerKind;
 use crate::{names, ty};
@@ -280,10 +280,9 @@ pub(super) fn start(g: &Gen<'_>) -> TokenStream {
     let options = names::options_local();
 
     let (names, types): (Vec<Ident>, Vec<syn::Type>) = match g.server.init() {
-        Some(init) => init
-            .plain()
-            .enumerate()
-            .map(|(n, arg)| (param_name(arg, n), g.replace_self(&arg.ty)))
+        Some(init) => param_names(init.plain())
+            .into_iter()
+            .zip(init.plain().map(|arg| g.replace_self(&arg.ty)))
             .unzip(),
         None => (vec![names::state_local()], vec![syn::parse_quote!(Self)]),
     };

@@ -130,11 +130,14 @@ pub(super) fn try_cast_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> Vec<Stri
     let server = g.server.ident;
     let method = parts.method().ident();
     lines(&format!(
-        "Sends a message for `{server}::{method}` if that is possible without waiting:          [`{method}`](Self::{method}) for senders that must not wait for room in a bounded          mailbox.\n\
+        "Sends a message for `{server}::{method}` if that is possible without waiting: \
+         [`{method}`](Self::{method}) for senders that must not wait for room in a bounded \
+         mailbox.\n\
          \n\
          # Errors\n\
          \n\
-         `TrySendError::Full` when the server's bounded mailbox is full,          `TrySendError::NoProc` when the server has stopped; both hold the message."
+         `TrySendError::Full` when the server's bounded mailbox is full, \
+         `TrySendError::NoProc` when the server has stopped; both hold the message."
     ))
 }
 
