@@ -43,6 +43,9 @@ struct Observers {
 #[derive(Default)]
 struct Lists {
     reason: Option<ExitReason>,
+    /// Watchers that make the server forgotten (names, registries): they
+    /// run before `watchers`, whatever the order they were installed in.
+    forgetters: Vec<(u64, ExitWatcher)>,
     watchers: Vec<(u64, ExitWatcher)>,
     /// The tasks waiting in [`ExitSignal::finished`], by key. A waker list
     /// rather than a `tokio::sync::Notify`: a server has few waiters, and
@@ -120,17 +123,25 @@ impl ExitSignal {
 
     /// Runs the watchers, then releases every waiter.
     pub(crate) fn finish(&self) {
-        let (reason, watchers) = {
+        let (reason, forgetters, watchers) = {
             let mut observers = self.observers();
             observers.watchers_ran = true;
-            let watchers = observers
+            let (forgetters, watchers) = observers
                 .lists
                 .as_mut()
-                .map(|lists| std::mem::take(&mut lists.watchers))
+                .map(|lists| {
+                    (
+                        std::mem::take(&mut lists.forgetters),
+                        std::mem::take(&mut lists.watchers),
+                    )
+                })
                 .unwrap_or_default();
-            (observers.reason(), watchers)
+            (observers.reason(), forgetters, watchers)
         };
-        for (_, watcher) in watchers {
+        // Whoever hears of the end (a monitor's `Down`, a supervisor about
+        // to restart the server under the same name or key) finds the
+        // server already forgotten.
+        for (_, watcher) in forgetters.into_iter().chain(watchers) {
             watcher(&reason);
         }
         self.finished.store(true, Ordering::Release);
@@ -175,14 +186,32 @@ impl ExitSignal {
     /// for [`unwatch`](Self::unwatch). If the server has already ended the
     /// watcher runs now, with the final reason, and `None` is returned.
     pub(crate) fn watch(&self, watcher: ExitWatcher) -> Option<u64> {
-        match self.try_watch(watcher) {
-            Ok(key) => Some(key),
-            Err(watcher) => {
-                let reason = self.observers().reason();
-                watcher(&reason);
-                None
-            }
+        self.watch_in(watcher, |lists| &mut lists.watchers)
+    }
+
+    /// As [`watch`](Self::watch), for a watcher that makes the server
+    /// forgotten (frees a name, removes registry entries): it runs before
+    /// every other watcher, so that none of the observers they tell finds
+    /// the server still named or registered.
+    pub(crate) fn watch_to_forget(&self, forget: ExitWatcher) -> Option<u64> {
+        self.watch_in(forget, |lists| &mut lists.forgetters)
+    }
+
+    fn watch_in(
+        &self,
+        watcher: ExitWatcher,
+        list: fn(&mut Lists) -> &mut Vec<(u64, ExitWatcher)>,
+    ) -> Option<u64> {
+        let mut observers = self.observers();
+        if observers.watchers_ran {
+            let reason = observers.reason();
+            drop(observers);
+            watcher(&reason);
+            return None;
         }
+        let key = observers.next_key();
+        list(observers.lists()).push((key, watcher));
+        Some(key)
     }
 
     /// As [`watch`](Self::watch), except that if the server has already
@@ -204,9 +233,10 @@ impl ExitSignal {
         let Some(lists) = observers.lists.as_mut() else {
             return false;
         };
-        let before = lists.watchers.len();
+        let before = lists.watchers.len() + lists.forgetters.len();
         lists.watchers.retain(|(k, _)| *k != key);
-        lists.watchers.len() != before
+        lists.forgetters.retain(|(k, _)| *k != key);
+        lists.watchers.len() + lists.forgetters.len() != before
     }
 
     /// Waits until the task has finished and returns its reason.
@@ -298,6 +328,30 @@ mod tests {
             assert_eq!(waiting(&signal), 1);
         }
         assert_eq!(waiting(&signal), 0);
+    }
+
+    /// A server registered after it was monitored (or supervised) is
+    /// forgotten by the registry before the monitor hears of its end.
+    #[test]
+    fn watchers_that_forget_the_server_run_before_those_that_tell_of_its_end() {
+        use std::sync::{Arc, Mutex};
+
+        let signal = ExitSignal::new();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let log = |what: &'static str| -> ExitWatcher {
+            let order = Arc::clone(&order);
+            Box::new(move |_| order.lock().unwrap().push(what))
+        };
+        signal.watch(log("told"));
+        signal.watch_to_forget(log("forgotten"));
+        let unwatched = signal.watch_to_forget(log("unwatched")).unwrap();
+        assert!(signal.unwatch(unwatched));
+        signal.decide(ExitReason::Normal);
+        signal.finish();
+        assert_eq!(*order.lock().unwrap(), ["forgotten", "told"]);
+        // Once the watchers have run, a late one runs at once.
+        signal.watch_to_forget(log("late"));
+        assert_eq!(*order.lock().unwrap(), ["forgotten", "told", "late"]);
     }
 
     #[tokio::test]

@@ -51,7 +51,9 @@ pub(crate) fn register<S: GenServer>(
     }
     let freed = Arc::clone(name);
     // The instance has not started, so the watcher is queued, not run now.
-    let _ = instance.exit.watch(Box::new(move |_| release(&freed, id)));
+    let _ = instance
+        .exit
+        .watch_to_forget(Box::new(move |_| release(&freed, id)));
     Ok(())
 }
 

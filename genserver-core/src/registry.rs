@@ -275,7 +275,7 @@ where
                 shared.remove_server(id);
             }
         });
-        let Some(watch) = instance.exit.watch(watcher) else {
+        let Some(watch) = instance.exit.watch_to_forget(watcher) else {
             return Err(RegisterError::NoProc);
         };
         let mut state = self.shared.write();
