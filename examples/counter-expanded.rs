@@ -243,11 +243,13 @@ impl Counter {
         Counter::start_with(start, StartOptions::new()).await
     }
 
-    /// Starts a [`Counter`] with `options` (mailbox capacity, start timeout).
+    /// Starts a [`Counter`] with `options` (mailbox capacity, start timeout,
+    /// name).
     ///
     /// # Errors
     ///
-    /// A [`StartError`] when `init` failed or timed out; nothing is left
+    /// A [`StartError`] when `init` failed or timed out, or when the name
+    /// given in `options` is held by a running server; nothing is left
     /// running.
     pub async fn start_with(
         start: u64,

@@ -188,11 +188,22 @@ async fn stats_report_the_messages_queued_behind_the_request() {
     for word in ["a", "b", "c"] {
         server.push(word.to_owned()).await.unwrap();
     }
+    // Runtime requests queued behind are not messages: not counted.
+    let mut later_stats = pin!(server.stats());
+    poll_once(later_stats.as_mut()).await;
+    let mut inspect = pin!(server.inspect_state(|w| w.words.len()));
+    poll_once(inspect.as_mut()).await;
     open.send(()).unwrap();
     assert_eq!(held.await.unwrap(), 0);
     let stats = stats.await.unwrap();
     assert_eq!(stats.queue_len, 3);
     assert_eq!(stats.messages_handled, 1);
+    assert_eq!(
+        later_stats.await.unwrap().queue_len,
+        0,
+        "only an inspection behind"
+    );
+    assert_eq!(inspect.await.unwrap(), 3);
     assert_eq!(server.count().await.unwrap(), 3);
     server.stop().await.unwrap();
 }

@@ -251,3 +251,17 @@ async fn a_server_with_a_long_queue_lets_other_tasks_on_its_thread_run() {
         "the flag's task ran after {seen:?} of {QUEUED} messages"
     );
 }
+
+/// 2.2: `Bounded(0)` holds one message, as `Bounded(1)` does.
+#[tokio::test(start_paused = true)]
+async fn a_mailbox_bounded_at_zero_holds_one_message() {
+    let sink = bounded(0).await;
+    let gate = Arc::new(Notify::new());
+    // The server takes the hold and waits in it: the mailbox is empty.
+    sink.info(Hold(Arc::clone(&gate))).await.unwrap();
+    tokio::task::yield_now().await;
+    sink.try_put(1).unwrap();
+    assert!(matches!(sink.try_put(2), Err(TrySendError::Full(_))));
+    gate.notify_one();
+    assert_eq!(sink.received().await.unwrap(), [1]);
+}

@@ -51,6 +51,15 @@ impl<S: GenServer> Envelope<S> {
         )
     }
 
+    /// `true` for a message still to be handled: not a runtime request,
+    /// and not cancelled (it would be dropped when its turn came).
+    pub(crate) fn is_pending_message(&self) -> bool {
+        match self {
+            Envelope::Message(_, delivery) => !delivery.is_cancelled(),
+            Envelope::System(_) => false,
+        }
+    }
+
     /// The user message of an envelope handed back by a failed send; only
     /// user messages are ever handed back to users.
     pub(crate) fn into_message(self) -> Option<S::Message> {
@@ -93,6 +102,16 @@ impl Delivery {
 
     fn from_caller() -> Self {
         Delivery(CallerSpan::current().map(|span| Box::new(Extra::Caller(span))))
+    }
+
+    /// Whether [`accept`](Self::accept) would refuse the message, without
+    /// taking it.
+    fn is_cancelled(&self) -> bool {
+        match self.0.as_deref() {
+            None | Some(Extra::Caller(_)) => false,
+            Some(Extra::Cancel(token)) => token.is_cancelled(),
+            Some(Extra::Owned(token, owner)) => token.is_cancelled() || owner.exit.is_exiting(),
+        }
     }
 
     /// `None` when the message was cancelled and must not be handled;

@@ -36,7 +36,7 @@ pub enum CallError {
     /// [`ServerRef::replace_state`](crate::ServerRef::replace_state))
     /// panicked. The state is unchanged and the server still runs.
     Panicked {
-        /// The panic payload when it was a string.
+        /// The panic payload when it was a string, otherwise a placeholder.
         message: std::sync::Arc<str>,
     },
 }

@@ -57,9 +57,10 @@ pub enum MailboxCapacity {
     /// No bound: sending never waits. The default.
     #[default]
     Unbounded,
-    /// At most this many queued messages (at least 1): a full mailbox makes
-    /// senders wait, and non-waiting sends report
-    /// [`TrySendError::Full`].
+    /// At most this many queued messages: a full mailbox makes senders
+    /// wait, and non-waiting sends report [`TrySendError::Full`].
+    /// `Bounded(0)` holds one message, as `Bounded(1)` does: a mailbox
+    /// that held none could never be sent to.
     Bounded(usize),
 }
 
@@ -365,8 +366,20 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
     }
 
     /// Messages queued and not yet received.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.taken.len() + self.owner.mailbox().lock().queue.len()
+        self.count(|_| true)
+    }
+
+    /// Messages queued, not yet received, for which `counts` holds. Reads
+    /// the whole queue under the lock: for rare requests (statistics).
+    pub(crate) fn count(&self, counts: impl Fn(&T) -> bool) -> usize {
+        let shared = self.owner.mailbox().lock();
+        self.taken
+            .iter()
+            .chain(&shared.queue)
+            .filter(|value| counts(value))
+            .count()
     }
 }
 

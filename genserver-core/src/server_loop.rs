@@ -312,7 +312,7 @@ fn serve<'a, S: GenServer>(
                         // A panicking runtime request leaves the server running:
                         // requests that change the state build the new state
                         // before they assign it.
-                        let queued = rx.len();
+                        let queued = rx.count(Envelope::is_pending_message);
                         let _ = catch_unwind(AssertUnwindSafe(|| request(state, ctx, queued)));
                         continue;
                     }

@@ -326,7 +326,9 @@ impl<T> Task<T> {
         self.handle.abort();
     }
 
-    /// `true` once the task has finished (or been aborted).
+    /// `true` once the task has ended: finished, panicked, or aborted and
+    /// the abort taken effect (at the task's next `.await`, so not yet
+    /// right after [`abort`](Self::abort) returns).
     #[must_use]
     pub fn is_finished(&self) -> bool {
         self.handle.is_finished()

@@ -177,12 +177,13 @@ pub(super) fn start(g: &Gen<'_>) -> Vec<String> {
 pub(super) fn start_with(g: &Gen<'_>) -> Vec<String> {
     let server = g.server.ident;
     lines(&format!(
-        "Starts a `{server}` with `options` (mailbox capacity, start timeout), and otherwise as \
-         [`start`](Self::start).\n\
+        "Starts a `{server}` with `options` (mailbox capacity, start timeout, name), and \
+         otherwise as [`start`](Self::start).\n\
          \n\
          # Errors\n\
          \n\
-         As [`start`](Self::start).\n\
+         As [`start`](Self::start), and `StartError::AlreadyStarted` when the name given in \
+         `options` is held by a running server (the new one never ran).\n\
          \n\
          # Cancel safety\n\
          \n\
@@ -234,7 +235,8 @@ pub(super) fn builtin(g: &Gen<'_>) -> Builtin {
              \n\
              # Cancel safety\n\
              \n\
-             The request is made at once: dropping the future does not withdraw it.",
+             The request is made when the future is first polled; dropping the future after \
+             that does not withdraw it.",
         ),
         stop_with: lines(
             "Stops the server with `reason` and waits until it has stopped; otherwise as \
