@@ -558,3 +558,49 @@ async fn a_timer_to_an_address_reaches_the_server_restarted_behind_it() {
     assert_eq!(clock.handled().await, Ok(1), "handled by the new instance");
     drop(timer);
 }
+
+/// 1.3, 15.7 and 19: a supervised child's start timeout, its shutdown
+/// timeout and `Task::await_timeout`, in the last millisecond of the clock,
+/// are no limit, as for a plain start (1.3).
+#[tokio::test(start_paused = true)]
+async fn supervisor_and_task_timeouts_in_the_last_millisecond_of_the_clock_are_no_limit() {
+    let delay = to_the_end_of_the_clock(Instant::now()).saturating_sub(MS / 2);
+    let child = ChildSpec::server::<Idler>("idler", || ())
+        .options(StartOptions::new().init_timeout(delay))
+        .shutdown(Shutdown::Timeout(delay));
+    let supervisor = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(child))
+        .await
+        .unwrap();
+    supervisor.stop().await.unwrap();
+
+    let delay = to_the_end_of_the_clock(Instant::now()).saturating_sub(MS / 2);
+    let task = genserver::Task::spawn(async { 7 });
+    assert_eq!(task.await_timeout(delay).await, Ok(7));
+}
+
+/// 15.7 on a runtime built without tokio's timer: a child's shutdown
+/// timeout and its start timeout are kept by a thread, as call deadlines
+/// are (3.4), instead of panicking in the supervisor.
+#[test]
+fn a_supervisor_runs_on_a_runtime_without_a_timer() {
+    let (done, finished) = std::sync::mpsc::channel();
+    // On a thread of its own, so that a wait that never ends fails the test
+    // instead of hanging it.
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime without the time driver");
+        let stopped = runtime.block_on(async {
+            let child = ChildSpec::server::<Idler>("idler", || ())
+                .options(StartOptions::new().init_timeout(Duration::from_secs(5)));
+            let supervisor =
+                Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(child))
+                    .await
+                    .unwrap();
+            supervisor.stop().await
+        });
+        let _ = done.send(stopped);
+    });
+    let stopped = finished.recv_timeout(Duration::from_secs(30));
+    assert_eq!(stopped, Ok(Ok(())));
+}

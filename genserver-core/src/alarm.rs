@@ -106,6 +106,21 @@ impl Future for Alarm {
     }
 }
 
+/// `future`'s output, or `None` if `limit` passes first: tokio's
+/// `timeout`, on any runtime (see [`Alarm`]), and with no limit at all
+/// for one past what tokio's timer can wait for (see [`after`]), where
+/// tokio's would panic.
+pub(crate) async fn within<F: Future>(limit: Duration, future: F) -> Option<F::Output> {
+    let Some(at) = after(Instant::now(), limit) else {
+        return Some(future.await);
+    };
+    tokio::select! {
+        biased;
+        output = future => Some(output),
+        () = Alarm::at(at) => None,
+    }
+}
+
 /// tokio's sleep until `at`; `None` outside a runtime or in one built
 /// without the timer, where making the sleep panics (tokio reports it
 /// through the panic hook, once per sleep asked for).

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
-use crate::alarm::{self, Alarm};
+use crate::alarm;
 use crate::instance::Instance;
 use crate::names;
 use crate::server_loop::MailboxFate;
@@ -76,17 +76,7 @@ pub(crate) async fn start_prepared<S: GenServer>(
     let task = server_loop::spawn(&runtime, address, run);
     let abort_on_drop = AbortOnDrop(Some(task.abort_handle()));
     let outcome = match options.start_timeout() {
-        Some(limit) => {
-            match alarm::after(tokio::time::Instant::now(), limit) {
-                Some(at) => tokio::select! {
-                    biased;
-                    started = started_rx => Some(started),
-                    () = Alarm::at(at) => None,
-                },
-                // Further than the clock reaches: no limit.
-                None => Some(started_rx.await),
-            }
-        }
+        Some(limit) => alarm::within(limit, started_rx).await,
         None => Some(started_rx.await),
     };
     match outcome {

@@ -17,6 +17,7 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use tokio::task::JoinHandle;
 
+use crate::alarm;
 use crate::envelope::{CancelToken, Envelope};
 use crate::exit::panic_message;
 use crate::{Context, GenServer};
@@ -311,7 +312,7 @@ impl<T> Task<T> {
     ///
     /// Dropping the future drops the `Task`, which aborts it.
     pub async fn await_timeout(mut self, timeout: Duration) -> Result<T, TaskError> {
-        if let Ok(outcome) = tokio::time::timeout(timeout, &mut self).await {
+        if let Some(outcome) = alarm::within(timeout, &mut self).await {
             outcome
         } else {
             self.abort();

@@ -17,6 +17,7 @@ use futures_util::future::BoxFuture;
 use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
+use crate::alarm;
 use crate::envelope::Envelope;
 use crate::instance::Instance;
 use crate::names;
@@ -179,7 +180,7 @@ impl<S: GenServer> ServerChild<S> {
         let task = server_loop::spawn(&runtime, address, run);
         self.task = Some(task.abort_handle());
         let outcome = match self.options.start_timeout() {
-            Some(limit) => tokio::time::timeout(limit, started_rx).await.ok(),
+            Some(limit) => alarm::within(limit, started_rx).await,
             None => Some(started_rx.await),
         };
         let error = match outcome {
@@ -228,7 +229,7 @@ impl<S: GenServer> ServerChild<S> {
             Shutdown::BrutalKill => abort(),
             Shutdown::Timeout(limit) => {
                 self.ask_to_stop(&running.instance);
-                if tokio::time::timeout(limit, exit.finished()).await.is_err() {
+                if alarm::within(limit, exit.finished()).await.is_none() {
                     abort();
                 }
             }
