@@ -278,11 +278,16 @@ impl<'a> Gen<'a> {
 impl<'a> HandlerParts<'a> {
     fn new(handler: &'a Handler<'a>, replace: &mut ReplaceSelf<'_>) -> Self {
         let method = &handler.method;
+        let beside_user_code = matches!(method.timeout(), Some(attr::Timeout::Expr(_)));
         let fields = method
             .plain()
             .zip(param_names(method.plain()))
             .map(|(arg, name)| Field {
-                name,
+                name: if beside_user_code {
+                    hidden_from_user_code(name)
+                } else {
+                    name
+                },
                 ty: replace.ty(&arg.ty),
             })
             .collect();
@@ -351,6 +356,16 @@ pub(crate) fn param_names<'a>(args: impl Iterator<Item = &'a PatType>) -> Vec<Id
         .collect()
 }
 
+/// `name`, reported where the user wrote it but out of reach of the
+/// user's own code: a `#[call(timeout = limit())]` evaluated beside an
+/// argument named `limit` still calls the user's function. Only where
+/// such code is: rustc then no longer underlines the argument's type
+/// with its name in its notes.
+fn hidden_from_user_code(mut name: Ident) -> Ident {
+    name.set_span(Span::mixed_site().located_at(name.span()));
+    name
+}
+
 /// The name the user gave an argument, if a usable one.
 fn user_param_name(arg: &PatType) -> Option<Ident> {
     let Pat::Ident(pat) = &*arg.pat else {
@@ -366,7 +381,11 @@ fn user_param_name(arg: &PatType) -> Option<Ident> {
         return Some(ident.clone());
     }
     // `_type` is not `type`: parsing refuses keywords and digits first,
-    // which `Ident::new` would panic on.
+    // which `Ident::new` would panic on. syn does not know edition 2024's
+    // `gen`.
+    if trimmed == "gen" {
+        return None;
+    }
     let mut ident = syn::parse_str::<Ident>(trimmed).ok()?;
     ident.set_span(pat.ident.span());
     Some(ident)
@@ -389,13 +408,6 @@ fn block_visibility(server: &Server<'_>) -> (Visibility, Span) {
 /// With it, the span of the user's token it comes from (the call site when
 /// there is none).
 fn widest_visibility<'a>(all: impl Iterator<Item = &'a Visibility>) -> (Visibility, Span) {
-    let rank = |vis: &Visibility| match vis {
-        Visibility::Public(_) => 3,
-        Visibility::Restricted(r) if r.path.is_ident("crate") => 2,
-        Visibility::Restricted(r) if r.path.is_ident("self") => 0,
-        Visibility::Restricted(_) => 1,
-        Visibility::Inherited => 0,
-    };
     let mut widest: Option<&Visibility> = None;
     for vis in all {
         if widest.is_none_or(|w| rank(vis) > rank(w)) {
@@ -411,6 +423,29 @@ fn widest_visibility<'a>(all: impl Iterator<Item = &'a Visibility>) -> (Visibili
         None => Visibility::Inherited,
     };
     (vis, span)
+}
+
+/// How widely `vis` reaches: `pub` 3, `pub(crate)` 2, other restricted
+/// paths 1, private 0.
+fn rank(vis: &Visibility) -> u8 {
+    match vis {
+        Visibility::Public(_) => 3,
+        Visibility::Restricted(r) if r.path.is_ident("crate") => 2,
+        Visibility::Restricted(r) if r.path.is_ident("self") => 0,
+        Visibility::Restricted(_) => 1,
+        Visibility::Inherited => 0,
+    }
+}
+
+/// Whether a handler with visibility `handler` may take types less
+/// visible than an item with visibility `item`: when it reaches less far,
+/// or might (two restricted paths).
+fn may_be_narrower(handler: &Visibility, item: &Visibility) -> bool {
+    let (h, i) = (rank(handler), rank(item));
+    h < i
+        || (h == 1
+            && i == 1
+            && handler.to_token_stream().to_string() != item.to_token_stream().to_string())
 }
 
 /// The lints that generated items would raise because they mirror the

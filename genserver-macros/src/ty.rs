@@ -384,17 +384,19 @@ impl ReplaceSelf<'_> {
         }
     }
 
-    /// `Self` among a macro's tokens, which the macro may use as a type or
-    /// a value: the self type as a path, which reads as either.
+    /// `Self` among a macro's tokens, which the macro may use as a type, a
+    /// value or an ident: the self type's name when it is one plain ident,
+    /// which reads as all three. A longer path (generics, modules) would
+    /// no longer match a macro's `$name:ident`, so `Self` stays as
+    /// written there.
     fn tokens(&self, tokens: TokenStream) -> TokenStream {
         tokens
             .into_iter()
             .flat_map(|tree| match tree {
                 TokenTree::Ident(ident) if ident == "Self" => {
-                    match self.self_path_at(ident.span()) {
-                        Some(path) => path.into_token_stream(),
-                        None => TokenTree::Ident(ident).into(),
-                    }
+                    let name = self.self_path_at(ident.span());
+                    let name = name.and_then(|path| path.get_ident().cloned());
+                    TokenStream::from(TokenTree::Ident(name.unwrap_or(ident)))
                 }
                 TokenTree::Group(group) => {
                     let mut new =

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{Gen, HandlerParts, doc_attrs, docs, mirrored_signature_lints};
+use super::{Gen, HandlerParts, doc_attrs, docs, may_be_narrower, mirrored_signature_lints};
 use crate::attr;
 use crate::model::HandlerKind;
 use crate::names;
@@ -21,10 +21,17 @@ pub(super) fn definition(g: &Gen<'_>) -> TokenStream {
     // private as its handler's types: `#[info] fn tick(&mut self, _: Tick)`
     // with a private `Tick` on a `pub` server is the documented way to
     // keep a message for the server's own timers. Such a variant cannot be
-    // built outside the module, which is the point.
+    // built outside the module, which is the point. Allowed only where a
+    // handler is less visible than the enum: an `allow` is an error in a
+    // crate that forbids the lint.
+    let private_variants = g
+        .handlers
+        .iter()
+        .any(|parts| may_be_narrower(parts.method().vis(), vis))
+        .then(|| quote!(#[allow(private_interfaces)]));
     quote! {
         #docs
-        #[allow(private_interfaces)]
+        #private_variants
         #mirrored
         #vis enum #message #impl_generics #where_clause {
             #(#variants)*
