@@ -16,7 +16,7 @@ use syn::{Attribute, Expr, Generics, Ident, Item, Pat, PatType, Type, Visibility
 
 use crate::ctxt::Ctxt;
 use crate::model::{Handler, HandlerKind, Method, Server};
-use crate::ty::ReplaceSelf;
+use crate::ty::{self, ReplaceSelf};
 use crate::{args, attr, names, parse, validate};
 
 /// The whole macro: parse, validate, then generate, or on any error the
@@ -240,10 +240,12 @@ impl<'a> Gen<'a> {
                     .map(|field| &field.ty)
                     .chain(&parts.reply)
             });
+        // At the user's type: rustc reports an unmet bound of a `where`
+        // clause at the predicate, which is then the argument or the
+        // return type that is not `Send`, not the attribute.
         for ty in carried {
-            predicates.push(syn::parse_quote!(
-                #ty: #krate::__private::core::marker::Send
-            ));
+            let send = ty::respan(quote!(#krate::__private::core::marker::Send), ty.span());
+            predicates.push(syn::parse_quote_spanned!(ty.span()=> #ty: #send));
         }
     }
 

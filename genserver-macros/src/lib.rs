@@ -245,6 +245,9 @@ mod tests {
             "impl<T> S<T> { #[info] fn f(&mut self, _: Box<T>) {} #[info] fn g(&mut self, _: Pin<Box<&'static T>>) {} #[info] fn h(&mut self, _: Box<>) {} }",
             "impl S { #[call(timeout = Self::X)] fn f(&self, a: [u8; Self::N], _: Self, _: u8, mut _x: u8, ref y: u8, _z @ 1..: u8, _type: u8) -> [Self; { Self::N + m!(Self::N, Self { a: Self }) }] {} }",
             "impl S { #[call] fn _1(&self) -> u8 { 1 } #[info] fn _2d(&mut self, _: T) {} #[cast] fn _\u{301}x(&mut self) {} }",
+            "impl S { #[cast] fn a(&mut self) -> Result<(), Box<dyn Error>> {} #[info] fn b(&mut self, _: T) -> Result<(), Box<dyn>> {} \
+             #[call] fn c(&self) -> Result<u8, Box<dyn std::error::Error + Sync, u8>> {} #[init] fn d() -> Result<Self, Box<(dyn Error + Send)>> {} \
+             #[call] fn e(&self) -> Result<Box<dyn Error>> {} #[cast] fn f(&self) -> Result<(), Box<dyn 'static + ?Sized + Error>> {} }",
         ];
         for args in args {
             for input in inputs {

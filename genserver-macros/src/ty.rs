@@ -181,6 +181,54 @@ pub(crate) fn result_ok_type(ty: &Type) -> Option<&Type> {
     }
 }
 
+/// The `E` of `Result<T, E>`.
+pub(crate) fn result_err_type(ty: &Type) -> Option<&Type> {
+    let mut args = generic_args(ty, "Result")?;
+    match (args.next(), args.next(), args.next()) {
+        (Some(_), Some(GenericArgument::Type(err)), None) => Some(err),
+        _ => None,
+    }
+}
+
+/// `Box<dyn Error>`, with `Error` under any path, as written: the path to
+/// `Error`, and whether the object is also `Send` and `Sync`.
+pub(crate) struct BoxDynError<'a> {
+    pub(crate) error: &'a Path,
+    pub(crate) send: bool,
+    pub(crate) sync: bool,
+}
+
+pub(crate) fn box_dyn_error(ty: &Type) -> Option<BoxDynError<'_>> {
+    let mut args = generic_args(ty, "Box")?;
+    let (Some(GenericArgument::Type(inner)), None) = (args.next(), args.next()) else {
+        return None;
+    };
+    let Type::TraitObject(object) = peel(inner) else {
+        return None;
+    };
+    let (mut error, mut send, mut sync) = (None, false, false);
+    for bound in &object.bounds {
+        let TypeParamBound::Trait(bound) = bound else {
+            continue;
+        };
+        let Some(last) = bound.path.segments.last() else {
+            continue;
+        };
+        if last.ident == "Error" {
+            error = Some(&bound.path);
+        } else if last.ident == "Send" {
+            send = true;
+        } else if last.ident == "Sync" {
+            sync = true;
+        }
+    }
+    Some(BoxDynError {
+        error: error?,
+        send,
+        sync,
+    })
+}
+
 /// `Self`, or the impl's self type written out.
 pub(crate) fn is_self(ty: &Type, self_ty: &Type) -> bool {
     let ty = peel(ty);

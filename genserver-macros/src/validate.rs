@@ -51,14 +51,17 @@ fn check_handler(cx: &Ctxt, server: &Server<'_>, handler: &Handler<'_>) {
             at_most_one_reply(cx, method);
             deferred_call_returns_unit(cx, method);
             call_reply_is_owned(cx, method);
+            call_reply_error_is_send(cx, method);
             not_named_like_client_method(cx, method);
         }
         HandlerKind::Cast => {
             no_reply_argument(cx, method, role);
+            error_is_send_sync(cx, method);
             not_named_like_client_method(cx, method);
         }
         HandlerKind::Info => {
             no_reply_argument(cx, method, role);
+            error_is_send_sync(cx, method);
             info_takes_one_message(cx, method);
             info_type_is_not_a_type_parameter(cx, server, method);
         }
@@ -78,6 +81,7 @@ fn check_init(cx: &Ctxt, server: &Server<'_>, init: &Method<'_>) {
     arguments_have_no_cfg(cx, init);
     init_takes_no_self(cx, init);
     init_returns_the_state(cx, server, init);
+    error_is_send_sync(cx, init);
     arguments_are_owned(cx, init);
     arguments_are_not_impl_trait(cx, init);
     arguments_are_sized(cx, init);
@@ -580,6 +584,67 @@ fn call_reply_is_owned(cx: &Ctxt, method: &Method<'_>) {
              name the type, or return a `Box<dyn Trait + Send>`",
         );
     }
+}
+
+/// The error of a `#[cast]` or `#[info]` ends the server, and that of
+/// `#[init]` fails its start: either way it travels to other tasks (the
+/// caller of `start`, monitors, links, supervisors) as the runtime's
+/// `Box<dyn Error + Send + Sync>`. A `Box<dyn Error>` converts to that only
+/// if it is `Send + Sync` itself, and rustc would otherwise report three
+/// unmet bounds of the runtime's outcome traits, with no word of the fix.
+fn error_is_send_sync(cx: &Ctxt, method: &Method<'_>) {
+    let ReturnType::Type(_, ty) = &method.func.sig.output else {
+        return;
+    };
+    let Some(err) = ty::result_err_type(ty) else {
+        return;
+    };
+    let Some(boxed) = ty::box_dyn_error(err) else {
+        return;
+    };
+    if boxed.send && boxed.sync {
+        return;
+    }
+    let role = method.marker.role;
+    let travels = if role == Role::Init {
+        "fails the start and travels to the task that called `start`"
+    } else {
+        "ends the server and travels to monitors, links and supervisors in other tasks"
+    };
+    cx.error_spanned_by(
+        err,
+        format_args!(
+            "the error of {role} {travels}, so it must be `Send + Sync`\n\
+             write `Box<dyn {} + Send + Sync>`",
+            ty::type_text(boxed.error)
+        ),
+    );
+}
+
+/// The same for a `#[call]`'s `Result` reply: it travels back to the
+/// caller's task, so a `Box<dyn Error>` in it must be `Send`. Said here,
+/// with the fix, rather than as rustc's unmet `Send` bound.
+fn call_reply_error_is_send(cx: &Ctxt, method: &Method<'_>) {
+    let ReturnType::Type(_, ty) = &method.func.sig.output else {
+        return;
+    };
+    let Some(err) = ty::result_err_type(ty) else {
+        return;
+    };
+    let Some(boxed) = ty::box_dyn_error(err) else {
+        return;
+    };
+    if boxed.send {
+        return;
+    }
+    cx.error_spanned_by(
+        err,
+        format_args!(
+            "the reply of a `#[call]` travels to the caller's task, so its error must be `Send`\n\
+             write `Box<dyn {} + Send + Sync>`",
+            ty::type_text(boxed.error)
+        ),
+    );
 }
 
 /// `Reply<T>` belongs to `#[call]`: casts, info messages and `init` have no

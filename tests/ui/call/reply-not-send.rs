@@ -1,5 +1,5 @@
 // A call's reply travels back to the caller's task, so it must be `Send`:
-// one error naming the type, rather than one per generated item.
+// one error at the type, rather than one per generated item.
 
 use std::rc::Rc;
 

@@ -1,5 +1,5 @@
 // A cast's arguments travel to the server's task, so they must be `Send`:
-// one error naming the type, rather than one per generated item.
+// one error at the type, rather than one per generated item.
 
 use std::rc::Rc;
 
