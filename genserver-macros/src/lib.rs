@@ -248,6 +248,7 @@ mod tests {
             "impl S { #[cast] fn a(&mut self) -> Result<(), Box<dyn Error>> {} #[info] fn b(&mut self, _: T) -> Result<(), Box<dyn>> {} \
              #[call] fn c(&self) -> Result<u8, Box<dyn std::error::Error + Sync, u8>> {} #[init] fn d() -> Result<Self, Box<(dyn Error + Send)>> {} \
              #[call] fn e(&self) -> Result<Box<dyn Error>> {} #[cast] fn f(&self) -> Result<(), Box<dyn 'static + ?Sized + Error>> {} }",
+            "impl S { #[call] fn a(by: u64, state: &mut Self) {} #[info] fn b(_: T, s: &S, t: Self) {} #[terminate] fn c(s: &'a mut (Self)) {} #[cast] fn d(s: &mut Self, t: &Self) {} }",
         ];
         for args in args {
             for input in inputs {

@@ -39,8 +39,8 @@ fn check_handler(cx: &Ctxt, server: &Server<'_>, handler: &Handler<'_>) {
     is_plain_fn(cx, method);
     is_not_generic(cx, method);
     arguments_have_no_cfg(cx, method);
-    handler_takes_self_by_reference(cx, method);
-    arguments_are_owned(cx, method);
+    handler_takes_self_by_reference(cx, server, method);
+    arguments_are_owned(cx, server, method);
     arguments_are_not_impl_trait(cx, method);
     arguments_are_sized(cx, method);
     context_is_mut_ref(cx, method);
@@ -62,7 +62,7 @@ fn check_handler(cx: &Ctxt, server: &Server<'_>, handler: &Handler<'_>) {
         HandlerKind::Info => {
             no_reply_argument(cx, method, role);
             error_is_send_sync(cx, method);
-            info_takes_one_message(cx, method);
+            info_takes_one_message(cx, server, method);
             info_type_is_not_a_type_parameter(cx, server, method);
         }
     }
@@ -82,7 +82,7 @@ fn check_init(cx: &Ctxt, server: &Server<'_>, init: &Method<'_>) {
     init_takes_no_self(cx, init);
     init_returns_the_state(cx, server, init);
     error_is_send_sync(cx, init);
-    arguments_are_owned(cx, init);
+    arguments_are_owned(cx, server, init);
     arguments_are_not_impl_trait(cx, init);
     arguments_are_sized(cx, init);
     context_is_mut_ref(cx, init);
@@ -95,8 +95,8 @@ fn check_terminate(cx: &Ctxt, server: &Server<'_>, terminate: &Method<'_>) {
     is_plain_fn(cx, terminate);
     is_not_generic(cx, terminate);
     arguments_have_no_cfg(cx, terminate);
-    handler_takes_self_by_reference(cx, terminate);
-    terminate_arguments(cx, terminate);
+    handler_takes_self_by_reference(cx, server, terminate);
+    terminate_arguments(cx, server, terminate);
     context_is_mut_ref(cx, terminate);
     context_is_this_servers(cx, server, terminate);
     at_most_one_context(cx, terminate);
@@ -360,9 +360,19 @@ fn arguments_have_no_cfg(cx: &Ctxt, method: &Method<'_>) {
 
 /// Handlers and `#[terminate]` take `&mut self` or `&self`: the server
 /// owns its state and lends it to one method at a time.
-fn handler_takes_self_by_reference(cx: &Ctxt, method: &Method<'_>) {
+fn handler_takes_self_by_reference(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) {
     let role = method.marker.role;
     let Some(receiver) = method.receiver else {
+        if let Some(state) = explicit_state(server, method) {
+            cx.error_spanned_by(
+                state,
+                format_args!(
+                    "{role} method takes the state as an argument, but the state is `self`\n\
+                     write `&mut self` (or `&self`) as the first argument instead"
+                ),
+            );
+            return;
+        }
         cx.error_spanned_by(
             method.ident(),
             format_args!(
@@ -392,6 +402,23 @@ fn handler_takes_self_by_reference(cx: &Ctxt, method: &Method<'_>) {
     }
 }
 
+/// The argument of a method without `self` that takes the state the way
+/// an Elixir callback does (`state: &mut Self`, `state: Counter`): what
+/// [`handler_takes_self_by_reference`] reports, and the other rules skip
+/// rather than call it a borrowed argument or a second message.
+fn explicit_state<'a>(server: &Server<'_>, method: &Method<'a>) -> Option<&'a syn::PatType> {
+    if method.receiver.is_some() {
+        return None;
+    }
+    method.plain().find(|arg| {
+        let ty = match ty::peel(&arg.ty) {
+            Type::Reference(r) => &*r.elem,
+            other => other,
+        };
+        ty::is_self(ty, &server.item.self_ty)
+    })
+}
+
 fn is_self_reference(ty: &Type) -> bool {
     matches!(ty::peel(ty), Type::Reference(r) if r.lifetime.is_none()
         && matches!(ty::peel(&r.elem), Type::Path(p) if p.qself.is_none() && p.path.is_ident("Self")))
@@ -399,9 +426,13 @@ fn is_self_reference(ty: &Type) -> bool {
 
 /// Arguments are owned: they travel in a message to the server's task
 /// (start arguments too), so they cannot borrow from the caller.
-fn arguments_are_owned(cx: &Ctxt, method: &Method<'_>) {
+fn arguments_are_owned(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) {
     let role = method.marker.role;
+    let state = explicit_state(server, method);
     for input in &method.inputs {
+        if state.is_some_and(|state| std::ptr::eq(state, input.arg)) {
+            continue;
+        }
         if let InputKind::Reply(reply) = input.kind {
             if let Some(borrow) = ty::find_borrow(reply) {
                 cx.error_spanned_by(
@@ -665,8 +696,11 @@ fn no_reply_argument(cx: &Ctxt, method: &Method<'_>, role: Role) {
 
 /// An `#[info]` handler takes exactly one message (besides the context):
 /// the variant carries that one value, and `From` converts it.
-fn info_takes_one_message(cx: &Ctxt, method: &Method<'_>) {
-    let mut messages = method.plain();
+fn info_takes_one_message(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) {
+    let state = explicit_state(server, method);
+    let mut messages = method
+        .plain()
+        .filter(|arg| state.is_none_or(|state| !std::ptr::eq(state, *arg)));
     if messages.next().is_none() {
         cx.error_spanned_by(
             method.ident(),
@@ -849,9 +883,13 @@ fn init_returns_the_state(cx: &Ctxt, server: &Server<'_>, init: &Method<'_>) {
 
 /// `#[terminate]` takes, besides `self`, at most a `&ExitReason` and a
 /// `&mut Context<Self>`: that is all the runtime has to give it.
-fn terminate_arguments(cx: &Ctxt, terminate: &Method<'_>) {
+fn terminate_arguments(cx: &Ctxt, server: &Server<'_>, terminate: &Method<'_>) {
     let mut reasons = 0;
+    let state = explicit_state(server, terminate);
     for input in &terminate.inputs {
+        if state.is_some_and(|state| std::ptr::eq(state, input.arg)) {
+            continue;
+        }
         match input.kind {
             InputKind::Context(_) => {}
             InputKind::Reason => {
