@@ -249,6 +249,9 @@ mod tests {
              #[call] fn c(&self) -> Result<u8, Box<dyn std::error::Error + Sync, u8>> {} #[init] fn d() -> Result<Self, Box<(dyn Error + Send)>> {} \
              #[call] fn e(&self) -> Result<Box<dyn Error>> {} #[cast] fn f(&self) -> Result<(), Box<dyn 'static + ?Sized + Error>> {} }",
             "impl S { #[call] fn a(by: u64, state: &mut Self) {} #[info] fn b(_: T, s: &S, t: Self) {} #[terminate] fn c(s: &'a mut (Self)) {} #[cast] fn d(s: &mut Self, t: &Self) {} }",
+            "impl S<'_> { #[call] fn a(&self) {} }",
+            "impl S<&str, Box<dyn Fn() + '_>, &'static u8> { #[call] fn a(&self) {} }",
+            "impl<'a> S<'_, 'a> { #[call] fn a(&self) {} }",
         ];
         for args in args {
             for input in inputs {

@@ -2,8 +2,12 @@
 //! is reported here; the rules about what the model may contain are in
 //! `validate.rs`.
 
-use quote::quote;
-use syn::{FnArg, GenericParam, ImplItem, ImplItemFn, ItemImpl, Type, TypePath};
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::{
+    FnArg, GenericArgument, GenericParam, ImplItem, ImplItemFn, ItemImpl, PathArguments, Type,
+    TypePath,
+};
 
 use crate::args::Args;
 use crate::attr::{Marker, Role};
@@ -128,4 +132,30 @@ pub(crate) fn lifetime_params(item: &ItemImpl) -> impl Iterator<Item = &GenericP
         .params
         .iter()
         .filter(|param| matches!(param, GenericParam::Lifetime(_)))
+}
+
+/// The first lifetime of the self type that is not `'static` (`'_` in
+/// `impl Greeter<'_>`, or the `&str` of `impl Holder<&str>`), as tokens
+/// to report at.
+pub(crate) fn elided_lifetime(item: &ItemImpl) -> Option<TokenStream> {
+    let borrow = ty::find_borrow(&item.self_ty)?;
+    let Type::Path(path) = borrow else {
+        return Some(borrow.to_token_stream());
+    };
+    let lifetime = path.path.segments.iter().find_map(|segment| {
+        let PathArguments::AngleBracketed(args) = &segment.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|arg| match arg {
+            GenericArgument::Lifetime(lifetime) if lifetime.ident != "static" => Some(lifetime),
+            _ => None,
+        })
+    });
+    Some(lifetime.map_or_else(|| borrow.to_token_stream(), ToTokens::to_token_stream))
+}
+
+/// Whether the server has a lifetime, as a parameter or elided in its
+/// type: then it cannot be a server at all.
+pub(crate) fn has_lifetimes(item: &ItemImpl) -> bool {
+    lifetime_params(item).next().is_some() || elided_lifetime(item).is_some()
 }

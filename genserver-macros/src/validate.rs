@@ -170,13 +170,21 @@ fn generated_names_differ(cx: &Ctxt, server: &Server<'_>) {
 
 /// The impl has no lifetime parameters: a server runs in a task of its
 /// own and owns its state, so it is `'static`.
+///
+/// An elided one in the self type (`impl Greeter<'_>`, `impl Holder<&str>`)
+/// is the same mistake: rustc would report it in every generated item
+/// that names the server, suggesting a lifetime parameter.
 fn impl_has_no_lifetimes(cx: &Ctxt, server: &Server<'_>) {
-    for param in parse::lifetime_params(server.item) {
-        cx.error_spanned_by(
-            param,
-            "a server cannot have lifetime parameters: it runs in a task of its own, so it must be `'static`\n\
-             remove the lifetime and own the data, for example with `String` or `Arc<T>`",
-        );
+    const MESSAGE: &str = "a server cannot have lifetime parameters: it runs in a task of its own, so it must be `'static`\n\
+         remove the lifetime and own the data, for example with `String` or `Arc<T>`";
+    let mut params = parse::lifetime_params(server.item).peekable();
+    if params.peek().is_none()
+        && let Some(elided) = parse::elided_lifetime(server.item)
+    {
+        cx.error_spanned_by(elided, MESSAGE);
+    }
+    for param in params {
+        cx.error_spanned_by(param, MESSAGE);
     }
 }
 

@@ -14,7 +14,7 @@ use crate::model::Server;
 use crate::{names, parse, validate};
 
 pub(super) fn beside_errors(mut server: Server<'_>) -> TokenStream {
-    if parse::lifetime_params(server.item).next().is_some() {
+    if parse::has_lifetimes(server.item) {
         // `impl GenServer` would add errors of its own (a server is
         // `'static`): stub the names only.
         return name_stubs(&server);
