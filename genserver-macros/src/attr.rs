@@ -41,6 +41,7 @@ pub(crate) const INFO: Symbol = Symbol("info");
 pub(crate) const INIT: Symbol = Symbol("init");
 pub(crate) const TERMINATE: Symbol = Symbol("terminate");
 const PRELUDE: Symbol = Symbol("prelude");
+pub(crate) const GENSERVER: Symbol = Symbol("genserver");
 pub(crate) const CFG: Symbol = Symbol("cfg");
 pub(crate) const CFG_ATTR: Symbol = Symbol("cfg_attr");
 pub(crate) const DOC: Symbol = Symbol("doc");
@@ -526,4 +527,22 @@ pub(crate) fn deprecated_part(attr: &Attribute) -> Option<Attribute> {
 /// Whether the attribute is or adds docs.
 pub(crate) fn has_doc(attr: &Attribute) -> bool {
     doc_part(attr).is_some()
+}
+
+/// Removes a second `#[genserver]` (under any path ending in `genserver`)
+/// from the block this one expands, with an error at it: expanded twice,
+/// the block would define the enum, the client and `impl GenServer`
+/// twice, in a wall of duplicate definitions.
+pub(crate) fn strip_duplicate_genserver(cx: &Ctxt, imp: &mut ItemImpl) {
+    imp.attrs.retain(|attr| {
+        let is_genserver = attr
+            .path()
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == GENSERVER);
+        if is_genserver {
+            cx.error_spanned_by(attr, "duplicate `#[genserver]`\nremove this one");
+        }
+        !is_genserver
+    });
 }

@@ -42,6 +42,8 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
         );
         return with_errors(item.into_token_stream(), args_cx, cx);
     };
+    // Like a mistake in the arguments, it leaves the block as valid.
+    attr::strip_duplicate_genserver(&args_cx, &mut item);
     let markers = attr::strip(&cx, &mut item, args.krate.as_ref());
     let server = parse::server(&cx, &item, &args, markers);
     if let Some(server) = &server {

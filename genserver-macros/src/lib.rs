@@ -252,6 +252,7 @@ mod tests {
             "impl S<'_> { #[call] fn a(&self) {} }",
             "impl S<&str, Box<dyn Fn() + '_>, &'static u8> { #[call] fn a(&self) {} }",
             "impl<'a> S<'_, 'a> { #[call] fn a(&self) {} }",
+            "#[genserver] #[genserver::genserver(x)] #[genserver = 1] #[allow(x)] impl S { #[call] fn a(&self) {} }",
         ];
         for args in args {
             for input in inputs {
