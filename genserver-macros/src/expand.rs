@@ -44,10 +44,14 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     // Like a mistake in the arguments, it leaves the block as valid.
     attr::strip_duplicate_genserver(&args_cx, &mut item);
+    let unmarked = item.clone();
     let markers = attr::strip(&cx, &mut item, args.krate.as_ref());
     let server = parse::server(&cx, &item, &args, markers);
     if let Some(server) = &server {
         validate::check(&cx, server);
+        if !validate::generated_names_clash(server) && !validate::sound::method_names(server) {
+            return beside_renamed_methods(unmarked, &args, args_cx, cx);
+        }
     }
     let generated = match server {
         Some(server) if !cx.has_errors() => {
@@ -62,6 +66,38 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
         Some(server) => fallback::beside_errors(server),
         None => TokenStream::new(),
     };
+    let mut tokens = with_errors(item.into_token_stream(), args_cx, cx);
+    tokens.extend(generated);
+    tokens
+}
+
+/// The block, with its methods named like a generated function renamed
+/// out of the way, and what `fallback` generates for it, beside the
+/// errors about those names (and any others): the user's code that calls
+/// `Counter::start(..)` then finds the generated one, instead of adding
+/// an error about the user's method to the one about its name.
+fn beside_renamed_methods(
+    mut item: syn::ItemImpl,
+    args: &args::Args,
+    args_cx: Ctxt,
+    cx: Ctxt,
+) -> TokenStream {
+    for item in &mut item.items {
+        if let syn::ImplItem::Fn(func) = item
+            && names::SERVER_FUNCTIONS
+                .iter()
+                .any(|name| names::is(&func.sig.ident, name))
+        {
+            func.sig.ident = names::out_of_the_way(&func.sig.ident);
+            func.attrs.push(syn::parse_quote!(#[allow(dead_code)]));
+        }
+    }
+    // Everything here was reported already, from the block as written.
+    let reported = Ctxt::new();
+    let markers = attr::strip(&reported, &mut item, args.krate.as_ref());
+    let generated = parse::server(&reported, &item, args, markers)
+        .map(fallback::beside_errors)
+        .unwrap_or_default();
     let mut tokens = with_errors(item.into_token_stream(), args_cx, cx);
     tokens.extend(generated);
     tokens

@@ -103,6 +103,16 @@ pub(crate) fn same(a: &Ident, b: &Ident) -> bool {
 /// Associated functions generated on the server type.
 pub(crate) const SERVER_FUNCTIONS: &[&str] = &["start", "start_with"];
 
+/// The name a method of the user's named like a generated function
+/// (`start`) gets beside the errors, at the user's name: out of the way of
+/// the generated `start`, which the user's code goes on to call.
+pub(crate) fn out_of_the_way(method: &Ident) -> Ident {
+    Ident::new(
+        &format!("__genserver_user_{}", unraw(method)),
+        method.span(),
+    )
+}
+
 fn local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }

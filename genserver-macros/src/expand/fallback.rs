@@ -36,7 +36,8 @@ pub(super) fn beside_errors(mut server: Server<'_>) -> TokenStream {
 /// errors that generate nothing another one does, the first `#[init]`
 /// and `#[terminate]`, the latter dropped if it has errors. `false` when
 /// `start` cannot be generated as the user will call it: a method named
-/// `start`, or an `#[init]` with errors (its arguments are `start`'s).
+/// `start` left in the block (`expand` renames them before it gets
+/// here), or an `#[init]` with errors (its arguments are `start`'s).
 fn keep_sound_parts(server: &mut Server<'_>) -> bool {
     if !validate::sound::method_names(server) {
         return false;
