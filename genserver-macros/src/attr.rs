@@ -424,19 +424,33 @@ pub(crate) fn parse_duration(text: &str) -> Result<Option<u64>, String> {
     if number.is_empty() {
         return Err(format!("invalid timeout `\"{text}\"`\n{EXPECTED}"));
     }
-    let per_unit: u64 = match unit.trim() {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" | "min" => 60_000,
-        "h" => 3_600_000,
-        "" => {
+    let unit = unit.trim();
+    let per_unit: u64 = match unit_millis(unit) {
+        Some(per_unit) => per_unit,
+        None if unit.is_empty() => {
             return Err(format!(
                 "timeout `\"{text}\"` has no unit\nwrite `\"{number}ms\"` or `\"{number}s\"`"
             ));
         }
-        other => {
+        None => {
+            let other = unit;
+            let help = if let Some(unit) = unit_for_word(other) {
+                format!("write `\"{number}{unit}\"`")
+            } else if let Some(millis) = mixed_millis(text).filter(|&millis| millis > 0) {
+                let what = if other.starts_with('.') {
+                    "is not a whole number of its unit"
+                } else {
+                    "combines units"
+                };
+                return Err(format!(
+                    "timeout `\"{text}\"` {what}\nwrite `\"{}\"`",
+                    in_one_unit(millis)
+                ));
+            } else {
+                EXPECTED.to_owned()
+            };
             return Err(format!(
-                "unknown unit `{other}` in timeout `\"{text}\"`\n{EXPECTED}"
+                "unknown unit `{other}` in timeout `\"{text}\"`\n{help}"
             ));
         }
     };
@@ -453,6 +467,85 @@ pub(crate) fn parse_duration(text: &str) -> Result<Option<u64>, String> {
         ));
     }
     Ok(Some(millis))
+}
+
+/// Milliseconds per unit of a timeout.
+fn unit_millis(unit: &str) -> Option<u64> {
+    match unit {
+        "ms" => Some(1),
+        "s" => Some(1_000),
+        "m" | "min" => Some(60_000),
+        "h" => Some(3_600_000),
+        _ => None,
+    }
+}
+
+/// The unit a timeout spells out in words (`"5 seconds"`), as the
+/// timeout writes it.
+fn unit_for_word(word: &str) -> Option<&'static str> {
+    Some(match word.to_ascii_lowercase().as_str() {
+        "msec" | "msecs" | "millis" | "millisecond" | "milliseconds" => "ms",
+        "sec" | "secs" | "second" | "seconds" => "s",
+        "mins" | "minute" | "minutes" => "m",
+        "hr" | "hrs" | "hour" | "hours" => "h",
+        _ => return None,
+    })
+}
+
+/// What a timeout that is not one whole number and one unit means, when
+/// it is a whole number of milliseconds: `"1.5s"` and `"1m30s"` are
+/// 1500 and 90000. `None` for anything else, which the user is told how
+/// to write from scratch.
+fn mixed_millis(text: &str) -> Option<u64> {
+    let mut rest = text.trim();
+    let mut total: u128 = 0;
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '_' && c != '.')
+            .unwrap_or(rest.len());
+        let (number, after) = rest.split_at(number_end);
+        let after = after.trim_start();
+        let unit_end = after
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(after.len());
+        let (unit, after) = after.split_at(unit_end);
+        let per_unit =
+            u128::from(unit_millis(unit).or_else(|| unit_for_word(unit).and_then(unit_millis))?);
+        let number = number.replace('_', "");
+        let (whole, fraction) = number.split_once('.').unwrap_or((&number, ""));
+        if whole.is_empty() || fraction.contains('.') || fraction.len() > 9 {
+            return None;
+        }
+        let scale = 10u128.pow(u32::try_from(fraction.len()).ok()?);
+        let fraction: u128 = if fraction.is_empty() {
+            0
+        } else {
+            fraction.parse().ok()?
+        };
+        let scaled = whole
+            .parse::<u128>()
+            .ok()?
+            .checked_mul(scale)?
+            .checked_add(fraction)?;
+        let millis = scaled.checked_mul(per_unit)?;
+        if !millis.is_multiple_of(scale) {
+            return None;
+        }
+        total = total.checked_add(millis / scale)?;
+        rest = after.trim_start();
+    }
+    u64::try_from(total).ok()
+}
+
+/// `millis` in the largest unit it is a whole number of: 90000 is
+/// `"90s"`, 1500 is `"1500ms"`.
+fn in_one_unit(millis: u64) -> String {
+    for (unit, per_unit) in [("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
+        if millis.is_multiple_of(per_unit) {
+            return format!("{}{unit}", millis / per_unit);
+        }
+    }
+    format!("{millis}ms")
 }
 
 /// The part of a method's attribute that decides whether everything
@@ -545,4 +638,45 @@ pub(crate) fn strip_duplicate_genserver(cx: &Ctxt, imp: &mut ItemImpl) {
         }
         !is_genserver
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+
+    /// The help line of the error for `text`.
+    fn help(text: &str) -> String {
+        let error = parse_duration(text).unwrap_err();
+        error
+            .split_once('\n')
+            .map(|(_, help)| help.to_owned())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("250ms"), Ok(Some(250)));
+        assert_eq!(parse_duration("1_000 ms"), Ok(Some(1_000)));
+        assert_eq!(parse_duration("2min"), Ok(Some(120_000)));
+        assert_eq!(parse_duration("infinity"), Ok(None));
+    }
+
+    /// A timeout written another way gets the one way to write it.
+    #[test]
+    fn hints() {
+        assert_eq!(help("1.5s"), "write `\"1500ms\"`");
+        assert_eq!(help("0.25h"), "write `\"15m\"`");
+        assert_eq!(help("1m30s"), "write `\"90s\"`");
+        assert_eq!(help("1h 30m"), "write `\"90m\"`");
+        assert_eq!(help("1s500ms"), "write `\"1500ms\"`");
+        assert_eq!(help("5 seconds"), "write `\"5s\"`");
+        assert_eq!(help("10 Minutes"), "write `\"10m\"`");
+        assert_eq!(help("2hrs"), "write `\"2h\"`");
+        for unhelpable in ["1.0005s", "1.5.5s", "1m30x", "5 parsecs", "0.0s", "1m 30"] {
+            assert!(
+                help(unhelpable).starts_with("expected a number"),
+                "{unhelpable}"
+            );
+        }
+    }
 }
