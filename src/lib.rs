@@ -221,6 +221,9 @@ pub use genserver_core::{
     ClientExt, RegisterError, Registry, RegistryKey, RegistryKind, ServerStats, whereis, whereis_id,
 };
 pub use genserver_macros::genserver;
+// At the root as well as in the prelude, for `#[genserver::call]` in a
+// block written as `#[genserver::genserver]`, as `#[tokio::main]` is.
+pub use genserver_macros::{call, cast, info, init, terminate};
 
 /// The names most servers need: `use genserver::prelude::*;`.
 pub mod prelude {
@@ -234,7 +237,7 @@ pub mod prelude {
     };
     pub use crate::{ClientExt, Registry};
     pub use crate::{Down, Exit, IdleTimeout, TaskDone, TaskError, Timer};
-    pub use genserver_macros::{call, cast, info, init, terminate};
+    pub use crate::{call, cast, info, init, terminate};
 }
 
 /// What generated code refers to. Not public API: no stability promise.

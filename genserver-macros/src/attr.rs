@@ -81,8 +81,9 @@ impl Role {
         }
     }
 
-    /// The role of a marker written `#[call]`, or under the path where
-    /// the facade exports it: `#[genserver::prelude::call]`, or
+    /// The role of a marker written `#[call]`, or under a path where
+    /// the facade exports it: `#[genserver::call]`,
+    /// `#[genserver::prelude::call]`, or `#[my::genserver::call]` and
     /// `#[my::genserver::prelude::call]` with `crate = my::genserver`.
     /// Any other path is not a marker: the user may have an attribute of
     /// that name of their own, and rustc resolves and reports it.
@@ -97,25 +98,30 @@ impl Role {
             || [Some(&syn::parse_quote!(::genserver)), krate]
                 .into_iter()
                 .flatten()
-                .any(|krate| is_prelude_path(path, krate));
+                .any(|krate| is_exported_path(path, krate));
         is_marker.then_some(role)
     }
 }
 
-/// `path` is `krate::prelude::name`, without generic arguments. A
-/// leading `::` is not compared: `::genserver` and `genserver` differ only
-/// when a module of the user's shadows the crate.
-fn is_prelude_path(path: &Path, krate: &Path) -> bool {
+/// `path` is `krate::name` or `krate::prelude::name`, without generic
+/// arguments. A leading `::` is not compared: `::genserver` and
+/// `genserver` differ only when a module of the user's shadows the crate.
+fn is_exported_path(path: &Path, krate: &Path) -> bool {
     let plain = |path: &Path| path.segments.iter().all(|s| s.arguments.is_none());
-    path.segments.len() == krate.segments.len() + 2
-        && plain(path)
+    let under = path.segments.len().checked_sub(krate.segments.len());
+    let via_prelude = match under {
+        Some(1) => false,
+        Some(2) => true,
+        _ => return false,
+    };
+    plain(path)
         && plain(krate)
         && path
             .segments
             .iter()
             .zip(&krate.segments)
             .all(|(a, b)| a.ident.unraw() == b.ident.unraw())
-        && path.segments[krate.segments.len()].ident == PRELUDE
+        && (!via_prelude || path.segments[krate.segments.len()].ident == PRELUDE)
 }
 
 impl fmt::Display for Role {

@@ -179,7 +179,7 @@ pub fn terminate(_args: TokenStream, item: TokenStream) -> TokenStream {
 fn stray(marker: &str, item: TokenStream) -> TokenStream {
     let message = format!(
         "`#[{marker}]` marks a method of an `impl` block that has `#[genserver]`, \
-         which reads it written as `#[{marker}]` or `#[genserver::prelude::{marker}]`\n\
+         which reads it written as `#[{marker}]`, `#[genserver::{marker}]` or `#[genserver::prelude::{marker}]`\n\
          help: put `#[genserver]` on the `impl` block, and write the marker as `#[{marker}]`"
     );
     let mut tokens: proc_macro2::TokenStream = item.into();
@@ -241,6 +241,7 @@ mod tests {
             "impl r#match { #[call] fn get(&self) -> u8 { 1 } }",
             "impl S { #[genserver::prelude::call] fn a(&self) {} #[::genserver::prelude::cast] fn b(&self) {} \
              #[x::call] fn c(&self) {} #[prelude::info] fn d(&mut self, _: u8) {} #[genserver::prelude::call::<u8>] fn e(&self) {} }",
+            "impl S { #[genserver::call] fn a(&self) {} #[::genserver::cast] fn b(&self) {} #[genserver::call::<u8>] fn c(&self) {} #[call::call] fn d(&self) {} #[genserver::x::call] fn e(&self) {} }",
             "impl S { #[call] fn f(&self, #[cfg(x)] a: u8, #[cfg_attr(x, cfg(y))] b: u8, #[allow(x)] c: u8, #[cfg] d: u8) {} }",
             "impl<T> S<T> { #[info] fn f(&mut self, _: Box<T>) {} #[info] fn g(&mut self, _: Pin<Box<&'static T>>) {} #[info] fn h(&mut self, _: Box<>) {} }",
             "impl S { #[call(timeout = Self::X)] fn f(&self, a: [u8; Self::N], _: Self, _: u8, mut _x: u8, ref y: u8, _z @ 1..: u8, _type: u8) -> [Self; { Self::N + m!(Self::N, Self { a: Self }) }] {} }",
