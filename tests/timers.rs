@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use genserver::prelude::*;
-use genserver::{send_after, send_interval};
+use genserver::{SupervisorClient, send_after, send_interval};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -353,12 +353,14 @@ async fn a_timer_set_by_a_server_ends_with_it() {
     );
 }
 
-/// 18.6: a detached timer a server set for itself ends with that instance:
-/// its message, queued when the instance crashed, does not reach the
-/// instance a supervisor restarts behind the same address.
-#[tokio::test(start_paused = true)]
-async fn a_detached_timer_of_a_crashed_instance_does_not_reach_its_restart() {
-    let (tx, mut ticks) = mpsc::unbounded_channel();
+/// A clock under a one-for-one supervisor, which restarts it when it
+/// crashes, with the receiver of its ticks.
+async fn supervised_clock() -> (
+    SupervisorClient,
+    ClockClient,
+    mpsc::UnboundedReceiver<(u32, Instant)>,
+) {
+    let (tx, ticks) = mpsc::unbounded_channel();
     let supervisor = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(
         ChildSpec::server::<Clock>("clock", move || Clock {
             ticks: tx.clone(),
@@ -369,6 +371,15 @@ async fn a_detached_timer_of_a_crashed_instance_does_not_reach_its_restart() {
     .await
     .unwrap();
     let clock = supervisor.child::<Clock>("clock").await.unwrap();
+    (supervisor, clock, ticks)
+}
+
+/// 18.6: a detached timer a server set for itself ends with that instance:
+/// its message, queued when the instance crashed, does not reach the
+/// instance a supervisor restarts behind the same address.
+#[tokio::test(start_paused = true)]
+async fn a_detached_timer_of_a_crashed_instance_does_not_reach_its_restart() {
+    let (_supervisor, clock, mut ticks) = supervised_clock().await;
     assert!(matches!(
         clock.detach_then_crash().await,
         Err(CallError::Exited(ExitReason::Panicked { .. }))
@@ -536,17 +547,7 @@ async fn a_timer_to_the_address_of_an_ended_server_ends_with_it() {
 /// behind it, the end of the instance it was set under notwithstanding.
 #[tokio::test(start_paused = true)]
 async fn a_timer_to_an_address_reaches_the_server_restarted_behind_it() {
-    let (tx, mut ticks) = mpsc::unbounded_channel();
-    let supervisor = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(
-        ChildSpec::server::<Clock>("clock", move || Clock {
-            ticks: tx.clone(),
-            timer: None,
-            handled: 0,
-        }),
-    ))
-    .await
-    .unwrap();
-    let clock = supervisor.child::<Clock>("clock").await.unwrap();
+    let (_supervisor, clock, mut ticks) = supervised_clock().await;
     let began = Instant::now();
     let timer = send_after(&clock, 100 * MS, Tick(5));
     assert!(matches!(

@@ -632,13 +632,7 @@ fn call_reply_is_owned(cx: &Ctxt, method: &Method<'_>) {
 /// if it is `Send + Sync` itself, and rustc would otherwise report three
 /// unmet bounds of the runtime's outcome traits, with no word of the fix.
 fn error_is_send_sync(cx: &Ctxt, method: &Method<'_>) {
-    let ReturnType::Type(_, ty) = &method.func.sig.output else {
-        return;
-    };
-    let Some(err) = ty::result_err_type(ty) else {
-        return;
-    };
-    let Some(boxed) = ty::box_dyn_error(err) else {
+    let Some((err, boxed)) = boxed_error(method) else {
         return;
     };
     if boxed.send && boxed.sync {
@@ -664,13 +658,7 @@ fn error_is_send_sync(cx: &Ctxt, method: &Method<'_>) {
 /// caller's task, so a `Box<dyn Error>` in it must be `Send`. Said here,
 /// with the fix, rather than as rustc's unmet `Send` bound.
 fn call_reply_error_is_send(cx: &Ctxt, method: &Method<'_>) {
-    let ReturnType::Type(_, ty) = &method.func.sig.output else {
-        return;
-    };
-    let Some(err) = ty::result_err_type(ty) else {
-        return;
-    };
-    let Some(boxed) = ty::box_dyn_error(err) else {
+    let Some((err, boxed)) = boxed_error(method) else {
         return;
     };
     if boxed.send {
@@ -684,6 +672,16 @@ fn call_reply_error_is_send(cx: &Ctxt, method: &Method<'_>) {
             ty::type_text(boxed.error)
         ),
     );
+}
+
+/// The error type of a method returning `Result<_, Box<dyn Error ..>>`,
+/// and what its trait object is bounded by.
+fn boxed_error<'a>(method: &'a Method<'_>) -> Option<(&'a Type, ty::BoxDynError<'a>)> {
+    let ReturnType::Type(_, ty) = &method.func.sig.output else {
+        return None;
+    };
+    let err = ty::result_err_type(ty)?;
+    Some((err, ty::box_dyn_error(err)?))
 }
 
 /// `Reply<T>` belongs to `#[call]`: casts, info messages and `init` have no
