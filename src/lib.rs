@@ -221,9 +221,6 @@ pub use genserver_core::{
     ClientExt, RegisterError, Registry, RegistryKey, RegistryKind, ServerStats, whereis, whereis_id,
 };
 pub use genserver_macros::genserver;
-// At the root as well as in the prelude, for `#[genserver::call]` in a
-// block written as `#[genserver::genserver]`, as `#[tokio::main]` is.
-pub use genserver_macros::{call, cast, info, init, terminate};
 
 /// The names most servers need: `use genserver::prelude::*;`.
 pub mod prelude {
@@ -237,7 +234,10 @@ pub mod prelude {
     };
     pub use crate::{ClientExt, Registry};
     pub use crate::{Down, Exit, IdleTimeout, TaskDone, TaskError, Timer};
-    pub use crate::{call, cast, info, init, terminate};
+    // Only here, not at the crate root: `info` there would collide with
+    // the `info!` of a `use tracing::*` beside a `use genserver::*`. A
+    // block reads `#[genserver::call]` all the same.
+    pub use genserver_macros::{call, cast, info, init, terminate};
 }
 
 /// What generated code refers to. Not public API: no stability promise.

@@ -13,8 +13,15 @@
 //! - The nursery's `missing_const_for_fn` and `needless_pass_by_ref_mut`,
 //!   which ask for what the macro refuses (a `const fn` handler, a context
 //!   taken by `&`).
+//! - The nursery's `type_repetition_in_bounds`: the `Send` bounds the macro
+//!   puts on generated items at the user's types, where two handlers carry
+//!   the same type (`u8` and `u64` here).
 
-#![warn(clippy::missing_const_for_fn, clippy::needless_pass_by_ref_mut)]
+#![warn(
+    clippy::missing_const_for_fn,
+    clippy::needless_pass_by_ref_mut,
+    clippy::type_repetition_in_bounds
+)]
 
 use std::collections::HashMap;
 

@@ -281,7 +281,15 @@ impl<'a> Gen<'a> {
         // At the user's type: rustc reports an unmet bound of a `where`
         // clause at the predicate, which is then the argument or the
         // return type that is not `Send`, not the attribute.
+        // Once per type: clippy's `type_repetition_in_bounds` reads
+        // predicates at the user's spans as the user's own.
+        let mut seen = Vec::new();
         for ty in carried {
+            let text = ty.to_token_stream().to_string();
+            if seen.contains(&text) {
+                continue;
+            }
+            seen.push(text);
             let send = ty::respan(quote!(#krate::__private::core::marker::Send), ty.span());
             predicates.push(syn::parse_quote_spanned!(ty.span()=> #ty: #send));
         }

@@ -198,6 +198,16 @@ pub(crate) struct BoxDynError<'a> {
     pub(crate) sync: bool,
 }
 
+/// `std::error::Error` or `core::error::Error`, with or without a
+/// leading `::`.
+pub(crate) fn is_std_error_path(path: &Path) -> bool {
+    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    matches!(
+        names.iter().map(String::as_str).collect::<Vec<_>>()[..],
+        ["std" | "core", "error", "Error"]
+    )
+}
+
 pub(crate) fn box_dyn_error(ty: &Type) -> Option<BoxDynError<'_>> {
     let mut args = generic_args(ty, "Box")?;
     let (Some(GenericArgument::Type(inner)), None) = (args.next(), args.next()) else {

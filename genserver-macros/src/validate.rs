@@ -415,7 +415,9 @@ fn handler_takes_self_by_reference(cx: &Ctxt, server: &Server<'_>, method: &Meth
 /// [`handler_takes_self_by_reference`] reports, and the other rules skip
 /// rather than call it a borrowed argument or a second message.
 fn explicit_state<'a>(server: &Server<'_>, method: &Method<'a>) -> Option<&'a syn::PatType> {
-    if method.receiver.is_some() {
+    // `init` makes the state and has no `self`: a `Self` it takes is an
+    // argument like any other.
+    if method.receiver.is_some() || method.marker.role == Role::Init {
         return None;
     }
     method.plain().find(|arg| {
@@ -661,7 +663,10 @@ fn call_reply_error_is_send(cx: &Ctxt, method: &Method<'_>) {
     let Some((err, boxed)) = boxed_error(method) else {
         return;
     };
-    if boxed.send {
+    // A reply needs no conversion, so a trait of the user's own named
+    // `Error` may well be `Send` through its supertraits: only the
+    // standard library's, written out, is known not to be.
+    if boxed.send || !ty::is_std_error_path(boxed.error) {
         return;
     }
     cx.error_spanned_by(
@@ -676,7 +681,14 @@ fn call_reply_error_is_send(cx: &Ctxt, method: &Method<'_>) {
 
 /// The error type of a method returning `Result<_, Box<dyn Error ..>>`,
 /// and what its trait object is bounded by.
+///
+/// `None` for a method under `#[cfg]`: one compiled out never reaches
+/// rustc, and two written for different configurations may differ in
+/// exactly this.
 fn boxed_error<'a>(method: &'a Method<'_>) -> Option<(&'a Type, ty::BoxDynError<'a>)> {
+    if method.is_conditional() {
+        return None;
+    }
     let ReturnType::Type(_, ty) = &method.func.sig.output else {
         return None;
     };
