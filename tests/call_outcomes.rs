@@ -1,8 +1,11 @@
 //! Every call ends in exactly one outcome (docs/semantics.md, section 3).
 
+mod runtime_support;
+
 use std::time::Duration;
 
 use genserver::prelude::*;
+use runtime_support::{on_a_thread_of_its_own, without_a_timer};
 use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 
@@ -238,19 +241,6 @@ async fn a_task_spawned_by_a_handler_may_call_the_server() {
     assert_eq!(rx.await.unwrap(), Ok("pong"));
 }
 
-/// Runs `body` on a thread of its own and returns what it returns, or
-/// `None` if it has not returned within a minute: a call that never ends
-/// shows as a failure instead of a hung test run.
-fn on_a_thread_of_its_own<T: Send + 'static>(
-    body: impl FnOnce() -> T + Send + 'static,
-) -> Option<T> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(body());
-    });
-    rx.recv_timeout(Duration::from_secs(60)).ok()
-}
-
 /// A call, with `timeout`, whose handler waits on a gate nobody opens.
 async fn a_call_that_is_never_answered(timeout: Duration) -> Result<u32, CallError> {
     let server = Recorder::start(Recorder { seen: vec![] }).await.unwrap();
@@ -292,11 +282,6 @@ fn a_call_times_out_in_a_runtime_made_after_another_one_on_the_same_thread() {
 // ends at its deadline rather than waiting for ever.
 #[test]
 fn a_call_times_out_on_a_runtime_without_a_timer() {
-    let outcome = on_a_thread_of_its_own(|| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a runtime without the time driver");
-        runtime.block_on(a_call_that_is_never_answered(Duration::from_millis(100)))
-    });
+    let outcome = without_a_timer(|| a_call_that_is_never_answered(Duration::from_millis(100)));
     assert_eq!(outcome, Some(Err(CallError::Timeout)));
 }

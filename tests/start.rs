@@ -1,11 +1,14 @@
 //! Start: `init`, its failures, and what is left running (docs/semantics.md,
 //! section 1).
 
+mod runtime_support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use genserver::prelude::*;
+use runtime_support::without_a_timer;
 
 /// Sets its flag when dropped.
 struct Canary(Arc<AtomicBool>);
@@ -161,19 +164,13 @@ fn starting_outside_a_runtime_is_an_error_not_a_panic() {
 #[test]
 fn the_start_timeout_holds_on_a_runtime_without_a_timer() {
     let (canary, dropped) = canary();
-    let (done, finished) = std::sync::mpsc::channel();
-    // On a thread of its own, so that a timeout that never comes fails the
-    // test instead of hanging it.
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a runtime without the time driver");
+    let result = without_a_timer(move || async move {
         let options = StartOptions::new().init_timeout(Duration::from_millis(20));
-        let result = runtime.block_on(Service::start_with(Plan::Hang, canary, options));
-        let _ = done.send(result.map(|_| ()));
+        Service::start_with(Plan::Hang, canary, options)
+            .await
+            .map(|_| ())
     });
-    let result = finished.recv_timeout(Duration::from_secs(30));
-    assert_eq!(result, Ok(Err(StartError::Timeout)));
+    assert_eq!(result, Some(Err(StartError::Timeout)));
     assert!(
         dropped.load(Ordering::SeqCst),
         "the aborted init dropped its arguments"

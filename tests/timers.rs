@@ -6,10 +6,13 @@
 // shape `#[genserver]` gives them, whether the body uses them or not.
 #![allow(clippy::unused_self, clippy::needless_pass_by_value)]
 
+mod runtime_support;
+
 use std::time::Duration;
 
 use genserver::prelude::*;
 use genserver::{SupervisorClient, send_after, send_interval};
+use runtime_support::without_a_timer;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -393,27 +396,17 @@ async fn a_detached_timer_of_a_crashed_instance_does_not_reach_its_restart() {
 // still fire (a thread keeps their time, as for call deadlines, 3.4).
 #[test]
 fn timers_fire_on_a_runtime_without_a_timer() {
-    let (done, finished) = std::sync::mpsc::channel();
-    // On a thread of its own, so that a timer that never fires fails the
-    // test instead of hanging it.
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a runtime without the time driver");
-        let labels = runtime.block_on(async {
-            let (clock, mut ticks) = clock().await;
-            clock.after(10 * MS, 1).await.unwrap();
-            let once = ticks.recv().await.unwrap().0;
-            clock.every(10 * MS, 2).await.unwrap();
-            let first = ticks.recv().await.unwrap().0;
-            let second = ticks.recv().await.unwrap().0;
-            clock.drop_timer().await.unwrap();
-            [once, first, second]
-        });
-        let _ = done.send(labels);
+    let labels = without_a_timer(|| async {
+        let (clock, mut ticks) = clock().await;
+        clock.after(10 * MS, 1).await.unwrap();
+        let once = ticks.recv().await.unwrap().0;
+        clock.every(10 * MS, 2).await.unwrap();
+        let first = ticks.recv().await.unwrap().0;
+        let second = ticks.recv().await.unwrap().0;
+        clock.drop_timer().await.unwrap();
+        [once, first, second]
     });
-    let labels = finished.recv_timeout(Duration::from_secs(30));
-    assert_eq!(labels, Ok([1, 2, 2]), "the timers fired");
+    assert_eq!(labels, Some([1, 2, 2]), "the timers fired");
 }
 
 /// A timer message that counts its drops: it is dropped by the timer's
@@ -584,24 +577,13 @@ async fn supervisor_and_task_timeouts_in_the_last_millisecond_of_the_clock_are_n
 /// are (3.4), instead of panicking in the supervisor.
 #[test]
 fn a_supervisor_runs_on_a_runtime_without_a_timer() {
-    let (done, finished) = std::sync::mpsc::channel();
-    // On a thread of its own, so that a wait that never ends fails the test
-    // instead of hanging it.
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a runtime without the time driver");
-        let stopped = runtime.block_on(async {
-            let child = ChildSpec::server::<Idler>("idler", || ())
-                .options(StartOptions::new().init_timeout(Duration::from_secs(5)));
-            let supervisor =
-                Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(child))
-                    .await
-                    .unwrap();
-            supervisor.stop().await
-        });
-        let _ = done.send(stopped);
+    let stopped = without_a_timer(|| async {
+        let child = ChildSpec::server::<Idler>("idler", || ())
+            .options(StartOptions::new().init_timeout(Duration::from_secs(5)));
+        let supervisor = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(child))
+            .await
+            .unwrap();
+        supervisor.stop().await
     });
-    let stopped = finished.recv_timeout(Duration::from_secs(30));
-    assert_eq!(stopped, Ok(Ok(())));
+    assert_eq!(stopped, Some(Ok(())));
 }

@@ -1,0 +1,37 @@
+//! Running a test body where a wait that never ends cannot hang the test
+//! run, and on a runtime built without tokio's timer.
+
+// Each test file uses a different part of this module.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::time::Duration;
+
+/// Runs `body` on a thread of its own and returns what it returns, or
+/// `None` if it has not returned within a minute: a wait that never ends
+/// shows as a failure instead of a hung test run.
+pub(crate) fn on_a_thread_of_its_own<T: Send + 'static>(
+    body: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(body());
+    });
+    rx.recv_timeout(Duration::from_secs(60)).ok()
+}
+
+/// Runs the future `make` returns on a current-thread runtime built
+/// without tokio's timer, on a thread of its own
+/// ([`on_a_thread_of_its_own`]).
+pub(crate) fn without_a_timer<F>(make: impl FnOnce() -> F + Send + 'static) -> Option<F::Output>
+where
+    F: Future,
+    F::Output: Send + 'static,
+{
+    on_a_thread_of_its_own(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime without the time driver");
+        runtime.block_on(make())
+    })
+}
