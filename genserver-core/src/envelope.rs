@@ -82,16 +82,26 @@ enum Extra {
 }
 
 impl Extra {
+    /// Whether the message must not be handled: its sender cancelled it,
+    /// or the instance that set it for itself has begun to exit.
+    fn is_cancelled(&self) -> bool {
+        match self {
+            Extra::Caller(_) => false,
+            Extra::Cancel(token) => token.is_cancelled(),
+            Extra::Owned(token, owner) => token.is_cancelled() || owner.exit.is_exiting(),
+        }
+    }
+
     /// [`Delivery::accept`] for a message that carries something.
     #[cold]
     fn accept(self) -> Option<CallerSpan> {
-        match self {
-            Extra::Caller(span) => Some(span),
-            Extra::Cancel(token) => (!token.is_cancelled()).then(CallerSpan::none),
-            Extra::Owned(token, owner) => {
-                (!token.is_cancelled() && !owner.exit.is_exiting()).then(CallerSpan::none)
-            }
+        if self.is_cancelled() {
+            return None;
         }
+        Some(match self {
+            Extra::Caller(span) => span,
+            Extra::Cancel(_) | Extra::Owned(..) => CallerSpan::none(),
+        })
     }
 }
 
@@ -107,11 +117,7 @@ impl Delivery {
     /// Whether [`accept`](Self::accept) would refuse the message, without
     /// taking it.
     fn is_cancelled(&self) -> bool {
-        match self.0.as_deref() {
-            None | Some(Extra::Caller(_)) => false,
-            Some(Extra::Cancel(token)) => token.is_cancelled(),
-            Some(Extra::Owned(token, owner)) => token.is_cancelled() || owner.exit.is_exiting(),
-        }
+        self.0.as_deref().is_some_and(Extra::is_cancelled)
     }
 
     /// `None` when the message was cancelled and must not be handled;
