@@ -160,6 +160,36 @@ async fn stop_finishes_the_current_message_and_fails_the_queued_ones() {
     );
 }
 
+/// 6.1 with a long queue: a server that has spent tokio's cooperative
+/// budget (2.5) gives its thread back between two messages; a stop
+/// requested then is seen before the next message, which is not handled.
+#[tokio::test(start_paused = true)]
+async fn a_stop_requested_while_a_busy_server_yields_comes_before_the_next_message() {
+    let (server, log, _) = worker().await;
+    let gate = hold(&server).await;
+    let mut queued: Vec<_> = (0..300).map(|n| Box::pin(server.work(n))).collect();
+    for call in &mut queued {
+        assert!(poll_once(call.as_mut()).await.is_none());
+    }
+    gate.notify_one();
+    // On this one thread, the server runs until its budget is spent.
+    tokio::task::yield_now().await;
+    let handled = log.lock().unwrap().len() - 2;
+    assert!((1..300).contains(&handled), "{handled} handled in one turn");
+    let mut stopping = Box::pin(server.stop_with(ExitReason::Shutdown));
+    assert!(poll_once(stopping.as_mut()).await.is_none());
+    stopping.await.unwrap();
+    for (n, call) in queued.into_iter().enumerate() {
+        let expected = if n < handled {
+            Ok(u32::try_from(n).unwrap())
+        } else {
+            Err(CallError::Exited(ExitReason::Shutdown))
+        };
+        assert_eq!(call.await, expected, "call {n}");
+    }
+    assert_eq!(log.lock().unwrap().len(), handled + 3);
+}
+
 /// 6.2: a queued message whose `Drop` panics when the mailbox is drained
 /// at the end is reported by the panic hook; the messages behind it are
 /// still dropped, their callers told the exit reason, and the end is

@@ -185,6 +185,11 @@ pub(crate) struct MailboxReceiver<T, O: MailboxOwner<T>> {
     bounded: bool,
     /// Set when `recv` last found the queue empty and returned `Pending`.
     waited: bool,
+    /// Set when `recv` last gave the thread back to spend no more budget.
+    /// An interrupt that came meanwhile must come before the messages
+    /// already taken: the server looked for a stop before it asked for the
+    /// message it was then about to hand out.
+    yielded: bool,
 }
 
 impl<T> Mailbox<T> {
@@ -202,8 +207,9 @@ impl<T> Mailbox<T> {
     /// Makes the receiver's next [`recv`](MailboxReceiver::recv) that
     /// looks at the queue return [`Received::Interrupted`] before any
     /// message queued there, waking it if it waits. Messages it has
-    /// already taken are handed out first. Needs no room, so it reaches a
-    /// full bounded mailbox too.
+    /// already taken are handed out first, unless it gave its thread back
+    /// (its budget spent) since it last handed one out. Needs no room, so
+    /// it reaches a full bounded mailbox too.
     pub(crate) fn interrupt(&self) {
         let mut shared = self.lock();
         shared.interrupted = true;
@@ -263,6 +269,7 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
             taken: VecDeque::new(),
             bounded,
             waited: false,
+            yielded: false,
         }
     }
 
@@ -270,6 +277,9 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
     /// `Closed` once the mailbox is closed and empty.
     pub(crate) async fn recv(&mut self) -> Received<T> {
         poll_fn(|cx| {
+            if std::mem::take(&mut self.yielded) && self.take_interrupt() {
+                return Poll::Ready(Received::Interrupted);
+            }
             loop {
                 if let Some(value) = self.taken.pop_front() {
                     // The first message after a wait is handed out in a
@@ -278,6 +288,7 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
                     // never does.
                     if !std::mem::take(&mut self.waited) && out_of_budget(cx) {
                         self.taken.push_front(value);
+                        self.yielded = true;
                         return Poll::Pending;
                     }
                     if self.bounded {
@@ -313,6 +324,13 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
             }
         })
         .await
+    }
+
+    /// Takes an interrupt asked for since the receiver last looked;
+    /// once per spent budget, so its lock is off the per-message path.
+    #[cold]
+    fn take_interrupt(&self) -> bool {
+        std::mem::take(&mut self.owner.mailbox().lock().interrupted)
     }
 
     pub(crate) fn try_recv(&mut self) -> Option<T> {
