@@ -201,6 +201,22 @@ async fn the_default_timeout_is_five_seconds() {
     assert_eq!(server.push(1).await, Ok(1));
 }
 
+/// 3.4: a zero timeout has passed once the request is queued, as
+/// Elixir's `call(server, msg, 0)`; the request is still handled (3.5).
+#[tokio::test(start_paused = true)]
+async fn a_zero_timeout_times_out_at_once_and_the_request_is_still_handled() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let began = Instant::now();
+    assert_eq!(
+        server.with_timeout(Duration::ZERO).push(1).await,
+        Err(CallError::Timeout)
+    );
+    assert_eq!(began.elapsed(), Duration::ZERO);
+    assert_eq!(server.seen().await, Ok(vec![1]));
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_handler_calling_its_own_server_fails_at_once() {
     let server = Recorder::start(Recorder { seen: Vec::new() })

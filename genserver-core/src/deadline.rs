@@ -112,6 +112,12 @@ impl<F: Future> Future for WithDeadline<F> {
             now
         } else {
             *this.polled = true;
+            // A zero timeout has passed by the time the request is out,
+            // as `after 0` in Elixir: the reply could only be there by
+            // luck of the scheduler.
+            if at <= set_at {
+                return Poll::Ready(None);
+            }
             set_at
         };
         wake_by(at, now, cx.waker());
