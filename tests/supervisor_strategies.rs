@@ -328,3 +328,74 @@ async fn a_group_restart_restarts_a_transient_child_that_a_stopped_sibling_took_
     }
     assert_eq!(b.name().await, Ok("b"));
 }
+
+/// Calls a probe from its own handler, as a sibling that depends on it.
+struct Relay {
+    log: Log,
+}
+
+#[genserver]
+impl Relay {
+    /// Forwards `n` to `target`'s `echo`, waiting without a limit.
+    #[call]
+    async fn forward(&self, target: supervisor_support::ProbeClient, n: u64) -> u64 {
+        target.without_timeout().echo(n).await.unwrap_or(0)
+    }
+
+    #[terminate]
+    fn terminate(&mut self, reason: &ExitReason) {
+        self.log.push(format!("terminate relay {reason:?}"));
+    }
+}
+
+// Semantics 15.11: a sibling that waits on a call queued for the crashed
+// child holds up a one_for_all restart. The call waits for the restart,
+// the restart waits for the sibling to stop, and the sibling stops only
+// when its shutdown timeout aborts it. The queued request is then handled
+// by the restarted child, its caller gone (3.5).
+#[tokio::test(start_paused = true)]
+async fn a_sibling_waiting_on_the_crashed_child_holds_a_group_restart_until_its_shutdown_timeout() {
+    let log = Log::timed();
+    let relay_log = log.clone();
+    let spec = SupervisorSpec::new(Strategy::OneForAll)
+        .child(probe("a", &log))
+        .child(
+            ChildSpec::server::<Relay>("relay", move || Relay {
+                log: relay_log.clone(),
+            })
+            .shutdown(Shutdown::Timeout(Duration::from_secs(1))),
+        );
+    let sup = Supervisor::start(spec).await.unwrap();
+    let a = client(&sup, "a").await;
+    let relay = sup.child::<Relay>("relay").await.unwrap();
+    let relay_before = relay.id();
+    log.take();
+
+    // `a` is busy for 100 ms; the relay's call to it is queued behind.
+    let busy = tokio::spawn({
+        let a = a.clone();
+        async move { a.sleep(Duration::from_millis(100)).await }
+    });
+    let forwarded = tokio::spawn({
+        let a = a.clone();
+        let relay = relay.clone();
+        async move { relay.forward(a, 7).await }
+    });
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    // `a` ends after its current message; what is queued stays for its
+    // next instance.
+    a.stop_with(ExitReason::error("down")).await.unwrap();
+    assert_eq!(busy.await.unwrap(), Ok(0));
+
+    assert_eq!(
+        forwarded.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Killed))
+    );
+    assert_eq!(a.seen().await, Ok(vec![7]));
+    assert_eq!(
+        log.take(),
+        ["100 terminate a Error { source: \"down\" }", "1100 start a",]
+    );
+    assert_ne!(relay.id(), relay_before);
+    sup.stop().await.unwrap();
+}

@@ -24,6 +24,9 @@ pub enum ExitReason {
     /// The server was told to shut down by its owner: OTP's `:shutdown`.
     Shutdown,
     /// The server's task was aborted; `terminate` did not run: OTP's `:kill`.
+    /// Also the reason of a stop asked for with it
+    /// (`stop_with(ExitReason::Killed)`), which runs `terminate` as any stop
+    /// does, as `GenServer.stop(pid, :kill)` does.
     Killed,
     /// There was no server to observe: it had already ended when it was
     /// monitored or linked (OTP's `:noproc`). A [`Down`](crate::Down) or
