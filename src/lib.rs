@@ -203,8 +203,8 @@
 //!   and the message variant, child of the sender's span.
 
 pub use genserver_core::{
-    AsServerRef, Down, Exit, IdleTimeout, Monitor, MonitorRef, Task, TaskDone, TaskError, TaskId,
-    Timer, send_after, send_interval,
+    AsServerRef, Down, Exit, FromInfo, IdleTimeout, Monitor, MonitorRef, Task, TaskDone, TaskError,
+    TaskId, Timer, send_after, send_interval,
 };
 pub use genserver_core::{
     BoxError, CallError, Client, Context, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer,

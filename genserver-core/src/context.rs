@@ -5,6 +5,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::alarm;
+use crate::info::FromInfo;
 use crate::instance::Instance;
 use crate::owned::{Held, IdleAt, Owned};
 use crate::{Client, ExitReason, GenServer, IdleTimeout, Reply, ReplyTo, ServerId, ServerRef};
@@ -85,7 +86,10 @@ impl<S: GenServer> Context<S> {
     /// continue runs before the first queued message.
     ///
     /// The message goes to the server's `#[info]` handler for its type.
-    pub fn continue_with(&mut self, message: impl Into<S::Message>) {
+    pub fn continue_with<M>(&mut self, message: M)
+    where
+        S::Message: FromInfo<M>,
+    {
         self.owned.get().continues.push_back(message.into());
     }
 
@@ -102,10 +106,13 @@ impl<S: GenServer> Context<S> {
     /// replaces the previous request.
     pub fn set_idle_timeout(&mut self, after: Duration)
     where
-        S::Message: From<IdleTimeout>,
+        S::Message: FromInfo<IdleTimeout>,
     {
-        fn idle<M: From<IdleTimeout>>() -> M {
-            M::from(IdleTimeout)
+        fn idle<M>() -> M
+        where
+            IdleTimeout: Into<M>,
+        {
+            IdleTimeout.into()
         }
         self.owned.get().idle = Some((IdleAt::After(after), idle::<S::Message>));
     }

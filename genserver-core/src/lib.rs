@@ -19,6 +19,7 @@ mod exit;
 mod exit_signal;
 mod id;
 mod idle;
+mod info;
 mod instance;
 mod instrument;
 mod link;
@@ -49,6 +50,7 @@ pub use crate::error::{CallError, SendError, StartError, StopError, TrySendError
 pub use crate::exit::{BoxError, ExitReason};
 pub use crate::id::ServerId;
 pub use crate::idle::IdleTimeout;
+pub use crate::info::FromInfo;
 pub use crate::link::Exit;
 pub use crate::mailbox::MailboxCapacity;
 pub use crate::monitor::{Down, Monitor, MonitorRef};

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use tokio::sync::oneshot;
 
 use crate::envelope::Envelope;
+use crate::info::FromInfo;
 use crate::instance::Instance;
 use crate::notice::deliver;
 use crate::server_ref::Inner;
@@ -229,8 +230,11 @@ impl<S: GenServer> ExitTarget for Inner<S> {
     }
 }
 
-fn exit_message<M: From<Exit>>(exit: Exit) -> M {
-    M::from(exit)
+fn exit_message<M>(exit: Exit) -> M
+where
+    Exit: Into<M>,
+{
+    exit.into()
 }
 
 impl<S: GenServer> Context<S> {
@@ -387,7 +391,7 @@ impl<S: GenServer> Context<S> {
     /// ```
     pub fn trap_exits(&mut self, trap: bool)
     where
-        S::Message: From<Exit>,
+        S::Message: FromInfo<Exit>,
     {
         if trap {
             self.owned().trap = Some(exit_message::<S::Message> as fn(Exit) -> S::Message);

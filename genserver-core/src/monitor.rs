@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 
 use crate::envelope::{CancelToken, Envelope};
 use crate::exit_signal::ExitWatcher;
+use crate::info::FromInfo;
 use crate::instance::Instance;
 use crate::notice::deliver;
 use crate::{AsServerRef, Context, ExitReason, GenServer, ServerId, ServerRef};
@@ -163,7 +164,7 @@ impl<S: GenServer> Context<S> {
     /// ```
     pub fn monitor<T: AsServerRef>(&mut self, target: &T) -> MonitorRef
     where
-        S::Message: From<Down>,
+        S::Message: FromInfo<Down>,
     {
         let id = MonitorRef::next();
         let target = target.as_server_ref().inner().instance();
@@ -172,7 +173,7 @@ impl<S: GenServer> Context<S> {
         let me = Arc::clone(self.server_ref().inner());
         let notice = move |reason: ExitReason, token: CancelToken| {
             let down = Down { id, server, reason };
-            deliver(&me, Envelope::cancellable(S::Message::from(down), token));
+            deliver(&me, Envelope::cancellable(down.into(), token));
         };
         let watcher: ExitWatcher = {
             let notice = notice.clone();

@@ -20,6 +20,7 @@ use tokio::task::JoinHandle;
 use crate::alarm;
 use crate::envelope::{CancelToken, Envelope};
 use crate::exit::panic_message;
+use crate::info::FromInfo;
 use crate::{Context, GenServer};
 
 /// Identifies one task: the `id` of its [`TaskDone`], unique for the life
@@ -201,7 +202,7 @@ impl<S: GenServer> Context<S> {
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
-        S::Message: From<TaskDone<F::Output>>,
+        S::Message: FromInfo<TaskDone<F::Output>>,
     {
         let id = TaskId::next();
         let token = CancelToken::default();
@@ -218,7 +219,7 @@ impl<S: GenServer> Context<S> {
                 if token.is_cancelled() {
                     return;
                 }
-                let done = S::Message::from(TaskDone { id, result });
+                let done: S::Message = TaskDone { id, result }.into();
                 let _ = address
                     .mailbox
                     .send(Envelope::cancellable(done, token))

@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use crate::alarm::{self, Alarm};
 use crate::envelope::{CancelToken, Envelope};
+use crate::info::FromInfo;
 use crate::instance::Instance;
 use crate::server_ref::Inner;
 use crate::{AsServerRef, Context, GenServer, ServerRef, TrySendError};
@@ -342,7 +343,10 @@ impl<S: GenServer> Context<S> {
     /// assert!(reminder.rang().await.unwrap());
     /// # }
     /// ```
-    pub fn send_after(&self, delay: Duration, message: impl Into<S::Message>) -> Timer {
+    pub fn send_after<M>(&self, delay: Duration, message: M) -> Timer
+    where
+        S::Message: FromInfo<M>,
+    {
         once(self.own_target(), delay, message.into())
     }
 
@@ -394,7 +398,8 @@ impl<S: GenServer> Context<S> {
     /// ```
     pub fn send_interval<M>(&self, period: Duration, message: M) -> Timer
     where
-        M: Into<S::Message> + Clone + Send + 'static,
+        M: Clone + Send + 'static,
+        S::Message: FromInfo<M>,
     {
         every(self.own_target(), period, message)
     }
