@@ -220,6 +220,26 @@ async fn unregister_removes_one_servers_entries_under_a_key() {
     b.stop().await.unwrap();
 }
 
+/// 12.2, 12.5: a client stands for its server wherever a `ServerRef` does.
+#[tokio::test]
+async fn a_client_registers_unregisters_and_lists_its_server() {
+    let rooms: Registry<String> = Registry::unique();
+    let a = listener().await;
+    rooms.register("lobby".to_owned(), &a, ()).unwrap();
+    assert_eq!(
+        rooms.register("lobby".to_owned(), a.server_ref(), ()),
+        Err(RegisterError::AlreadyRegistered(a.id()))
+    );
+    assert_eq!(
+        rooms.whereis::<Listener>("lobby").map(|c| c.id()),
+        Some(a.id())
+    );
+    assert_eq!(rooms.keys(&a), ["lobby".to_owned()]);
+    assert_eq!(rooms.unregister("lobby", &a), 1);
+    assert_eq!(rooms.count(), 0);
+    a.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn entries_are_gone_as_soon_as_stop_returns_and_the_key_is_free() {
     let registry: Registry<&'static str> = Registry::unique();

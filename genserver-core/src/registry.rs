@@ -13,7 +13,7 @@ use std::hash::Hash;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use crate::instance::Instance;
-use crate::{Client, GenServer, ServerId, ServerRef};
+use crate::{AsServerRef, Client, GenServer, ServerId, ServerRef};
 
 /// Whether a [`Registry`] allows one entry per key or many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,8 +208,8 @@ where
     /// removed by [`unregister`](Self::unregister), or when the server
     /// exits.
     ///
-    /// Any task may register any server; a server registering itself
-    /// passes `ctx.server_ref()`. In a duplicate registry, the same server
+    /// `server` is a [`ServerRef`] or a client. Any task may register any
+    /// server; a server registering itself passes `ctx.server_ref()`. In a duplicate registry, the same server
     /// may register the same key more than once: each is an entry.
     ///
     /// # Errors
@@ -217,12 +217,13 @@ where
     /// [`RegisterError::AlreadyRegistered`] in a unique registry whose key
     /// is held (by this server or another);
     /// [`RegisterError::NoProc`] when the server has already stopped.
-    pub fn register<S: GenServer>(
+    pub fn register<T: AsServerRef>(
         &self,
         key: K,
-        server: &ServerRef<S>,
+        server: &T,
         value: V,
     ) -> Result<(), RegisterError> {
+        let server = server.as_server_ref();
         let instance = server.inner().instance();
         let id = instance.id;
         if instance.exit.is_finished() {
@@ -292,12 +293,12 @@ where
 
     /// Removes every entry of `server` under `key`; returns how many there
     /// were.
-    pub fn unregister<S: GenServer>(
+    pub fn unregister<T: AsServerRef>(
         &self,
         key: &(impl RegistryKey<K> + ?Sized),
-        server: &ServerRef<S>,
+        server: &T,
     ) -> usize {
-        let id = server.inner().instance().id;
+        let id = server.as_server_ref().inner().instance().id;
         let mut removed = Vec::new();
         let mut unwatch = None;
         {
@@ -417,8 +418,8 @@ where
     /// The keys `server` is registered under, one per entry, in
     /// registration order (Elixir's `Registry.keys/2`).
     #[must_use]
-    pub fn keys<S: GenServer>(&self, server: &ServerRef<S>) -> Vec<K> {
-        let id = server.inner().instance().id;
+    pub fn keys<T: AsServerRef>(&self, server: &T) -> Vec<K> {
+        let id = server.as_server_ref().inner().instance().id;
         let state = self.shared.read();
         state
             .by_server
