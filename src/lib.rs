@@ -80,6 +80,14 @@
 //! | `#[init]` | `Server::start(args)` | `Result<Self, E>` or `Self` |
 //! | `#[terminate]` | — | `()`; runs when the server stops for any reason it can observe |
 //!
+//! The message enum, the client and `start` are as visible as the most
+//! visible handler, and each client method as its handler: a `pub` server
+//! needs at least one `pub` handler (a private-type-in-public-interface
+//! error at the `impl` says so otherwise). A missing `#[info]` handler is
+//! reported where the server asks for the message: `ctx.monitor(..)`
+//! without one taking [`Down`] says "`…Message` has no `#[info]` handler
+//! for `Down`".
+//!
 //! # Names, registries and debugging
 //!
 //! A server started under a name is found by it, typed
