@@ -32,6 +32,8 @@ struct IdlerArgs {
     timeouts: mpsc::UnboundedSender<Instant>,
     /// A continue asked for by `init`.
     continue_from_init: bool,
+    /// An idle timeout asked for by `init`.
+    idle_from_init: Option<Duration>,
 }
 
 /// A continue: logs `name`, then asks for `then`, if any.
@@ -39,6 +41,9 @@ struct Step {
     name: &'static str,
     then: Option<&'static str>,
 }
+
+/// A continue that asks for an idle timeout of `.0`.
+struct IdleFromContinue(Duration);
 
 /// Holds the server in a handler: notifies `.0` on entering, waits for `.1`.
 struct Hold(Arc<Notify>, Arc<Notify>);
@@ -50,6 +55,9 @@ impl Idler {
         args: IdlerArgs,
         ctx: &mut Context<Self>,
     ) -> Result<Self, std::convert::Infallible> {
+        if let Some(after) = args.idle_from_init {
+            ctx.set_idle_timeout(after);
+        }
         if args.continue_from_init {
             ctx.continue_with(Step {
                 name: "from init",
@@ -77,6 +85,32 @@ impl Idler {
     ) {
         ctx.set_idle_timeout(after);
         tokio::time::sleep(busy).await;
+    }
+
+    /// Asks for an idle timeout and for a continue.
+    #[call]
+    fn idle_after_and_continue(&mut self, after: Duration, ctx: &mut Context<Self>) {
+        ctx.set_idle_timeout(after);
+        ctx.continue_with(Step {
+            name: "continued",
+            then: None,
+        });
+    }
+
+    /// Asks for a continue that asks for the idle timeout.
+    #[call]
+    fn continue_then_idle_after(&mut self, after: Duration, ctx: &mut Context<Self>) {
+        ctx.continue_with(IdleFromContinue(after));
+    }
+
+    #[info]
+    fn idle_from_continue(
+        &mut self,
+        IdleFromContinue(after): IdleFromContinue,
+        ctx: &mut Context<Self>,
+    ) {
+        self.log.lock().unwrap().push("continued".to_string());
+        ctx.set_idle_timeout(after);
     }
 
     #[cast]
@@ -119,11 +153,19 @@ impl Idler {
 }
 
 async fn idler(continue_from_init: bool) -> (IdlerClient, mpsc::UnboundedReceiver<Instant>) {
+    idler_with(continue_from_init, None).await
+}
+
+async fn idler_with(
+    continue_from_init: bool,
+    idle_from_init: Option<Duration>,
+) -> (IdlerClient, mpsc::UnboundedReceiver<Instant>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let idler = Idler::start(IdlerArgs {
         log: Log::default(),
         timeouts: tx,
         continue_from_init,
+        idle_from_init,
     })
     .await
     .unwrap();
@@ -206,6 +248,41 @@ async fn a_continue_from_init_runs_before_the_first_message() {
     let (idler, _timeouts) = idler(true).await;
     idler.note("after start").await.unwrap();
     assert_eq!(idler.log().await.unwrap(), vec!["from init", "after start"]);
+}
+
+/// 8.2: a continue asked for by the handler that set the idle timeout
+/// cancels it before it starts counting: no `IdleTimeout` ever arrives.
+#[tokio::test(start_paused = true)]
+async fn a_continue_from_the_handler_that_set_the_idle_timeout_cancels_it() {
+    let (idler, mut timeouts) = idler(false).await;
+    idler.idle_after_and_continue(100 * MS).await.unwrap();
+
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(idler.log().await.unwrap(), vec!["continued"]);
+    assert!(timeouts.try_recv().is_err());
+}
+
+/// 8.2: the same from `init`: a continue asked for by `init` cancels the
+/// idle timeout `init` set.
+#[tokio::test(start_paused = true)]
+async fn a_continue_from_init_cancels_the_idle_timeout_init_set() {
+    let (idler, mut timeouts) = idler_with(true, Some(100 * MS)).await;
+
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(idler.log().await.unwrap(), vec!["from init"]);
+    assert!(timeouts.try_recv().is_err());
+}
+
+/// 8.2: an idle timeout set from the continue's handler counts from the
+/// end of that continue and fires.
+#[tokio::test(start_paused = true)]
+async fn an_idle_timeout_set_from_a_continue_fires() {
+    let (idler, mut timeouts) = idler(false).await;
+    let began = Instant::now();
+    idler.continue_then_idle_after(100 * MS).await.unwrap();
+
+    assert_eq!(timeouts.recv().await.unwrap() - began, 100 * MS);
+    assert_eq!(idler.log().await.unwrap(), vec!["continued", "idle"]);
 }
 
 // Semantics 8.2: on a runtime built without tokio's timer the idle timeout

@@ -39,6 +39,13 @@ impl Vault {
         drop(reply);
     }
 
+    /// Asks to stop, then drops the reply without an answer.
+    #[call]
+    fn stop_and_drop(&mut self, ctx: &mut Context<Self>, reply: Reply<u32>) {
+        ctx.stop(ExitReason::Shutdown);
+        drop(reply);
+    }
+
     #[cast]
     fn provide(&mut self, value: u32) {
         for reply in self.waiting.drain(..) {
@@ -203,6 +210,18 @@ async fn a_dropped_reply_ends_the_call_with_reply_dropped() {
     assert_eq!(vault.never().await, Err(CallError::ReplyDropped));
     assert_eq!(began.elapsed(), Duration::ZERO);
     assert_eq!(vault.waiting().await.unwrap(), 0, "the server runs on");
+}
+
+/// 3.1 and 7.2: a handler that has called `ctx.stop` is still running, so
+/// a `Reply` it drops unanswered ends the call with `ReplyDropped`, not
+/// with the exit reason.
+#[tokio::test(start_paused = true)]
+async fn a_reply_dropped_by_a_handler_that_stops_the_server_is_reply_dropped() {
+    let vault = vault().await;
+    let began = Instant::now();
+    assert_eq!(vault.stop_and_drop().await, Err(CallError::ReplyDropped));
+    assert_eq!(began.elapsed(), Duration::ZERO);
+    assert_eq!(vault.wait().await, ExitReason::Shutdown);
 }
 
 /// A vault under a supervisor that kills it: its task is aborted, and

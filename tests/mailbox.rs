@@ -265,3 +265,95 @@ async fn a_mailbox_bounded_at_zero_holds_one_message() {
     gate.notify_one();
     assert_eq!(sink.received().await.unwrap(), [1]);
 }
+
+/// A bounded server whose `terminate` waits until let through.
+struct Closing {
+    terminating: Arc<Notify>,
+    release: Arc<Notify>,
+}
+
+#[genserver]
+impl Closing {
+    #[cast]
+    fn put(&mut self, _n: u32) {}
+
+    #[call]
+    fn ping(&self) {}
+
+    #[info]
+    async fn hold(&mut self, Hold(gate): Hold) {
+        gate.notified().await;
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, _reason: &ExitReason) {
+        self.terminating.notify_one();
+        self.release.notified().await;
+    }
+}
+
+/// Polls `future` once: `Some(output)` if it completed.
+async fn poll_once<F: std::future::Future>(mut future: std::pin::Pin<&mut F>) -> Option<F::Output> {
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match future.as_mut().poll(cx) {
+            std::task::Poll::Ready(output) => Some(output),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await
+}
+
+/// 2.3: an ending server takes nothing more from its full bounded
+/// mailbox, so a cast waiting for room keeps waiting through `terminate`
+/// and gets its message back in `SendError` when the mailbox closes; a
+/// call waiting for room ends with `Exited(reason)`.
+#[tokio::test]
+async fn sends_waiting_for_room_in_an_ending_server_fail_when_its_mailbox_closes() {
+    let (terminating, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let server = Closing::start_with(
+        Closing {
+            terminating: terminating.clone(),
+            release: release.clone(),
+        },
+        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
+    )
+    .await
+    .unwrap()
+    .without_timeout();
+    let gate = Arc::new(Notify::new());
+    server.info(Hold(gate.clone())).await.unwrap();
+    // The hold is being handled once the mailbox has room again; the put
+    // then fills it.
+    while server.try_put(0).is_err() {
+        tokio::task::yield_now().await;
+    }
+    let mut cast = Box::pin(server.put(1));
+    let mut call = Box::pin(server.ping());
+    assert!(poll_once(cast.as_mut()).await.is_none(), "the cast waits");
+    assert!(poll_once(call.as_mut()).await.is_none(), "the call waits");
+
+    let mut stopping = Box::pin(server.stop_with(ExitReason::Shutdown));
+    assert!(poll_once(stopping.as_mut()).await.is_none());
+    gate.notify_one();
+    terminating.notified().await;
+    // The server is in `terminate`: the senders still wait for room.
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert!(
+        poll_once(cast.as_mut()).await.is_none(),
+        "the cast still waits"
+    );
+    assert!(
+        poll_once(call.as_mut()).await.is_none(),
+        "the call still waits"
+    );
+
+    release.notify_one();
+    assert_eq!(stopping.await, Ok(()));
+    assert!(matches!(
+        cast.await,
+        Err(SendError(ClosingMessage::Put((1,))))
+    ));
+    assert_eq!(call.await, Err(CallError::Exited(ExitReason::Shutdown)));
+}

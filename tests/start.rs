@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use genserver::prelude::*;
 use runtime_support::without_a_timer;
+use tokio::sync::{Notify, oneshot};
 
 /// Sets its flag when dropped.
 struct Canary(Arc<AtomicBool>);
@@ -36,6 +37,10 @@ enum Plan {
     Fail,
     Panic,
     Hang,
+    /// `ctx.stop(Shutdown)`, then `Err`.
+    StopThenFail,
+    /// `ctx.stop(Shutdown)`, then a panic.
+    StopThenPanic,
 }
 
 struct Service {
@@ -46,7 +51,7 @@ struct Service {
 #[genserver]
 impl Service {
     #[init]
-    async fn init(plan: Plan, canary: Canary) -> Result<Self, BadConfig> {
+    async fn init(plan: Plan, canary: Canary, ctx: &mut Context<Self>) -> Result<Self, BadConfig> {
         match plan {
             Plan::Succeed => Ok(Service {
                 _canary: canary,
@@ -55,6 +60,14 @@ impl Service {
             Plan::Fail => Err(BadConfig("port")),
             Plan::Panic => panic!("init panicked"),
             Plan::Hang => std::future::pending().await,
+            Plan::StopThenFail => {
+                ctx.stop(ExitReason::Shutdown);
+                Err(BadConfig("stopped, then failed"))
+            }
+            Plan::StopThenPanic => {
+                ctx.stop(ExitReason::Shutdown);
+                panic!("init panicked after stopping")
+            }
         }
     }
 
@@ -80,6 +93,50 @@ impl Quitter {
 
     #[call]
     fn ping(&self) {}
+}
+
+struct GatedArgs {
+    entered: Arc<Notify>,
+    gate: Arc<Notify>,
+    ended: oneshot::Sender<ExitReason>,
+}
+
+/// Waits in `init` until let through; `terminate` sends its reason.
+struct Gated {
+    ended: Option<oneshot::Sender<ExitReason>>,
+}
+
+#[genserver]
+impl Gated {
+    #[init]
+    async fn init(args: GatedArgs) -> Result<Self, std::convert::Infallible> {
+        args.entered.notify_one();
+        args.gate.notified().await;
+        Ok(Gated {
+            ended: Some(args.ended),
+        })
+    }
+
+    #[call]
+    fn ping(&self) {}
+
+    #[terminate]
+    async fn terminate(&mut self, reason: &ExitReason) {
+        if let Some(ended) = self.ended.take() {
+            let _ = ended.send(reason.clone());
+        }
+    }
+}
+
+/// Polls `future` once: `Some(output)` if it completed.
+async fn poll_once<F: std::future::Future>(mut future: std::pin::Pin<&mut F>) -> Option<F::Output> {
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match future.as_mut().poll(cx) {
+            std::task::Poll::Ready(output) => Some(output),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await
 }
 
 fn canary() -> (Canary, Arc<AtomicBool>) {
@@ -132,6 +189,66 @@ async fn ctx_stop_in_init_fails_the_start_with_that_reason() {
         result.map(|_| ()),
         Err(StartError::Init(ExitReason::Shutdown))
     );
+}
+
+/// 1.2 with 6.3: an `init` that calls `ctx.stop` and then returns `Err`
+/// fails with that error, not with the reason it asked for.
+#[tokio::test]
+async fn an_init_that_stops_then_fails_fails_with_its_error() {
+    let (canary, dropped) = canary();
+    match Service::start(Plan::StopThenFail, canary).await {
+        Err(StartError::Init(ExitReason::Error { source })) => {
+            assert_eq!(source.to_string(), "bad config: stopped, then failed");
+        }
+        other => panic!("expected Init(Error), got {:?}", other.map(|_| ())),
+    }
+    assert!(dropped.load(Ordering::SeqCst));
+}
+
+/// 1.2 with 6.3: an `init` that calls `ctx.stop` and then panics fails
+/// with that panic, not with the reason it asked for.
+#[tokio::test]
+async fn an_init_that_stops_then_panics_fails_with_its_panic() {
+    let (canary, dropped) = canary();
+    let result = Service::start(Plan::StopThenPanic, canary).await;
+    assert_eq!(
+        result.map(|_| ()),
+        Err(StartError::Init(ExitReason::Panicked {
+            message: "init panicked after stopping".into()
+        }))
+    );
+    assert!(dropped.load(Ordering::SeqCst));
+}
+
+/// 1.2: a stop request made through the server's name while `init` runs
+/// waits for `init`: `start` returns `Ok`, then the server stops with the
+/// request's reason, running `terminate` (6.1).
+#[tokio::test]
+async fn a_stop_requested_while_init_runs_waits_for_init_then_stops() {
+    const NAME: &str = "start: a stop requested while init runs";
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let (ended, terminated) = oneshot::channel();
+    let starting = tokio::spawn(Gated::start_with(
+        GatedArgs {
+            entered: entered.clone(),
+            gate: gate.clone(),
+            ended,
+        },
+        StartOptions::named(NAME),
+    ));
+    entered.notified().await;
+    let early = genserver::whereis::<Gated>(NAME).expect("the name is taken before init");
+    let mut stopping = Box::pin(early.stop_with(ExitReason::Shutdown));
+    // The request is made; it waits for `init`.
+    assert!(poll_once(stopping.as_mut()).await.is_none());
+    assert!(!starting.is_finished());
+
+    gate.notify_one();
+    let server = starting.await.unwrap().expect("start returns Ok");
+    assert_eq!(stopping.await, Ok(()));
+    assert_eq!(terminated.await, Ok(ExitReason::Shutdown));
+    assert_eq!(server.wait().await, ExitReason::Shutdown);
+    assert_eq!(server.ping().await, Err(CallError::NoProc));
 }
 
 #[tokio::test(start_paused = true)]

@@ -28,6 +28,9 @@ struct Worker {
 /// `Notify` on entering, then waits for the second.
 struct Hold(Arc<Notify>, Arc<Notify>);
 
+/// Like [`Hold`], in a handler that has called `ctx.stop(Shutdown)` first.
+struct StopThenHold(Arc<Notify>, Arc<Notify>);
+
 /// A message whose `Drop` panics.
 struct Bomb;
 
@@ -70,6 +73,18 @@ impl Worker {
         entered.notify_one();
         gate.notified().await;
         self.log.lock().unwrap().push("released".into());
+    }
+
+    #[info]
+    async fn stop_then_hold(
+        &mut self,
+        StopThenHold(entered, gate): StopThenHold,
+        ctx: &mut Context<Self>,
+    ) {
+        ctx.stop(ExitReason::Shutdown);
+        self.log.lock().unwrap().push("stop then hold".into());
+        entered.notify_one();
+        gate.notified().await;
     }
 
     #[info]
@@ -281,6 +296,41 @@ async fn a_handler_that_fails_after_asking_to_stop_ends_with_its_failure() {
     );
 }
 
+/// 2.4 and 6.4: a stop request that arrives during the handler that
+/// called `ctx.stop` does not change the reason; its `stop_with` returns
+/// `Ok` once the server has ended.
+#[tokio::test]
+async fn a_stop_request_during_the_handler_that_called_ctx_stop_keeps_its_reason() {
+    let (server, log, dropped) = worker().await;
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    server
+        .info(StopThenHold(entered.clone(), gate.clone()))
+        .await
+        .unwrap();
+    entered.notified().await;
+    let mut stopping = Box::pin(server.stop_with(ExitReason::Normal));
+    assert!(poll_once(stopping.as_mut()).await.is_none());
+    gate.notify_one();
+    assert_eq!(stopping.await, Ok(()));
+    assert!(dropped.load(Ordering::SeqCst), "the server has ended");
+    assert_eq!(server.wait().await, ExitReason::Shutdown);
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["stop then hold", "terminate: shutdown"]
+    );
+}
+
+/// 6.4: `stop_with(Killed)` is a stop like any other: `terminate` runs
+/// with `Killed`, and `wait()` returns `Killed`.
+#[tokio::test]
+async fn stop_with_killed_runs_terminate_with_killed() {
+    let (server, log, dropped) = worker().await;
+    server.stop_with(ExitReason::Killed).await.unwrap();
+    assert!(dropped.load(Ordering::SeqCst));
+    assert_eq!(*log.lock().unwrap(), ["terminate: killed"]);
+    assert_eq!(server.wait().await, ExitReason::Killed);
+}
+
 #[tokio::test]
 async fn stopping_a_stopped_server_reports_no_proc() {
     let (server, _, _) = worker().await;
@@ -383,6 +433,66 @@ async fn casts_during_terminate_are_accepted_and_dropped() {
     stopping.await.unwrap().unwrap();
     assert_eq!(*log.lock().unwrap(), ["terminated"]);
     assert!(server.note("after".into()).await.is_err());
+}
+
+/// 6.4: a `stop` wrapped in `tokio::time::timeout` that runs out while
+/// `terminate` is held only ends the wait: the request stands, and once
+/// `terminate` is let through the server ends with `Normal`.
+#[tokio::test(start_paused = true)]
+async fn a_stop_whose_wait_timed_out_still_stops_the_server() {
+    let (log, entered, gate) = (
+        Log::default(),
+        Arc::new(Notify::new()),
+        Arc::new(Notify::new()),
+    );
+    let server = Lingering::start(Lingering {
+        log: log.clone(),
+        entered: entered.clone(),
+        gate: gate.clone(),
+    })
+    .await
+    .unwrap();
+    let waited = tokio::time::timeout(Duration::from_secs(5), server.stop()).await;
+    assert!(waited.is_err(), "the wait timed out");
+    // `terminate` began and is held.
+    entered.notified().await;
+    assert!(!server.is_alive());
+    assert!(log.lock().unwrap().is_empty());
+
+    gate.notify_one();
+    // On the paused clock, the limit is reached as soon as nothing else
+    // can happen: a withdrawn request would fail here, not hang.
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(60), server.wait()).await,
+        Ok(ExitReason::Normal)
+    );
+    assert_eq!(*log.lock().unwrap(), ["terminated"]);
+}
+
+/// Stops itself from a call that returns a value; its `terminate` panics.
+struct PanicsInTerminate;
+
+#[genserver]
+impl PanicsInTerminate {
+    #[call]
+    fn finish(&mut self, ctx: &mut Context<Self>) -> u32 {
+        ctx.stop(ExitReason::Shutdown);
+        7
+    }
+
+    #[terminate]
+    fn terminate(&mut self, _reason: &ExitReason) {
+        panic!("terminate panicked")
+    }
+}
+
+/// 6.3 with 5.3: the reply held back by a stopping call is sent even if
+/// `terminate` panics, and the exit reason is the one given to `ctx.stop`.
+#[tokio::test]
+async fn a_call_that_stops_the_server_still_replies_when_terminate_panics() {
+    let server = PanicsInTerminate::start(PanicsInTerminate).await.unwrap();
+    assert_eq!(server.finish().await, Ok(7));
+    assert_eq!(server.wait().await, ExitReason::Shutdown);
 }
 
 /// Stops itself from a call that returns a value, then never finishes
