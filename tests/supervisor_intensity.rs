@@ -53,6 +53,28 @@ async fn one_restart_more_than_the_intensity_stops_the_children_in_reverse_and_e
     assert_eq!(c.name().await, Err(CallError::NoProc));
 }
 
+// Semantics 15.4: a group restart is one restart, however many children
+// it starts again, as in OTP.
+#[tokio::test(start_paused = true)]
+async fn a_group_restart_counts_once() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForAll)
+        .intensity(RestartIntensity::new(1, Duration::from_secs(5)))
+        .child(probe("a", &log))
+        .child(probe("b", &log))
+        .child(probe("c", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    log.take();
+
+    crash_and_await_restart(&client(&sup, "b").await).await;
+    assert_eq!(log.take().len(), 6, "three stopped, three started");
+    assert!(sup.is_alive());
+    // The second within the period is one too many.
+    let b = client(&sup, "b").await;
+    assert_eq!(b.boom().await, Err(CallError::Exited(panicked("boom b"))));
+    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+}
+
 #[tokio::test(start_paused = true)]
 async fn restarts_are_counted_in_a_sliding_window_that_includes_its_start() {
     let log = Log::new();

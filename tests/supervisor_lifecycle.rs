@@ -114,6 +114,25 @@ async fn shutdown_stops_children_one_at_a_time_in_reverse_order_each_by_its_shut
     assert_eq!(c.wait().await, ExitReason::Killed);
 }
 
+// Semantics 15.7: a zero shutdown timeout aborts an idle child as it is
+// asked: `Killed`, and its terminate does not run.
+#[tokio::test(start_paused = true)]
+async fn a_zero_shutdown_timeout_aborts_the_child_as_it_is_asked() {
+    let log = Log::timed();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(probe("a", &log).shutdown(Shutdown::Timeout(Duration::ZERO)));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let a = client(&sup, "a").await;
+    log.take();
+    let began = Instant::now();
+
+    sup.stop().await.unwrap();
+
+    assert_eq!(ms(began), 0);
+    assert_eq!(a.wait().await, ExitReason::Killed);
+    assert!(log.take().is_empty(), "terminate did not run");
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_supervisor_that_stops_closes_its_children_and_their_queued_callers_get_the_reason() {
     let log = Log::new();
