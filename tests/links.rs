@@ -33,6 +33,8 @@ struct NodeArgs {
     /// server can crash.
     crash_after_init: bool,
     fail_init: bool,
+    /// A server to link to from `init`.
+    link_to: Option<NodeClient>,
 }
 
 /// Makes a node panic, as a continue.
@@ -57,6 +59,9 @@ impl Node {
             return Err(InitFailed);
         }
         ctx.trap_exits(args.trap);
+        if let Some(other) = &args.link_to {
+            ctx.link(other);
+        }
         if args.crash_after_init {
             ctx.continue_with(Boom);
         }
@@ -140,6 +145,7 @@ fn args(name: &'static str, log: &Log) -> NodeArgs {
         trap: false,
         crash_after_init: false,
         fail_init: false,
+        link_to: None,
     }
 }
 
@@ -309,6 +315,28 @@ async fn linking_to_a_server_already_gone_signals_noproc() {
     let plain = node("plain", &log).await;
     plain.link(gone.clone()).await.unwrap();
     assert_eq!(plain.wait().await, ExitReason::NoProc);
+}
+
+/// 17.5 and 1.2: linked from `init` to a server already gone, a server
+/// starts, then stops with `NoProc`, running `terminate`.
+#[tokio::test]
+async fn linking_from_init_to_a_server_already_gone_starts_then_stops_with_noproc() {
+    let log = new_log();
+    let gone = node("gone", &log).await;
+    gone.stop().await.unwrap();
+    log.lock().unwrap().clear();
+
+    let late = Node::start(NodeArgs {
+        link_to: Some(gone),
+        ..args("late", &log)
+    })
+    .await
+    .unwrap();
+    assert_eq!(late.wait().await, ExitReason::NoProc);
+    assert_eq!(
+        *log.lock().unwrap(),
+        [format!("late terminate: {}", ExitReason::NoProc)]
+    );
 }
 
 #[tokio::test]

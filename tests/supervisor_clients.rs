@@ -52,6 +52,26 @@ async fn a_client_reaches_the_new_instance_after_a_restart_and_shows_its_id() {
     assert_eq!(p.stats().await.map(|s| s.restarts), Ok(2));
 }
 
+// Semantics 15.11: `wait()` on a supervised child's client is about the
+// instance running when it was called, not the address.
+#[tokio::test(start_paused = true)]
+async fn wait_on_a_supervised_client_returns_the_reason_of_the_instance_it_watched() {
+    let log = Log::new();
+    let sup = one_probe(&log).await;
+    let p = client(&sup, "p").await;
+    let waiting = tokio::spawn({
+        let p = p.clone();
+        async move { p.wait().await }
+    });
+    tokio::task::yield_now().await;
+
+    assert_eq!(p.boom().await, Err(CallError::Exited(panicked("boom p"))));
+    assert_eq!(waiting.await.unwrap(), panicked("boom p"));
+    // The address runs on, with a new instance.
+    assert_eq!(p.echo(1).await, Ok(1));
+    sup.stop().await.unwrap();
+}
+
 // Semantics 9.2: `restarts` counts the restarts that happened, not the
 // attempts that failed.
 #[tokio::test(start_paused = true)]
