@@ -56,7 +56,10 @@ impl Deadline {
                 let now = Instant::now();
                 now.checked_add(d).map(|at| (now, at))
             }),
-            used: false,
+            // A zero timeout has passed by the time the request is out, as
+            // `after 0` in Elixir: the first wait reads the clock and finds
+            // it so, unless the reply is already there.
+            used: timeout == Some(Duration::ZERO),
         }
     }
 }
@@ -112,12 +115,6 @@ impl<F: Future> Future for WithDeadline<F> {
             now
         } else {
             *this.polled = true;
-            // A zero timeout has passed by the time the request is out,
-            // as `after 0` in Elixir: the reply could only be there by
-            // luck of the scheduler.
-            if at <= set_at {
-                return Poll::Ready(None);
-            }
             set_at
         };
         wake_by(at, now, cx.waker());

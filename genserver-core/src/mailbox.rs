@@ -183,13 +183,22 @@ pub(crate) struct MailboxReceiver<T, O: MailboxOwner<T>> {
     /// every message handed out cost about a tenth of the receiver's time
     /// under 100 concurrent callers.
     bounded: bool,
-    /// Set when `recv` last found the queue empty and returned `Pending`.
-    waited: bool,
-    /// Set when `recv` last gave the thread back to spend no more budget.
-    /// An interrupt that came meanwhile must come before the messages
-    /// already taken: the server looked for a stop before it asked for the
-    /// message it was then about to hand out.
-    yielded: bool,
+    /// Why `recv` last returned `Pending`, if it did since it last handed
+    /// out a message.
+    paused: Paused,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Paused {
+    /// It handed out a message, or never returned `Pending`.
+    No,
+    /// It found the queue empty.
+    Waited,
+    /// It gave the thread back, its budget spent. An interrupt that came
+    /// meanwhile must come before the messages already taken: the server
+    /// looked for a stop before it asked for the message it was then about
+    /// to hand out.
+    Yielded,
 }
 
 impl<T> Mailbox<T> {
@@ -268,8 +277,7 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
             owner,
             taken: VecDeque::new(),
             bounded,
-            waited: false,
-            yielded: false,
+            paused: Paused::No,
         }
     }
 
@@ -277,19 +285,26 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
     /// `Closed` once the mailbox is closed and empty.
     pub(crate) async fn recv(&mut self) -> Received<T> {
         poll_fn(|cx| {
-            if std::mem::take(&mut self.yielded) && self.take_interrupt() {
-                return Poll::Ready(Received::Interrupted);
-            }
             loop {
                 if let Some(value) = self.taken.pop_front() {
                     // The first message after a wait is handed out in a
                     // poll that began with a fresh budget: it need not look
                     // at it, so a server that is called, answers and waits
-                    // never does.
-                    if !std::mem::take(&mut self.waited) && out_of_budget(cx) {
-                        self.taken.push_front(value);
-                        self.yielded = true;
-                        return Poll::Pending;
+                    // never does. After a yield, a stop asked for meanwhile
+                    // comes first.
+                    match std::mem::replace(&mut self.paused, Paused::No) {
+                        Paused::Waited => {}
+                        Paused::Yielded if self.take_interrupt() => {
+                            self.taken.push_front(value);
+                            return Poll::Ready(Received::Interrupted);
+                        }
+                        Paused::No | Paused::Yielded => {
+                            if out_of_budget(cx) {
+                                self.taken.push_front(value);
+                                self.paused = Paused::Yielded;
+                                return Poll::Pending;
+                            }
+                        }
                     }
                     if self.bounded {
                         self.give_back_room();
@@ -316,7 +331,7 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
                     };
                     drop(shared);
                     drop(replaced);
-                    self.waited = true;
+                    self.paused = Paused::Waited;
                     return Poll::Pending;
                 }
                 // The whole batch, handed out from `taken` from now on.
