@@ -2,12 +2,13 @@
 //! server's task, and the counters of `stats` (docs/semantics.md,
 //! section 9).
 
-use std::future::Future;
+mod runtime_support;
+
 use std::pin::pin;
-use std::task::Poll;
 use std::time::Duration;
 
 use genserver::prelude::*;
+use runtime_support::poll_once;
 use tokio::sync::oneshot;
 
 /// A list of words, and a handler that waits on a gate.
@@ -47,17 +48,6 @@ async fn words(initial: &[&str]) -> WordsClient {
     })
     .await
     .unwrap()
-}
-
-/// Polls `future` once, so that a request it makes is queued before what
-/// the test does next.
-async fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) {
-    let mut future = Some(future);
-    std::future::poll_fn(|cx| {
-        let _ = future.take().expect("polled once").poll(cx);
-        Poll::Ready(())
-    })
-    .await;
 }
 
 #[tokio::test]

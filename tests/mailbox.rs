@@ -1,8 +1,11 @@
 //! Bounded and unbounded mailboxes (docs/semantics.md, section 2).
 
+mod runtime_support;
+
 use std::sync::Arc;
 
 use genserver::prelude::*;
+use runtime_support::poll_once;
 use tokio::sync::Notify;
 
 struct Sink {
@@ -290,17 +293,6 @@ impl Closing {
         self.terminating.notify_one();
         self.release.notified().await;
     }
-}
-
-/// Polls `future` once: `Some(output)` if it completed.
-async fn poll_once<F: std::future::Future>(mut future: std::pin::Pin<&mut F>) -> Option<F::Output> {
-    std::future::poll_fn(|cx| {
-        std::task::Poll::Ready(match future.as_mut().poll(cx) {
-            std::task::Poll::Ready(output) => Some(output),
-            std::task::Poll::Pending => None,
-        })
-    })
-    .await
 }
 
 /// 2.3: an ending server takes nothing more from its full bounded

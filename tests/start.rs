@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use genserver::prelude::*;
-use runtime_support::without_a_timer;
+use runtime_support::{poll_once, without_a_timer};
 use tokio::sync::{Notify, oneshot};
 
 /// Sets its flag when dropped.
@@ -126,17 +126,6 @@ impl Gated {
             let _ = ended.send(reason.clone());
         }
     }
-}
-
-/// Polls `future` once: `Some(output)` if it completed.
-async fn poll_once<F: std::future::Future>(mut future: std::pin::Pin<&mut F>) -> Option<F::Output> {
-    std::future::poll_fn(|cx| {
-        std::task::Poll::Ready(match future.as_mut().poll(cx) {
-            std::task::Poll::Ready(output) => Some(output),
-            std::task::Poll::Pending => None,
-        })
-    })
-    .await
 }
 
 fn canary() -> (Canary, Arc<AtomicBool>) {

@@ -1,11 +1,14 @@
 //! Stop: after the current message, terminate, then the end of the task
 //! (docs/semantics.md, section 6).
 
+mod runtime_support;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use genserver::prelude::*;
+use runtime_support::poll_once;
 use tokio::sync::Notify;
 
 type Log = Arc<Mutex<Vec<String>>>;
@@ -98,17 +101,6 @@ impl Worker {
             .unwrap()
             .push(format!("terminate: {reason}"));
     }
-}
-
-/// Polls `future` once: `Some(output)` if it completed.
-async fn poll_once<F: std::future::Future>(mut future: std::pin::Pin<&mut F>) -> Option<F::Output> {
-    std::future::poll_fn(|cx| {
-        std::task::Poll::Ready(match future.as_mut().poll(cx) {
-            std::task::Poll::Ready(output) => Some(output),
-            std::task::Poll::Pending => None,
-        })
-    })
-    .await
 }
 
 async fn worker() -> (WorkerClient, Log, Arc<AtomicBool>) {
@@ -405,10 +397,9 @@ impl Lingering {
     }
 }
 
-/// 2.3: while `terminate` runs, casts are accepted and dropped with the
-/// mailbox; once the server has ended, they fail.
-#[tokio::test]
-async fn casts_during_terminate_are_accepted_and_dropped() {
+/// A started [`Lingering`], its log, and the notices of its `terminate`:
+/// `entered` once it has begun, `gate` to let it end.
+async fn lingering() -> (LingeringClient, Log, Arc<Notify>, Arc<Notify>) {
     let (log, entered, gate) = (
         Log::default(),
         Arc::new(Notify::new()),
@@ -421,6 +412,14 @@ async fn casts_during_terminate_are_accepted_and_dropped() {
     })
     .await
     .unwrap();
+    (server, log, entered, gate)
+}
+
+/// 2.3: while `terminate` runs, casts are accepted and dropped with the
+/// mailbox; once the server has ended, they fail.
+#[tokio::test]
+async fn casts_during_terminate_are_accepted_and_dropped() {
+    let (server, log, entered, gate) = lingering().await;
     let stopping = tokio::spawn({
         let server = server.clone();
         async move { server.stop().await }
@@ -440,18 +439,7 @@ async fn casts_during_terminate_are_accepted_and_dropped() {
 /// `terminate` is let through the server ends with `Normal`.
 #[tokio::test(start_paused = true)]
 async fn a_stop_whose_wait_timed_out_still_stops_the_server() {
-    let (log, entered, gate) = (
-        Log::default(),
-        Arc::new(Notify::new()),
-        Arc::new(Notify::new()),
-    );
-    let server = Lingering::start(Lingering {
-        log: log.clone(),
-        entered: entered.clone(),
-        gate: gate.clone(),
-    })
-    .await
-    .unwrap();
+    let (server, log, entered, gate) = lingering().await;
     let waited = tokio::time::timeout(Duration::from_secs(5), server.stop()).await;
     assert!(waited.is_err(), "the wait timed out");
     // `terminate` began and is held.

@@ -1,5 +1,6 @@
 //! Running a test body where a wait that never ends cannot hang the test
-//! run, and on a runtime built without tokio's timer.
+//! run, and on a runtime built without tokio's timer; polling a request
+//! once, so that it is made before what the test does next.
 
 // Each test file uses a different part of this module.
 #![allow(dead_code)]
@@ -34,4 +35,16 @@ where
             .expect("a runtime without the time driver");
         runtime.block_on(make())
     })
+}
+
+/// Polls `future` once: `Some(output)` if it completed. A call or stop
+/// polled so has made its request; the test can await it later.
+pub(crate) async fn poll_once<F: Future>(mut future: std::pin::Pin<&mut F>) -> Option<F::Output> {
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match future.as_mut().poll(cx) {
+            std::task::Poll::Ready(output) => Some(output),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await
 }
