@@ -553,6 +553,47 @@ async fn a_timer_to_an_address_reaches_the_server_restarted_behind_it() {
     drop(timer);
 }
 
+/// 18.3: a timer to the address of a supervised server ends once the
+/// supervisor lets the address go (here `terminate_child`, after a
+/// restart), not when it would fire: its task drops the message it holds.
+#[tokio::test(start_paused = true)]
+async fn a_timer_to_a_supervised_address_ends_when_the_supervisor_lets_it_go() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let own_timers = Arc::new(AtomicUsize::new(0));
+    let supervisor = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(
+        ChildSpec::server::<FarAhead>("far", move || (Arc::clone(&own_timers), false)),
+    ))
+    .await
+    .unwrap();
+    let server = supervisor.child::<FarAhead>("far").await.unwrap();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let never = send_after(&server, Duration::MAX, Counted(Arc::clone(&drops)));
+    let hourly = send_interval(
+        &server,
+        Duration::from_secs(3600),
+        Counted(Arc::clone(&drops)),
+    );
+    // A restart keeps the address, and the timers with it.
+    let first = server.id();
+    server.stop_with(ExitReason::error("once")).await.unwrap();
+    server.stats().await.unwrap();
+    assert_ne!(server.id(), first);
+    tokio::time::sleep(MS).await;
+    assert_eq!(drops.load(Ordering::SeqCst), 0, "the timers run on");
+    assert!(never.is_active());
+
+    supervisor.terminate_child("far").await.unwrap();
+    assert_eq!(never.remaining(), None, "its target is gone");
+    // Every task woken by the close runs before the paused clock moves.
+    tokio::time::sleep(MS).await;
+    assert_eq!(drops.load(Ordering::SeqCst), 2);
+    never.detach();
+    hourly.detach();
+    supervisor.stop().await.unwrap();
+}
+
 /// 1.3, 15.7 and 19: a supervised child's start timeout, its shutdown
 /// timeout and `Task::await_timeout`, in the last millisecond of the clock,
 /// are no limit, as for a plain start (1.3).

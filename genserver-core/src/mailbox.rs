@@ -43,10 +43,10 @@
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Poll, Waker};
 
-use tokio::sync::{Semaphore, TryAcquireError};
+use tokio::sync::{Notify, Semaphore, TryAcquireError};
 use tokio::task::coop;
 
 use crate::{SendError, TrySendError};
@@ -84,6 +84,9 @@ struct Shared<T> {
     /// Set by [`MailboxSender::interrupt`] until the receiver sees it.
     interrupted: bool,
     closed: bool,
+    /// Told when the mailbox closes; made for the first who waits for that
+    /// (timers sent to the address), so that other mailboxes carry a word.
+    on_close: Option<Arc<Notify>>,
 }
 
 /// What [`MailboxReceiver::recv`] returns.
@@ -111,6 +114,7 @@ impl<T> Mailbox<T> {
                 receiver: None,
                 interrupted: false,
                 closed: false,
+                on_close: None,
             }),
             room,
         }
@@ -232,6 +236,25 @@ impl<T> Mailbox<T> {
     /// `true` once the receiver has closed the mailbox.
     pub(crate) fn is_closed(&self) -> bool {
         self.lock().closed
+    }
+
+    /// Resolves once the receiver has closed the mailbox: no server will
+    /// take from it again.
+    pub(crate) async fn closed(&self) {
+        let on_close = {
+            let mut shared = self.lock();
+            if shared.closed {
+                return;
+            }
+            Arc::clone(shared.on_close.get_or_insert_with(Arc::default))
+        };
+        let mut notified = std::pin::pin!(on_close.notified());
+        notified.as_mut().enable();
+        // A close between the lock and `enable` told no one yet waiting.
+        if self.is_closed() {
+            return;
+        }
+        notified.await;
     }
 
     #[inline]
@@ -392,7 +415,14 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
     /// Refuses every later send, and wakes the senders waiting for room so
     /// that they fail; queued messages can still be received.
     pub(crate) fn close(&mut self) {
-        self.owner.mailbox().lock().closed = true;
+        let on_close = {
+            let mut shared = self.owner.mailbox().lock();
+            shared.closed = true;
+            shared.on_close.take()
+        };
+        if let Some(on_close) = on_close {
+            on_close.notify_waiters();
+        }
         if let Some(room) = &self.owner.mailbox().room {
             room.free.close();
         }

@@ -132,9 +132,9 @@ impl<S: GenServer> Gone for Target<S> {
 impl<S: GenServer> Target<S> {
     /// Runs a timer's `work` until it is done or its target is gone for
     /// good: for a timer an instance set for itself, until that instance
-    /// has ended (18.6); for one sent to an address, until the server
-    /// running there ends and closes its mailbox, as one no supervisor
-    /// keeps does (18.3). Its task and the message it holds do not
+    /// has ended (18.6); for one sent to an address, until its mailbox
+    /// closes: the server there ended and no supervisor keeps the mailbox
+    /// for a restart, or its supervisor let it go (18.3). Its task and the message it holds do not
     /// outlive the server, even when it would fire far ahead or never;
     /// checking only when it fires would keep both until then.
     async fn until_gone(&self, work: impl Future<Output = ()>) {
@@ -142,12 +142,10 @@ impl<S: GenServer> Target<S> {
             if let Some(owner) = &self.owner {
                 owner.exit.ended().await;
             } else {
-                self.address.instance().exit.ended().await;
                 // A mailbox handed to a supervisor stays open, for the
-                // instance it restarts: the timer is still for it.
-                if !self.address.mailbox.is_closed() {
-                    std::future::pending::<()>().await;
-                }
+                // instance it restarts: the timer is still for it. It
+                // closes when no server will run behind the address again.
+                self.address.mailbox.closed().await;
             }
         };
         tokio::select! {
