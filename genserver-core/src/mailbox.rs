@@ -40,7 +40,7 @@
 //! server made a spawn about 15% faster and an idle server 64 bytes
 //! lighter (the benchmarks' row 5).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::future::poll_fn;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -84,9 +84,19 @@ struct Shared<T> {
     /// Set by [`MailboxSender::interrupt`] until the receiver sees it.
     interrupted: bool,
     closed: bool,
-    /// Told when the mailbox closes; made for the first who waits for that
-    /// (timers sent to the address), so that other mailboxes carry a word.
-    on_close: Option<Arc<Notify>>,
+    /// Whether someone waits for the mailbox to close, in [`CLOSE_WAITERS`].
+    close_awaited: bool,
+}
+
+/// What tells those who wait for a mailbox to close (timers sent to its
+/// address), by the mailbox's address. Few mailboxes are ever waited on:
+/// kept beside them, not in each, every server stays a word smaller, and
+/// that word costs about a hundred bytes of memory per idle server once
+/// the allocator's size classes are counted.
+static CLOSE_WAITERS: Mutex<Option<HashMap<usize, Arc<Notify>>>> = Mutex::new(None);
+
+fn close_waiters() -> MutexGuard<'static, Option<HashMap<usize, Arc<Notify>>>> {
+    CLOSE_WAITERS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// What [`MailboxReceiver::recv`] returns.
@@ -114,7 +124,7 @@ impl<T> Mailbox<T> {
                 receiver: None,
                 interrupted: false,
                 closed: false,
-                on_close: None,
+                close_awaited: false,
             }),
             room,
         }
@@ -233,6 +243,12 @@ impl<T> Mailbox<T> {
         }
     }
 
+    /// Identifies the mailbox in [`CLOSE_WAITERS`]: its address, which
+    /// does not change while a waiter holds it, nor before it is closed.
+    fn key(&self) -> usize {
+        std::ptr::from_ref(self) as usize
+    }
+
     /// `true` once the receiver has closed the mailbox.
     pub(crate) fn is_closed(&self) -> bool {
         self.lock().closed
@@ -246,7 +262,14 @@ impl<T> Mailbox<T> {
             if shared.closed {
                 return;
             }
-            Arc::clone(shared.on_close.get_or_insert_with(Arc::default))
+            shared.close_awaited = true;
+            let mut waiters = close_waiters();
+            Arc::clone(
+                waiters
+                    .get_or_insert_with(HashMap::new)
+                    .entry(self.key())
+                    .or_default(),
+            )
         };
         let mut notified = std::pin::pin!(on_close.notified());
         notified.as_mut().enable();
@@ -415,13 +438,19 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
     /// Refuses every later send, and wakes the senders waiting for room so
     /// that they fail; queued messages can still be received.
     pub(crate) fn close(&mut self) {
-        let on_close = {
-            let mut shared = self.owner.mailbox().lock();
+        let mailbox = self.owner.mailbox();
+        let awaited = {
+            let mut shared = mailbox.lock();
             shared.closed = true;
-            shared.on_close.take()
+            std::mem::take(&mut shared.close_awaited)
         };
-        if let Some(on_close) = on_close {
-            on_close.notify_waiters();
+        if awaited {
+            let on_close = close_waiters()
+                .as_mut()
+                .and_then(|waiters| waiters.remove(&mailbox.key()));
+            if let Some(on_close) = on_close {
+                on_close.notify_waiters();
+            }
         }
         if let Some(room) = &self.owner.mailbox().room {
             room.free.close();
