@@ -617,6 +617,38 @@ fn reduce_meta(meta: &Meta, keep: &dyn Fn(&Meta) -> bool) -> Option<Meta> {
     Some(Meta::List(list))
 }
 
+/// The predicate under which an attribute that [`cfg_part`] gave leaves
+/// its method in: `p` for `#[cfg(p)]`, `any(not(p), all(q, ..))` for
+/// `#[cfg_attr(p, cfg(q), ..)]`. `all()` (always) for what is not one of
+/// those: such an attribute does not reach rustc as the macro's, and
+/// rustc reports it on the user's method.
+pub(crate) fn cfg_predicate(attr: &Attribute) -> TokenStream {
+    meta_predicate(&attr.meta)
+}
+
+fn meta_predicate(meta: &Meta) -> TokenStream {
+    let Meta::List(list) = meta else {
+        return quote::quote!(all());
+    };
+    if list.path == CFG {
+        return list.tokens.clone();
+    }
+    if list.path != CFG_ATTR {
+        return quote::quote!(all());
+    }
+    let parse = |input: ParseStream| -> syn::Result<(Meta, Vec<Meta>)> {
+        let predicate: Meta = input.parse()?;
+        let _: Token![,] = input.parse()?;
+        let attrs = Punctuated::<Meta, Token![,]>::parse_terminated(input)?;
+        Ok((predicate, attrs.into_iter().collect()))
+    };
+    let Ok((predicate, attrs)) = parse.parse2(list.tokens.clone()) else {
+        return quote::quote!(all());
+    };
+    let inner = attrs.iter().map(meta_predicate);
+    quote::quote!(any(not(#predicate), all(#(#inner),*)))
+}
+
 /// The `#[deprecated]` of a method's attribute, also inside `#[cfg_attr]`:
 /// what the client's `try_` method of a cast carries beside its own docs.
 pub(crate) fn deprecated_part(attr: &Attribute) -> Option<Attribute> {

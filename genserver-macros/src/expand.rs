@@ -179,6 +179,46 @@ struct Gen<'a> {
     phantom: bool,
     /// One entry per handler.
     handlers: Vec<HandlerParts<'a>>,
+    /// What `init`, `Args` and `start` are made from, in each
+    /// configuration.
+    inits: Vec<InitParts<'a>>,
+}
+
+/// The `#[init]` of one configuration, or none: `start`'s arguments and
+/// the `GenServer` items that depend on them.
+struct InitParts<'a> {
+    init: Option<&'a Method<'a>>,
+    /// As for handlers: the `#[init]`'s own, or, beside `#[init]`s that
+    /// all have one, the `#[cfg]` under which none of them is compiled.
+    cfgs: Vec<Attribute>,
+}
+
+impl<'a> InitParts<'a> {
+    /// One per `#[init]`, and one without when there is none, or when
+    /// every `#[init]` may be compiled out.
+    fn all(server: &'a Server<'a>) -> Vec<Self> {
+        let mut all: Vec<_> = server
+            .inits
+            .iter()
+            .map(|init| InitParts {
+                init: Some(init),
+                cfgs: init.attrs().iter().filter_map(attr::cfg_part).collect(),
+            })
+            .collect();
+        if all.iter().all(|parts| !parts.cfgs.is_empty()) {
+            let predicates = all.iter().map(|parts| {
+                let each = parts.cfgs.iter().map(attr::cfg_predicate);
+                quote!(all(#(#each),*))
+            });
+            let cfgs = if all.is_empty() {
+                Vec::new()
+            } else {
+                vec![syn::parse_quote!(#[cfg(not(any(#(#predicates),*)))])]
+            };
+            all.push(InitParts { init: None, cfgs });
+        }
+        all
+    }
 }
 
 /// A handler's types and attributes as they move out of the impl block.
@@ -245,6 +285,7 @@ impl<'a> Gen<'a> {
             .collect();
         let (vis, vis_span) = block_visibility(server);
         Gen {
+            inits: InitParts::all(server),
             private: quote!(#krate::__private),
             phantom: !server.type_params.is_empty() || handlers.is_empty(),
             generics,
@@ -447,7 +488,7 @@ fn block_visibility(server: &Server<'_>) -> (Visibility, Span) {
             .handlers
             .iter()
             .map(|h| h.method.vis())
-            .chain(server.init().map(Method::vis)),
+            .chain(server.inits.iter().map(Method::vis)),
     )
 }
 

@@ -111,9 +111,12 @@ use proc_macro::TokenStream;
 /// handler.
 ///
 /// Two handlers of one name, or two `#[info]` handlers of one type, may
-/// coexist when both have a `#[cfg]` (`unix` and `not(unix)`): the macro
+/// coexist when both have a `#[cfg]` (`unix` and `not(unix)`), and so may
+/// several `#[init]` or `#[terminate]` methods when each has one: the macro
 /// cannot evaluate `cfg`s, so if both are compiled in after all, rustc
-/// reports the duplicates.
+/// reports the duplicates. `start` takes the arguments of the `#[init]`
+/// compiled in; when every `#[init]` is compiled out, the server has none,
+/// and `start` takes the state.
 ///
 /// # Options
 ///
@@ -242,6 +245,8 @@ mod tests {
             "impl S { #[genserver::prelude::call] fn a(&self) {} #[::genserver::prelude::cast] fn b(&self) {} \
              #[x::call] fn c(&self) {} #[prelude::info] fn d(&mut self, _: u8) {} #[genserver::prelude::call::<u8>] fn e(&self) {} }",
             "impl S { #[genserver::call] fn a(&self) {} #[::genserver::cast] fn b(&self) {} #[genserver::call::<u8>] fn c(&self) {} #[call::call] fn d(&self) {} #[genserver::x::call] fn e(&self) {} }",
+            "impl S { #[cfg(a)] #[init] fn a() -> Self {} #[cfg_attr(b, cfg(c), cfg_attr(d, cfg(e)))] #[init] fn b(x: u8) -> Self {} \
+             #[cfg_attr] #[init] fn c() -> Self {} #[cfg(x)] #[terminate] fn t(&mut self) {} #[cfg(y)] #[terminate] fn u(&mut self) {} #[terminate] fn v(&mut self) {} }",
             "impl S { #[call] fn f(&self, #[cfg(x)] a: u8, #[cfg_attr(x, cfg(y))] b: u8, #[allow(x)] c: u8, #[cfg] d: u8) {} }",
             "impl<T> S<T> { #[info] fn f(&mut self, _: Box<T>) {} #[info] fn g(&mut self, _: Pin<Box<&'static T>>) {} #[info] fn h(&mut self, _: Box<>) {} }",
             "impl S { #[call(timeout = Self::X)] fn f(&self, a: [u8; Self::N], _: Self, _: u8, mut _x: u8, ref y: u8, _z @ 1..: u8, _type: u8) -> [Self; { Self::N + m!(Self::N, Self { a: Self }) }] {} }",

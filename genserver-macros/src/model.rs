@@ -20,9 +20,9 @@ pub(crate) struct Server<'a> {
     pub(crate) client: Ident,
     /// `#[call]`, `#[cast]` and `#[info]` methods, in source order.
     pub(crate) handlers: Vec<Handler<'a>>,
-    /// Every `#[init]` (one is valid).
+    /// Every `#[init]` (one is valid, or one per configuration).
     pub(crate) inits: Vec<Method<'a>>,
-    /// Every `#[terminate]` (one is valid).
+    /// Every `#[terminate]` (one is valid, or one per configuration).
     pub(crate) terminates: Vec<Method<'a>>,
     /// Every method of the block, marked or not.
     pub(crate) methods: Vec<&'a ImplItemFn>,
@@ -120,15 +120,5 @@ impl Handler<'_> {
     /// A call that answers through a `Reply<T>` argument.
     pub(crate) fn is_deferred(&self) -> bool {
         self.kind == HandlerKind::Call && self.method.reply().is_some()
-    }
-}
-
-impl Server<'_> {
-    pub(crate) fn init(&self) -> Option<&Method<'_>> {
-        self.inits.first()
-    }
-
-    pub(crate) fn terminate(&self) -> Option<&Method<'_>> {
-        self.terminates.first()
     }
 }

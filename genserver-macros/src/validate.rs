@@ -127,6 +127,12 @@ pub(crate) mod sound {
         passes(|cx| super::check_init(cx, server, init))
     }
 
+    /// The `#[init]`s (or `#[terminate]`s) are one, or one per
+    /// configuration.
+    pub(crate) fn at_most_one(methods: &[Method<'_>], role: super::Role) -> bool {
+        passes(|cx| super::at_most_one(cx, methods, role))
+    }
+
     pub(crate) fn terminate(server: &Server<'_>, terminate: &Method<'_>) -> bool {
         passes(|cx| super::check_terminate(cx, server, terminate))
     }
@@ -830,10 +836,18 @@ fn first_clash<'h, 'a>(
 }
 
 /// A server has one `#[init]` and one `#[terminate]`: each is the one
-/// implementation of a `GenServer` method.
+/// implementation of a `GenServer` method. As for handlers
+/// ([`first_clash`]), two that both have a `#[cfg]` may be one per
+/// configuration; if both are compiled after all, rustc reports the
+/// duplicate definitions.
 fn at_most_one(cx: &Ctxt, methods: &[Method<'_>], role: Role) {
-    let Some(first) = methods.first() else { return };
-    for extra in &methods[1..] {
+    for (n, extra) in methods.iter().enumerate() {
+        let Some(first) = methods[..n]
+            .iter()
+            .find(|first| !(first.is_conditional() && extra.is_conditional()))
+        else {
+            continue;
+        };
         cx.error_spanned_by(
             &extra.marker.attr,
             format_args!(

@@ -6,7 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned;
 
-use super::{Gen, HandlerParts, doc_attrs, docs, mirrored_signature_lints, param_names};
+use super::{Gen, HandlerParts, InitParts, doc_attrs, docs, mirrored_signature_lints, param_names};
 use crate::attr::{self, Timeout};
 use crate::model::HandlerKind;
 use crate::{names, ty};
@@ -269,8 +269,14 @@ fn builtin_methods(g: &Gen<'_>) -> TokenStream {
     }
 }
 
-/// `start` and `start_with` on the server type.
+/// `start` and `start_with` on the server type: once per configuration
+/// of `#[init]`, whose arguments they take.
 pub(super) fn start(g: &Gen<'_>) -> TokenStream {
+    g.inits.iter().map(|parts| start_for(g, parts)).collect()
+}
+
+fn start_for(g: &Gen<'_>, parts: &InitParts<'_>) -> TokenStream {
+    let cfgs = &parts.cfgs;
     let private = &g.private;
     let vis = &g.vis;
     let self_ty = g.self_ty();
@@ -279,7 +285,7 @@ pub(super) fn start(g: &Gen<'_>) -> TokenStream {
     let result = quote!(#private::core::result::Result<#client_ty, #private::StartError>);
     let options = names::options_local();
 
-    let (names, types): (Vec<Ident>, Vec<syn::Type>) = match g.server.init() {
+    let (names, types): (Vec<Ident>, Vec<syn::Type>) = match parts.init {
         Some(init) => param_names(init.plain())
             .into_iter()
             .zip(init.plain().map(|arg| g.replace_self(&arg.ty)))
@@ -288,15 +294,16 @@ pub(super) fn start(g: &Gen<'_>) -> TokenStream {
     };
     // `init`'s arguments travel as one value: `()`, the one argument, or
     // a tuple.
-    let args = if g.server.init().is_none() || names.len() == 1 {
+    let args = if parts.init.is_none() || names.len() == 1 {
         quote!(#(#names)*)
     } else {
         quote!((#(#names),*))
     };
-    let start_docs = doc_attrs(&docs::start(g));
+    let start_docs = doc_attrs(&docs::start(g, parts.init.is_some()));
     let start_with_docs = doc_attrs(&docs::start_with(g));
     let mirrored = mirrored_signature_lints();
     quote! {
+        #(#cfgs)*
         #[allow(dead_code)]
         #mirrored
         impl #impl_generics #self_ty #where_clause {

@@ -6,9 +6,9 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, ReturnType};
 
-use super::{Gen, HandlerParts};
+use super::{Gen, HandlerParts, InitParts};
 use crate::model::{HandlerKind, InputKind, Method};
-use crate::{names, ty};
+use crate::{attr, names, ty};
 
 pub(super) fn gen_server(g: &Gen<'_>) -> TokenStream {
     let private = &g.private;
@@ -17,15 +17,7 @@ pub(super) fn gen_server(g: &Gen<'_>) -> TokenStream {
     let client_ty = g.client_ty();
     let (impl_generics, _, where_clause) = g.generics.split_for_impl();
     let name = names::unraw(g.server.ident);
-    let args_ty = args_type(g);
-    let has_init = if g.server.init().is_some() {
-        TokenStream::new()
-    } else {
-        quote!(
-            const HAS_INIT: bool = false;
-        )
-    };
-    let init = init(g);
+    let init: TokenStream = g.inits.iter().map(|parts| init(g, parts)).collect();
     let handle = handle(g);
     let terminate = terminate(g);
     let message_name = message_name(g);
@@ -42,11 +34,9 @@ pub(super) fn gen_server(g: &Gen<'_>) -> TokenStream {
         #[allow(deprecated)]
         #mirrored
         impl #impl_generics #private::GenServer for #self_ty #where_clause {
-            type Args = #args_ty;
             #assoc_types
 
             const NAME: &'static str = #name;
-            #has_init
 
             #init
             #handle
@@ -58,8 +48,8 @@ pub(super) fn gen_server(g: &Gen<'_>) -> TokenStream {
 
 /// `()`, the one start argument's type, a tuple of them, or `Self`
 /// without `#[init]`.
-fn args_type(g: &Gen<'_>) -> TokenStream {
-    let Some(init) = g.server.init() else {
+fn args_type(g: &Gen<'_>, init: Option<&Method<'_>>) -> TokenStream {
+    let Some(init) = init else {
         return quote!(Self);
     };
     let types: Vec<_> = init.plain().map(|arg| g.replace_self(&arg.ty)).collect();
@@ -127,7 +117,30 @@ fn return_span(method: &Method<'_>) -> Span {
     }
 }
 
-fn init(g: &Gen<'_>) -> TokenStream {
+/// `type Args`, `init` and, without an `#[init]`, `HAS_INIT`, under the
+/// `#[init]`'s `#[cfg]`s.
+fn init(g: &Gen<'_>, parts: &InitParts<'_>) -> TokenStream {
+    let cfgs = &parts.cfgs;
+    let args_ty = args_type(g, parts.init);
+    let has_init = if parts.init.is_some() {
+        TokenStream::new()
+    } else {
+        quote! {
+            #(#cfgs)*
+            const HAS_INIT: bool = false;
+        }
+    };
+    let init = init_fn(g, parts.init);
+    quote! {
+        #(#cfgs)*
+        type Args = #args_ty;
+        #has_init
+        #(#cfgs)*
+        #init
+    }
+}
+
+fn init_fn(g: &Gen<'_>, init: Option<&Method<'_>>) -> TokenStream {
     let private = &g.private;
     let args = names::args_local();
     let ctx = names::ctx_local();
@@ -138,7 +151,7 @@ fn init(g: &Gen<'_>) -> TokenStream {
             #ctx: &mut #private::Context<Self>,
         ) -> #result<Self, #private::ExitReason>
     };
-    let Some(init) = g.server.init() else {
+    let Some(init) = init else {
         return quote! {
             #signature {
                 #result::Ok(#args)
@@ -294,10 +307,18 @@ fn phantom_arm(g: &Gen<'_>) -> TokenStream {
     quote!(#message::#phantom(_, #never) => match #never {})
 }
 
+/// `terminate` for each `#[terminate]`, under its `#[cfg]`s; none compiled
+/// in leaves the trait's.
 fn terminate(g: &Gen<'_>) -> TokenStream {
-    let Some(terminate) = g.server.terminate() else {
-        return TokenStream::new();
-    };
+    g.server
+        .terminates
+        .iter()
+        .map(|method| terminate_fn(g, method))
+        .collect()
+}
+
+fn terminate_fn(g: &Gen<'_>, terminate: &Method<'_>) -> TokenStream {
+    let cfgs = terminate.attrs().iter().filter_map(attr::cfg_part);
     let private = &g.private;
     let reason = names::reason_local();
     let ctx = names::ctx_local();
@@ -307,6 +328,7 @@ fn terminate(g: &Gen<'_>) -> TokenStream {
     };
     let call = invoke(terminate, &call_args(terminate, &[], &extra));
     quote! {
+        #(#cfgs)*
         async fn terminate(
             &mut self,
             #reason: &#private::ExitReason,

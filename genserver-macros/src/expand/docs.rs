@@ -141,10 +141,11 @@ pub(super) fn try_cast_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> Vec<Stri
     ))
 }
 
-pub(super) fn start(g: &Gen<'_>) -> Vec<String> {
+/// The docs of `start`, with an `#[init]` or without.
+pub(super) fn start(g: &Gen<'_>, has_init: bool) -> Vec<String> {
     let server = g.server.ident;
     let client = &g.server.client;
-    if g.server.init().is_some() {
+    if has_init {
         lines(&format!(
             "Starts a `{server}` in a new task, with default options, and returns its \
              [`{client}`] once the server's `#[init]` has succeeded.\n\

@@ -10,6 +10,7 @@ use quote::quote;
 use syn::GenericParam;
 
 use super::Gen;
+use crate::attr::Role;
 use crate::model::Server;
 use crate::{names, parse, validate};
 
@@ -34,7 +35,8 @@ pub(super) fn beside_errors(mut server: Server<'_>) -> TokenStream {
 
 /// Leaves in `server` only what breaks no rule: the handlers without
 /// errors that generate nothing another one does, the first `#[init]`
-/// and `#[terminate]`, the latter dropped if it has errors. `false` when
+/// and `#[terminate]` (or all, when they are one per configuration), the
+/// latter dropped if any has errors. `false` when
 /// `start` cannot be generated as the user will call it: a method named
 /// `start` left in the block (`expand` renames them before it gets
 /// here), or an `#[init]` with errors (its arguments are `start`'s).
@@ -42,16 +44,25 @@ fn keep_sound_parts(server: &mut Server<'_>) -> bool {
     if !validate::sound::method_names(server) {
         return false;
     }
-    server.inits.truncate(1);
-    if let Some(init) = server.init()
-        && !validate::sound::init(server, init)
+    if !validate::sound::at_most_one(&server.inits, Role::Init) {
+        server.inits.truncate(1);
+    }
+    if server
+        .inits
+        .iter()
+        .any(|init| !validate::sound::init(server, init))
     {
         return false;
     }
-    server.terminates.truncate(1);
-    if let Some(terminate) = server.terminate()
-        && !validate::sound::terminate(server, terminate)
-    {
+    if !validate::sound::at_most_one(&server.terminates, Role::Terminate) {
+        server.terminates.truncate(1);
+    }
+    let sound: Vec<bool> = server
+        .terminates
+        .iter()
+        .map(|terminate| validate::sound::terminate(server, terminate))
+        .collect();
+    if sound.contains(&false) {
         server.terminates.clear();
     }
     let sound: Vec<bool> = server
