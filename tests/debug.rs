@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use genserver::prelude::*;
 use runtime_support::poll_once;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+const MS: Duration = Duration::from_millis(1);
 
 /// A list of words, and a handler that waits on a gate.
 struct Words {
@@ -40,7 +43,50 @@ impl Words {
     async fn inspect_self(&mut self, ctx: &mut Context<Self>) -> Result<usize, CallError> {
         ctx.server_ref().inspect_state(|w| w.words.len()).await
     }
+
+    /// Pushes `word` in a continue, right after this call.
+    #[call]
+    fn push_next(&mut self, word: String, ctx: &mut Context<Self>) {
+        ctx.continue_with(Later(word));
+    }
+
+    /// Pushes "idle" when nothing comes for `after`.
+    #[call]
+    fn push_when_idle(&mut self, after: Duration, ctx: &mut Context<Self>) {
+        ctx.set_idle_timeout(after);
+    }
+
+    /// Pushes `word` from a timer, in `delay`.
+    #[call]
+    fn push_after(&mut self, delay: Duration, word: String, ctx: &mut Context<Self>) -> Timer {
+        ctx.send_after(delay, Later(word))
+    }
+
+    /// Pushes `word` as the outcome of a task.
+    #[call]
+    fn push_from_a_task(&mut self, word: String, ctx: &mut Context<Self>) {
+        ctx.spawn_task(async move { word });
+    }
+
+    #[info]
+    fn later(&mut self, Later(word): Later) {
+        self.words.push(word);
+    }
+
+    #[info]
+    fn idle(&mut self, _: IdleTimeout) {
+        self.words.push("idle".to_owned());
+    }
+
+    #[info]
+    fn task_done(&mut self, done: TaskDone<String>) {
+        self.words.push(done.result.unwrap());
+    }
 }
+
+/// A word pushed by the runtime: from a continue or a timer.
+#[derive(Clone)]
+struct Later(String);
 
 async fn words(initial: &[&str]) -> WordsClient {
     Words::start(Words {
@@ -268,4 +314,104 @@ async fn the_uptime_includes_init() {
         Ok(Duration::from_secs(3))
     );
     slow.stop().await.unwrap();
+}
+
+// Semantics 13.2: continues, idle timeouts, timer messages and task
+// outcomes are info messages, and counted as handled; a cancelled timer's
+// message, dropped unhandled, is not.
+#[tokio::test(start_paused = true)]
+async fn stats_count_continues_idle_timeouts_timer_messages_and_task_outcomes() {
+    let server = words(&[]).await;
+    let handled = async || server.stats().await.unwrap().messages_handled;
+    let words = async || server.inspect_state(|w| w.words.clone()).await.unwrap();
+
+    server.push_next("continued".to_owned()).await.unwrap();
+    assert_eq!(words().await, ["continued"]);
+    assert_eq!(handled().await, 2, "the call and its continue");
+
+    server.push_when_idle(10 * MS).await.unwrap();
+    tokio::time::sleep(20 * MS).await;
+    assert_eq!(words().await, ["continued", "idle"]);
+    assert_eq!(handled().await, 4, "the call and the idle timeout");
+
+    let _timer = server
+        .push_after(10 * MS, "timed".to_owned())
+        .await
+        .unwrap();
+    tokio::time::sleep(20 * MS).await;
+    assert_eq!(words().await, ["continued", "idle", "timed"]);
+    assert_eq!(handled().await, 6, "the call and the timer message");
+
+    server.push_from_a_task("tasked".to_owned()).await.unwrap();
+    // The task and its outcome run before the paused clock moves.
+    tokio::time::sleep(MS).await;
+    assert_eq!(words().await, ["continued", "idle", "timed", "tasked"]);
+    assert_eq!(handled().await, 8, "the call and the task outcome");
+
+    // A timer message queued behind `hold`, then cancelled.
+    let timer = server.push_after(MS, "cancelled".to_owned()).await.unwrap();
+    let (open, gate) = oneshot::channel();
+    let mut held = pin!(server.hold(gate));
+    poll_once(held.as_mut()).await;
+    tokio::time::sleep(10 * MS).await;
+    assert!(!timer.is_active(), "fired: its message is queued");
+    timer.cancel();
+    open.send(()).unwrap();
+    assert_eq!(held.await.unwrap(), 4);
+    assert_eq!(words().await, ["continued", "idle", "timed", "tasked"]);
+    assert_eq!(handled().await, 10, "`push_after` and `hold` only");
+    server.stop().await.unwrap();
+}
+
+/// Asks for its own stats and state in `init` and in `terminate`, and
+/// sends what it got.
+struct AsksItself {
+    answers: mpsc::UnboundedSender<SelfAnswers>,
+}
+
+/// What `stats` and `inspect_state` answered, and the time they took.
+type SelfAnswers = (Result<(), CallError>, Result<(), CallError>, Duration);
+
+async fn ask_itself(me: &ServerRef<AsksItself>) -> SelfAnswers {
+    let began = Instant::now();
+    let stats = me.stats().await.map(drop);
+    let inspected = me.inspect_state(|_| ()).await;
+    (stats, inspected, began.elapsed())
+}
+
+#[genserver]
+impl AsksItself {
+    #[init]
+    async fn init(
+        answers: mpsc::UnboundedSender<SelfAnswers>,
+        ctx: &mut Context<Self>,
+    ) -> Result<Self, std::convert::Infallible> {
+        let _ = answers.send(ask_itself(ctx.server_ref()).await);
+        Ok(AsksItself { answers })
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, _reason: &ExitReason, ctx: &mut Context<Self>) {
+        let _ = self.answers.send(ask_itself(ctx.server_ref()).await);
+    }
+}
+
+// Semantics 13.3: from the server's own `init` and `terminate`, as from
+// its handlers, `stats` and `inspect_state` answer `CallingSelf` at once
+// instead of waiting for their timeout.
+#[tokio::test(start_paused = true)]
+async fn stats_and_inspect_state_from_init_and_terminate_are_calling_self_at_once() {
+    let (tx, mut answers) = mpsc::unbounded_channel();
+    let server = AsksItself::start(tx).await.unwrap();
+    let from_init = answers.recv().await.unwrap();
+    server.stop().await.unwrap();
+    let from_terminate = answers.recv().await.unwrap();
+
+    let at_once = (
+        Err(CallError::CallingSelf),
+        Err(CallError::CallingSelf),
+        Duration::ZERO,
+    );
+    assert_eq!(from_init, at_once);
+    assert_eq!(from_terminate, at_once);
 }

@@ -80,6 +80,15 @@ impl Boss {
         })
     }
 
+    /// A task that panics with a payload that is not a string.
+    #[call]
+    fn panic_with_a_number(&mut self, ctx: &mut Context<Self>) -> TaskId {
+        ctx.spawn_task(async {
+            tokio::task::yield_now().await;
+            panic_with_42()
+        })
+    }
+
     #[call]
     fn abort(&mut self, id: TaskId, ctx: &mut Context<Self>) -> bool {
         ctx.abort_task(id)
@@ -90,10 +99,23 @@ impl Boss {
         true
     }
 
+    /// Holds the server until `gate` is notified.
+    #[cast]
+    async fn hold(&mut self, gate: Arc<Notify>) {
+        gate.notified().await;
+    }
+
+    #[cast]
+    fn nothing(&mut self) {}
+
     #[info]
     fn done(&mut self, done: TaskDone<u32>) {
         let _ = self.done.send(done);
     }
+}
+
+fn panic_with_42() -> u32 {
+    std::panic::panic_any(42_u32)
 }
 
 /// A task that holds `canary` through one poll that blocks its worker
@@ -331,4 +353,84 @@ async fn a_dropped_task_is_aborted_and_a_detached_one_runs_on() {
     })
     .detach();
     assert_eq!(rx.await, Ok(5));
+}
+
+// Semantics 19.1: a panic whose payload is not a string is reported with
+// the message "Box<dyn Any>".
+#[tokio::test]
+async fn a_task_panic_with_a_payload_that_is_no_string() {
+    let (boss, mut done) = boss().await;
+    let id = boss.panic_with_a_number().await.unwrap();
+    let outcome = done.recv().await.unwrap();
+    assert_eq!(outcome.id, id);
+    assert_eq!(
+        outcome.result,
+        Err(TaskError::Panicked {
+            message: "Box<dyn Any>".into()
+        })
+    );
+    assert!(boss.ping().await.unwrap());
+}
+
+// Semantics 19.1: a task's outcome is sent as a cast is: in a full bounded
+// mailbox it waits for room, and is delivered once there is some.
+#[tokio::test(start_paused = true)]
+async fn a_task_outcome_waits_for_room_in_a_full_bounded_mailbox() {
+    let (tx, mut done) = mpsc::unbounded_channel();
+    let boss = Boss::start_with(
+        Boss { done: tx },
+        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
+    )
+    .await
+    .unwrap();
+    let finish = Arc::new(Notify::new());
+    let id = boss.gated(finish.clone()).await.unwrap();
+    let gate = Arc::new(Notify::new());
+    boss.hold(gate.clone()).await.unwrap();
+    // `hold` is being handled once the mailbox has room again; this fills it.
+    boss.nothing().await.unwrap();
+
+    finish.notify_one();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        matches!(boss.try_nothing(), Err(TrySendError::Full(_))),
+        "the outcome has not taken room there was not"
+    );
+    assert!(done.try_recv().is_err());
+
+    gate.notify_one();
+    let outcome = done.recv().await.unwrap();
+    assert_eq!((outcome.id, outcome.result), (id, Ok(1)));
+}
+
+/// Aborts each task from the handler of its own outcome, and tells what
+/// `abort_task` returned.
+struct AbortsOnDone {
+    aborted: mpsc::UnboundedSender<(TaskId, bool)>,
+}
+
+#[genserver]
+impl AbortsOnDone {
+    #[call]
+    fn run(&mut self, ctx: &mut Context<Self>) -> TaskId {
+        ctx.spawn_task(async { 1_u32 })
+    }
+
+    #[info]
+    fn done(&mut self, done: TaskDone<u32>, ctx: &mut Context<Self>) {
+        let _ = self.aborted.send((done.id, ctx.abort_task(done.id)));
+    }
+}
+
+// Semantics 19.4: in the handler of a task's own outcome, the outcome is
+// being handled: `abort_task` returns false.
+#[tokio::test]
+async fn abort_task_from_the_handler_of_its_own_outcome_returns_false() {
+    let (tx, mut aborted) = mpsc::unbounded_channel();
+    let server = AbortsOnDone::start(AbortsOnDone { aborted: tx })
+        .await
+        .unwrap();
+    let id = server.run().await.unwrap();
+    assert_eq!(aborted.recv().await, Some((id, false)));
+    server.stop().await.unwrap();
 }

@@ -628,3 +628,123 @@ fn a_supervisor_runs_on_a_runtime_without_a_timer() {
     });
     assert_eq!(stopped, Some(Ok(())));
 }
+
+/// Takes `busy` over each tick it handles; reports when it starts one.
+struct Slow {
+    ticks: mpsc::UnboundedSender<Instant>,
+    busy: Duration,
+    timer: Option<Timer>,
+}
+
+#[genserver]
+impl Slow {
+    #[call]
+    fn every(&mut self, period: Duration, ctx: &mut Context<Self>) {
+        self.timer = Some(ctx.send_interval(period, Tick(0)));
+    }
+
+    #[info]
+    async fn tick(&mut self, _: Tick) {
+        let _ = self.ticks.send(Instant::now());
+        tokio::time::sleep(self.busy).await;
+    }
+}
+
+// Semantics 18.2: in an unbounded mailbox, ticks that a handler slower
+// than the period cannot keep up with queue up (every point of the grid
+// sends one), and are handled one after another.
+#[tokio::test(start_paused = true)]
+async fn ticks_a_slow_handler_cannot_keep_up_with_queue_up_in_an_unbounded_mailbox() {
+    // 255 ms is no multiple of the 100 ms period, so that no tick is sent
+    // at the moment a handler ends or a request is made.
+    let busy = 255 * MS;
+    let (tx, mut ticks) = mpsc::unbounded_channel();
+    let slow = Slow::start(Slow {
+        ticks: tx,
+        busy,
+        timer: None,
+    })
+    .await
+    .unwrap();
+    let began = Instant::now();
+    slow.every(100 * MS).await.unwrap();
+
+    // The second tick starts at 355 ms; the third is queued at 300 ms.
+    ticks.recv().await.unwrap();
+    let second = ticks.recv().await.unwrap();
+    assert_eq!(second - began, 355 * MS);
+    // Answered after the third tick, at 865 ms: the ticks of 400 to 800
+    // ms are behind it.
+    let stats = slow.stats().await.unwrap();
+    assert_eq!(Instant::now() - began, 865 * MS);
+    assert_eq!(stats.queue_len, 5);
+    // Answered after the eighth tick, at 2,140 ms: those of 900 to 2,100
+    // ms are behind it.
+    let stats = slow.stats().await.unwrap();
+    assert_eq!(Instant::now() - began, 2140 * MS);
+    assert_eq!(stats.queue_len, 13);
+    assert_eq!(stats.messages_handled, 9, "`every` and eight ticks");
+
+    // Each of the eight was handled as soon as the one before had been.
+    let mut started = vec![100 * MS, 355 * MS];
+    for _ in 2..8 {
+        started.push(ticks.recv().await.unwrap() - began);
+    }
+    let expected: Vec<_> = (0..8).map(|n| 100 * MS + n * busy).collect();
+    assert_eq!(started, expected);
+}
+
+// Semantics 18.2: a zero period is below tokio's timer resolution: the
+// interval ticks at that resolution, a millisecond apart on the paused
+// clock, instead of flooding the mailbox.
+#[tokio::test(start_paused = true)]
+async fn a_zero_period_ticks_at_the_timers_resolution() {
+    let (clock, mut ticks) = clock().await;
+    let began = Instant::now();
+    clock.every(Duration::ZERO, 3).await.unwrap();
+
+    let mut at = Vec::new();
+    for _ in 0..4 {
+        let (label, when) = ticks.recv().await.unwrap();
+        assert_eq!(label, 3);
+        at.push(when - began);
+    }
+    assert_eq!(at, [MS, 2 * MS, 3 * MS, 4 * MS]);
+    clock.drop_timer().await.unwrap();
+    assert_eq!(clock.handled().await.unwrap(), 4);
+}
+
+// Semantics 18.5: a one-shot timer whose time has come, and whose message
+// waits for room in a full bounded mailbox, has no time left and is still
+// active; its message is delivered once there is room.
+#[tokio::test(start_paused = true)]
+async fn a_timer_waiting_for_room_has_no_time_left_and_is_still_active() {
+    let (tx, mut ticks) = mpsc::unbounded_channel();
+    let clock = Clock::start_with(
+        Clock {
+            ticks: tx,
+            timer: None,
+            handled: 0,
+        },
+        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
+    )
+    .await
+    .unwrap();
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    clock.hold(gate.clone()).await.unwrap();
+    // `hold` is being handled once the mailbox has room again; this fills it.
+    clock.nothing().await.unwrap();
+    let began = Instant::now();
+    let timer = send_after(&clock, 10 * MS, Tick(1));
+
+    tokio::time::sleep(50 * MS).await;
+    assert_eq!(timer.remaining(), Some(Duration::ZERO));
+    assert!(timer.is_active());
+    assert!(ticks.try_recv().is_err());
+
+    gate.notify_one();
+    let (label, at) = ticks.recv().await.unwrap();
+    assert_eq!((label, at - began), (1, 50 * MS));
+    assert_eq!(timer.remaining(), None, "fired");
+    assert!(!timer.is_active());
+}

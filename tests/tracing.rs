@@ -15,6 +15,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use genserver::prelude::*;
+use tokio::sync::{mpsc, oneshot};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id};
 use tracing::{Instrument, Subscriber};
@@ -382,4 +383,84 @@ fn an_aborted_server_writes_no_crash_report() {
         .unwrap();
     assert_eq!(after.block_on(brittle.wait()), ExitReason::Killed);
     assert!(errors.0.lock().unwrap().is_empty());
+}
+
+/// Runs tasks, and reports each outcome it handles.
+struct Worker {
+    outcomes: mpsc::UnboundedSender<u64>,
+}
+
+#[genserver]
+impl Worker {
+    #[call]
+    fn work(&mut self, value: u64, ctx: &mut Context<Self>) {
+        ctx.spawn_task(async move { value });
+    }
+
+    #[info]
+    fn done(&mut self, done: TaskDone<u64>) {
+        let _ = self.outcomes.send(done.result.unwrap());
+    }
+}
+
+// Semantics 14.2: a task's outcome has no sender span: it is handled in a
+// root span, even when the task was spawned inside one.
+#[tokio::test]
+async fn a_task_outcome_is_handled_in_a_root_span() {
+    let (spans, _guard) = record();
+    let (tx, mut outcomes) = mpsc::unbounded_channel();
+    let worker = Worker::start(Worker { outcomes: tx }).await.unwrap();
+    let request = tracing::info_span!("request");
+    let request_id = request.id().unwrap().into_u64();
+    worker.work(3).instrument(request).await.unwrap();
+    assert_eq!(outcomes.recv().await, Some(3));
+
+    let mut handled = spans.handled_by("Worker");
+    handled.sort_by_key(|(_, s)| s.fields["message"].clone());
+    let [(_, done), (_, work)] = handled.try_into().unwrap();
+    assert_eq!(work.fields["message"], "Work");
+    assert_eq!(work.parent, Some(request_id));
+    assert_eq!(done.fields["message"], "Done");
+    assert_eq!(done.parent, None);
+    worker.stop().await.unwrap();
+}
+
+/// Tells the reason its `terminate` ran with.
+struct Tidy {
+    terminated: Option<oneshot::Sender<ExitReason>>,
+}
+
+#[genserver]
+impl Tidy {
+    #[terminate]
+    fn terminate(&mut self, reason: &ExitReason) {
+        if let Some(terminated) = self.terminated.take() {
+            let _ = terminated.send(reason.clone());
+        }
+    }
+}
+
+// Semantics 14.5: a stop asked for with `Killed` is not an abort:
+// `terminate` runs, and the crash report is written as for any failure.
+#[tokio::test]
+async fn a_stop_with_killed_runs_terminate_and_is_reported() {
+    let errors = Errors::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(errors.clone()));
+    let (tx, terminated) = oneshot::channel();
+    let tidy = Tidy::start(Tidy {
+        terminated: Some(tx),
+    })
+    .await
+    .unwrap();
+
+    tidy.stop_with(ExitReason::Killed).await.unwrap();
+
+    assert_eq!(terminated.await, Ok(ExitReason::Killed));
+    let reported = errors.0.lock().unwrap().clone();
+    assert_eq!(reported.len(), 1);
+    assert_eq!(reported[0]["message"], "server terminating");
+    assert_eq!(reported[0]["server"], "Tidy");
+    assert_eq!(reported[0]["id"], tidy.id().as_u64().to_string());
+    assert_eq!(reported[0]["reason"], "killed");
 }
