@@ -15,7 +15,8 @@
 //!   taken by `&`).
 //! - The nursery's `type_repetition_in_bounds`: the `Send` bounds the macro
 //!   puts on generated items at the user's types, where two handlers carry
-//!   the same type (`u8` and `u64` here).
+//!   the same type (`u8` and `u64` here), and the check of a higher-ranked
+//!   argument type beside them.
 
 #![warn(
     clippy::missing_const_for_fn,
@@ -91,6 +92,13 @@ impl Wide {
         self.sum
     }
 
+    /// Runs a job on the state: a higher-ranked argument type, whose
+    /// `Send` the macro checks apart from the generated items.
+    #[cast]
+    pub fn run(&mut self, job: Box<dyn FnOnce(&mut Self) + Send>) {
+        job(self);
+    }
+
     /// Stops the server; takes the context as the macro requires, `&mut`,
     /// without mutating it.
     #[cast]
@@ -133,6 +141,7 @@ async fn long_signatures() {
         Some(vec![(1, Some(Box::new(2)))])
     );
     wide.check().await.unwrap();
+    wide.run(Box::new(|w| w.sum += 0)).await.unwrap();
     assert_eq!(wide.sum().await.unwrap(), 60);
     wide.stop().await.unwrap();
 }

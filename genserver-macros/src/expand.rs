@@ -9,7 +9,7 @@ mod fallback;
 mod message;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Attribute, Expr, Generics, Ident, Item, Pat, PatType, Type, Visibility};
@@ -149,7 +149,9 @@ fn generate(g: &Gen<'_>) -> TokenStream {
     let message_debug = message::debug_impl(g);
     let client_impls = client::trait_impls(g);
     let gen_server = dispatch::gen_server(g);
+    let send_checks = &g.send_checks;
     quote! {
+        #send_checks
         #message
         #client
         #client_methods
@@ -182,6 +184,8 @@ struct Gen<'a> {
     /// What `init`, `Args` and `start` are made from, in each
     /// configuration.
     inits: Vec<InitParts<'a>>,
+    /// Items that check that what the messages carry is `Send`.
+    send_checks: TokenStream,
 }
 
 /// The `#[init]` of one configuration, or none: `start`'s arguments and
@@ -286,6 +290,7 @@ impl<'a> Gen<'a> {
         let (vis, vis_span) = block_visibility(server);
         Gen {
             inits: InitParts::all(server),
+            send_checks: TokenStream::new(),
             private: quote!(#krate::__private),
             phantom: !server.type_params.is_empty() || handlers.is_empty(),
             generics,
@@ -300,40 +305,78 @@ impl<'a> Gen<'a> {
     /// argument or a reply that is not `Send` is one error naming it,
     /// instead of one per generated item that moves it between tasks.
     /// Only for handlers without errors, whose types are all owned.
+    ///
+    /// A `where` clause on the generated items says so for the types that
+    /// cannot be higher-ranked, once per type; rustc finds two clauses
+    /// about one higher-ranked type written two ways (`Job` and
+    /// `Box<dyn FnOnce(&mut Self) + Send>`) ambiguous, and the macro cannot
+    /// tell that they are one. The other types, and those of handlers under
+    /// `#[cfg]` (whose types may exist only when they are compiled in), are
+    /// checked each by a call of a function that requires `Send`, reported
+    /// at the type too.
     fn require_send_messages(&mut self) {
         if !self.server.item.generics.params.is_empty() {
             return;
         }
         let krate = &self.server.krate;
-        let predicates = &mut self.generics.make_where_clause().predicates;
-        // A handler under `#[cfg]` may name types that exist only when it
-        // is compiled in: a bound outside it could not be `cfg`'d away.
-        let carried = self
-            .handlers
-            .iter()
-            .filter(|parts| parts.cfgs.is_empty())
-            .flat_map(|parts| {
-                parts
-                    .fields
-                    .iter()
-                    .map(|field| &field.ty)
-                    .chain(&parts.reply)
-            });
-        // At the user's type: rustc reports an unmet bound of a `where`
-        // clause at the predicate, which is then the argument or the
-        // return type that is not `Send`, not the attribute.
-        // Once per type: clippy's `type_repetition_in_bounds` reads
-        // predicates at the user's spans as the user's own.
+        let check = Ident::new("__genserver_send", Span::mixed_site());
+        let must = Ident::new("__genserver_must_be_send", Span::mixed_site());
         let mut seen = Vec::new();
-        for ty in carried {
-            let text = ty.to_token_stream().to_string();
-            if seen.contains(&text) {
-                continue;
+        let mut checks = TokenStream::new();
+        for parts in &self.handlers {
+            let cfgs = &parts.cfgs;
+            let carried = parts
+                .fields
+                .iter()
+                .map(|field| &field.ty)
+                .chain(&parts.reply);
+            for ty in carried {
+                // At the user's type: rustc reports an unmet bound of a
+                // `where` clause at the predicate, which is then the
+                // argument or the return type that is not `Send`, not the
+                // attribute.
+                let send = ty::respan(quote!(#krate::__private::core::marker::Send), ty.span());
+                let predicate: syn::WherePredicate =
+                    syn::parse_quote_spanned!(ty.span()=> #ty: #send);
+                // Once per type: clippy's `type_repetition_in_bounds` reads
+                // predicates at the user's spans as the user's own. Two
+                // paths that end alike may be one alias written two ways.
+                let text = ty.to_token_stream().to_string();
+                let key = ty::bound_key(ty);
+                if cfgs.is_empty() && seen.iter().any(|(seen, _)| *seen == text) {
+                    continue;
+                }
+                if cfgs.is_empty()
+                    && ty::cannot_be_higher_ranked(ty)
+                    && !seen.iter().any(|(_, seen)| *seen == key)
+                {
+                    seen.push((text, key));
+                    self.generics.make_where_clause().predicates.push(predicate);
+                } else {
+                    let call = quote_spanned!(ty.span()=> #must::<#ty>());
+                    checks.extend(quote! {
+                        #(#cfgs)*
+                        const _: () = {
+                            #[allow(dead_code)]
+                            fn #check() {
+                                #call;
+                            }
+                        };
+                    });
+                }
             }
-            seen.push(text);
-            let send = ty::respan(quote!(#krate::__private::core::marker::Send), ty.span());
-            predicates.push(syn::parse_quote_spanned!(ty.span()=> #ty: #send));
         }
+        if !checks.is_empty() {
+            let send = quote!(#krate::__private::core::marker::Send);
+            checks = quote! {
+                const _: () = {
+                    #[allow(dead_code)]
+                    fn #must<T: ?Sized + #send>() {}
+                    #checks
+                };
+            };
+        }
+        self.send_checks = checks;
     }
 
     /// `Counter<K, V>`: the user's self type.

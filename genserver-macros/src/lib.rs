@@ -247,6 +247,8 @@ mod tests {
             "impl S { #[genserver::call] fn a(&self) {} #[::genserver::cast] fn b(&self) {} #[genserver::call::<u8>] fn c(&self) {} #[call::call] fn d(&self) {} #[genserver::x::call] fn e(&self) {} }",
             "impl S { #[cfg(a)] #[init] fn a() -> Self {} #[cfg_attr(b, cfg(c), cfg_attr(d, cfg(e)))] #[init] fn b(x: u8) -> Self {} \
              #[cfg_attr] #[init] fn c() -> Self {} #[cfg(x)] #[terminate] fn t(&mut self) {} #[cfg(y)] #[terminate] fn u(&mut self) {} #[terminate] fn v(&mut self) {} }",
+            "impl S { #[cast] fn a(&mut self, j: Box<dyn for<'a> FnOnce(&'a mut Self) + Send>, k: fn(&u8), l: m!(), m: a::Job, n: Job) {} \
+             #[cfg(x)] #[call] fn b(&self, j: Job) -> Job {} #[call] fn c(&self, j: <Job as Tr>::Out) -> [u8; { &1; 2 }] {} }",
             "impl S { #[call] fn f(&self, #[cfg(x)] a: u8, #[cfg_attr(x, cfg(y))] b: u8, #[allow(x)] c: u8, #[cfg] d: u8) {} }",
             "impl<T> S<T> { #[info] fn f(&mut self, _: Box<T>) {} #[info] fn g(&mut self, _: Pin<Box<&'static T>>) {} #[info] fn h(&mut self, _: Box<>) {} }",
             "impl S { #[call(timeout = Self::X)] fn f(&self, a: [u8; Self::N], _: Self, _: u8, mut _x: u8, ref y: u8, _z @ 1..: u8, _type: u8) -> [Self; { Self::N + m!(Self::N, Self { a: Self }) }] {} }",

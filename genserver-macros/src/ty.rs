@@ -544,6 +544,50 @@ pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
+/// Whether `ty`, as written, certainly has no higher-ranked part: no
+/// reference, lifetime, function pointer, trait object, `Fn(..)` sugar,
+/// `for<..>` or macro. (An alias may still hide one: see
+/// [`bound_key`].)
+pub(crate) fn cannot_be_higher_ranked(ty: &Type) -> bool {
+    fn plain(tokens: TokenStream) -> bool {
+        let mut after_ident = false;
+        for tree in tokens {
+            match &tree {
+                TokenTree::Punct(p) if matches!(p.as_char(), '&' | '\'' | '!') => return false,
+                TokenTree::Ident(i) if ["fn", "dyn", "for", "impl"].iter().any(|k| i == k) => {
+                    return false;
+                }
+                TokenTree::Group(g) => {
+                    if after_ident && g.delimiter() == proc_macro2::Delimiter::Parenthesis {
+                        return false;
+                    }
+                    if !plain(g.stream()) {
+                        return false;
+                    }
+                }
+                _ => {}
+            }
+            after_ident = matches!(tree, TokenTree::Ident(_));
+        }
+        true
+    }
+    plain(ty.to_token_stream())
+}
+
+/// What tells two `Send` bounds apart: the type's text, or for a path
+/// its last segment, so that `Job` and `jobs::Job` (one alias, maybe of a
+/// higher-ranked type) are one.
+pub(crate) fn bound_key(ty: &Type) -> String {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => path
+            .path
+            .segments
+            .last()
+            .map_or_else(String::new, |last| last.to_token_stream().to_string()),
+        other => other.to_token_stream().to_string(),
+    }
+}
+
 /// `add_item` → `AddItem`: a variant name from a method name.
 pub(crate) fn pascal_case(ident: &Ident) -> String {
     let name = ident.to_string();
