@@ -17,11 +17,16 @@
 //!   puts on generated items at the user's types, where two handlers carry
 //!   the same type (`u8` and `u64` here), and the check of a higher-ranked
 //!   argument type beside them.
+//! - The nursery's `trait_duplication_in_bounds`: a generic server whose
+//!   bounds are written inline (`Inline`) or in a `where` clause
+//!   (`Where`) already say `Send + 'static`, which the macro requires of
+//!   every type parameter.
 
 #![warn(
     clippy::missing_const_for_fn,
     clippy::needless_pass_by_ref_mut,
-    clippy::type_repetition_in_bounds
+    clippy::type_repetition_in_bounds,
+    clippy::trait_duplication_in_bounds
 )]
 
 use std::collections::HashMap;
@@ -126,6 +131,61 @@ impl Ticker {
     fn tick(&mut self, _: Tick) {
         self.ticks += 1;
     }
+}
+
+/// A generic server with its bounds inline.
+pub struct Inline<K> {
+    keys: Vec<K>,
+}
+
+#[genserver]
+impl<K: Clone + Send + 'static> Inline<K> {
+    /// Adds a key.
+    #[cast]
+    pub fn push(&mut self, key: K) {
+        self.keys.push(key);
+    }
+
+    /// The keys.
+    #[call]
+    pub fn keys(&self) -> Vec<K> {
+        self.keys.clone()
+    }
+}
+
+/// A generic server with its bounds in a `where` clause, one of them
+/// spelled out.
+pub struct Where<K, V> {
+    pairs: Vec<(K, V)>,
+}
+
+#[genserver]
+impl<K, V> Where<K, V>
+where
+    K: Clone + std::marker::Send + 'static,
+    V: Clone + Send + 'static,
+{
+    /// Adds a pair.
+    #[cast]
+    pub fn push(&mut self, key: K, value: V) {
+        self.pairs.push((key, value));
+    }
+
+    /// The pairs.
+    #[call]
+    pub fn pairs(&self) -> Vec<(K, V)> {
+        self.pairs.clone()
+    }
+}
+
+#[tokio::test]
+async fn generic_bounds_written_by_the_user() {
+    let inline = Inline::start(Inline { keys: vec![1_u8] }).await.unwrap();
+    inline.push(2).await.unwrap();
+    assert_eq!(inline.keys().await.unwrap(), [1, 2]);
+    let pairs = Where::start(Where { pairs: Vec::new() }).await.unwrap();
+    pairs.push(1_u8, "a").await.unwrap();
+    assert_eq!(pairs.pairs().await.unwrap(), [(1, "a")]);
 }
 
 #[tokio::test]

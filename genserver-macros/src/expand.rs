@@ -260,12 +260,25 @@ impl<'a> Gen<'a> {
         // user's block says so: a generic server works without repeating
         // the bounds, and a type that cannot be sent is reported where the
         // server is used with it.
+        // A bound the user wrote is not repeated: clippy's
+        // `trait_duplication_in_bounds` reads a `where` clause beside the
+        // user's inline bounds as the user's own.
         if !server.type_params.is_empty() {
-            let predicates = &mut generics.make_where_clause().predicates;
-            for param in &server.type_params {
-                predicates.push(syn::parse_quote!(
-                    #param: #krate::__private::core::marker::Send + 'static
-                ));
+            let written = &server.item.generics;
+            let predicates: Vec<syn::WherePredicate> = server
+                .type_params
+                .iter()
+                .filter_map(|param| {
+                    let send = (!ty::has_bound(written, param, ty::Bound::Send))
+                        .then(|| quote!(#krate::__private::core::marker::Send));
+                    let life = (!ty::has_bound(written, param, ty::Bound::Static))
+                        .then(|| quote!('static));
+                    let bounds: Vec<_> = send.into_iter().chain(life).collect();
+                    (!bounds.is_empty()).then(|| syn::parse_quote!(#param: #(#bounds)+*))
+                })
+                .collect();
+            if !predicates.is_empty() {
+                generics.make_where_clause().predicates.extend(predicates);
             }
         }
         // A server crosses tasks, so it is `Send`. Saying so in every

@@ -588,6 +588,43 @@ pub(crate) fn bound_key(ty: &Type) -> String {
     }
 }
 
+/// A bound the macro requires of every type parameter.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bound {
+    /// `Send`, under any path ending in it.
+    Send,
+    /// `'static`.
+    Static,
+}
+
+/// Whether `generics` bound `param` by `bound`, inline (`K: Send`) or in
+/// the `where` clause (`where K: Send`), not under a `?` or a `for<..>`.
+pub(crate) fn has_bound(generics: &syn::Generics, param: &Ident, bound: Bound) -> bool {
+    let is = |b: &syn::TypeParamBound| match (b, bound) {
+        (syn::TypeParamBound::Trait(t), Bound::Send) => {
+            t.maybe.is_none()
+                && t.lifetimes.is_none()
+                && t.path.segments.last().is_some_and(|last| {
+                    last.ident == "Send" && matches!(last.arguments, syn::PathArguments::None)
+                })
+        }
+        (syn::TypeParamBound::Lifetime(l), Bound::Static) => l.ident == "static",
+        _ => false,
+    };
+    let inline = generics
+        .type_params()
+        .any(|p| p.ident == *param && p.bounds.iter().any(is));
+    let in_where = generics.where_clause.iter().flat_map(|w| &w.predicates).any(|pred| {
+        let syn::WherePredicate::Type(pred) = pred else {
+            return false;
+        };
+        pred.lifetimes.is_none()
+            && matches!(&pred.bounded_ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident(param))
+            && pred.bounds.iter().any(is)
+    });
+    inline || in_where
+}
+
 /// `add_item` → `AddItem`: a variant name from a method name.
 pub(crate) fn pascal_case(ident: &Ident) -> String {
     let name = ident.to_string();
