@@ -73,8 +73,13 @@ use proc_macro::TokenStream;
 ///   `&mut Context<Self>`.
 ///
 /// The context and a deferred reply are recognised by how they are
-/// written: `&mut` a path ending in `Context`, a path ending in `Reply<T>`
-/// (and `&ExitReason` for `#[terminate]`); the macro cannot resolve names.
+/// written, as the macro cannot resolve names: `Context` and `Reply<T>`
+/// written bare or through a path that starts with `genserver` (or with
+/// the `crate = ` path) are the server's (`&mut Context<Self>`,
+/// `&mut genserver::Context<Self>`, `genserver::prelude::Reply<T>`); one
+/// written through any other module path (`chat::Context`,
+/// `crate::ui::Reply<T>`) is the user's own type, an ordinary argument.
+/// The reason of `#[terminate]` is `&` a path ending in `ExitReason`.
 ///
 /// Methods may be `async`. A block must mark at least one method (with none,
 /// the markers were most likely forgotten); a server with only `#[init]`
@@ -249,6 +254,8 @@ mod tests {
              #[cfg_attr] #[init] fn c() -> Self {} #[cfg(x)] #[terminate] fn t(&mut self) {} #[cfg(y)] #[terminate] fn u(&mut self) {} #[terminate] fn v(&mut self) {} }",
             "impl S { #[cast] fn a(&mut self, j: Box<dyn for<'a> FnOnce(&'a mut Self) + Send>, k: fn(&u8), l: m!(), m: a::Job, n: Job) {} \
              #[cfg(x)] #[call] fn b(&self, j: Job) -> Job {} #[call] fn c(&self, j: <Job as Tr>::Out) -> [u8; { &1; 2 }] {} }",
+            "impl S { #[call] fn f(&self, a: chat::Context, b: &mut ::Context<Self>, c: crate::Reply<u8>, d: genserver::Reply<>, e: <T as genserver>::Context) {} \
+             #[cast] fn g(&mut self, r: ::genserver::Reply<u8>, c: genserver::Context<Self>, d: &mut x::y::Context<Self, u8>) {} }",
             "impl S { #[call] fn f(&self, #[cfg(x)] a: u8, #[cfg_attr(x, cfg(y))] b: u8, #[allow(x)] c: u8, #[cfg] d: u8) {} }",
             "impl<T> S<T> { #[info] fn f(&mut self, _: Box<T>) {} #[info] fn g(&mut self, _: Pin<Box<&'static T>>) {} #[info] fn h(&mut self, _: Box<>) {} }",
             "impl S { #[call(timeout = Self::X)] fn f(&self, a: [u8; Self::N], _: Self, _: u8, mut _x: u8, ref y: u8, _z @ 1..: u8, _type: u8) -> [Self; { Self::N + m!(Self::N, Self { a: Self }) }] {} }",

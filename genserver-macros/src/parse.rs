@@ -45,7 +45,7 @@ pub(crate) fn server<'a>(
         server.methods.push(func);
         let Some(marker) = marker else { continue };
         let role = marker.role;
-        let method = method(func, marker);
+        let method = method(func, marker, args.krate.as_ref());
         match role {
             Role::Call => server.handlers.push(handler(method, HandlerKind::Call)),
             Role::Cast => server.handlers.push(handler(method, HandlerKind::Cast)),
@@ -98,16 +98,16 @@ fn handler(method: Method<'_>, kind: HandlerKind) -> Handler<'_> {
     }
 }
 
-fn method(func: &ImplItemFn, marker: Marker) -> Method<'_> {
+fn method<'a>(func: &'a ImplItemFn, marker: Marker, krate: Option<&syn::Path>) -> Method<'a> {
     let mut receiver = None;
     let mut inputs = Vec::new();
     for arg in &func.sig.inputs {
         match arg {
             FnArg::Receiver(r) => receiver = Some(r),
             FnArg::Typed(arg) => {
-                let kind = if let Some(shape) = ty::context_shape(&arg.ty) {
+                let kind = if let Some(shape) = ty::context_shape(&arg.ty, krate) {
                     InputKind::Context(shape)
-                } else if let Some(reply) = ty::reply_type(&arg.ty) {
+                } else if let Some(reply) = ty::reply_type(&arg.ty, krate) {
                     InputKind::Reply(reply)
                 } else if ty::is_exit_reason_ref(&arg.ty) {
                     InputKind::Reason

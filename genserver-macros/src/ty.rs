@@ -47,19 +47,56 @@ fn is_named(ty: &Type, name: &str) -> bool {
     last_segment(ty).is_some_and(|segment| names::is(&segment.ident, name))
 }
 
-/// `&mut Context<Self>` and its mistaken forms, recognised by the last
-/// path segment `Context`: the macro cannot resolve names, and a user's
-/// own type named `Context` as a handler argument is unlikely.
-pub(crate) fn context_shape(ty: &Type) -> Option<ContextShape> {
+/// Whether `ty` is the crate's type `name`, as far as the macro can tell
+/// without resolving names: `name` written bare, or through a path that
+/// starts with `genserver` (`genserver::Context`,
+/// `::genserver::prelude::Context`) or with the `crate = ` path of a
+/// re-export. `chat::Context` or `crate::ui::Reply<T>` is another type of
+/// that name.
+fn is_ours(ty: &Type, name: &str, krate: Option<&Path>) -> bool {
+    let Type::Path(TypePath {
+        qself: None, path, ..
+    }) = peel(ty)
+    else {
+        return false;
+    };
+    let Some(last) = path.segments.last() else {
+        return false;
+    };
+    if !names::is(&last.ident, name) {
+        return false;
+    }
+    let module: Vec<&Ident> = path
+        .segments
+        .iter()
+        .take(path.segments.len() - 1)
+        .map(|segment| &segment.ident)
+        .collect();
+    let starts_with = |prefix: &Path| {
+        prefix.segments.len() <= module.len()
+            && prefix
+                .segments
+                .iter()
+                .zip(&module)
+                .all(|(prefix, ident)| prefix.ident == **ident)
+    };
+    match module.first() {
+        None => path.leading_colon.is_none(),
+        Some(first) => names::is(first, "genserver") || krate.is_some_and(starts_with),
+    }
+}
+
+/// `&mut Context<Self>` and its mistaken forms, by [`is_ours`].
+pub(crate) fn context_shape(ty: &Type, krate: Option<&Path>) -> Option<ContextShape> {
     match peel(ty) {
-        Type::Reference(reference) if is_named(&reference.elem, "Context") => {
+        Type::Reference(reference) if is_ours(&reference.elem, "Context", krate) => {
             Some(if reference.mutability.is_some() {
                 ContextShape::Mut
             } else {
                 ContextShape::Shared
             })
         }
-        other if is_named(other, "Context") => Some(ContextShape::Value),
+        other if is_ours(other, "Context", krate) => Some(ContextShape::Value),
         _ => None,
     }
 }
@@ -109,8 +146,11 @@ fn generic_args<'a>(
     Some(args.args.iter())
 }
 
-/// `Reply<T>`: the `T` of a deferred reply.
-pub(crate) fn reply_type(ty: &Type) -> Option<&Type> {
+/// `Reply<T>`, by [`is_ours`]: the `T` of a deferred reply.
+pub(crate) fn reply_type<'a>(ty: &'a Type, krate: Option<&Path>) -> Option<&'a Type> {
+    if !is_ours(ty, "Reply", krate) {
+        return None;
+    }
     let mut types = generic_args(ty, "Reply")?;
     match (types.next(), types.next()) {
         (Some(GenericArgument::Type(inner)), None) => Some(inner),

@@ -1,7 +1,8 @@
 //! The markers are read under the paths the crate exports them at, as
 //! well as bare: `genserver::call` (as `tokio::main`) and
 //! `genserver::prelude::call`, with or without a leading `::`, and under
-//! the `crate = ` path of a re-export.
+//! the `crate = ` path of a re-export; so are the context and a deferred
+//! reply.
 
 mod reexport {
     pub use genserver;
@@ -62,6 +63,16 @@ impl Reexported {
 
     #[genserver::cast]
     fn clear(&mut self) {}
+
+    #[reexport::genserver::call]
+    fn four(
+        &self,
+        ctx: &mut reexport::genserver::Context<Self>,
+        reply: reexport::genserver::prelude::Reply<u8>,
+    ) {
+        let _ = ctx.id();
+        reply.send(4);
+    }
 }
 
 struct Rooted;
@@ -98,6 +109,7 @@ async fn main() {
     reexported.reset().await.unwrap();
     assert_eq!(reexported.three().await.unwrap(), 3);
     reexported.clear().await.unwrap();
+    assert_eq!(reexported.four().await.unwrap(), 4);
 
     let rooted = Rooted::start().await.unwrap();
     assert_eq!(rooted.get().await.unwrap(), 4);
