@@ -105,12 +105,22 @@ impl Clock {
 }
 
 async fn clock() -> (ClockClient, mpsc::UnboundedReceiver<(u32, Instant)>) {
+    clock_with(StartOptions::new()).await
+}
+
+/// A clock started with `options`, and the receiver of its ticks.
+async fn clock_with(
+    options: StartOptions,
+) -> (ClockClient, mpsc::UnboundedReceiver<(u32, Instant)>) {
     let (tx, rx) = mpsc::unbounded_channel();
-    let clock = Clock::start(Clock {
-        ticks: tx,
-        timer: None,
-        handled: 0,
-    })
+    let clock = Clock::start_with(
+        Clock {
+            ticks: tx,
+            timer: None,
+            handled: 0,
+        },
+        options,
+    )
     .await
     .unwrap();
     (clock, rx)
@@ -170,17 +180,8 @@ async fn an_interval_ticks_every_period_and_stops_when_dropped() {
 // sent late, and the first sent after the jam is on the grid.
 #[tokio::test(start_paused = true)]
 async fn interval_ticks_that_find_a_full_mailbox_are_skipped_not_sent_late() {
-    let (tx, mut ticks) = mpsc::unbounded_channel();
-    let clock = Clock::start_with(
-        Clock {
-            ticks: tx,
-            timer: None,
-            handled: 0,
-        },
-        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
-    )
-    .await
-    .unwrap();
+    let (clock, mut ticks) =
+        clock_with(StartOptions::new().mailbox(MailboxCapacity::Bounded(1))).await;
     let began = Instant::now();
     clock.every(100 * MS, 7).await.unwrap();
     let gate = std::sync::Arc::new(tokio::sync::Notify::new());
@@ -719,17 +720,8 @@ async fn a_zero_period_ticks_at_the_timers_resolution() {
 // active; its message is delivered once there is room.
 #[tokio::test(start_paused = true)]
 async fn a_timer_waiting_for_room_has_no_time_left_and_is_still_active() {
-    let (tx, mut ticks) = mpsc::unbounded_channel();
-    let clock = Clock::start_with(
-        Clock {
-            ticks: tx,
-            timer: None,
-            handled: 0,
-        },
-        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
-    )
-    .await
-    .unwrap();
+    let (clock, mut ticks) =
+        clock_with(StartOptions::new().mailbox(MailboxCapacity::Bounded(1))).await;
     let gate = std::sync::Arc::new(tokio::sync::Notify::new());
     clock.hold(gate.clone()).await.unwrap();
     // `hold` is being handled once the mailbox has room again; this fills it.
