@@ -268,6 +268,8 @@ mod tests {
             "impl S<&str, Box<dyn Fn() + '_>, &'static u8> { #[call] fn a(&self) {} }",
             "impl<'a> S<'_, 'a> { #[call] fn a(&self) {} }",
             "#[genserver] #[genserver::genserver(x)] #[genserver = 1] #[allow(x)] impl S { #[call] fn a(&self) {} }",
+            "impl S { #[cast] fn a(self, x: &'a str, y: str) {} #[call] fn b<'a, T: Tr<Self>>(&self, x: &'a u8) -> &'a Self where Self: Tr {} \
+             #[call] fn c(s: &mut Self, x: u8) -> impl Tr {} #[call] fn d(&self) -> Result<_, str> {} #[init] fn i(&self) {} }",
             "impl S { #[call(timeout = \"1.5s\")] fn a(&self) {} #[call(timeout = \"1m30s\")] fn b(&self) {} #[call(timeout = \"5 seconds\")] fn c(&self) {} \
              #[call(timeout = \"99999999999999999999.99999999999999999999h 9999999999999999999999h\")] fn d(&self) {} #[call(timeout = \"1.\u{e9}s\")] fn e(&self) {} }",
         ];

@@ -328,6 +328,11 @@ pub(crate) fn find_impl_trait(ty: &Type) -> Option<&Type> {
     find(ty, &|ty| matches!(ty, Type::ImplTrait(_)))
 }
 
+/// Whether `ty` has an `impl Trait` or a `_`.
+pub(crate) fn has_impl_trait_or_infer(ty: &Type) -> bool {
+    find(ty, &|ty| matches!(ty, Type::ImplTrait(_) | Type::Infer(_))).is_some()
+}
+
 fn find<'a>(ty: &'a Type, hit: &dyn Fn(&Type) -> bool) -> Option<&'a Type> {
     if hit(ty) {
         return Some(ty);

@@ -420,7 +420,10 @@ fn handler_takes_self_by_reference(cx: &Ctxt, server: &Server<'_>, method: &Meth
 /// an Elixir callback does (`state: &mut Self`, `state: Counter`): what
 /// [`handler_takes_self_by_reference`] reports, and the other rules skip
 /// rather than call it a borrowed argument or a second message.
-fn explicit_state<'a>(server: &Server<'_>, method: &Method<'a>) -> Option<&'a syn::PatType> {
+pub(crate) fn explicit_state<'a>(
+    server: &Server<'_>,
+    method: &Method<'a>,
+) -> Option<&'a syn::PatType> {
     // `init` makes the state and has no `self`: a `Self` it takes is an
     // argument like any other.
     if method.receiver.is_some() || method.marker.role == Role::Init {

@@ -26,6 +26,11 @@ impl Counter {
     #[cast]
     pub fn reset(self) {}
 
+    #[call]
+    pub fn last(&self, n: &u64) -> u64 {
+        self.total + n
+    }
+
     #[info]
     fn tick(&mut self, _: Tick, ctx: &mut Context<Self>) {
         self.total += 1;
@@ -41,6 +46,10 @@ async fn main() {
     counter.add(2).await.unwrap();
     counter.try_add(2).unwrap();
     counter.info(Tick).await.unwrap();
+    counter.reset().await.unwrap();
+    counter.try_reset().unwrap();
+    let last: u64 = counter.last(&1).await.unwrap();
+    println!("{last}");
     let total: u64 = counter.get().await.unwrap();
     println!("{total}");
     counter.stop().await.unwrap();
