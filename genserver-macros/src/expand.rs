@@ -392,6 +392,34 @@ impl<'a> Gen<'a> {
         self.send_checks = checks;
     }
 
+    /// The impl's generics, as generated items declare them, always in
+    /// `<` `>` (`<>` without any), the two at the first and the last token
+    /// of the user's block. rustc reports a name it cannot find in a
+    /// generic argument (`ReplyTo<Foo>`, `From<Tick>`, `ServerRef<Nope>`)
+    /// with a suggestion to declare it among the item's generics, unless
+    /// the name is inside them: a type the user wrote once, which is not
+    /// defined, is then one error, where the user wrote it, and not one
+    /// more with a suggestion to write `S<Foo>`.
+    fn impl_generics(&self) -> TokenStream {
+        let (impl_generics, _, _) = self.generics.split_for_impl();
+        let mut tokens: Vec<proc_macro2::TokenTree> =
+            impl_generics.to_token_stream().into_iter().collect();
+        if tokens.is_empty() {
+            tokens = quote!(<>).into_iter().collect();
+        }
+        let (open, close) = (
+            self.server.item.impl_token.span,
+            self.server.item.brace_token.span.close(),
+        );
+        if let Some(first) = tokens.first_mut() {
+            first.set_span(open);
+        }
+        if let Some(last) = tokens.last_mut() {
+            last.set_span(close);
+        }
+        tokens.into_iter().collect()
+    }
+
     /// `Counter<K, V>`: the user's self type.
     fn self_ty(&self) -> &Type {
         &self.server.item.self_ty

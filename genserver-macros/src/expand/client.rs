@@ -17,7 +17,8 @@ pub(super) fn definition(g: &Gen<'_>) -> TokenStream {
     let client = &g.server.client;
     let self_ty = g.self_ty();
     let field = names::server_field();
-    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let (_, _, where_clause) = g.generics.split_for_impl();
+    let impl_generics = g.impl_generics();
     let docs = doc_attrs(&docs::client_struct(g));
     quote! {
         #docs
@@ -32,7 +33,8 @@ pub(super) fn definition(g: &Gen<'_>) -> TokenStream {
 /// `stop_with` is not a mistake.
 pub(super) fn methods(g: &Gen<'_>) -> TokenStream {
     let client_ty = g.client_ty();
-    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let (_, _, where_clause) = g.generics.split_for_impl();
+    let impl_generics = g.impl_generics();
     let handlers = g
         .handlers
         .iter()
@@ -281,7 +283,8 @@ fn start_for(g: &Gen<'_>, parts: &InitParts<'_>) -> TokenStream {
     let vis = &g.vis;
     let self_ty = g.self_ty();
     let client_ty = g.client_ty();
-    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let (_, _, where_clause) = g.generics.split_for_impl();
+    let impl_generics = g.impl_generics();
     let result = quote!(#private::core::result::Result<#client_ty, #private::StartError>);
     let options = names::options_local();
 
@@ -332,7 +335,8 @@ pub(super) fn trait_impls(g: &Gen<'_>) -> TokenStream {
     let client_ty = g.client_ty();
     let self_ty = g.self_ty();
     let field = names::server_field();
-    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let (_, _, where_clause) = g.generics.split_for_impl();
+    let impl_generics = g.impl_generics();
     let name = names::unraw(client);
     let formatter = names::formatter_local();
     let server = Ident::new("__genserver_server", Span::mixed_site());

@@ -149,7 +149,8 @@ fn client_method_stubs(
         return methods;
     }
     let client_ty = g.client_ty();
-    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let (_, _, where_clause) = g.generics.split_for_impl();
+    let impl_generics = g.impl_generics();
     quote! {
         #[allow(dead_code, clippy::all)]
         impl #impl_generics #client_ty #where_clause {
@@ -261,7 +262,8 @@ fn stubs(server: &Server<'_>) -> TokenStream {
     let self_ty = g.self_ty();
     let message_ty = g.message_ty();
     let client_ty = g.client_ty();
-    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let (_, _, where_clause) = g.generics.split_for_impl();
+    let impl_generics = g.impl_generics();
     let type_params = &server.type_params;
     let phantom = names::phantom_variant();
     let never = names::never_local();

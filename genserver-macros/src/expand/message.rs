@@ -12,7 +12,8 @@ use crate::names;
 pub(super) fn definition(g: &Gen<'_>) -> TokenStream {
     let vis = &g.vis;
     let message = &g.server.message;
-    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let (_, _, where_clause) = g.generics.split_for_impl();
+    let impl_generics = g.impl_generics();
     let docs = doc_attrs(&docs::message_enum(g));
     let variants = g.handlers.iter().map(|parts| variant(g, parts));
     let phantom = phantom_variant(g);
@@ -107,7 +108,8 @@ fn phantom_variant(g: &Gen<'_>) -> TokenStream {
 pub(super) fn from_impls(g: &Gen<'_>) -> TokenStream {
     let private = &g.private;
     let message_ty = g.message_ty();
-    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let (_, _, where_clause) = g.generics.split_for_impl();
+    let impl_generics = g.impl_generics();
     let local = names::info_local();
     g.handlers
         .iter()
@@ -144,7 +146,8 @@ pub(super) fn debug_impl(g: &Gen<'_>) -> TokenStream {
     let core = quote!(#private::core);
     let self_ty = g.self_ty();
     let message_ty = g.message_ty();
-    let (impl_generics, _, where_clause) = g.generics.split_for_impl();
+    let (_, _, where_clause) = g.generics.split_for_impl();
+    let impl_generics = g.impl_generics();
     let formatter = names::formatter_local();
     quote! {
         #[automatically_derived]
