@@ -129,6 +129,12 @@ use proc_macro::TokenStream;
 /// `genserver` crate is (for crates that re-export it), and other names
 /// for the enum and the client.
 ///
+/// The enum and the client are items of the block's module: a type of
+/// that name already there collides with them. Where a handler takes it
+/// (`#[info] fn on(&mut self, m: CounterMessage)`), the macro says so at
+/// the argument; elsewhere, rustc reports the name defined twice. Choose
+/// other names with these options.
+///
 /// # Generics
 ///
 /// Type and const parameters and the `where` clause of the block carry
@@ -270,6 +276,7 @@ mod tests {
             "#[genserver] #[genserver::genserver(x)] #[genserver = 1] #[allow(x)] impl S { #[call] fn a(&self) {} }",
             "impl S { #[cast] fn a(self, x: &'a str, y: str) {} #[call] fn b<'a, T: Tr<Self>>(&self, x: &'a u8) -> &'a Self where Self: Tr {} \
              #[call] fn c(s: &mut Self, x: u8) -> impl Tr {} #[call] fn d(&self) -> Result<_, str> {} #[init] fn i(&self) {} }",
+            "impl S { #[info] fn a(&mut self, _: SMessage) {} #[cast] fn b(&mut self, x: self::SMessage, y: ::SMessage, z: Box<SMessage>) {} #[call] fn c(s: SMessage) {} }",
             "impl S { #[call(timeout = \"1.5s\")] fn a(&self) {} #[call(timeout = \"1m30s\")] fn b(&self) {} #[call(timeout = \"5 seconds\")] fn c(&self) {} \
              #[call(timeout = \"99999999999999999999.99999999999999999999h 9999999999999999999999h\")] fn d(&self) {} #[call(timeout = \"1.\u{e9}s\")] fn e(&self) {} }",
         ];

@@ -46,6 +46,7 @@ fn check_handler(cx: &Ctxt, server: &Server<'_>, handler: &Handler<'_>) {
     context_is_mut_ref(cx, method);
     context_is_this_servers(cx, server, method);
     at_most_one_context(cx, method);
+    argument_is_not_the_message_enum(cx, server, method);
     match handler.kind {
         HandlerKind::Call => {
             at_most_one_reply(cx, method);
@@ -719,6 +720,58 @@ fn no_reply_argument(cx: &Ctxt, method: &Method<'_>, role: Role) {
             );
         }
     }
+}
+
+/// No argument is, by name, the message enum itself: the enum would
+/// contain itself (and for an `#[info]`, get `From<T> for T`, which the
+/// standard library has). Far more likely, the user has a type of that
+/// name, and the generated enum collides with it: rustc would report the
+/// collision at the attribute, then everything the generated code does
+/// with the user's type instead of the enum.
+fn argument_is_not_the_message_enum(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) {
+    let state = explicit_state(server, method);
+    for arg in method
+        .plain()
+        .filter(|arg| state.is_none_or(|state| !std::ptr::eq(state, *arg)))
+    {
+        if names_message_enum(server, &arg.ty) {
+            cx.error_spanned_by(
+                &arg.ty,
+                format_args!(
+                    "`#[genserver]` generates `{}`, so a type of that name cannot be an argument here\n\
+                     rename your type, or choose other names with `#[genserver(message = ..., client = ...)]`",
+                    server.message
+                ),
+            );
+        }
+    }
+}
+
+/// `ty` is the message enum's name, as written in the block's module
+/// (`FooMessage`, `self::FooMessage`).
+fn names_message_enum(server: &Server<'_>, ty: &Type) -> bool {
+    let Type::Path(path) = ty::peel(ty) else {
+        return false;
+    };
+    let segments: Vec<_> = path.path.segments.iter().collect();
+    let last = match segments.as_slice() {
+        [last] | [_, last] if segments.len() == 1 || names::is(&segments[0].ident, "self") => last,
+        _ => return false,
+    };
+    path.qself.is_none()
+        && path.path.leading_colon.is_none()
+        && last.arguments.is_none()
+        && names::same(&last.ident, &server.message)
+}
+
+/// The handlers of the block whose argument is named like the message
+/// enum: beside them, the enum goes by another name.
+pub(crate) fn message_enum_named_by_an_argument(server: &Server<'_>) -> bool {
+    server.handlers.iter().any(|handler| {
+        let cx = Ctxt::new();
+        argument_is_not_the_message_enum(&cx, server, &handler.method);
+        cx.has_errors()
+    })
 }
 
 /// An `#[info]` handler takes exactly one message (besides the context):

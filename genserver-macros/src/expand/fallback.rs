@@ -26,6 +26,14 @@ pub(super) fn beside_errors(mut server: Server<'_>) -> TokenStream {
     // What the whole block asks for: a handler left out must not make the
     // enum or the client narrower than the server's public API.
     let (vis, vis_span) = super::block_visibility(&server);
+    // A type of the user's has the enum's name: the enum takes another,
+    // so that code naming the type finds the user's.
+    if validate::message_enum_named_by_an_argument(&server) {
+        server.message = syn::Ident::new(
+            &format!("__Genserver{}", names::unraw(&server.message)),
+            server.message.span(),
+        );
+    }
     let Some(left_out) = keep_sound_parts(&mut server) else {
         let mut tokens = stubs(&server);
         let g = Gen::new(&server);
