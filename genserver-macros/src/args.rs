@@ -20,7 +20,7 @@ pub(crate) struct Args {
 
 pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
     let mut args = Args::default();
-    for opt in attr::parse_options(cx, tokens) {
+    for opt in attr::parse_options(cx, tokens, &attr::GENSERVER_USAGE) {
         if opt.key == CRATE {
             if let Some(path) = crate_path(cx, &opt) {
                 attr::set_once(cx, &mut args.krate, &opt, "`#[genserver]`", path);

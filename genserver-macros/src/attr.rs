@@ -3,10 +3,10 @@
 
 use std::fmt;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::ext::IdentExt;
-use syn::parse::{Parse, ParseStream, Parser};
+use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Expr, Ident, ImplItem, ItemImpl, Lit, LitStr, Meta, Path, Token};
 
@@ -179,27 +179,171 @@ impl Opt {
     }
 }
 
-impl Parse for Opt {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
+/// The options an attribute takes, for the help of a syntax error: its
+/// name and each option with an example value.
+pub(crate) struct Usage {
+    pub(crate) attr: &'static str,
+    pub(crate) options: &'static [(&'static str, &'static str)],
+}
+
+pub(crate) const CALL_USAGE: Usage = Usage {
+    attr: "call",
+    options: &[("timeout", "\"5s\"")],
+};
+
+pub(crate) const GENSERVER_USAGE: Usage = Usage {
+    attr: "genserver",
+    options: &[
+        ("crate", "my_crate::genserver"),
+        ("message", "CounterMsg"),
+        ("client", "CounterHandle"),
+    ],
+};
+
+impl Usage {
+    /// The help "write `#[call(timeout = "5s")]`": the form of option
+    /// `key` (with `value` if the user wrote one), or of all of them.
+    fn help(&self, key: Option<&Ident>, value: Option<String>) -> String {
+        let attr = self.attr;
+        let known = key
+            .and_then(|key| self.options.iter().find(|(name, _)| key.unraw() == *name))
+            .or(match self.options {
+                [only] => Some(only),
+                _ => None,
+            });
+        match known {
+            Some((name, example)) => {
+                let value = value.unwrap_or_else(|| (*example).to_owned());
+                format!("write `#[{attr}({name} = {value})]`")
+            }
+            None if self.options.is_empty() => format!("write `#[{attr}]`"),
+            None => {
+                let all: Vec<String> = self
+                    .options
+                    .iter()
+                    .map(|(name, example)| format!("{name} = {example}"))
+                    .collect();
+                format!(
+                    "write `#[{attr}({})]`, with the options you need",
+                    all.join(", ")
+                )
+            }
+        }
+    }
+}
+
+/// A literal as written, to repeat it in a help; `None` for anything
+/// else.
+fn literal_text(tree: &TokenTree) -> Option<String> {
+    match tree {
+        TokenTree::Literal(lit) => Some(lit.to_string()),
+        _ => None,
+    }
+}
+
+/// `a = 1, b, c(..)`. The first syntax error ends the list, at the token
+/// that broke it, with the attribute's form as the help.
+fn options(input: ParseStream<'_>, usage: &Usage) -> syn::Result<Vec<Opt>> {
+    let fail =
+        |span: proc_macro2::Span, what: String, key: Option<&Ident>, value: Option<String>| {
+            syn::Error::new(span, format!("{what}\nhelp: {}", usage.help(key, value)))
+        };
+    let mut options = Vec::new();
+    while !input.is_empty() {
+        if !input.peek(Ident::peek_any) {
+            let tree: TokenTree = input.parse()?;
+            let value = literal_text(&tree);
+            let what = if value.is_some() {
+                format!("expected an option name before `{tree}`")
+            } else {
+                format!("expected an option name, found `{tree}`")
+            };
+            return Err(fail(tree.span(), what, None, value));
+        }
         // `crate` is a keyword but a valid option name.
         let key = input.call(Ident::parse_any)?;
         let value = if input.peek(Token![=]) {
-            OptValue::Value(input.parse()?, input.parse()?)
+            let eq: Token![=] = input.parse()?;
+            if input.is_empty() || input.peek(Token![,]) {
+                return Err(fail(
+                    eq.span,
+                    format!("`{key} =` has no value"),
+                    Some(&key),
+                    None,
+                ));
+            }
+            let expr: Expr = input
+                .parse()
+                .map_err(|error| fail(error.span(), error.to_string(), Some(&key), None))?;
+            OptValue::Value(eq, Box::new(expr))
         } else if input.peek(syn::token::Paren) {
             let group: proc_macro2::Group = input.parse()?;
             OptValue::List(group.into_token_stream())
         } else {
             OptValue::Flag
         };
-        Ok(Opt { key, value })
+        let has_value = !matches!(value, OptValue::Flag);
+        let written = match &value {
+            OptValue::Value(_, expr) => match &**expr {
+                Expr::Lit(lit) => Some(lit.lit.to_token_stream().to_string()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let key_for_help = key.clone();
+        options.push(Opt { key, value });
+        if input.is_empty() {
+            break;
+        }
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+            continue;
+        }
+        let tree: TokenTree = input.parse()?;
+        let what = match &tree {
+            TokenTree::Punct(punct) if punct.as_char() == ':' && !has_value => {
+                // `timeout: "1s"`: the value as written goes in the help.
+                let value = input
+                    .fork()
+                    .parse::<TokenTree>()
+                    .ok()
+                    .as_ref()
+                    .and_then(literal_text);
+                return Err(fail(
+                    tree.span(),
+                    format!("expected `=` after `{key_for_help}`, found `:`"),
+                    Some(&key_for_help),
+                    value,
+                ));
+            }
+            TokenTree::Ident(next) if has_value && usage.options.len() > 1 => {
+                let all: Vec<String> = usage
+                    .options
+                    .iter()
+                    .map(|(name, example)| format!("{name} = {example}"))
+                    .collect();
+                return Err(syn::Error::new(
+                    tree.span(),
+                    format!(
+                        "expected `,` before `{next}`\nhelp: separate the options with commas, as in `#[{}({})]`",
+                        usage.attr,
+                        all.join(", ")
+                    ),
+                ));
+            }
+            _ if has_value => format!("unexpected `{tree}`: `{key_for_help}` takes one value"),
+            _ => format!("expected `,` or `=` after `{key_for_help}`, found `{tree}`"),
+        };
+        return Err(fail(tree.span(), what, Some(&key_for_help), written));
     }
+    Ok(options)
 }
 
 /// Parses `a = 1, b, c(..)`. A syntax error is recorded and yields no
 /// options, so the caller goes on with its defaults.
-pub(crate) fn parse_options(cx: &Ctxt, tokens: TokenStream) -> Vec<Opt> {
-    match Punctuated::<Opt, Token![,]>::parse_terminated.parse2(tokens) {
-        Ok(options) => options.into_iter().collect(),
+pub(crate) fn parse_options(cx: &Ctxt, tokens: TokenStream, usage: &Usage) -> Vec<Opt> {
+    match (|input: ParseStream<'_>| options(input, usage)).parse2(tokens) {
+        Ok(options) => options,
         Err(error) => {
             cx.syn_error(error);
             Vec::new()
@@ -315,7 +459,16 @@ fn parse_marker(cx: &Ctxt, role: Role, attr: &Attribute) -> Marker {
     let mut timeout = None;
     let options = match &attr.meta {
         Meta::Path(_) => Vec::new(),
-        Meta::List(list) => parse_options(cx, list.tokens.clone()),
+        Meta::List(list) => {
+            let usage = match role {
+                Role::Call => CALL_USAGE,
+                other => Usage {
+                    attr: other.symbol().0,
+                    options: &[],
+                },
+            };
+            parse_options(cx, list.tokens.clone(), &usage)
+        }
         Meta::NameValue(_) => {
             cx.error_spanned_by(
                 attr,

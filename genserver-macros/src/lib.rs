@@ -223,6 +223,13 @@ mod tests {
             "message = (",
             "= =",
             "message = Self, client = crate",
+            "crate = ",
+            "crate = ,",
+            "message = A client = B",
+            "message: A",
+            "\"x\"",
+            "message = A B",
+            "client = (,",
         ];
         let inputs = [
             "",
@@ -277,6 +284,9 @@ mod tests {
             "impl S { #[cast] fn a(self, x: &'a str, y: str) {} #[call] fn b<'a, T: Tr<Self>>(&self, x: &'a u8) -> &'a Self where Self: Tr {} \
              #[call] fn c(s: &mut Self, x: u8) -> impl Tr {} #[call] fn d(&self) -> Result<_, str> {} #[init] fn i(&self) {} }",
             "impl S { #[info] fn a(&mut self, _: SMessage) {} #[cast] fn b(&mut self, x: self::SMessage, y: ::SMessage, z: Box<SMessage>) {} #[call] fn c(s: SMessage) {} }",
+            "impl S { #[call(timeout = )] fn a(&self) {} #[call(\"1s\")] fn b(&self) {} #[call(timeout = \"5s\",,)] fn c(&self) {} \
+             #[call(timeout: \"1s\")] fn d(&self) {} #[call(timeout = \"5s\" \"1s\")] fn e(&self) {} #[call(timeout:)] fn f(&self) {} \
+             #[cast(timeout = )] fn g(&self) {} #[call(,)] fn h(&self) {} #[call(timeout = x y)] fn i(&self) {} #[call(timeout = =)] fn j(&self) {} }",
             "impl S { #[call(timeout = \"1.5s\")] fn a(&self) {} #[call(timeout = \"1m30s\")] fn b(&self) {} #[call(timeout = \"5 seconds\")] fn c(&self) {} \
              #[call(timeout = \"99999999999999999999.99999999999999999999h 9999999999999999999999h\")] fn d(&self) {} #[call(timeout = \"1.\u{e9}s\")] fn e(&self) {} }",
         ];
