@@ -534,10 +534,18 @@ fn parse_timeout(cx: &Ctxt, opt: &Opt) -> Option<Timeout> {
         );
         return None;
     };
-    let lit = match &**expr {
-        Expr::Lit(lit) => &lit.lit,
-        _ => return Some(Timeout::Expr(expr.clone())),
+    let Expr::Lit(lit) = &**expr else {
+        if let Some(receiver) = find_receiver(expr.to_token_stream()) {
+            cx.error_spanned_by(
+                receiver,
+                "the timeout is evaluated by the client before the call is sent, so it cannot use the server's state (`self`)\n\
+                 use a constant or an associated constant, as in `timeout = Self::TIMEOUT`",
+            );
+            return None;
+        }
+        return Some(Timeout::Expr(expr.clone()));
     };
+    let lit = &lit.lit;
     match lit {
         Lit::Str(text) => match parse_duration(&text.value()) {
             Ok(Some(millis)) => Some(Timeout::Millis(millis, text.clone())),
@@ -565,6 +573,29 @@ fn parse_timeout(cx: &Ctxt, opt: &Opt) -> Option<Timeout> {
             None
         }
     }
+}
+
+/// The first `self` in `tokens` that is the receiver (`self.n`,
+/// `self.limit()`, `f(self)`), not the module of a path (`self::LIMIT`).
+fn find_receiver(tokens: TokenStream) -> Option<Ident> {
+    let mut trees = tokens.into_iter().peekable();
+    while let Some(tree) = trees.next() {
+        match tree {
+            TokenTree::Ident(ident) if ident == "self" => {
+                let path = matches!(trees.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+                if !path {
+                    return Some(ident);
+                }
+            }
+            TokenTree::Group(group) => {
+                if let Some(found) = find_receiver(group.stream()) {
+                    return Some(found);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `"250ms"`, `"5s"`, `"2m"`, `"1h"` in milliseconds; `"infinity"` as

@@ -287,6 +287,8 @@ mod tests {
             "impl S { #[call(timeout = )] fn a(&self) {} #[call(\"1s\")] fn b(&self) {} #[call(timeout = \"5s\",,)] fn c(&self) {} \
              #[call(timeout: \"1s\")] fn d(&self) {} #[call(timeout = \"5s\" \"1s\")] fn e(&self) {} #[call(timeout:)] fn f(&self) {} \
              #[cast(timeout = )] fn g(&self) {} #[call(,)] fn h(&self) {} #[call(timeout = x y)] fn i(&self) {} #[call(timeout = =)] fn j(&self) {} }",
+            "impl S { #[call(timeout = self.n)] fn a(&self) {} #[call(timeout = self::X)] fn b(&self) {} #[call(timeout = f(self))] fn c(&self) {} \
+             #[call(timeout = { m!(self) })] fn d(&self) {} #[call(timeout = self)] fn e(&self) {} }",
             "impl S { #[call(timeout = \"1.5s\")] fn a(&self) {} #[call(timeout = \"1m30s\")] fn b(&self) {} #[call(timeout = \"5 seconds\")] fn c(&self) {} \
              #[call(timeout = \"99999999999999999999.99999999999999999999h 9999999999999999999999h\")] fn d(&self) {} #[call(timeout = \"1.\u{e9}s\")] fn e(&self) {} }",
         ];
