@@ -88,7 +88,11 @@ impl Role {
     /// Any other path is not a marker: the user may have an attribute of
     /// that name of their own, and rustc resolves and reports it.
     fn of(attr: &Attribute, krate: Option<&Path>) -> Option<Role> {
-        let path = attr.path();
+        Role::of_path(attr.path(), krate)
+    }
+
+    /// As [`Role::of`], for the path of an attribute.
+    fn of_path(path: &Path, krate: Option<&Path>) -> Option<Role> {
         let role = Role::ALL.into_iter().find(|role| {
             path.segments
                 .last()
@@ -386,6 +390,7 @@ pub(crate) fn strip(cx: &Ctxt, imp: &mut ItemImpl, krate: Option<&Path>) -> Vec<
 
 fn strip_method(cx: &Ctxt, attrs: &mut Vec<Attribute>, krate: Option<&Path>) -> Option<Marker> {
     let mut marker: Option<Marker> = None;
+    let conditional = strip_conditional_markers(cx, attrs, krate);
     attrs.retain(|attr| {
         let Some(role) = Role::of(attr, krate) else {
             return true;
@@ -410,6 +415,9 @@ fn strip_method(cx: &Ctxt, attrs: &mut Vec<Attribute>, krate: Option<&Path>) -> 
         }
         false
     });
+    if marker.is_none() {
+        marker = conditional.into_iter().next();
+    }
     if marker.is_some() {
         // The signature of a handler is the server's contract, not a style
         // choice: it takes `self` whether or not it reads the state, and
@@ -437,6 +445,64 @@ fn strip_method(cx: &Ctxt, attrs: &mut Vec<Attribute>, krate: Option<&Path>) -> 
         ));
     }
     marker
+}
+
+/// Markers written inside `#[cfg_attr(predicate, ..)]`: reported, as the
+/// block reads its markers before `cfg_attr` applies, and removed from it
+/// (the attribute with them when nothing else is left in it), so that they
+/// do not expand on their own into a marker outside a `#[genserver]`
+/// block. The method is read as marked, so that what is generated from it
+/// is there for the code that uses it.
+fn strip_conditional_markers(
+    cx: &Ctxt,
+    attrs: &mut Vec<Attribute>,
+    krate: Option<&Path>,
+) -> Vec<Marker> {
+    let mut found = Vec::new();
+    attrs.retain_mut(|attr| {
+        if !attr.path().is_ident("cfg_attr") {
+            return true;
+        }
+        let Meta::List(list) = &attr.meta else {
+            return true;
+        };
+        let Ok(parts) = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(list.tokens.clone())
+        else {
+            return true;
+        };
+        let mut parts = parts.into_iter();
+        let Some(predicate) = parts.next() else {
+            return true;
+        };
+        let mut kept = Vec::new();
+        let mut removed = false;
+        for meta in parts {
+            let Some(role) = Role::of_path(meta.path(), krate) else {
+                kept.push(meta);
+                continue;
+            };
+            cx.error_spanned_by(
+                &meta,
+                format_args!(
+                    "markers are not read inside `cfg_attr`: `#[genserver]` reads the block before `cfg_attr` applies\n\
+                     write {role} plainly, and put `#[cfg({})]` on the method if it exists only in some configurations",
+                    predicate.to_token_stream()
+                ),
+            );
+            let marker: Attribute = syn::parse_quote!(#[#meta]);
+            found.push(parse_marker(&Ctxt::new(), role, &marker));
+            removed = true;
+        }
+        if !removed {
+            return true;
+        }
+        if kept.is_empty() {
+            return false;
+        }
+        attr.meta = syn::parse_quote!(cfg_attr(#predicate, #(#kept),*));
+        true
+    });
+    found
 }
 
 fn strip_misplaced(cx: &Ctxt, attrs: &mut Vec<Attribute>, krate: Option<&Path>) -> Option<Marker> {

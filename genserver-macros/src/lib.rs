@@ -113,7 +113,9 @@ use proc_macro::TokenStream;
 /// `#[cfg_attr(p, cfg(q))]` and `#[cfg_attr(p, doc = "..")]`); the rest of
 /// it, like any other attribute (an `inline`, a lint level, a
 /// `tracing::instrument` that names the handler's `ctx`), stays on the
-/// handler.
+/// handler. A marker is not read inside a `#[cfg_attr]` (the block is
+/// read before `cfg_attr` applies): it is an error there; write the marker
+/// plainly and the `#[cfg]` beside it.
 ///
 /// Two handlers of one name, or two `#[info]` handlers of one type, may
 /// coexist when both have a `#[cfg]` (`unix` and `not(unix)`), and so may
@@ -289,6 +291,8 @@ mod tests {
              #[cast(timeout = )] fn g(&self) {} #[call(,)] fn h(&self) {} #[call(timeout = x y)] fn i(&self) {} #[call(timeout = =)] fn j(&self) {} }",
             "impl S { #[call(timeout = self.n)] fn a(&self) {} #[call(timeout = self::X)] fn b(&self) {} #[call(timeout = f(self))] fn c(&self) {} \
              #[call(timeout = { m!(self) })] fn d(&self) {} #[call(timeout = self)] fn e(&self) {} }",
+            "impl S { #[cfg_attr(x, cast)] fn a(&mut self) {} #[cfg_attr(x, inline, call(timeout = 1), cast)] fn b(&self) {} \
+             #[cfg_attr(call)] fn c(&self) {} #[cfg_attr(, call)] fn d(&self) {} #[cfg_attr(x, cfg_attr(y, call))] fn e(&self) {} #[cfg_attr = call] fn f(&self) {} }",
             "impl S { #[call(timeout = \"1.5s\")] fn a(&self) {} #[call(timeout = \"1m30s\")] fn b(&self) {} #[call(timeout = \"5 seconds\")] fn c(&self) {} \
              #[call(timeout = \"99999999999999999999.99999999999999999999h 9999999999999999999999h\")] fn d(&self) {} #[call(timeout = \"1.\u{e9}s\")] fn e(&self) {} }",
         ];
