@@ -293,6 +293,8 @@ mod tests {
              #[call(timeout = { m!(self) })] fn d(&self) {} #[call(timeout = self)] fn e(&self) {} }",
             "impl S { #[cfg_attr(x, cast)] fn a(&mut self) {} #[cfg_attr(x, inline, call(timeout = 1), cast)] fn b(&self) {} \
              #[cfg_attr(call)] fn c(&self) {} #[cfg_attr(, call)] fn d(&self) {} #[cfg_attr(x, cfg_attr(y, call))] fn e(&self) {} #[cfg_attr = call] fn f(&self) {} }",
+            "impl S { #[call] fn into(&self) {} #[cast] fn r#try_into(&mut self) {} #[cast] fn a(&mut self) -> Result<(), ()> {} \
+             #[init] fn i() -> Result<Self, ()> {} #[info] fn b(&mut self, _: T) -> Result<(), (())> {} }",
             "impl S { #[call(timeout = \"1.5s\")] fn a(&self) {} #[call(timeout = \"1m30s\")] fn b(&self) {} #[call(timeout = \"5 seconds\")] fn c(&self) {} \
              #[call(timeout = \"99999999999999999999.99999999999999999999h 9999999999999999999999h\")] fn d(&self) {} #[call(timeout = \"1.\u{e9}s\")] fn e(&self) {} }",
         ];

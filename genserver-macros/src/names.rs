@@ -77,6 +77,12 @@ pub(crate) const CLIENT_METHODS: &[&str] = &[
     "without_timeout",
 ];
 
+/// Methods of traits every type has that take `self` by value, with the
+/// trait: method lookup finds them on the client before a client method
+/// of the same name, which takes `&self`.
+pub(crate) const TRAIT_METHODS_BY_VALUE: &[(&str, &str)] =
+    &[("into", "Into"), ("try_into", "TryInto")];
+
 /// The client's non-waiting method for the cast `name`: `try_name`.
 pub(crate) fn try_cast(name: &Ident) -> Ident {
     Ident::new(&format!("try_{}", unraw(name)), name.span())

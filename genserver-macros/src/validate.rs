@@ -54,11 +54,13 @@ fn check_handler(cx: &Ctxt, server: &Server<'_>, handler: &Handler<'_>) {
             call_reply_is_owned(cx, method);
             call_reply_error_is_send(cx, method);
             not_named_like_client_method(cx, method);
+            not_named_like_trait_method(cx, method);
         }
         HandlerKind::Cast => {
             no_reply_argument(cx, method, role);
             error_is_send_sync(cx, method);
             not_named_like_client_method(cx, method);
+            not_named_like_trait_method(cx, method);
         }
         HandlerKind::Info => {
             no_reply_argument(cx, method, role);
@@ -242,6 +244,28 @@ fn not_named_like_client_method(cx: &Ctxt, method: &Method<'_>) {
             ident,
             format_args!(
                 "every client has a method `{name}`, so a {} handler cannot be named `{name}`\n\
+                 rename this handler",
+                method.marker.role
+            ),
+        );
+    }
+}
+
+/// A `#[call]` or `#[cast]` is not named like a method of a trait every
+/// type has that takes `self` by value (`into`): `client.into()` would call
+/// the trait's, which method lookup finds before the client's `&self`
+/// method, and the caller would get "type annotations needed". (The cast
+/// `into` would also make `try_into`.)
+fn not_named_like_trait_method(cx: &Ctxt, method: &Method<'_>) {
+    let ident = method.ident();
+    if let Some((name, trait_name)) = names::TRAIT_METHODS_BY_VALUE
+        .iter()
+        .find(|(name, _)| names::is(ident, name))
+    {
+        cx.error_spanned_by(
+            ident,
+            format_args!(
+                "every client has `{trait_name}::{name}`, which takes the client by value and is found before a client method `{name}(&self)`, so a {} handler cannot be named `{name}`\n\
                  rename this handler",
                 method.marker.role
             ),
@@ -644,6 +668,7 @@ fn call_reply_is_owned(cx: &Ctxt, method: &Method<'_>) {
 /// if it is `Send + Sync` itself, and rustc would otherwise report three
 /// unmet bounds of the runtime's outcome traits, with no word of the fix.
 fn error_is_send_sync(cx: &Ctxt, method: &Method<'_>) {
+    error_is_not_unit(cx, method);
     let Some((err, boxed)) = boxed_error(method) else {
         return;
     };
@@ -695,6 +720,34 @@ fn call_reply_error_is_send(cx: &Ctxt, method: &Method<'_>) {
 /// `None` for a method under `#[cfg]`: one compiled out never reaches
 /// rustc, and two written for different configurations may differ in
 /// exactly this.
+/// The error of a cast, info or `#[init]` is not `()`: it becomes the
+/// reason the server stopped (or did not start), a
+/// `Box<dyn Error + Send + Sync>`, and `()` is not an error.
+fn error_is_not_unit(cx: &Ctxt, method: &Method<'_>) {
+    if method.is_conditional() {
+        return;
+    }
+    let ReturnType::Type(_, ty) = &method.func.sig.output else {
+        return;
+    };
+    let Some(err) = ty::result_err_type(ty).filter(|err| ty::is_unit(err)) else {
+        return;
+    };
+    let role = method.marker.role;
+    let (what, example) = if role == Role::Init {
+        ("fails the start", "Result<Self, String>")
+    } else {
+        ("stops the server", "Result<(), String>")
+    };
+    cx.error_spanned_by(
+        err,
+        format_args!(
+            "the error of {role} {what}, and is reported as the reason, a `Box<dyn std::error::Error + Send + Sync>`: `()` is not an error type\n\
+             return an error that says what went wrong, such as `{example}`, or an error type of your own"
+        ),
+    );
+}
+
 fn boxed_error<'a>(method: &'a Method<'_>) -> Option<(&'a Type, ty::BoxDynError<'a>)> {
     if method.is_conditional() {
         return None;
