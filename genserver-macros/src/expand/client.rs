@@ -175,7 +175,7 @@ fn timeout(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
     }
 }
 
-fn builtin_methods(g: &Gen<'_>) -> TokenStream {
+pub(super) fn builtin_methods(g: &Gen<'_>) -> TokenStream {
     let private = &g.private;
     let vis = &g.vis;
     let field = names::server_field();

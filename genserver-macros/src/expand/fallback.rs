@@ -39,6 +39,8 @@ pub(super) fn beside_errors(mut server: Server<'_>) -> TokenStream {
         let g = Gen::new(&server);
         let all: Vec<&Handler<'_>> = server.handlers.iter().collect();
         tokens.extend(client_method_stubs(&g, &all, &[]));
+        tokens.extend(start_stub(&g));
+        tokens.extend(builtin_client_methods(&g));
         return tokens;
     };
     let mut g = Gen::new(&server);
@@ -241,6 +243,65 @@ fn client_method_stub(g: &Gen<'_>, handler: &Handler<'_>) -> Option<TokenStream>
                     loop {}
                 }
     })
+}
+
+/// The methods every client has, on the stub client.
+fn builtin_client_methods(g: &Gen<'_>) -> TokenStream {
+    let builtin = super::client::builtin_methods(g);
+    let client_ty = g.client_ty();
+    let impl_generics = g.impl_generics();
+    let (_, _, where_clause) = g.generics.split_for_impl();
+    quote! {
+        #[allow(dead_code, clippy::all)]
+        impl #impl_generics #client_ty #where_clause {
+            #builtin
+        }
+    }
+}
+
+/// `start` and `start_with` beside an `#[init]` with errors, taking its
+/// arguments as written and never run, so that the code starting the
+/// server finds them. None where a method of the block is named like them,
+/// or where the arguments' types would add errors of their own.
+fn start_stub(g: &Gen<'_>) -> TokenStream {
+    let server = g.server;
+    let Some(init) = server.inits.first() else {
+        return TokenStream::new();
+    };
+    if !validate::sound::method_names(server) {
+        return TokenStream::new();
+    }
+    let types: Vec<Type> = init.plain().map(|arg| g.replace_self(&arg.ty)).collect();
+    if types
+        .iter()
+        .any(|ty| ty::is_unsized(ty) || has_undeclared_lifetime(ty.to_token_stream(), &[]))
+    {
+        return TokenStream::new();
+    }
+    let private = &g.private;
+    let vis = &g.vis;
+    let self_ty = g.self_ty();
+    let client_ty = g.client_ty();
+    let impl_generics = g.impl_generics();
+    let (_, _, where_clause) = g.generics.split_for_impl();
+    let cfgs: Vec<_> = init.attrs().iter().filter_map(attr::cfg_part).collect();
+    let result = quote!(#private::core::result::Result<#client_ty, #private::StartError>);
+    let doc = "Not generated: `#[genserver]` reported errors about `#[init]`.";
+    quote! {
+        #(#cfgs)*
+        #[allow(dead_code, clippy::all)]
+        impl #impl_generics #self_ty #where_clause {
+            #[doc = #doc]
+            #vis async fn start(#(_: #types),*) -> #result {
+                #private::core::future::pending().await
+            }
+
+            #[doc = #doc]
+            #vis async fn start_with(#(_: #types,)* _: #private::StartOptions) -> #result {
+                #private::core::future::pending().await
+            }
+        }
+    }
 }
 
 /// Whether `tokens` name a lifetime other than `'static`, `'_` and those
