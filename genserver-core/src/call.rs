@@ -80,6 +80,22 @@ pub(crate) fn exit_reason<S: GenServer>(
     })
 }
 
+/// The outcome of a call whose deadline passed: `Timeout`, unless the
+/// answer came in the meantime. The channel is closed first, so that a
+/// server's `send` that did not make it returns `false`: an answer is
+/// either received here or refused to its sender, never accepted and
+/// then dropped.
+#[cold]
+fn timed_out<R>(answer: &mut AnswerReceiver<R>) -> Result<R, CallError> {
+    answer.close();
+    match answer.try_recv() {
+        Ok(Answer::Value(value)) => Ok(value),
+        Ok(Answer::Dropped) => Err(CallError::ReplyDropped),
+        Ok(Answer::Exited(reason)) => Err(CallError::Exited(*reason)),
+        Err(_) => Err(CallError::Timeout),
+    }
+}
+
 /// A call, from the request to the answer, as one future.
 ///
 /// A server that exits without answering says why on the answer channel.
@@ -198,7 +214,7 @@ where
                         this.slow = Slow::Exiting(exit_reason(address, deadline));
                         continue;
                     }
-                    None => Err(CallError::Timeout),
+                    None => timed_out(answer.inner_mut()),
                 };
                 // The spent channel stays until the call is dropped: letting
                 // it go here too would be a second drop to run.
@@ -210,5 +226,27 @@ where
                 return Poll::Ready(Err(error));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server's reply that was not received by a call that timed out is
+    /// refused to it (`send` is `false`), never accepted and then dropped.
+    #[test]
+    fn after_a_timeout_a_reply_is_refused_to_its_sender() {
+        let (reply_to, mut rx) = ReplyTo::<u32>::channel();
+        assert!(matches!(timed_out(&mut rx), Err(CallError::Timeout)));
+        assert!(!reply_to.send(7));
+    }
+
+    /// A reply that came before the timed-out caller looked is received.
+    #[test]
+    fn a_reply_there_when_the_deadline_passed_is_received() {
+        let (reply_to, mut rx) = ReplyTo::<u32>::channel();
+        assert!(reply_to.send(7));
+        assert!(matches!(timed_out(&mut rx), Ok(7)));
     }
 }

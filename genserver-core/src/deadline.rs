@@ -92,6 +92,14 @@ impl<F> WithDeadline<F> {
     pub(crate) fn deadline(&self) -> Deadline {
         self.deadline
     }
+
+    /// What is waited for, once the wait is over (an unpinned future).
+    pub(crate) fn inner_mut(&mut self) -> &mut F
+    where
+        F: Unpin,
+    {
+        &mut self.future
+    }
 }
 
 impl<F: Future> Future for WithDeadline<F> {

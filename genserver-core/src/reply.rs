@@ -159,9 +159,10 @@ impl<T: Send + 'static> Reply<T> {
 }
 
 impl<T: Send + 'static> Reply<T> {
-    /// Delivers the answer. Returns `false` when it cannot arrive: the
-    /// caller timed out or was cancelled, or the server has exited (the
-    /// caller already received the exit reason).
+    /// Delivers the answer. Returns `true` exactly when the caller
+    /// receives it, `false` when it cannot arrive: the caller timed out or
+    /// was cancelled, or the server has exited (the caller already
+    /// received the exit reason).
     pub fn send(self, value: T) -> bool {
         match self.slot.take() {
             Some(tx) => tx.send(Answer::Value(value)).is_ok(),

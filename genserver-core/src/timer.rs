@@ -39,8 +39,8 @@ pub struct Timer {
 impl Timer {
     /// Cancels the timer: from now on none of its messages is handled,
     /// including one already queued (OTP's `Process.cancel_timer/1`, made
-    /// reliable). A handler that had already started with one of them is
-    /// not interrupted. Cancelling twice, or a timer that has fired, does
+    /// reliable). A message the server had already taken from its mailbox
+    /// (its handler about to start, or running) is still handled. Cancelling twice, or a timer that has fired, does
     /// nothing.
     pub fn cancel(&self) {
         self.token.cancel();
