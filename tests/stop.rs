@@ -58,6 +58,12 @@ impl Worker {
         "bye"
     }
 
+    /// Asks its own client for a queued stop.
+    #[call]
+    async fn stop_myself_after_queued(&mut self, ctx: &mut Context<Self>) -> Result<(), StopError> {
+        ctx.client().stop_after_queued(ExitReason::Normal).await
+    }
+
     #[cast]
     fn quit(&mut self, ctx: &mut Context<Self>) {
         ctx.stop(ExitReason::Shutdown);
@@ -538,5 +544,80 @@ fn a_reply_held_back_for_after_terminate_is_not_sent_when_terminate_is_cut_short
     assert_eq!(
         runtime.block_on(call).unwrap(),
         Err(CallError::Exited(reason))
+    );
+}
+
+/// 6.8: `stop_after_queued` is OTP's `GenServer.stop`: what was queued
+/// before it is handled, then the server stops with the reason, and what
+/// was queued after it is not handled.
+#[tokio::test(start_paused = true)]
+async fn stop_after_queued_handles_what_was_queued_before_it() {
+    let (server, log, dropped) = worker().await;
+    let gate = hold(&server).await;
+    let mut before: Vec<_> = (0..3).map(|n| Box::pin(server.work(n))).collect();
+    for call in &mut before {
+        assert!(poll_once(call.as_mut()).await.is_none());
+    }
+    let mut stopping = Box::pin(server.stop_after_queued(ExitReason::Shutdown));
+    assert!(poll_once(stopping.as_mut()).await.is_none());
+    let mut after = Box::pin(server.work(9));
+    assert!(poll_once(after.as_mut()).await.is_none());
+
+    gate.notify_one();
+    stopping.await.unwrap();
+    assert!(dropped.load(Ordering::SeqCst), "ended when it returned");
+    for (n, call) in before.into_iter().enumerate() {
+        assert_eq!(call.await, Ok(u32::try_from(n).unwrap()));
+    }
+    assert_eq!(after.await, Err(CallError::Exited(ExitReason::Shutdown)));
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "hold",
+            "released",
+            "work 0",
+            "work 1",
+            "work 2",
+            "terminate: shutdown"
+        ]
+    );
+    assert_eq!(
+        server.stop_after_queued(ExitReason::Normal).await,
+        Err(StopError::NoProc)
+    );
+}
+
+/// 6.8: from one of the server's own handlers, a queued stop would wait
+/// for itself: it fails at once.
+#[tokio::test(start_paused = true)]
+async fn stop_after_queued_from_the_servers_own_handler_is_calling_self() {
+    let (server, _, _) = worker().await;
+    assert_eq!(
+        server.stop_myself_after_queued().await,
+        Ok(Err(StopError::CallingSelf))
+    );
+    assert!(server.is_alive());
+}
+
+/// 6.8: a `stop_with` asked for while the request waits in the queue comes
+/// first; the queued stop then returns once the server has ended.
+#[tokio::test(start_paused = true)]
+async fn a_stop_with_overtakes_a_queued_stop() {
+    let (server, log, _) = worker().await;
+    let gate = hold(&server).await;
+    let mut queued = Box::pin(server.work(1));
+    assert!(poll_once(queued.as_mut()).await.is_none());
+    let mut behind = Box::pin(server.stop_after_queued(ExitReason::Normal));
+    assert!(poll_once(behind.as_mut()).await.is_none());
+    let mut first = Box::pin(server.stop_with(ExitReason::Shutdown));
+    assert!(poll_once(first.as_mut()).await.is_none());
+
+    gate.notify_one();
+    first.await.unwrap();
+    behind.await.unwrap();
+    assert_eq!(queued.await, Err(CallError::Exited(ExitReason::Shutdown)));
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["hold", "released", "terminate: shutdown"]
     );
 }

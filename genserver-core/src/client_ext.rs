@@ -1,11 +1,13 @@
-//! The runtime's requests on every client: statistics and the state
-//! escapes of [`ServerRef`](crate::ServerRef), without going through `server_ref()`.
+//! The runtime's requests on every client: statistics, the state
+//! escapes and the stop behind the queue of [`ServerRef`](crate::ServerRef),
+//! without going through `server_ref()`.
 
 use std::future::Future;
 
-use crate::{CallError, Client, ServerStats};
+use crate::{CallError, Client, ExitReason, ServerStats, StopError};
 
-/// Statistics and state inspection on any client (`CounterClient`, ...),
+/// Statistics, state inspection and a stop behind the queued messages on
+/// any client (`CounterClient`, ...),
 /// as on its [`ServerRef`](crate::ServerRef). Implemented for every [`Client`]; in the
 /// prelude.
 ///
@@ -102,6 +104,26 @@ pub trait ClientExt: Client {
         replace: impl FnOnce(&Self::Server) -> Self::Server + Send + 'static,
     ) -> impl Future<Output = Result<(), CallError>> + Send {
         self.server_ref().replace_state(replace)
+    }
+
+    /// Stops the server with `reason` once it has handled what is already
+    /// in its mailbox (OTP's `GenServer.stop/2`), and waits until it has
+    /// stopped. See
+    /// [`ServerRef::stop_after_queued`](crate::ServerRef::stop_after_queued).
+    ///
+    /// # Errors
+    ///
+    /// As [`ServerRef::stop_after_queued`](crate::ServerRef::stop_after_queued).
+    ///
+    /// # Cancel safety
+    ///
+    /// Once the request is queued, dropping the future does not withdraw
+    /// it.
+    fn stop_after_queued(
+        &self,
+        reason: ExitReason,
+    ) -> impl Future<Output = Result<(), StopError>> + Send {
+        self.server_ref().stop_after_queued(reason)
     }
 }
 

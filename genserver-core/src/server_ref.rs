@@ -9,7 +9,8 @@ use crate::instance::Instance;
 use crate::mailbox::{Mailbox, MailboxCapacity, MailboxOwner, MailboxReceiver};
 use crate::reply::ReplyTo;
 use crate::{
-    CallError, ExitReason, GenServer, SendError, ServerId, StopError, TrySendError, current,
+    CallError, Context, ExitReason, GenServer, SendError, ServerId, StopError, TrySendError,
+    current,
 };
 
 /// The address of a running server, typed by the server but not by its API.
@@ -313,6 +314,54 @@ impl<S: GenServer> ServerRef<S> {
         }
         self.inner.request_stop(&instance, reason);
         instance.exit.finished().await;
+        Ok(())
+    }
+
+    /// Stops the server with `reason` once it has handled what is already
+    /// in its mailbox, and waits until it has stopped: the stop of OTP's
+    /// `GenServer.stop/2`, which waits behind the messages sent before it.
+    ///
+    /// The request is queued as a message is, after those already there
+    /// (in a full bounded mailbox it waits for room). When the server
+    /// reaches it, it stops as after [`Context::stop`](crate::Context::stop):
+    /// `terminate` runs with `reason`, and what was queued after the
+    /// request is not handled (its callers get [`CallError::Exited`]). A
+    /// stop asked for meanwhile by [`stop_with`](Self::stop_with) or the
+    /// server itself comes first. On a supervised child, the instance that
+    /// reaches the request ends, and its supervisor decides as for any
+    /// exit. If the server ends on its own first, this still returns once
+    /// it has ended.
+    ///
+    /// # Errors
+    ///
+    /// [`StopError::NoProc`] if the server had already stopped;
+    /// [`StopError::CallingSelf`] from one of the server's own handlers
+    /// (use [`Context::stop`](crate::Context::stop) there).
+    ///
+    /// # Cancel safety
+    ///
+    /// Once the request is queued, dropping the future does not withdraw
+    /// it.
+    pub async fn stop_after_queued(&self, reason: ExitReason) -> Result<(), StopError> {
+        if self.is_own_address() {
+            return Err(StopError::CallingSelf);
+        }
+        let instance = self.inner.instance();
+        if instance.exit.is_finished() {
+            return Err(StopError::NoProc);
+        }
+        let (reached, reaching) = tokio::sync::oneshot::channel();
+        let request = Envelope::System(Box::new(move |_: &mut S, ctx: &mut Context<S>, _| {
+            ctx.stop(reason);
+            let _ = reached.send(Arc::clone(ctx.instance()));
+        }));
+        // A mailbox that closes before the request is reached belongs to a
+        // server that ended on its own.
+        let stopping = match self.inner.mailbox.send(request).await {
+            Ok(()) => reaching.await.unwrap_or(instance),
+            Err(_) => instance,
+        };
+        stopping.exit.finished().await;
         Ok(())
     }
 
