@@ -237,6 +237,13 @@ async fn a_client_registers_unregisters_and_lists_its_server() {
     assert_eq!(rooms.keys(&a), ["lobby".to_owned()]);
     assert_eq!(rooms.unregister("lobby", &a), 1);
     assert_eq!(rooms.count(), 0);
+
+    // A reference to an address, and the server type named explicitly.
+    rooms
+        .register::<Listener>("hall".to_owned(), &a.server_ref(), ())
+        .unwrap();
+    assert_eq!(rooms.keys::<Listener>(&a.server_ref()), ["hall".to_owned()]);
+    assert_eq!(rooms.unregister::<Listener>("hall", &a.server_ref()), 1);
     a.stop().await.unwrap();
 }
 

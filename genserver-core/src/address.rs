@@ -29,6 +29,16 @@ impl<S: GenServer> AsServerRef for ServerRef<S> {
     }
 }
 
+/// A reference to an address, as `&ctx.server_ref()` or `&client.server_ref()`
+/// give.
+impl<S: GenServer> AsServerRef for &ServerRef<S> {
+    type Server = S;
+
+    fn as_server_ref(&self) -> &ServerRef<S> {
+        self
+    }
+}
+
 impl<C: Client> AsServerRef for C {
     type Server = C::Server;
 

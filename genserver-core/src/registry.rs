@@ -217,10 +217,10 @@ where
     /// [`RegisterError::AlreadyRegistered`] in a unique registry whose key
     /// is held (by this server or another);
     /// [`RegisterError::NoProc`] when the server has already stopped.
-    pub fn register<T: AsServerRef>(
+    pub fn register<S: GenServer>(
         &self,
         key: K,
-        server: &T,
+        server: &impl AsServerRef<Server = S>,
         value: V,
     ) -> Result<(), RegisterError> {
         let server = server.as_server_ref();
@@ -293,10 +293,10 @@ where
 
     /// Removes every entry of `server` under `key`; returns how many there
     /// were.
-    pub fn unregister<T: AsServerRef>(
+    pub fn unregister<S: GenServer>(
         &self,
         key: &(impl RegistryKey<K> + ?Sized),
-        server: &T,
+        server: &impl AsServerRef<Server = S>,
     ) -> usize {
         let id = server.as_server_ref().inner().instance().id;
         let mut removed = Vec::new();
@@ -418,7 +418,7 @@ where
     /// The keys `server` is registered under, one per entry, in
     /// registration order (Elixir's `Registry.keys/2`).
     #[must_use]
-    pub fn keys<T: AsServerRef>(&self, server: &T) -> Vec<K> {
+    pub fn keys<S: GenServer>(&self, server: &impl AsServerRef<Server = S>) -> Vec<K> {
         let id = server.as_server_ref().inner().instance().id;
         let state = self.shared.read();
         state

@@ -641,16 +641,28 @@ fn parse_timeout(cx: &Ctxt, opt: &Opt) -> Option<Timeout> {
     }
 }
 
-/// The first `self` in `tokens` that is the receiver (`self.n`,
-/// `self.limit()`, `f(self)`), not the module of a path (`self::LIMIT`).
+/// The first `self` in `tokens` whose field is read (`self.n`): the
+/// server's state, which the client that evaluates the timeout does not
+/// have. Other uses of `self` are the client's and compile as such
+/// (`self.server_ref()`, `f(self)`), and `self::LIMIT` is a path.
 fn find_receiver(tokens: TokenStream) -> Option<Ident> {
-    let mut trees = tokens.into_iter().peekable();
-    while let Some(tree) = trees.next() {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, tree) in trees.iter().enumerate() {
         match tree {
             TokenTree::Ident(ident) if ident == "self" => {
-                let path = matches!(trees.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':');
-                if !path {
-                    return Some(ident);
+                let dot =
+                    matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '.');
+                let member = matches!(trees.get(i + 2), Some(TokenTree::Ident(_)));
+                let called = match trees.get(i + 3) {
+                    Some(TokenTree::Group(group)) => {
+                        group.delimiter() == proc_macro2::Delimiter::Parenthesis
+                    }
+                    // A method with generic arguments: `self.m::<T>()`.
+                    Some(TokenTree::Punct(p)) => p.as_char() == ':',
+                    _ => false,
+                };
+                if dot && member && !called {
+                    return Some(ident.clone());
                 }
             }
             TokenTree::Group(group) => {

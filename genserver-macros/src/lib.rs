@@ -63,7 +63,10 @@ use proc_macro::TokenStream;
 ///   is the reply. A `Reply<T>` argument makes a deferred call: the
 ///   method returns `()` and answers through the `Reply`. The timeout is a
 ///   string (`ms`, `s`, `m`, `h`, or `"infinity"`) or a `Duration`
-///   expression; 5 s by default.
+///   expression; 5 s by default. The client evaluates the expression
+///   before it sends the call: `Self` there is the server type (for its
+///   constants), `self` the client, and the server's fields are out of
+///   reach.
 /// - `#[cast]`: as a call, returning `()` or `Result<(), E>`; an `Err`
 ///   stops the server.
 /// - `#[info]`: one message argument, of a type no other `#[info]` takes.
