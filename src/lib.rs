@@ -95,7 +95,8 @@
 //! key, unique or duplicate (for [`dispatch`](Registry::dispatch) to every
 //! server under a key). Both forget a server the moment it exits, before
 //! its `stop()` returns. Every client reads its server's [`stats`] and
-//! state through [`ClientExt`].
+//! state, and stops it behind its queued messages (`stop_after_queued`,
+//! OTP's `GenServer.stop`), through [`ClientExt`].
 //!
 //! ```
 //! use genserver::prelude::*;

@@ -13,8 +13,10 @@ use crate::{ExitReason, ServerId};
 #[non_exhaustive]
 pub enum CallError {
     /// The server was alive but did not reply within the call's timeout,
-    /// which includes any wait for room in a full bounded mailbox. The
-    /// request may still be handled; its reply is then discarded.
+    /// which includes any wait for room in a full bounded mailbox. A
+    /// request that was queued may still be handled; the server's reply is
+    /// then refused (`Reply::send` returns `false`). One that timed out
+    /// waiting for room was never queued.
     Timeout,
     /// There was no server to deliver the request to: it had already
     /// stopped when the call was made (OTP's `:noproc`).

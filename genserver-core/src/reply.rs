@@ -159,10 +159,12 @@ impl<T: Send + 'static> Reply<T> {
 }
 
 impl<T: Send + 'static> Reply<T> {
-    /// Delivers the answer. Returns `true` exactly when the caller
-    /// receives it, `false` when it cannot arrive: the caller timed out or
-    /// was cancelled, or the server has exited (the caller already
-    /// received the exit reason).
+    /// Delivers the answer. Returns `true` when it reached the caller's
+    /// channel, `false` when it cannot arrive: the caller timed out (a
+    /// timed-out caller never misses an accepted answer) or was cancelled,
+    /// or the server has exited (the caller already received the exit
+    /// reason). A caller that drops its call after the answer arrived does
+    /// not read it.
     pub fn send(self, value: T) -> bool {
         match self.slot.take() {
             Some(tx) => tx.send(Answer::Value(value)).is_ok(),

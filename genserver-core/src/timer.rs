@@ -414,20 +414,25 @@ impl<S: GenServer> ServerRef<S> {
     /// Sends `message` to this server after `delay`, as an info message
     /// (OTP's `Process.send_after/3`). The message goes to the address: if
     /// a supervisor has restarted the server meanwhile, the new instance
-    /// receives it.
+    /// receives it. Once no server can run behind the address any more
+    /// (its mailbox closed), the timer ends and drops the message.
     ///
     /// Keep the returned [`Timer`]: dropping it cancels the message.
     ///
     /// # Panics
     ///
     /// Outside a tokio runtime.
-    pub fn send_after(&self, delay: Duration, message: impl Into<S::Message>) -> Timer {
+    pub fn send_after<M>(&self, delay: Duration, message: M) -> Timer
+    where
+        S::Message: FromInfo<M>,
+    {
         once(self.address_target(), delay, message.into())
     }
 
     /// Sends a clone of `message` to this server every `period`, the first
     /// after one period, until the returned [`Timer`] is dropped or
-    /// cancelled or the server has stopped. As with
+    /// cancelled, or no server can run behind the address any more (a
+    /// server a supervisor restarts there keeps receiving it). As with
     /// [`Context::send_interval`], a tick that finds a bounded mailbox
     /// full is skipped.
     ///
@@ -436,7 +441,8 @@ impl<S: GenServer> ServerRef<S> {
     /// Outside a tokio runtime.
     pub fn send_interval<M>(&self, period: Duration, message: M) -> Timer
     where
-        M: Into<S::Message> + Clone + Send + 'static,
+        M: Clone + Send + 'static,
+        S::Message: FromInfo<M>,
     {
         every(self.address_target(), period, message)
     }
@@ -485,11 +491,11 @@ impl<S: GenServer> ServerRef<S> {
 /// assert_eq!(timer.remaining(), None);
 /// # }
 /// ```
-pub fn send_after<T: AsServerRef>(
-    target: &T,
-    delay: Duration,
-    message: impl Into<<T::Server as GenServer>::Message>,
-) -> Timer {
+pub fn send_after<T, M>(target: &T, delay: Duration, message: M) -> Timer
+where
+    T: AsServerRef,
+    <T::Server as GenServer>::Message: FromInfo<M>,
+{
     target.as_server_ref().send_after(delay, message)
 }
 
@@ -502,7 +508,8 @@ pub fn send_after<T: AsServerRef>(
 pub fn send_interval<T, M>(target: &T, period: Duration, message: M) -> Timer
 where
     T: AsServerRef,
-    M: Into<<T::Server as GenServer>::Message> + Clone + Send + 'static,
+    M: Clone + Send + 'static,
+    <T::Server as GenServer>::Message: FromInfo<M>,
 {
     target.as_server_ref().send_interval(period, message)
 }
