@@ -349,3 +349,30 @@ async fn sends_waiting_for_room_in_an_ending_server_fail_when_its_mailbox_closes
     ));
     assert_eq!(call.await, Err(CallError::Exited(ExitReason::Shutdown)));
 }
+
+/// 3.4 with 2.2: in a full bounded mailbox a zero timeout runs out while
+/// the request waits for room, so it is never queued nor handled.
+#[tokio::test(start_paused = true)]
+async fn a_zero_timeout_call_to_a_full_mailbox_is_never_queued() {
+    let sink = bounded(1).await;
+    let gate = Arc::new(Notify::new());
+    sink.info(Hold(gate.clone())).await.unwrap();
+    // The server takes `Hold` and waits in it; then `put(1)` fills the box.
+    tokio::task::yield_now().await;
+    sink.put(1).await.unwrap();
+    assert!(matches!(sink.try_put(2), Err(TrySendError::Full(_))));
+
+    let began = tokio::time::Instant::now();
+    assert_eq!(
+        sink.with_timeout(std::time::Duration::ZERO)
+            .received()
+            .await,
+        Err(CallError::Timeout)
+    );
+    assert_eq!(began.elapsed(), std::time::Duration::ZERO);
+
+    gate.notify_one();
+    assert_eq!(sink.received().await, Ok(vec![1]));
+    // `Hold`, `put(1)` and the last `received`: the timed-out one never ran.
+    assert_eq!(sink.stats().await.unwrap().messages_handled, 3);
+}

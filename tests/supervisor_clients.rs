@@ -649,3 +649,53 @@ fn handles_are_send_and_sync_and_their_futures_send(
     is_send(&pool.terminate_child(child.id()));
     is_send(&Supervisor::start(SupervisorSpec::new(Strategy::OneForOne)));
 }
+
+// Semantics 6.8 with 15.11: a queued stop belongs to the mailbox. Queued
+// behind a crash, it is reached by the restarted instance, which stops
+// with its reason; a transient child stopped so cleanly is not restarted,
+// and what was queued after the request is dropped with its address.
+#[tokio::test(start_paused = true)]
+async fn a_queued_stop_behind_a_crash_stops_the_restarted_instance() {
+    let log = Log::new();
+    let sup = Supervisor::start(
+        SupervisorSpec::new(Strategy::OneForOne)
+            .child(probe("t", &log).restart(genserver::Restart::Transient)),
+    )
+    .await
+    .unwrap();
+    let t = client(&sup, "t").await;
+    log.take();
+    let busy = tokio::spawn({
+        let t = t.clone();
+        async move { t.sleep(Duration::from_millis(100)).await }
+    });
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    t.exit(ExitReason::error("boom")).await.unwrap();
+    let stopping = tokio::spawn({
+        let t = t.clone();
+        async move { t.stop_after_queued(ExitReason::Normal).await }
+    });
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let after = tokio::spawn({
+        let t = t.clone();
+        async move { t.echo(7).await }
+    });
+
+    assert_eq!(busy.await.unwrap(), Ok(0));
+    assert_eq!(stopping.await.unwrap(), Ok(()));
+    assert_eq!(
+        after.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Normal))
+    );
+    assert_eq!(
+        log.take(),
+        [
+            "exit t Error { source: \"boom\" }",
+            "terminate t Error { source: \"boom\" }",
+            "start t",
+            "terminate t Normal",
+        ]
+    );
+    assert_eq!(states(&sup).await, [("t".to_string(), ChildState::Stopped)]);
+    sup.stop().await.unwrap();
+}
