@@ -40,8 +40,8 @@ impl Timer {
     /// Cancels the timer: from now on none of its messages is handled,
     /// including one already queued (OTP's `Process.cancel_timer/1`, made
     /// reliable). A message the server had already taken from its mailbox
-    /// (its handler about to start, or running) is still handled. Cancelling twice, or a timer that has fired, does
-    /// nothing.
+    /// (its handler about to start, or running) is still handled.
+    /// Cancelling twice, or a timer that has fired, does nothing.
     pub fn cancel(&self) {
         self.token.cancel();
         self.task.abort();
@@ -134,9 +134,10 @@ impl<S: GenServer> Target<S> {
     /// good: for a timer an instance set for itself, until that instance
     /// has ended (18.6); for one sent to an address, until its mailbox
     /// closes: the server there ended and no supervisor keeps the mailbox
-    /// for a restart, or its supervisor let it go (18.3). Its task and the message it holds do not
-    /// outlive the server, even when it would fire far ahead or never;
-    /// checking only when it fires would keep both until then.
+    /// for a restart, or its supervisor let it go (18.3). Its task and the
+    /// message it holds do not outlive the server, even when it would fire
+    /// far ahead or never; checking only when it fires would keep both
+    /// until then.
     async fn until_gone(&self, work: impl Future<Output = ()>) {
         let gone = async {
             if let Some(owner) = &self.owner {
