@@ -205,6 +205,17 @@ pub(crate) const GENSERVER_USAGE: Usage = Usage {
 };
 
 impl Usage {
+    /// Every option with its example: `timeout = "5s"`, or
+    /// `crate = .., message = .., client = ..`.
+    fn every_option(&self) -> String {
+        let all: Vec<String> = self
+            .options
+            .iter()
+            .map(|(name, example)| format!("{name} = {example}"))
+            .collect();
+        all.join(", ")
+    }
+
     /// The help "write `#[call(timeout = "5s")]`": the form of option
     /// `key` (with `value` if the user wrote one), or of all of them.
     fn help(&self, key: Option<&Ident>, value: Option<String>) -> String {
@@ -221,17 +232,10 @@ impl Usage {
                 format!("write `#[{attr}({name} = {value})]`")
             }
             None if self.options.is_empty() => format!("write `#[{attr}]`"),
-            None => {
-                let all: Vec<String> = self
-                    .options
-                    .iter()
-                    .map(|(name, example)| format!("{name} = {example}"))
-                    .collect();
-                format!(
-                    "write `#[{attr}({})]`, with the options you need",
-                    all.join(", ")
-                )
-            }
+            None => format!(
+                "write `#[{attr}({})]`, with the options you need",
+                self.every_option()
+            ),
         }
     }
 }
@@ -321,17 +325,12 @@ fn options(input: ParseStream<'_>, usage: &Usage) -> syn::Result<Vec<Opt>> {
                 ));
             }
             TokenTree::Ident(next) if has_value && usage.options.len() > 1 => {
-                let all: Vec<String> = usage
-                    .options
-                    .iter()
-                    .map(|(name, example)| format!("{name} = {example}"))
-                    .collect();
                 return Err(syn::Error::new(
                     tree.span(),
                     format!(
                         "expected `,` before `{next}`\nhelp: separate the options with commas, as in `#[{}({})]`",
                         usage.attr,
-                        all.join(", ")
+                        usage.every_option()
                     ),
                 ));
             }
@@ -601,9 +600,9 @@ fn parse_timeout(cx: &Ctxt, opt: &Opt) -> Option<Timeout> {
         return None;
     };
     let Expr::Lit(lit) = &**expr else {
-        if let Some(receiver) = find_receiver(expr.to_token_stream()) {
+        if let Some(self_token) = find_field_of_self(expr.to_token_stream()) {
             cx.error_spanned_by(
-                receiver,
+                self_token,
                 "the timeout is evaluated by the client before the call is sent, so it cannot use the server's state (`self`)\n\
                  use a constant or an associated constant, as in `timeout = Self::TIMEOUT`",
             );
@@ -645,7 +644,7 @@ fn parse_timeout(cx: &Ctxt, opt: &Opt) -> Option<Timeout> {
 /// server's state, which the client that evaluates the timeout does not
 /// have. Other uses of `self` are the client's and compile as such
 /// (`self.server_ref()`, `f(self)`), and `self::LIMIT` is a path.
-fn find_receiver(tokens: TokenStream) -> Option<Ident> {
+fn find_field_of_self(tokens: TokenStream) -> Option<Ident> {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
     for (i, tree) in trees.iter().enumerate() {
         match tree {
@@ -666,7 +665,7 @@ fn find_receiver(tokens: TokenStream) -> Option<Ident> {
                 }
             }
             TokenTree::Group(group) => {
-                if let Some(found) = find_receiver(group.stream()) {
+                if let Some(found) = find_field_of_self(group.stream()) {
                     return Some(found);
                 }
             }

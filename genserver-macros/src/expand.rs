@@ -400,8 +400,11 @@ impl<'a> Gen<'a> {
     /// the name is inside them: a type the user wrote once, which is not
     /// defined, is then one error, where the user wrote it, and not one
     /// more with a suggestion to write `S<Foo>`.
-    fn impl_generics(&self) -> TokenStream {
-        let (impl_generics, _, _) = self.generics.split_for_impl();
+    ///
+    /// With the `where` clause, the two parts of a generated item's `impl`
+    /// header.
+    fn impl_parts(&self) -> (TokenStream, Option<&syn::WhereClause>) {
+        let (impl_generics, _, where_clause) = self.generics.split_for_impl();
         let mut tokens: Vec<proc_macro2::TokenTree> =
             impl_generics.to_token_stream().into_iter().collect();
         if tokens.is_empty() {
@@ -417,7 +420,7 @@ impl<'a> Gen<'a> {
         if let Some(last) = tokens.last_mut() {
             last.set_span(close);
         }
-        tokens.into_iter().collect()
+        (tokens.into_iter().collect(), where_clause)
     }
 
     /// `Counter<K, V>`: the user's self type.

@@ -242,10 +242,8 @@ pub(crate) struct BoxDynError<'a> {
 /// leading `::`.
 pub(crate) fn is_std_error_path(path: &Path) -> bool {
     let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    matches!(
-        names.iter().map(String::as_str).collect::<Vec<_>>()[..],
-        ["std" | "core", "error", "Error"]
-    )
+    matches!(&names[..], [krate, module, error]
+        if (krate == "std" || krate == "core") && module == "error" && error == "Error")
 }
 
 pub(crate) fn box_dyn_error(ty: &Type) -> Option<BoxDynError<'_>> {

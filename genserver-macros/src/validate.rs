@@ -714,12 +714,6 @@ fn call_reply_error_is_send(cx: &Ctxt, method: &Method<'_>) {
     );
 }
 
-/// The error type of a method returning `Result<_, Box<dyn Error ..>>`,
-/// and what its trait object is bounded by.
-///
-/// `None` for a method under `#[cfg]`: one compiled out never reaches
-/// rustc, and two written for different configurations may differ in
-/// exactly this.
 /// The error of a cast, info or `#[init]` is not `()`: it becomes the
 /// reason the server stopped (or did not start), a
 /// `Box<dyn Error + Send + Sync>`, and `()` is not an error.
@@ -748,6 +742,12 @@ fn error_is_not_unit(cx: &Ctxt, method: &Method<'_>) {
     );
 }
 
+/// The error type of a method returning `Result<_, Box<dyn Error ..>>`,
+/// and what its trait object is bounded by.
+///
+/// `None` for a method under `#[cfg]`: one compiled out never reaches
+/// rustc, and two written for different configurations may differ in
+/// exactly this.
 fn boxed_error<'a>(method: &'a Method<'_>) -> Option<(&'a Type, ty::BoxDynError<'a>)> {
     if method.is_conditional() {
         return None;
@@ -808,7 +808,8 @@ fn names_message_enum(server: &Server<'_>, ty: &Type) -> bool {
     };
     let segments: Vec<_> = path.path.segments.iter().collect();
     let last = match segments.as_slice() {
-        [last] | [_, last] if segments.len() == 1 || names::is(&segments[0].ident, "self") => last,
+        [last] => last,
+        [module, last] if names::is(&module.ident, "self") => last,
         _ => return false,
     };
     path.qself.is_none()

@@ -17,8 +17,7 @@ pub(super) fn definition(g: &Gen<'_>) -> TokenStream {
     let client = &g.server.client;
     let self_ty = g.self_ty();
     let field = names::server_field();
-    let (_, _, where_clause) = g.generics.split_for_impl();
-    let impl_generics = g.impl_generics();
+    let (impl_generics, where_clause) = g.impl_parts();
     let docs = doc_attrs(&docs::client_struct(g));
     quote! {
         #docs
@@ -33,8 +32,7 @@ pub(super) fn definition(g: &Gen<'_>) -> TokenStream {
 /// `stop_with` is not a mistake.
 pub(super) fn methods(g: &Gen<'_>) -> TokenStream {
     let client_ty = g.client_ty();
-    let (_, _, where_clause) = g.generics.split_for_impl();
-    let impl_generics = g.impl_generics();
+    let (impl_generics, where_clause) = g.impl_parts();
     let handlers = g
         .handlers
         .iter()
@@ -283,8 +281,7 @@ fn start_for(g: &Gen<'_>, parts: &InitParts<'_>) -> TokenStream {
     let vis = &g.vis;
     let self_ty = g.self_ty();
     let client_ty = g.client_ty();
-    let (_, _, where_clause) = g.generics.split_for_impl();
-    let impl_generics = g.impl_generics();
+    let (impl_generics, where_clause) = g.impl_parts();
     let result = quote!(#private::core::result::Result<#client_ty, #private::StartError>);
     let options = names::options_local();
 
@@ -335,8 +332,7 @@ pub(super) fn trait_impls(g: &Gen<'_>) -> TokenStream {
     let client_ty = g.client_ty();
     let self_ty = g.self_ty();
     let field = names::server_field();
-    let (_, _, where_clause) = g.generics.split_for_impl();
-    let impl_generics = g.impl_generics();
+    let (impl_generics, where_clause) = g.impl_parts();
     let name = names::unraw(client);
     let formatter = names::formatter_local();
     let server = Ident::new("__genserver_server", Span::mixed_site());

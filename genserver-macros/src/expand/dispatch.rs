@@ -15,8 +15,7 @@ pub(super) fn gen_server(g: &Gen<'_>) -> TokenStream {
     let self_ty = g.self_ty();
     let message_ty = g.message_ty();
     let client_ty = g.client_ty();
-    let (_, _, where_clause) = g.generics.split_for_impl();
-    let impl_generics = g.impl_generics();
+    let (impl_generics, where_clause) = g.impl_parts();
     let name = names::unraw(g.server.ident);
     let init: TokenStream = g.inits.iter().map(|parts| init(g, parts)).collect();
     let handle = handle(g);

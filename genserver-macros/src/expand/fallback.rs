@@ -159,9 +159,13 @@ fn client_method_stubs(
     if methods.is_empty() {
         return methods;
     }
+    on_the_client(g, &methods)
+}
+
+/// `methods` in an `impl` block of the client that no lint reads.
+fn on_the_client(g: &Gen<'_>, methods: &TokenStream) -> TokenStream {
     let client_ty = g.client_ty();
-    let (_, _, where_clause) = g.generics.split_for_impl();
-    let impl_generics = g.impl_generics();
+    let (impl_generics, where_clause) = g.impl_parts();
     quote! {
         #[allow(dead_code, clippy::all)]
         impl #impl_generics #client_ty #where_clause {
@@ -227,36 +231,27 @@ fn client_method_stub(g: &Gen<'_>, handler: &Handler<'_>) -> Option<TokenStream>
     }
     let try_name = names::try_cast(name);
     Some(quote! {
-                #(#cfgs)*
-                #[doc = #doc]
-                #vis async fn #name #fn_generics (&self, #(_: #types),*)
-                    -> #result<(), #private::SendError<#message_ty>> #where_clause
-                {
-                    #pending
-                }
+        #(#cfgs)*
+        #[doc = #doc]
+        #vis async fn #name #fn_generics (&self, #(_: #types),*)
+            -> #result<(), #private::SendError<#message_ty>> #where_clause
+        {
+            #pending
+        }
 
-                #(#cfgs)*
-                #[doc = #doc]
-                #vis fn #try_name #fn_generics (&self, #(_: #types),*)
-                    -> #result<(), #private::TrySendError<#message_ty>> #where_clause
-                {
-                    loop {}
-                }
+        #(#cfgs)*
+        #[doc = #doc]
+        #vis fn #try_name #fn_generics (&self, #(_: #types),*)
+            -> #result<(), #private::TrySendError<#message_ty>> #where_clause
+        {
+            loop {}
+        }
     })
 }
 
 /// The methods every client has, on the stub client.
 fn builtin_client_methods(g: &Gen<'_>) -> TokenStream {
-    let builtin = super::client::builtin_methods(g);
-    let client_ty = g.client_ty();
-    let impl_generics = g.impl_generics();
-    let (_, _, where_clause) = g.generics.split_for_impl();
-    quote! {
-        #[allow(dead_code, clippy::all)]
-        impl #impl_generics #client_ty #where_clause {
-            #builtin
-        }
-    }
+    on_the_client(g, &super::client::builtin_methods(g))
 }
 
 /// `start` and `start_with` beside an `#[init]` with errors, taking its
@@ -282,8 +277,7 @@ fn start_stub(g: &Gen<'_>) -> TokenStream {
     let vis = &g.vis;
     let self_ty = g.self_ty();
     let client_ty = g.client_ty();
-    let impl_generics = g.impl_generics();
-    let (_, _, where_clause) = g.generics.split_for_impl();
+    let (impl_generics, where_clause) = g.impl_parts();
     let cfgs: Vec<_> = init.attrs().iter().filter_map(attr::cfg_part).collect();
     let result = quote!(#private::core::result::Result<#client_ty, #private::StartError>);
     let doc = "Not generated: `#[genserver]` reported errors about `#[init]`.";
@@ -332,8 +326,7 @@ fn stubs(server: &Server<'_>) -> TokenStream {
     let self_ty = g.self_ty();
     let message_ty = g.message_ty();
     let client_ty = g.client_ty();
-    let (_, _, where_clause) = g.generics.split_for_impl();
-    let impl_generics = g.impl_generics();
+    let (impl_generics, where_clause) = g.impl_parts();
     let type_params = &server.type_params;
     let phantom = names::phantom_variant();
     let never = names::never_local();

@@ -12,8 +12,7 @@ use crate::names;
 pub(super) fn definition(g: &Gen<'_>) -> TokenStream {
     let vis = &g.vis;
     let message = &g.server.message;
-    let (_, _, where_clause) = g.generics.split_for_impl();
-    let impl_generics = g.impl_generics();
+    let (impl_generics, where_clause) = g.impl_parts();
     let docs = doc_attrs(&docs::message_enum(g));
     let variants = g.handlers.iter().map(|parts| variant(g, parts));
     let phantom = phantom_variant(g);
@@ -108,8 +107,7 @@ fn phantom_variant(g: &Gen<'_>) -> TokenStream {
 pub(super) fn from_impls(g: &Gen<'_>) -> TokenStream {
     let private = &g.private;
     let message_ty = g.message_ty();
-    let (_, _, where_clause) = g.generics.split_for_impl();
-    let impl_generics = g.impl_generics();
+    let (impl_generics, where_clause) = g.impl_parts();
     let local = names::info_local();
     g.handlers
         .iter()
@@ -146,8 +144,7 @@ pub(super) fn debug_impl(g: &Gen<'_>) -> TokenStream {
     let core = quote!(#private::core);
     let self_ty = g.self_ty();
     let message_ty = g.message_ty();
-    let (_, _, where_clause) = g.generics.split_for_impl();
-    let impl_generics = g.impl_generics();
+    let (impl_generics, where_clause) = g.impl_parts();
     let formatter = names::formatter_local();
     quote! {
         #[automatically_derived]
