@@ -305,13 +305,7 @@ impl<S: GenServer> ServerRef<S> {
     /// The request is made before the first wait: dropping the future
     /// does not withdraw it.
     pub async fn stop_with(&self, reason: ExitReason) -> Result<(), StopError> {
-        if self.is_own_address() {
-            return Err(StopError::CallingSelf);
-        }
-        let instance = self.inner.instance();
-        if instance.exit.is_finished() {
-            return Err(StopError::NoProc);
-        }
+        let instance = self.instance_to_stop()?;
         self.inner.request_stop(&instance, reason);
         instance.exit.finished().await;
         Ok(())
@@ -343,13 +337,7 @@ impl<S: GenServer> ServerRef<S> {
     /// Once the request is queued, dropping the future does not withdraw
     /// it.
     pub async fn stop_after_queued(&self, reason: ExitReason) -> Result<(), StopError> {
-        if self.is_own_address() {
-            return Err(StopError::CallingSelf);
-        }
-        let instance = self.inner.instance();
-        if instance.exit.is_finished() {
-            return Err(StopError::NoProc);
-        }
+        let instance = self.instance_to_stop()?;
         let (reached, reaching) = tokio::sync::oneshot::channel();
         let request = Envelope::System(Box::new(move |_: &mut S, ctx: &mut Context<S>, _| {
             ctx.stop(reason);
@@ -363,6 +351,19 @@ impl<S: GenServer> ServerRef<S> {
         };
         stopping.exit.finished().await;
         Ok(())
+    }
+
+    /// The instance a stop is asked of: `CallingSelf` from its own task,
+    /// `NoProc` once it has ended.
+    fn instance_to_stop(&self) -> Result<Arc<Instance>, StopError> {
+        if self.is_own_address() {
+            return Err(StopError::CallingSelf);
+        }
+        let instance = self.inner.instance();
+        if instance.exit.is_finished() {
+            return Err(StopError::NoProc);
+        }
+        Ok(instance)
     }
 
     /// `true` in the task of the server behind this address.
