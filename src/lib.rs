@@ -269,6 +269,14 @@ pub mod __private {
         note = "`info` and `try_info` take the message type of one of the server's `#[info]` methods"
     )]
     pub trait InfoMessage<M>: Into<M> {}
+
+    /// A type with no values, which the message enum of a server without
+    /// `#[info]` methods converts from. Without a second `From` beside
+    /// the standard `From<T> for T`, rustc takes the enum itself for the
+    /// message type a timer or a continue is given, and reports a `Tick`
+    /// as a mismatched type instead of as a message the server has no
+    /// `#[info]` handler for.
+    pub enum NoInfoHandler {}
 }
 
 /// The README's example, compiled and run as a doc test.

@@ -9,10 +9,7 @@
 /// [`Exit`](crate::Exit), an [`IdleTimeout`](crate::IdleTimeout), a task's
 /// [`TaskDone`](crate::TaskDone), the message of a timer or a continue)
 /// ask for it by this name, so that a missing handler is reported in
-/// these words rather than as a missing `From` impl. (A timer's or a
-/// continue's message to a server with no `#[info]` handler at all is
-/// reported by rustc as a mismatched type: the message type is then the
-/// only one the server takes.)
+/// these words rather than as a missing `From` impl.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no `#[info]` handler for `{T}`",
     label = "this makes the server receive `{T}` messages",

@@ -103,13 +103,29 @@ fn phantom_variant(g: &Gen<'_>) -> TokenStream {
 }
 
 /// `impl From<Tick> for CounterMessage`, one per `#[info]`, and the
-/// marker that lets `client.info` take a `Tick`.
+/// marker that lets `client.info` take a `Tick`; for a server without
+/// `#[info]` methods, the `From` of the uninhabited `NoInfoHandler` (see
+/// there).
 pub(super) fn from_impls(g: &Gen<'_>) -> TokenStream {
     let private = &g.private;
     let message_ty = g.message_ty();
     let (impl_generics, where_clause) = g.impl_parts();
     let local = names::info_local();
-    g.handlers
+    let has_info = g
+        .handlers
+        .iter()
+        .any(|parts| parts.handler.kind == HandlerKind::Info);
+    let no_info = (!has_info).then(|| quote! {
+        #[doc(hidden)]
+        #[automatically_derived]
+        impl #impl_generics #private::core::convert::From<#private::NoInfoHandler> for #message_ty #where_clause {
+            #[inline]
+            fn from(#local: #private::NoInfoHandler) -> Self {
+                match #local {}
+            }
+        }
+    });
+    let handlers: TokenStream = g.handlers
         .iter()
         .filter(|parts| parts.handler.kind == HandlerKind::Info)
         .filter_map(|parts| {
@@ -134,7 +150,8 @@ pub(super) fn from_impls(g: &Gen<'_>) -> TokenStream {
                 impl #impl_generics #private::InfoMessage<#message_ty> for #ty #where_clause {}
             })
         })
-        .collect()
+        .collect();
+    quote!(#no_info #handlers)
 }
 
 /// `Debug` by variant name only (`Add { .. }`): the fields need not be
