@@ -57,7 +57,7 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
         Some(server) if !cx.has_errors() => {
             let mut g = Gen::new(&server);
             g.require_send_messages();
-            let mut tokens = server.item.to_token_stream();
+            let mut tokens = block_tokens(server.item);
             tokens.extend(generate(&g));
             return with_errors(tokens, args_cx, cx);
         }
@@ -66,9 +66,35 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
         Some(server) => fallback::beside_errors(server),
         None => TokenStream::new(),
     };
-    let mut tokens = with_errors(item.into_token_stream(), args_cx, cx);
+    let mut tokens = with_errors(block_tokens(&item), args_cx, cx);
     tokens.extend(generated);
     tokens
+}
+
+/// The user's block as written, but for `impl<>` where it declares no
+/// generics, spanning the block as the generated items' generics do
+/// (`Gen::impl_parts`). A name that is not in scope, written in a generic
+/// argument of a handler's signature (`to: Vec<Moment>`), is then the
+/// same error in the block as in the generated code, which rustc reports
+/// once, and not a second time with a suggestion to write `impl<Moment>`.
+fn block_tokens(item: &syn::ItemImpl) -> TokenStream {
+    let tokens = item.to_token_stream();
+    if item.generics.lt_token.is_some() {
+        return tokens;
+    }
+    let (open, close) = (item.impl_token.span, item.brace_token.span.close());
+    let mut spliced = TokenStream::new();
+    let mut pending = true;
+    for tree in tokens {
+        let is_impl = matches!(&tree, proc_macro2::TokenTree::Ident(ident) if ident == "impl");
+        spliced.extend([tree]);
+        if pending && is_impl {
+            pending = false;
+            spliced.extend(quote_spanned!(open=> <));
+            spliced.extend(quote_spanned!(close=> >));
+        }
+    }
+    spliced
 }
 
 /// The block, with its methods named like a generated function renamed

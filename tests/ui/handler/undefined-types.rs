@@ -22,6 +22,17 @@ impl Clock {
     fn on_tick(&mut self, _: Tick) {
         self.ticks += 1;
     }
+
+    // Inside a generic argument, in an argument and in a deferred reply.
+    #[cast]
+    pub fn set_all(&mut self, to: Vec<Epoch>) {
+        let _ = to;
+    }
+
+    #[call]
+    pub fn when(&mut self, reply: Reply<Era>) {
+        drop(reply);
+    }
 }
 
 fn main() {}
