@@ -4,14 +4,16 @@
 
 mod supervisor_support;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use genserver::prelude::*;
 use genserver::{
-    ChildState, DynamicSupervisorClient, StopError, SupervisorClient, SupervisorError,
+    ChildInfo, ChildState, DynamicSupervisorClient, StopError, SupervisorClient, SupervisorError,
 };
 use supervisor_support::{
-    Log, Probe, ProbeArgs, ProbeClient, client, panicked, probe, probe_with, states,
+    Log, Probe, ProbeArgs, ProbeClient, client, panicked, probe, probe_with, settle, states,
 };
 use tokio::task::JoinHandle;
 
@@ -458,6 +460,102 @@ async fn terminate_child_closes_a_child_awaiting_restart_with_shutdown_while_its
             "terminated slow"
         ]
     );
+}
+
+/// A child with room for one message whose restarts all fail, so that it
+/// waits for its restart, with one call queued in its full mailbox and one
+/// waiting for room there. Returns the two calls, in that order.
+async fn restarting_and_full(
+    w: &ProbeClient,
+    failing: &AtomicUsize,
+    restarting: impl AsyncFnOnce(),
+) -> [JoinHandle<Result<u64, CallError>>; 2] {
+    failing.store(usize::MAX, Ordering::SeqCst);
+    assert_eq!(w.boom().await, Err(CallError::Exited(panicked("boom w"))));
+    restarting().await;
+    let calls = [1, 2].map(|n| {
+        let w = w.without_timeout();
+        tokio::spawn(async move { w.echo(n).await })
+    });
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert!(matches!(w.try_note(3), Err(TrySendError::Full(_))));
+    calls
+}
+
+fn full_when_restarting(log: &Log) -> (ChildSpec, Arc<AtomicUsize>) {
+    let args = ProbeArgs::new("w", log);
+    let failing = Arc::clone(&args.failing_starts);
+    let spec = probe_with(args).options(StartOptions::new().mailbox(MailboxCapacity::Bounded(1)));
+    (spec, failing)
+}
+
+/// semantics 15.12 and 2.3: a call still waiting for room when the child
+/// that waits for its restart is closed hears `Shutdown` too, as the call
+/// queued before it: not the crash, nor a failed restart attempt's error.
+#[tokio::test(start_paused = true)]
+async fn terminate_child_closes_a_child_awaiting_restart_with_shutdown_for_calls_waiting_for_room()
+{
+    let log = Log::new();
+    let (spec, failing) = full_when_restarting(&log);
+    let sup = Supervisor::start(
+        SupervisorSpec::new(Strategy::OneForOne)
+            .intensity(RestartIntensity::new(u32::MAX, Duration::from_secs(5)))
+            .child(spec),
+    )
+    .await
+    .unwrap();
+    let w = client(&sup, "w").await;
+    let old = w.id();
+    let calls = restarting_and_full(&w, &failing, async || {
+        assert_eq!(settle(&sup, "w", old).await, Some(ChildState::Restarting));
+    })
+    .await;
+
+    sup.terminate_child("w").await.unwrap();
+
+    for call in calls {
+        assert_eq!(call.await.unwrap(), shutdown());
+    }
+    assert_eq!(w.wait().await, ExitReason::Shutdown);
+    assert_eq!(w.echo(4).await, Err(CallError::NoProc));
+}
+
+/// semantics 15.12 and 2.3, for `DynamicSupervisor::terminate_child`: as
+/// for a `Supervisor`.
+#[tokio::test(start_paused = true)]
+async fn dynamic_terminate_closes_a_child_awaiting_restart_with_shutdown_for_calls_waiting_for_room()
+ {
+    let log = Log::new();
+    let (spec, failing) = full_when_restarting(&log);
+    let pool = DynamicSupervisor::start(
+        DynamicSupervisorSpec::new()
+            .intensity(RestartIntensity::new(u32::MAX, Duration::from_secs(5))),
+    )
+    .await
+    .unwrap();
+    let child = pool.start_child(spec).await.unwrap();
+    let w = child.client::<Probe>().unwrap();
+    let calls = restarting_and_full(&w, &failing, async || {
+        while !matches!(
+            pool.which_children().await.unwrap()[..],
+            [ChildInfo {
+                state: ChildState::Restarting,
+                ..
+            }]
+        ) {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+
+    pool.terminate_child(child.id()).await.unwrap();
+
+    for call in calls {
+        assert_eq!(call.await.unwrap(), shutdown());
+    }
+    assert_eq!(w.wait().await, ExitReason::Shutdown);
 }
 
 /// semantics 15.3 and 15.12: a transient child that exited cleanly is not

@@ -41,6 +41,28 @@ impl Instance {
         }
     }
 
+    /// What stays behind an address that closed after `last`, its last
+    /// instance, had ended: `last`'s id and count of restarts, ended with
+    /// `reason`, the reason the address closed with. A supervisor closes a
+    /// child's address with a reason of its own (`Shutdown` for a child
+    /// waiting for a restart, whose last instance crashed), and whoever
+    /// asks the address afterwards (a sender that waited for room,
+    /// `wait`) must hear the reason the queued callers were given.
+    pub(crate) fn closed_after(last: &Instance, reason: ExitReason) -> Self {
+        let closed = Instance {
+            id: last.id,
+            exit: ExitSignal::new(),
+            stats: StatsCell::new(),
+            links: LinkSlot::default(),
+            stop_requested: AtomicBool::new(false),
+            restarts: AtomicU32::new(last.restarts.load(Ordering::Relaxed)),
+            stop_reason: Mutex::new(None),
+        };
+        closed.exit.decide(reason);
+        closed.exit.finish();
+        closed
+    }
+
     /// Makes this instance, about to run behind the address of `previous`,
     /// count one restart more than it.
     pub(crate) fn count_restart_after(&self, previous: &Instance) {

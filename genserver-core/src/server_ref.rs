@@ -97,6 +97,14 @@ impl<S: GenServer> Inner<S> {
         Arc::clone(&self.instance.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
+    /// Ends the address for good with `reason`, behind which no instance
+    /// runs any more ([`Instance::closed_after`]); before its mailbox
+    /// closes, so that the senders the close wakes find that reason.
+    pub(crate) fn end_with(&self, reason: ExitReason) {
+        let mut current = self.instance.lock().unwrap_or_else(PoisonError::into_inner);
+        *current = Arc::new(Instance::closed_after(&current, reason));
+    }
+
     /// Puts a new instance behind the address (a restart), counting it.
     pub(crate) fn replace_instance(&self, instance: Arc<Instance>) {
         let mut current = self.instance.lock().unwrap_or_else(PoisonError::into_inner);

@@ -272,11 +272,15 @@ impl<S: GenServer> ChildRuntime for ServerChild<S> {
     }
 
     fn close(&mut self, reason: &ExitReason) {
-        self.address = None;
+        let address = self.address.take();
         if let Some(mut parked) = self.parked.take() {
             // When the instance has not ended yet, dropping the receiver
-            // makes it close and drain the mailbox itself when it ends.
+            // makes it close and drain the mailbox itself when it ends,
+            // with its own reason, which is the child's.
             if let Ok(mut rx) = parked.try_recv() {
+                if let Some(address) = address {
+                    address.inner().end_with(reason.clone());
+                }
                 server_loop::close_and_drain(&mut rx, reason);
             }
         }
