@@ -54,6 +54,48 @@ impl ExitReason {
         }
     }
 
+    /// The error of an [`Error`](ExitReason::Error) reason, if it is an
+    /// `E`: how a caller matches the typed error a handler or `init`
+    /// returned. `None` for any other reason or error type.
+    ///
+    /// An error given as a `String` or `&str` is kept as its text, in a
+    /// type of the standard library that is not public: read it with
+    /// `to_string()` on the source, or return an error type of your own
+    /// to match on it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use genserver_core::ExitReason;
+    ///
+    /// #[derive(Debug)]
+    /// struct OutOfStock(u32);
+    ///
+    /// impl std::fmt::Display for OutOfStock {
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    ///         write!(f, "item {} is out of stock", self.0)
+    ///     }
+    /// }
+    ///
+    /// impl std::error::Error for OutOfStock {}
+    ///
+    /// let reason = ExitReason::error(OutOfStock(7));
+    /// assert_eq!(reason.downcast_ref::<OutOfStock>().map(|e| e.0), Some(7));
+    /// assert!(reason.downcast_ref::<std::io::Error>().is_none());
+    /// assert!(ExitReason::Shutdown.downcast_ref::<OutOfStock>().is_none());
+    ///
+    /// let text = ExitReason::error("no such item");
+    /// let ExitReason::Error { source } = &text else { unreachable!() };
+    /// assert_eq!(source.to_string(), "no such item");
+    /// ```
+    #[must_use]
+    pub fn downcast_ref<E: Error + 'static>(&self) -> Option<&E> {
+        match self {
+            ExitReason::Error { source } => source.downcast_ref::<E>(),
+            _ => None,
+        }
+    }
+
     /// `true` for [`Normal`](ExitReason::Normal) and
     /// [`Shutdown`](ExitReason::Shutdown): exits that are not failures.
     #[must_use]

@@ -308,7 +308,10 @@ impl<S: GenServer> Context<S> {
     /// (OTP's `Process.send_after(self(), msg, delay)`).
     ///
     /// Keep the returned [`Timer`]: dropping it cancels the message. The
-    /// timer also ends with this server instance.
+    /// timer also ends with this server instance. Elixir code that ignores
+    /// the reference `Process.send_after` returns translates to
+    /// `ctx.send_after(delay, message).detach()`: a `let _ =` drops the
+    /// timer at once, and with it the message.
     ///
     /// # Examples
     ///

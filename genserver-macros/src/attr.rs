@@ -730,7 +730,7 @@ pub(crate) fn parse_duration(text: &str) -> Result<Option<u64>, String> {
         })?;
     if millis == 0 {
         return Err(format!(
-            "a timeout of `\"{text}\"` fails every call\ngive the call some time, such as `\"250ms\"`"
+            "a timeout of `\"{text}\"` has passed once the request is queued: every call would return `Timeout` before its reply, while the request is still handled\ngive the call some time, such as `\"250ms\"`, or make it a `#[cast]`"
         ));
     }
     Ok(Some(millis))

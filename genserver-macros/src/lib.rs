@@ -63,7 +63,9 @@ use proc_macro::TokenStream;
 ///   is the reply. A `Reply<T>` argument makes a deferred call: the
 ///   method returns `()` and answers through the `Reply`. The timeout is a
 ///   string (`ms`, `s`, `m`, `h`, or `"infinity"`) or a `Duration`
-///   expression; 5 s by default. The client evaluates the expression
+///   expression; 5 s by default. A string of zero is refused (every call
+///   would time out, semantics 3.4); a zero `Duration` is taken as
+///   written. The client evaluates the expression
 ///   before it sends the call: `Self` there is the server type (for its
 ///   constants), `self` the client, and the server's fields are out of
 ///   reach.
@@ -71,9 +73,21 @@ use proc_macro::TokenStream;
 ///   stops the server.
 /// - `#[info]`: one message argument, of a type no other `#[info]` takes.
 /// - `#[init]`: no `self`; its arguments are `start`'s; returns `Self` or
-///   `Result<Self, E>`. Without it, `start` takes the state itself.
+///   `Result<Self, E>`. Without it, `start` takes the state itself. The
+///   server's `GenServer::Args`, which a supervisor's
+///   `ChildSpec::server(id, || args)` closure returns, are `()` for an
+///   `init` without arguments, the argument's type for one, and a tuple
+///   of them for more (`init(name: String, size: usize)` takes
+///   `(String, usize)`); without `init`, the server type.
 /// - `#[terminate]`: `&mut self`, optionally `&ExitReason` and
 ///   `&mut Context<Self>`.
+///
+/// `E` in the `Result<_, E>` of `#[init]`, `#[cast]` and `#[info]` (a
+/// `#[call]`'s return value, `Result` or not, is its reply) is any error
+/// that converts into a boxed `Error + Send + Sync`: an error type, a
+/// `String` or a `&'static str`. It becomes the exit reason
+/// `ExitReason::Error`, and `ExitReason::downcast_ref::<E>()` gives it
+/// back typed; a `String` or `&str` is kept as its text only.
 ///
 /// The context and a deferred reply are recognised by how they are
 /// written, as the macro cannot resolve names: `Context` and `Reply<T>`

@@ -193,6 +193,12 @@ impl ChildSpec {
     /// A permanent worker with a 5 s shutdown, started with the arguments
     /// `args` returns. `args` runs in the supervisor's task at every
     /// (re)start; if it panics, that start fails with the panic as reason.
+    ///
+    /// `S::Args` are what `start` takes: for a `#[genserver]` server, `()`
+    /// for an `#[init]` without arguments, the argument for one, a tuple
+    /// of them for more (`|| (name.clone(), 16)` for
+    /// `init(name: String, size: usize)`), and the server's state itself
+    /// for a server without `#[init]`.
     pub fn server<S: GenServer>(
         id: impl Into<ChildId>,
         args: impl Fn() -> S::Args + Send + Sync + 'static,
@@ -254,8 +260,9 @@ impl ChildSpec {
         self
     }
 
-    /// Sets the start options (mailbox capacity, init timeout) of every
-    /// instance of the child.
+    /// Sets the start options (mailbox capacity, init timeout, name) of
+    /// every instance of the child. A name is taken again by each instance
+    /// before its `init`, as an OTP child registers in its `start_link`.
     #[must_use]
     pub fn options(mut self, options: StartOptions) -> Self {
         self.options = options;
