@@ -190,7 +190,7 @@ impl<S: GenServer> ServerChild<S> {
                 // runs the watcher at once, so no exit is missed.
                 let watch = instance
                     .exit
-                    .watch(Box::new(move |reason| notice(id, reason.clone())));
+                    .watch_last(Box::new(move |reason| notice(id, reason.clone())));
                 self.running = Some(Running { instance, watch });
                 return Ok(id);
             }
