@@ -25,7 +25,9 @@
 //! A bounded mailbox counts its free places in a semaphore: a sender takes
 //! a permit before it pushes, the receiver gives one back per message it
 //! hands out, and senders that wait for room get it in the order they
-//! asked (the semaphore is fair). The runtime's notices (a monitor's
+//! asked (the semaphore is fair). Each pushes when its task next runs, so
+//! waiters given room together on different threads push in either
+//! order, as with tokio's bounded channel. The runtime's notices (a monitor's
 //! `Down`, an exit signal) are queued at once even in a full mailbox, as
 //! OTP never refuses a signal: such a push takes no permit and is counted
 //! as a debt, which the receiver pays off, instead of giving a permit
