@@ -235,14 +235,14 @@ pub use genserver_macros::genserver;
 pub mod prelude {
     pub use crate::{
         CallError, Client, Context, ExitReason, GenServer, MailboxCapacity, Reply, SendError,
-        ServerRef, StartError, StartOptions, StopError, TrySendError, genserver,
+        ServerId, ServerRef, StartError, StartOptions, StopError, TrySendError, genserver,
     };
     pub use crate::{
-        ChildSpec, DynamicSupervisor, DynamicSupervisorSpec, Restart, RestartIntensity, Shutdown,
-        Strategy, Supervisor, SupervisorSpec,
+        ChildSpec, DynamicSupervisor, DynamicSupervisorClient, DynamicSupervisorSpec, Restart,
+        RestartIntensity, Shutdown, Strategy, Supervisor, SupervisorClient, SupervisorSpec,
     };
     pub use crate::{ClientExt, Registry};
-    pub use crate::{Down, Exit, IdleTimeout, TaskDone, TaskError, Timer};
+    pub use crate::{Down, Exit, IdleTimeout, MonitorRef, TaskDone, TaskError, Timer};
     // Only here, not at the crate root: `info` there would collide with
     // the `info!` of a `use tracing::*` beside a `use genserver::*`. A
     // block reads `#[genserver::call]` all the same.
