@@ -282,3 +282,140 @@ fn the_start_timeout_holds_on_a_runtime_without_a_timer() {
         "the aborted init dropped its arguments"
     );
 }
+
+/// How [`Logged`]'s `init` fails.
+enum Failure {
+    Error,
+    Panic,
+    Stop,
+}
+
+/// Fails in `init` as told; its `terminate` would set its flag.
+struct Logged {
+    terminated: Arc<AtomicBool>,
+}
+
+#[genserver]
+impl Logged {
+    #[init]
+    fn init(
+        (failure, terminated): (Failure, Arc<AtomicBool>),
+        ctx: &mut Context<Self>,
+    ) -> Result<Self, BadConfig> {
+        match failure {
+            Failure::Error => Err(BadConfig("logged")),
+            Failure::Panic => panic!("logged init panicked"),
+            Failure::Stop => {
+                ctx.stop(ExitReason::Shutdown);
+                Ok(Logged { terminated })
+            }
+        }
+    }
+
+    #[call]
+    fn ping(&self) {}
+
+    #[terminate]
+    fn terminate(&mut self, _reason: &ExitReason) {
+        self.terminated.store(true, Ordering::SeqCst);
+    }
+}
+
+/// 1.2: whichever way `init` fails (`Err`, a panic, `ctx.stop`), the start
+/// fails, `terminate` does not run and no task is left running.
+#[tokio::test]
+async fn a_failed_init_runs_no_terminate_and_leaves_no_task() {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    for failure in [Failure::Error, Failure::Panic, Failure::Stop] {
+        let before = metrics.num_alive_tasks();
+        let terminated = Arc::new(AtomicBool::new(false));
+        let result = Logged::start((failure, terminated.clone())).await;
+        assert!(matches!(result, Err(StartError::Init(_))));
+        tokio::task::yield_now().await;
+        assert!(!terminated.load(Ordering::SeqCst), "terminate ran");
+        assert_eq!(metrics.num_alive_tasks(), before);
+    }
+}
+
+/// 1.3: without `init_timeout` there is no limit: an `init` that takes a
+/// day still starts the server.
+#[tokio::test(start_paused = true)]
+async fn by_default_init_has_no_time_limit() {
+    let day = Duration::from_secs(24 * 3600);
+    let began = tokio::time::Instant::now();
+    let slow = Slow::start(day).await.unwrap();
+    assert_eq!(began.elapsed(), day);
+    assert_eq!(slow.ping().await, Ok(()));
+}
+
+/// 1.3: a limit past what tokio's clock can hold is no limit either, not
+/// a panic nor an at-once timeout.
+#[tokio::test(start_paused = true)]
+async fn an_init_timeout_past_the_end_of_the_clock_is_no_limit() {
+    let day = Duration::from_secs(24 * 3600);
+    let began = tokio::time::Instant::now();
+    let options = StartOptions::new().init_timeout(Duration::MAX);
+    let slow = Slow::start_with(day, options).await.unwrap();
+    assert_eq!(began.elapsed(), day);
+    assert_eq!(slow.ping().await, Ok(()));
+}
+
+/// Takes the given time in `init`.
+struct Slow;
+
+#[genserver]
+impl Slow {
+    #[init]
+    async fn init(takes: Duration) -> Result<Self, std::convert::Infallible> {
+        tokio::time::sleep(takes).await;
+        Ok(Slow)
+    }
+
+    #[call]
+    fn ping(&self) {}
+}
+
+/// No `#[init]`: the state is the start argument.
+struct Plain(u32);
+
+#[genserver]
+impl Plain {
+    #[call]
+    fn value(&self) -> u32 {
+        self.0
+    }
+}
+
+/// 1.4: a server without `#[init]` starts at once: the start future is
+/// ready on its first poll, before the server's task has run.
+#[tokio::test]
+async fn a_server_without_init_starts_on_the_first_poll() {
+    let started = futures_util::FutureExt::now_or_never(Plain::start(Plain(3)));
+    let plain = started.expect("ready at once").unwrap();
+    assert_eq!(plain.value().await, Ok(3));
+}
+
+/// 1.5: dropping the start future while `init` runs aborts the server's
+/// task: `init`'s future and its arguments are dropped and no task is
+/// left running.
+#[tokio::test]
+async fn dropping_the_start_future_while_init_runs_aborts_the_server() {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let before = metrics.num_alive_tasks();
+    let (canary, dropped) = canary();
+    let mut starting = Box::pin(Service::start(Plan::Hang, canary));
+    assert!(poll_once(starting.as_mut()).await.is_none());
+    // `init` runs, and hangs, holding the canary.
+    for _ in 0..5 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(metrics.num_alive_tasks(), before + 1);
+    assert!(!dropped.load(Ordering::SeqCst));
+
+    drop(starting);
+    for _ in 0..5 {
+        tokio::task::yield_now().await;
+    }
+    assert!(dropped.load(Ordering::SeqCst), "init's arguments dropped");
+    assert_eq!(metrics.num_alive_tasks(), before);
+}
