@@ -376,3 +376,62 @@ async fn a_zero_timeout_call_to_a_full_mailbox_is_never_queued() {
     // `Hold`, `put(1)` and the last `received`: the timed-out one never ran.
     assert_eq!(sink.stats().await.unwrap().messages_handled, 3);
 }
+
+/// 2.1: messages from different senders are handled in the order they
+/// reached the mailbox, not taken in turns from each sender.
+#[tokio::test]
+async fn messages_from_different_senders_are_handled_in_arrival_order() {
+    let sink = Sink::start(Sink {
+        received: Vec::new(),
+    })
+    .await
+    .unwrap();
+    let gate = Arc::new(Notify::new());
+    sink.info(Hold(gate.clone())).await.unwrap();
+    // Two senders, each a task with a client of its own; all is queued
+    // while the server holds: a, a, b, a.
+    let send = |from: &SinkClient, n: u32| {
+        let from = from.clone();
+        tokio::spawn(async move { from.put(n).await.unwrap() })
+    };
+    let (a, b) = (sink.clone(), sink.clone());
+    for (from, n) in [(&a, 1), (&a, 2), (&b, 3), (&a, 4)] {
+        send(from, n).await.unwrap();
+    }
+    gate.notify_one();
+    assert_eq!(sink.received().await.unwrap(), [1, 2, 3, 4]);
+}
+
+/// 2.3: an info send to a server that has stopped hands the message back
+/// in `SendError`.
+#[tokio::test]
+async fn an_info_send_to_a_stopped_server_hands_the_message_back() {
+    let sink = bounded(4).await;
+    sink.stop().await.unwrap();
+    let gate = Arc::new(Notify::new());
+    match sink.info(Hold(gate.clone())).await {
+        Err(SendError(SinkMessage::Hold(Hold(back)))) => assert!(Arc::ptr_eq(&back, &gate)),
+        other => panic!("expected SendError(Hold), got {other:?}"),
+    }
+}
+
+/// 2.2: the address's own `send` waits for room in a full bounded mailbox
+/// as casts do, and `try_send` hands the message back in `Full`.
+#[tokio::test(start_paused = true)]
+async fn the_addresss_send_waits_for_room_and_try_send_reports_full() {
+    let sink = bounded(1).await;
+    let gate = Arc::new(Notify::new());
+    sink.info(Hold(gate.clone())).await.unwrap();
+    tokio::task::yield_now().await;
+    let address = sink.server_ref().clone();
+    address.try_send(SinkMessage::Put((1,))).unwrap();
+    assert!(matches!(
+        address.try_send(SinkMessage::Put((2,))),
+        Err(TrySendError::Full(SinkMessage::Put((2,))))
+    ));
+    let mut sending = Box::pin(address.send(SinkMessage::Put((3,))));
+    assert!(poll_once(sending.as_mut()).await.is_none(), "it waits");
+    gate.notify_one();
+    sending.await.unwrap();
+    assert_eq!(sink.received().await.unwrap(), [1, 3]);
+}
