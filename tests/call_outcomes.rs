@@ -301,3 +301,54 @@ fn a_call_times_out_on_a_runtime_without_a_timer() {
     let outcome = without_a_timer(|| a_call_that_is_never_answered(Duration::from_millis(100)));
     assert_eq!(outcome, Some(Err(CallError::Timeout)));
 }
+
+/// 3.2: `without_timeout()` on the client overrides the handler's
+/// `#[call(timeout = "250ms")]`: the call waits as long as the handler
+/// takes.
+#[tokio::test(start_paused = true)]
+async fn without_timeout_overrides_the_handler_timeout() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let began = Instant::now();
+    assert_eq!(
+        server.without_timeout().slow(Duration::from_secs(60)).await,
+        Ok(2)
+    );
+    assert_eq!(began.elapsed(), Duration::from_secs(60));
+}
+
+/// 3.6: dropping a call future once its request is queued withdraws the
+/// caller only: the request is still handled.
+#[tokio::test(start_paused = true)]
+async fn a_dropped_call_leaves_its_request_to_be_handled() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let gate = std::sync::Arc::new(Notify::new());
+    server.info(Block(gate.clone())).await.unwrap();
+    let mut call = Box::pin(server.push(1));
+    assert!(runtime_support::poll_once(call.as_mut()).await.is_none());
+    drop(call);
+    gate.notify_one();
+    assert_eq!(server.seen().await, Ok(vec![1]));
+}
+
+/// 4.1: a cast returns once its message is queued, without waiting for
+/// the server to handle it.
+#[tokio::test(start_paused = true)]
+async fn a_cast_returns_once_queued_without_waiting_for_its_handler() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let gate = std::sync::Arc::new(Notify::new());
+    server.info(Block(gate.clone())).await.unwrap();
+    let began = Instant::now();
+    // The server is busy in `block` until the gate opens: a cast that
+    // waited for its handler would run into the limit.
+    let cast = tokio::time::timeout(Duration::from_secs(60), server.push_later(1)).await;
+    assert!(matches!(cast, Ok(Ok(()))));
+    assert_eq!(began.elapsed(), Duration::ZERO);
+    gate.notify_one();
+    assert_eq!(server.seen().await, Ok(vec![1]));
+}
