@@ -5,10 +5,14 @@
 //! Names are global to the process and tests run in parallel: each test
 //! uses names of its own.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use genserver::prelude::*;
-use genserver::{ChildSpec, ServerId, Strategy, Supervisor, SupervisorSpec, whereis, whereis_id};
+use genserver::{
+    ChildSpec, ServerId, Shutdown, Strategy, Supervisor, SupervisorSpec, whereis, whereis_id,
+};
+use tokio::sync::Notify;
 
 /// A running total.
 struct Counter {
@@ -309,4 +313,122 @@ async fn a_supervised_child_under_a_taken_name_fails_the_supervisors_start() {
     assert!(Supervisor::start(spec).await.is_err());
     assert_eq!(whereis_id(name), Some(holder.id()));
     holder.stop().await.unwrap();
+}
+
+/// 11.1: names are global to the process, shared by every tokio runtime in
+/// it: a server started under a name on one runtime is found from another,
+/// and holds the name against starts there. `StartOptions::name` is the
+/// builder form of `StartOptions::named`.
+#[test]
+fn a_name_is_shared_by_every_runtime_in_the_process() {
+    let name = "names:across-runtimes";
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let (home, elsewhere) = (runtime(), runtime());
+    let counter = home
+        .block_on(Counter::start_with(3, StartOptions::new().name(name)))
+        .unwrap();
+    let found = elsewhere.block_on(async {
+        let second = Counter::start_with(0, StartOptions::named(name)).await;
+        assert_eq!(
+            second.map(|_| ()),
+            Err(StartError::AlreadyStarted(counter.id()))
+        );
+        whereis::<Counter>(name).map(|client| client.id())
+    });
+    assert_eq!(found, Some(counter.id()));
+    home.block_on(counter.stop()).unwrap();
+    assert!(whereis_id(name).is_none());
+}
+
+/// Tells `entered` when its `terminate` runs, then holds it until `gate`.
+struct Lingering {
+    entered: Arc<Notify>,
+    gate: Arc<Notify>,
+}
+
+#[genserver]
+impl Lingering {
+    #[call]
+    fn ping(&self) -> u32 {
+        1
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, _reason: &ExitReason) {
+        self.entered.notify_one();
+        self.gate.notified().await;
+    }
+}
+
+/// 11.4: between its exit decision and the end of its task (here, while its
+/// `terminate` runs), a server still holds its name: `whereis` finds it, a
+/// call to it ends with `Exited(reason)`, a start under its name fails with
+/// `AlreadyStarted`. Once `stop_with` has returned, the name is free.
+#[tokio::test(start_paused = true)]
+async fn a_server_holds_its_name_until_its_task_ends() {
+    let name = "names:lingering";
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let server = Lingering::start_with(
+        Lingering {
+            entered: entered.clone(),
+            gate: gate.clone(),
+        },
+        StartOptions::named(name),
+    )
+    .await
+    .unwrap();
+    let reason = ExitReason::error("leaving");
+    let stopping = tokio::spawn({
+        let (server, reason) = (server.clone(), reason.clone());
+        async move { server.stop_with(reason).await }
+    });
+    entered.notified().await;
+
+    let found = whereis::<Lingering>(name).expect("the name is still held");
+    assert_eq!(found.id(), server.id());
+    let call = tokio::spawn(async move { found.ping().await });
+    let second = Lingering::start_with(
+        Lingering {
+            entered: Arc::new(Notify::new()),
+            gate: Arc::new(Notify::new()),
+        },
+        StartOptions::named(name),
+    )
+    .await;
+    assert_eq!(
+        second.map(|_| ()),
+        Err(StartError::AlreadyStarted(server.id()))
+    );
+
+    gate.notify_one();
+    stopping.await.unwrap().unwrap();
+    assert!(whereis_id(name).is_none());
+    assert_eq!(call.await.unwrap(), Err(CallError::Exited(reason)));
+}
+
+/// 11.4: an abort frees the name too. A child with `Shutdown::BrutalKill`
+/// is aborted by `terminate_child`; once that returns, its name is free.
+#[tokio::test(start_paused = true)]
+async fn the_name_of_an_aborted_server_is_free_once_it_has_ended() {
+    let name = "names:aborted";
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(
+        ChildSpec::server::<Counter>("counter", || 1)
+            .options(StartOptions::named(name))
+            .shutdown(Shutdown::BrutalKill),
+    );
+    let supervisor = Supervisor::start(spec).await.unwrap();
+    let child = whereis::<Counter>(name).expect("registered by the supervisor");
+    supervisor.terminate_child("counter").await.unwrap();
+    assert!(whereis_id(name).is_none());
+    assert_eq!(child.wait().await, ExitReason::Killed);
+    let again = Counter::start_with(0, StartOptions::named(name))
+        .await
+        .unwrap();
+    again.stop().await.unwrap();
+    supervisor.stop().await.unwrap();
 }
