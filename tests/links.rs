@@ -110,6 +110,25 @@ impl Node {
     }
 
     #[call]
+    fn set_trap(&mut self, trap: bool, ctx: &mut Context<Self>) {
+        ctx.trap_exits(trap);
+    }
+
+    /// Tells `entered`, waits for `gate`, then unlinks `other`.
+    #[call]
+    async fn unlink_after(
+        &mut self,
+        other: NodeClient,
+        entered: Arc<tokio::sync::Notify>,
+        gate: Arc<tokio::sync::Notify>,
+        ctx: &mut Context<Self>,
+    ) -> bool {
+        entered.notify_one();
+        gate.notified().await;
+        ctx.unlink(&other)
+    }
+
+    #[call]
     fn exits(&self) -> Vec<Exit> {
         self.exits.clone()
     }
@@ -506,4 +525,189 @@ async fn a_trapping_child_hears_other_linked_servers_as_exit_messages() {
     assert_eq!(exits[0].reason, reason);
     assert!(child.is_alive());
     assert!(parent.is_alive());
+}
+
+/// 17.1: linking to itself does nothing: there is no link to remove.
+#[tokio::test]
+async fn linking_to_itself_does_nothing() {
+    let log = new_log();
+    let a = node("a", &log).await;
+    a.link(a.clone()).await.unwrap();
+    assert!(!a.unlink(a.clone()).await.unwrap(), "no link was made");
+    a.stop().await.unwrap();
+    assert_eq!(a.wait().await, ExitReason::Normal);
+}
+
+/// Calls `unlink_after(other)` on `server` from another task and returns
+/// once the handler holds `server`: the gate that lets it go on, and the
+/// call.
+async fn hold_then_unlink(
+    server: &NodeClient,
+    other: &NodeClient,
+) -> (
+    Arc<tokio::sync::Notify>,
+    tokio::task::JoinHandle<Result<bool, CallError>>,
+) {
+    let (entered, gate) = (
+        Arc::new(tokio::sync::Notify::new()),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let held = tokio::spawn({
+        let (server, other) = (server.clone(), other.clone());
+        let (entered, gate) = (entered.clone(), gate.clone());
+        async move { server.unlink_after(other, entered, gate).await }
+    });
+    entered.notified().await;
+    (gate, held)
+}
+
+/// 17.3: a server that does not trap exits stops on a linked server's
+/// signal as after `stop_with(R)`: it finishes the handler it is in, does
+/// not handle the call queued behind it (which ends with `Exited(R)`), and
+/// runs `terminate` with `R`.
+#[tokio::test]
+async fn an_exit_signal_lets_the_current_handler_finish_and_fails_the_queued_calls() {
+    let log = new_log();
+    let (a, b) = (node("a", &log).await, node("b", &log).await);
+    a.link(b.clone()).await.unwrap();
+    let stranger = node("stranger", &log).await;
+    let (gate, held) = hold_then_unlink(&a, &stranger).await;
+    let queued = tokio::spawn({
+        let a = a.clone();
+        async move { a.traps().await }
+    });
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+
+    b.fail().await.unwrap();
+    let reason = b.wait().await;
+    assert!(matches!(reason, ExitReason::Error { .. }));
+    gate.notify_one();
+
+    assert_eq!(held.await.unwrap(), Ok(false), "the handler ran to its end");
+    assert_eq!(
+        queued.await.unwrap(),
+        Err(CallError::Exited(reason.clone()))
+    );
+    assert_eq!(a.wait().await, reason);
+    let ran: Vec<String> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry.starts_with("a "))
+        .cloned()
+        .collect();
+    assert_eq!(ran, [format!("a terminate: {reason}")]);
+    stranger.stop().await.unwrap();
+}
+
+/// 17.4: `trap_exits(false)` stops trapping, and `traps_exits` tells: the
+/// next signal stops the server instead of arriving as an `Exit`.
+#[tokio::test]
+async fn a_server_that_stops_trapping_is_stopped_by_the_next_signal() {
+    let log = new_log();
+    let keeper = trapping("keeper", &log).await;
+    keeper.set_trap(false).await.unwrap();
+    assert!(!keeper.traps().await.unwrap());
+    let worker = node("worker", &log).await;
+    keeper.link(worker.clone()).await.unwrap();
+
+    worker.stop_with(ExitReason::Shutdown).await.unwrap();
+    assert_eq!(keeper.wait().await, ExitReason::Shutdown);
+}
+
+/// 17.6: a signal that arrived before `unlink` still acts once it returns:
+/// a queued `Exit` is handled, and a stop already requested stands.
+#[tokio::test]
+async fn a_signal_that_arrived_before_unlink_still_acts() {
+    let log = new_log();
+    let keeper = trapping("keeper", &log).await;
+    let worker = node("worker", &log).await;
+    keeper.link(worker.clone()).await.unwrap();
+    let (gate, held) = hold_then_unlink(&keeper, &worker).await;
+    let worker_id = worker.id();
+    worker.fail().await.unwrap();
+    let reason = worker.wait().await;
+    gate.notify_one();
+    held.await.unwrap().unwrap();
+    let exits = keeper.exits().await.unwrap();
+    assert_eq!(exits.len(), 1);
+    assert_eq!(exits[0].from, worker_id);
+    assert_eq!(exits[0].reason, reason);
+
+    let plain = node("plain", &log).await;
+    let doomed = node("doomed", &log).await;
+    plain.link(doomed.clone()).await.unwrap();
+    let (gate, held) = hold_then_unlink(&plain, &doomed).await;
+    doomed.stop_with(ExitReason::Shutdown).await.unwrap();
+    gate.notify_one();
+    held.await.unwrap().unwrap();
+    assert_eq!(plain.wait().await, ExitReason::Shutdown);
+}
+
+/// A one-for-one supervisor of one permanent node `child`, and its client.
+async fn supervised_node(log: &Log) -> (genserver::SupervisorClient, NodeClient) {
+    let log = log.clone();
+    let spec = genserver::SupervisorSpec::new(genserver::Strategy::OneForOne).child(
+        genserver::ChildSpec::server::<Node>("child", move || args("child", &log)),
+    );
+    let supervisor = genserver::Supervisor::start(spec).await.unwrap();
+    let child = supervisor.child::<Node>("child").await.unwrap();
+    (supervisor, child)
+}
+
+/// 17.4: a new instance started by a supervisor does not trap exits until
+/// it asks, whatever the instance before it did.
+#[tokio::test(start_paused = true)]
+async fn a_restarted_instance_does_not_trap_exits_until_it_asks() {
+    let log = new_log();
+    let (supervisor, child) = supervised_node(&log).await;
+    child.set_trap(true).await.unwrap();
+    assert!(child.traps().await.unwrap());
+    let first = child.id();
+
+    child.fail().await.unwrap();
+    // Queued behind the crash: answered by the restarted instance.
+    assert!(!child.traps().await.unwrap());
+    assert_ne!(child.id(), first);
+    supervisor.stop().await.unwrap();
+}
+
+/// 17.8: links are between instances: a restart does not renew them. The
+/// restarted child's end is not signalled to a server linked to the
+/// instance before it, and that server's end does not reach the restarted
+/// child.
+#[tokio::test(start_paused = true)]
+async fn a_supervisors_restart_does_not_renew_links() {
+    let log = new_log();
+    let (supervisor, child) = supervised_node(&log).await;
+    let keeper = trapping("keeper", &log).await;
+    keeper.link(child.clone()).await.unwrap();
+    let first = child.id();
+
+    child.fail().await.unwrap();
+    assert!(!child.traps().await.unwrap(), "restarted");
+    let exits = keeper.exits().await.unwrap();
+    assert_eq!(exits.len(), 1);
+    assert_eq!(exits[0].from, first);
+
+    let second = child.id();
+    child.fail().await.unwrap();
+    assert!(!child.traps().await.unwrap(), "restarted again");
+    assert_ne!(child.id(), second);
+    assert_eq!(
+        keeper.exits().await.unwrap().len(),
+        1,
+        "no link to the second"
+    );
+
+    let third = child.id();
+    keeper
+        .stop_with(ExitReason::error("keeper gave up"))
+        .await
+        .unwrap();
+    assert!(!child.traps().await.unwrap());
+    assert_eq!(child.id(), third, "the running child was not signalled");
+    supervisor.stop().await.unwrap();
 }
