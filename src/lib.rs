@@ -232,6 +232,14 @@ pub use genserver_core::{
 pub use genserver_macros::genserver;
 
 /// The names most servers need: `use genserver::prelude::*;`.
+///
+/// It brings the handler markers `call`, `cast`, `info`, `init` and
+/// `terminate` into scope. Beside another glob import with an `info!`
+/// macro (`use tracing::*;`, `use log::*;`), the two `info`s are
+/// ambiguous and `info!` is not found: import the one you call by name
+/// (`use tracing::info;`), which comes before both globs. Markers inside
+/// a `#[genserver]` block are read by the attribute, whatever `info`
+/// names there.
 pub mod prelude {
     pub use crate::{
         CallError, Client, Context, ExitReason, GenServer, MailboxCapacity, Reply, SendError,
