@@ -82,6 +82,11 @@ impl Watcher {
     #[cast]
     fn noop(&mut self) {}
 
+    #[cast]
+    fn crash(&mut self) {
+        panic!("watcher crashed")
+    }
+
     #[call]
     fn downs(&self) -> Vec<Down> {
         self.downs.clone()
@@ -339,4 +344,116 @@ fn a_notice_reaches_a_full_bounded_mailbox_from_a_runtime_never_driven_again() {
     assert_eq!(only(&downs).id, id);
     assert_eq!(only(&downs).reason, ExitReason::Normal);
     drop(kept);
+}
+
+/// 16.2: `NoProc` is not a clean reason.
+#[test]
+fn noproc_is_not_a_clean_reason() {
+    assert!(!ExitReason::NoProc.is_clean());
+}
+
+/// A one-for-one supervisor of one permanent `S`, started from `state`, and its
+/// client.
+async fn supervised<S, F>(state: F) -> (genserver::SupervisorClient, S::Client)
+where
+    S: GenServer,
+    F: Fn() -> S::Args + Send + Sync + 'static,
+{
+    let spec = genserver::SupervisorSpec::new(genserver::Strategy::OneForOne)
+        .child(genserver::ChildSpec::server::<S>("child", state));
+    let supervisor = genserver::Supervisor::start(spec).await.unwrap();
+    let child = supervisor.child::<S>("child").await.unwrap();
+    (supervisor, child)
+}
+
+/// 16.4: a monitor watches the instance running when it was made: a
+/// supervisor's restart of the target gives one `Down`, for that instance,
+/// and the monitor does not follow the address to the next one.
+#[tokio::test(start_paused = true)]
+async fn a_monitor_of_a_supervised_server_reports_only_the_instance_it_watched() {
+    let watcher = watcher().await;
+    let (supervisor, worker) = supervised::<Worker, _>(|| Worker).await;
+    let first = worker.id();
+    let id = watcher.watch(worker.clone()).await.unwrap();
+
+    worker.crash().await.unwrap();
+    // Queued behind the crash: answered by the restarted instance.
+    assert_eq!(worker.ping().await, Ok(1));
+    assert_ne!(worker.id(), first);
+    let downs = watcher.downs().await.unwrap();
+    let down = only(&downs);
+    assert_eq!(down.id, id);
+    assert_eq!(down.server, first);
+    assert!(matches!(down.reason, ExitReason::Panicked { .. }));
+
+    worker.crash().await.unwrap();
+    assert_eq!(worker.ping().await, Ok(1));
+    supervisor.stop().await.unwrap();
+    assert_eq!(watcher.downs().await.unwrap().len(), 1);
+}
+
+/// 16.5: the monitors of a supervised watcher end with its instance: a
+/// `Down` queued for the instance that crashed is dropped, not handled by
+/// the instance the restart hands the mailbox to.
+#[tokio::test(start_paused = true)]
+async fn a_notice_queued_for_a_crashed_instance_is_not_handled_by_its_restart() {
+    let (supervisor, watcher) = supervised::<Watcher, _>(|| Watcher { downs: Vec::new() }).await;
+    let worker = Worker::start(Worker).await.unwrap();
+    watcher.watch(worker.clone()).await.unwrap();
+    let first = watcher.id();
+
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let held = tokio::spawn({
+        let watcher = watcher.clone();
+        let (entered, gate) = (entered.clone(), gate.clone());
+        async move { watcher.hold(entered, gate).await }
+    });
+    entered.notified().await;
+    watcher.crash().await.unwrap();
+    // The `Down` is queued behind the crash by the time `stop` returns.
+    worker.stop().await.unwrap();
+    gate.notify_one();
+    held.await.unwrap().unwrap();
+
+    assert!(watcher.downs().await.unwrap().is_empty());
+    assert_ne!(watcher.id(), first, "the watcher was restarted");
+    supervisor.stop().await.unwrap();
+}
+
+/// 16.7: a notice queued over the bound of a full mailbox holds the room
+/// freed first: once the server has taken the message before it, the
+/// mailbox holds the notice alone and is full, so `try_` sends return
+/// `Full` until the notice is handled.
+#[tokio::test]
+async fn the_room_a_notice_holds_over_the_bound_is_freed_first() {
+    let watcher = bounded_watcher().await;
+    let worker = Worker::start(Worker).await.unwrap();
+    let id = watcher.watch(worker.clone()).await.unwrap();
+    let hold = |entered: &Arc<Notify>, gate: &Arc<Notify>| {
+        let watcher = watcher.clone();
+        let (entered, gate) = (entered.clone(), gate.clone());
+        tokio::spawn(async move { watcher.hold(entered, gate).await })
+    };
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let first = hold(&entered, &gate);
+    entered.notified().await;
+    let (next_entered, next_gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let second = hold(&next_entered, &next_gate);
+    // The second call fills the mailbox; the `Down` goes over the bound.
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert!(matches!(watcher.try_noop(), Err(TrySendError::Full(_))));
+    worker.stop().await.unwrap();
+
+    gate.notify_one();
+    first.await.unwrap().unwrap();
+    next_entered.notified().await;
+    // The second call was taken: only the `Down` is queued, and it holds
+    // the room that call freed.
+    assert!(matches!(watcher.try_noop(), Err(TrySendError::Full(_))));
+    next_gate.notify_one();
+    second.await.unwrap().unwrap();
+    assert_eq!(only(&watcher.downs().await.unwrap()).id, id);
+    watcher.try_noop().unwrap();
 }
