@@ -81,6 +81,11 @@ impl SelfRegistering {
     fn entries(&self) -> usize {
         self.registry.count()
     }
+
+    #[cast]
+    fn crash(&mut self) {
+        panic!("crashed with {} entries", self.registry.count())
+    }
 }
 
 fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}
@@ -454,4 +459,100 @@ async fn a_client_found_in_a_registry_has_the_default_timeout() {
     let (looked_up, ()) = registry.lookup::<Listener>("a").pop().unwrap();
     assert_eq!(looked_up.slow(one_second).await, Ok(0));
     assert_eq!(hasty.slow(one_second).await, Err(CallError::Timeout));
+}
+
+/// 12.3: a lookup returns the entries under a key in registration order.
+#[tokio::test]
+async fn a_lookup_returns_the_entries_in_registration_order() {
+    let topics: Registry<&'static str, u32> = Registry::duplicate();
+    let (a, b, c) = (listener().await, listener().await, listener().await);
+    topics.register("t", c.server_ref(), 1).unwrap();
+    topics.register("t", a.server_ref(), 2).unwrap();
+    topics.register("t", b.server_ref(), 3).unwrap();
+    topics.register("t", c.server_ref(), 4).unwrap();
+    let found: Vec<_> = topics
+        .lookup::<Listener>("t")
+        .into_iter()
+        .map(|(client, value)| (client.id(), value))
+        .collect();
+    assert_eq!(found, [(c.id(), 1), (a.id(), 2), (b.id(), 3), (c.id(), 4)]);
+    assert_eq!(topics.whereis::<Listener>("t").unwrap().id(), c.id());
+    for server in [a, b, c] {
+        server.stop().await.unwrap();
+    }
+}
+
+/// 12.4: `dispatch` works on a snapshot taken before the first `f` runs:
+/// an entry added by `f` is not reached, and a server that exits before its
+/// turn gets `f` anyway, where what `f` sends it fails as for any stopped
+/// server.
+#[tokio::test]
+async fn dispatch_reaches_the_snapshot_even_a_server_that_exited_before_its_turn() {
+    let topics: Registry<&'static str> = Registry::duplicate();
+    let (a, b, late) = (listener().await, listener().await, listener().await);
+    topics.register("t", a.server_ref(), ()).unwrap();
+    topics.register("t", b.server_ref(), ()).unwrap();
+    let delivered = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let reached = topics
+        .dispatch::<Listener, _>("t", |listener, ()| {
+            let (topics, b, late) = (topics.clone(), b.clone(), late.clone());
+            let delivered = delivered.clone();
+            async move {
+                if listener.id() != b.id() {
+                    // Before b's turn: b ends, and a new entry appears.
+                    b.stop().await.unwrap();
+                    topics.register("t", late.server_ref(), ()).unwrap();
+                }
+                let sent = listener.deliver("news".to_owned()).await;
+                delivered
+                    .lock()
+                    .unwrap()
+                    .push((listener.id(), sent.is_ok()));
+            }
+        })
+        .await;
+    assert_eq!(reached, 2);
+    assert_eq!(
+        *delivered.lock().unwrap(),
+        [(a.id(), true), (b.id(), false)]
+    );
+    assert_eq!(a.heard().await.unwrap(), ["news"]);
+    assert!(late.heard().await.unwrap().is_empty());
+    assert_eq!(topics.count_key("t"), 2, "a and late; b left when it ended");
+    a.stop().await.unwrap();
+    late.stop().await.unwrap();
+}
+
+/// 12.6 and 12.8: a server restarted by a supervisor is a new instance
+/// that registers again from its `init`; the entry of the instance that
+/// crashed is gone before the supervisor restarts it, so the unique key is
+/// free for the restart and leads to the new instance.
+#[tokio::test(start_paused = true)]
+async fn a_restarted_server_registers_again_under_its_unique_key() {
+    let registry: Registry<String> = Registry::unique();
+    let spec = genserver::SupervisorSpec::new(genserver::Strategy::OneForOne).child(
+        genserver::ChildSpec::server::<SelfRegistering>("me", {
+            let registry = registry.clone();
+            move || (registry.clone(), "me".to_owned(), false)
+        }),
+    );
+    let supervisor = genserver::Supervisor::start(spec).await.unwrap();
+    let me = supervisor.child::<SelfRegistering>("me").await.unwrap();
+    let first = me.id();
+    assert_eq!(
+        registry.whereis::<SelfRegistering>("me").unwrap().id(),
+        first
+    );
+
+    me.crash().await.unwrap();
+    // Queued behind the crash: answered by the restarted instance.
+    assert_eq!(me.entries().await, Ok(1));
+    assert_ne!(me.id(), first);
+    assert_eq!(
+        registry.whereis::<SelfRegistering>("me").unwrap().id(),
+        me.id()
+    );
+    assert_eq!(registry.count(), 1);
+    supervisor.stop().await.unwrap();
+    assert_eq!(registry.count(), 0);
 }
