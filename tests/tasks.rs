@@ -99,6 +99,25 @@ impl Boss {
         true
     }
 
+    /// Waits for `gate`, then aborts `id`.
+    #[call]
+    async fn abort_after(
+        &mut self,
+        id: TaskId,
+        gate: Arc<Notify>,
+        ctx: &mut Context<Self>,
+    ) -> bool {
+        gate.notified().await;
+        ctx.abort_task(id)
+    }
+
+    /// A task that calls this server and returns 1 if it answered.
+    #[call]
+    fn call_back(&mut self, ctx: &mut Context<Self>) -> TaskId {
+        let client = ctx.client();
+        ctx.spawn_task(async move { u32::from(client.ping().await == Ok(true)) })
+    }
+
     /// Holds the server until `gate` is notified.
     #[cast]
     async fn hold(&mut self, gate: Arc<Notify>) {
@@ -433,4 +452,111 @@ async fn abort_task_from_the_handler_of_its_own_outcome_returns_false() {
     let id = server.run().await.unwrap();
     assert_eq!(aborted.recv().await, Some((id, false)));
     server.stop().await.unwrap();
+}
+
+/// 19.2: a task is not the server's task: it may call the server.
+#[tokio::test]
+async fn a_task_may_call_its_server() {
+    let (boss, mut done) = boss().await;
+    let id = boss.call_back().await.unwrap();
+    let outcome = done.recv().await.unwrap();
+    assert_eq!(outcome.id, id);
+    assert_eq!(outcome.result, Ok(1));
+}
+
+/// 19.4: once `abort_task` returns, no `TaskDone` of that task is handled,
+/// even one already queued; it returns `true`, the outcome not having been
+/// handled yet.
+#[tokio::test]
+async fn abort_task_drops_an_outcome_already_queued() {
+    let (boss, mut done) = boss().await;
+    let task_gate = Arc::new(Notify::new());
+    let id = boss.gated(task_gate.clone()).await.unwrap();
+    let gate = Arc::new(Notify::new());
+    let abort = tokio::spawn({
+        let (boss, gate) = (boss.clone(), gate.clone());
+        async move { boss.abort_after(id, gate).await }
+    });
+    // The server waits in `abort_after`; the task ends meanwhile and its
+    // outcome is queued behind.
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    task_gate.notify_one();
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    gate.notify_one();
+    assert_eq!(abort.await.unwrap(), Ok(true));
+
+    let later = boss.double(1).await.unwrap();
+    assert_eq!(done.recv().await.unwrap().id, later);
+}
+
+/// 19.5: awaiting a `Task` stopped with `abort` gives `TaskError::Aborted`.
+#[tokio::test]
+async fn awaiting_an_aborted_task_gives_aborted() {
+    let task = Task::spawn(std::future::pending::<()>());
+    task.abort();
+    assert_eq!(task.await, Err(TaskError::Aborted));
+}
+
+/// Spawns a task holding `canary` from `init`, then fails its start.
+struct FailsAfterSpawning;
+
+#[derive(Debug)]
+struct Refused;
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("refused")
+    }
+}
+
+impl std::error::Error for Refused {}
+
+#[genserver]
+impl FailsAfterSpawning {
+    #[init]
+    async fn init(
+        canary: Canary,
+        started: Arc<Notify>,
+        ctx: &mut Context<Self>,
+    ) -> Result<Self, Refused> {
+        ctx.spawn_task(async move {
+            let _canary = canary;
+            started.notify_one();
+            std::future::pending::<u32>().await
+        });
+        started_and_gone().await;
+        Err(Refused)
+    }
+
+    #[info]
+    fn done(&mut self, _done: TaskDone<u32>) {}
+}
+
+/// Lets the task spawned just before run first.
+async fn started_and_gone() {
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// 19.3: a failed `init` is an exit like any other: the tasks it spawned
+/// are aborted, and their futures dropped, before the start returns.
+#[tokio::test]
+async fn the_tasks_of_a_failed_init_are_aborted_before_start_returns() {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let started = Arc::new(Notify::new());
+    let start = FailsAfterSpawning::start(Canary(dropped.clone()), started.clone()).await;
+    assert!(matches!(
+        start.map(|_| ()),
+        Err(StartError::Init(ExitReason::Error { .. }))
+    ));
+    started.notified().await;
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the task's future was dropped"
+    );
 }
