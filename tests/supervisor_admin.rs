@@ -3,6 +3,8 @@
 mod supervisor_support;
 
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use genserver::prelude::*;
 use genserver::{ChildKind, ChildState, StartError, SupervisorError};
@@ -67,7 +69,7 @@ async fn terminate_child_stops_it_for_good_even_when_permanent() {
         ]
     );
     assert_eq!(a.name().await, Err(CallError::NoProc));
-    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
     assert!(log.take().is_empty(), "not restarted");
     assert_eq!(
         sup.terminate_child("zz").await.unwrap_err(),
@@ -204,4 +206,113 @@ async fn admin_requests_to_a_stopped_supervisor_fail_with_a_call_error() {
         SupervisorError::Call(CallError::NoProc)
     );
     assert_eq!(sup.which_children().await.unwrap_err(), CallError::NoProc);
+}
+
+// Semantics 15.8: admin requests wait without a time limit, as OTP's do:
+// a child whose `init` takes a minute is started; a client given a limit
+// with `with_timeout` gets `Call(Timeout)` instead.
+#[tokio::test(start_paused = true)]
+async fn admin_requests_wait_without_a_limit_unless_the_client_has_one() {
+    let log = Log::new();
+    let sup = two(&log).await;
+    let slow = |name| ProbeArgs {
+        init_takes: Duration::from_secs(60),
+        ..ProbeArgs::new(name, &log)
+    };
+    let began = tokio::time::Instant::now();
+
+    let c = sup.start_child(probe_with(slow("c"))).await.unwrap();
+
+    assert_eq!(began.elapsed(), Duration::from_secs(60));
+    assert_eq!(c.client::<Probe>().unwrap().name().await, Ok("c"));
+    let limited = sup.with_timeout(Duration::from_secs(1));
+    assert_eq!(
+        limited
+            .start_child(probe_with(slow("d")))
+            .await
+            .unwrap_err(),
+        SupervisorError::Call(CallError::Timeout)
+    );
+    assert_eq!(began.elapsed(), Duration::from_secs(61));
+}
+
+// Semantics 15.8: a child between failed restart attempts has no
+// instance: `start_child` with its id is `AlreadyPresent`, not
+// `AlreadyStarted`, and `delete_child` refuses it with `Restarting`.
+#[tokio::test(start_paused = true)]
+async fn a_child_waiting_for_its_restart_is_already_present_and_cannot_be_deleted() {
+    let log = Log::new();
+    let args = ProbeArgs::new("a", &log);
+    let failing = args.failing_starts.clone();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(RestartIntensity::new(1_000_000, Duration::from_secs(5)))
+        .child(probe_with(args));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let a = client(&sup, "a").await;
+    let old = a.id();
+    failing.store(usize::MAX, Ordering::SeqCst);
+    assert!(a.boom().await.is_err());
+    assert_eq!(
+        supervisor_support::settle(&sup, "a", old).await,
+        Some(ChildState::Restarting)
+    );
+
+    assert_eq!(
+        sup.start_child(probe("a", &log)).await.unwrap_err(),
+        SupervisorError::AlreadyPresent
+    );
+    assert_eq!(
+        sup.delete_child("a").await.unwrap_err(),
+        SupervisorError::Restarting
+    );
+    assert_eq!(
+        states(&sup).await,
+        [("a".to_string(), ChildState::Restarting)]
+    );
+    sup.terminate_child("a").await.unwrap();
+    sup.delete_child("a").await.unwrap();
+    assert!(states(&sup).await.is_empty());
+}
+
+/// What a child's `init` got when it asked its supervisor for the number
+/// of its children.
+type Answer = Arc<Mutex<Option<Result<usize, CallError>>>>;
+
+/// A child whose `init` asks its own supervisor for its children's count.
+struct Asker;
+
+#[genserver]
+impl Asker {
+    #[init]
+    async fn init((sup, answer): (genserver::SupervisorClient, Answer)) -> Result<Self, String> {
+        let asked = sup
+            .with_timeout(Duration::from_secs(1))
+            .count_children()
+            .await
+            .map(|counts| counts.specs);
+        *answer.lock().unwrap() = Some(asked);
+        Ok(Asker)
+    }
+}
+
+// Semantics 15.14: a supervisor handles one request at a time and waits
+// for each child's `init`, so a child's `init` that calls its own
+// supervisor's admin API waits for itself: here until its own limit.
+#[tokio::test(start_paused = true)]
+async fn a_childs_init_that_calls_its_own_supervisor_waits_for_itself() {
+    let log = Log::new();
+    let sup = two(&log).await;
+    let answer: Answer = Arc::default();
+    let spec = ChildSpec::server::<Asker>("asker", {
+        let (sup, answer) = (sup.clone(), Arc::clone(&answer));
+        move || (sup.clone(), Arc::clone(&answer))
+    });
+    let began = tokio::time::Instant::now();
+
+    sup.start_child(spec).await.unwrap();
+
+    assert_eq!(began.elapsed(), Duration::from_secs(1));
+    assert_eq!(*answer.lock().unwrap(), Some(Err(CallError::Timeout)));
+    // Once the child has started, the supervisor answers again.
+    assert_eq!(sup.count_children().await.unwrap().specs, 3);
 }
