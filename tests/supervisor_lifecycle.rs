@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use genserver::prelude::*;
 use genserver::{ChildStartError, StartError};
-use supervisor_support::{Log, ProbeArgs, client, ms, probe, probe_with};
+use supervisor_support::{Log, Probe, ProbeArgs, client, ms, probe, probe_with};
 use tokio::time::Instant;
 
 #[tokio::test(start_paused = true)]
@@ -158,4 +158,113 @@ async fn a_supervisor_that_stops_closes_its_children_and_their_queued_callers_ge
         Err(CallError::Exited(ExitReason::Shutdown))
     );
     assert_eq!(a.echo(2).await, Err(CallError::NoProc));
+}
+
+// Semantics 15.1: a worker's shutdown is `Timeout(5 s)` unless its spec
+// says otherwise: a `terminate` that takes 10 s is cut short at 5 s. Its
+// restart type is `Permanent`.
+#[tokio::test(start_paused = true)]
+async fn a_worker_is_permanent_and_given_five_seconds_to_stop_by_default() {
+    let log = Log::timed();
+    let args = ProbeArgs {
+        terminate_takes: Duration::from_secs(10),
+        ..ProbeArgs::new("a", &log)
+    };
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(probe_with(args));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let a = client(&sup, "a").await;
+    let children = sup.which_children().await.unwrap();
+    assert_eq!(children[0].restart, Restart::Permanent);
+    log.take();
+    let began = Instant::now();
+
+    sup.stop().await.unwrap();
+
+    assert_eq!(ms(began), 5000);
+    assert_eq!(log.take(), ["0 terminate a Shutdown"]);
+    assert_eq!(a.wait().await, ExitReason::Shutdown);
+}
+
+// Semantics 15.1: a child supervisor's shutdown is `Infinity` by default:
+// its parent waits for its whole subtree to stop, here 10 s, well past a
+// worker's 5 s.
+#[tokio::test(start_paused = true)]
+async fn a_child_supervisor_is_waited_for_without_a_limit_by_default() {
+    let log = Log::timed();
+    let args = ProbeArgs {
+        terminate_takes: Duration::from_secs(10),
+        ..ProbeArgs::new("x", &log)
+    };
+    let subtree = SupervisorSpec::new(Strategy::OneForOne)
+        .child(probe_with(args).shutdown(Shutdown::Timeout(Duration::from_secs(20))));
+    let spec =
+        SupervisorSpec::new(Strategy::OneForOne).child(ChildSpec::supervisor("sub", subtree));
+    let root = Supervisor::start(spec).await.unwrap();
+    let sub = root.child::<Supervisor>("sub").await.unwrap();
+    log.take();
+    let began = Instant::now();
+
+    root.stop().await.unwrap();
+
+    assert_eq!(ms(began), 10_000);
+    assert_eq!(log.take(), ["0 terminate x Shutdown", "10000 terminated x"]);
+    assert_eq!(sub.wait().await, ExitReason::Shutdown);
+}
+
+// Semantics 15.1: the closure of `ChildSpec::server` makes the start
+// arguments at every start: the first, a restart after a crash, and a
+// `restart_child`.
+#[tokio::test(start_paused = true)]
+async fn the_arguments_closure_runs_at_every_start_and_restart() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+
+    let log = Log::new();
+    let made = Arc::new(AtomicUsize::new(0));
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(ChildSpec::server::<Probe>("a", {
+        let (made, args) = (Arc::clone(&made), ProbeArgs::new("a", &log));
+        move || {
+            made.fetch_add(1, Ordering::SeqCst);
+            args.clone()
+        }
+    }));
+    let sup = Supervisor::start(spec).await.unwrap();
+    assert_eq!(made.load(Ordering::SeqCst), 1);
+
+    supervisor_support::crash_and_await_restart(&client(&sup, "a").await).await;
+    assert_eq!(made.load(Ordering::SeqCst), 2);
+
+    sup.terminate_child("a").await.unwrap();
+    assert_eq!(made.load(Ordering::SeqCst), 2);
+    sup.restart_child("a").await.unwrap();
+    assert_eq!(made.load(Ordering::SeqCst), 3);
+}
+
+// Semantics 15.7: a child that does not reach its stop in time, being in
+// the middle of a long handler, is aborted there: it ends with `Killed`,
+// its `terminate` does not run, and its caller hears `Exited(Killed)`.
+#[tokio::test(start_paused = true)]
+async fn a_child_aborted_in_a_handler_ends_killed_and_its_caller_hears_it() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(probe("a", &log).shutdown(Shutdown::Timeout(Duration::from_secs(1))));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let a = client(&sup, "a").await;
+    log.take();
+    let busy = tokio::spawn({
+        let a = a.without_timeout();
+        async move { a.sleep(Duration::from_secs(60)).await }
+    });
+    tokio::task::yield_now().await;
+    let began = Instant::now();
+
+    sup.stop().await.unwrap();
+
+    assert_eq!(ms(began), 1000);
+    assert_eq!(
+        busy.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Killed))
+    );
+    assert_eq!(a.wait().await, ExitReason::Killed);
+    assert!(log.take().is_empty(), "terminate did not run");
 }
