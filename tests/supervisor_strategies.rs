@@ -399,3 +399,80 @@ async fn a_sibling_waiting_on_the_crashed_child_holds_a_group_restart_until_its_
     assert_ne!(relay.id(), relay_before);
     sup.stop().await.unwrap();
 }
+
+// Semantics 15.3: a group restart stops each running sibling by its own
+// shutdown: `Timeout(d)` asks and aborts after `d` (here in the middle of
+// a long `terminate`), `BrutalKill` aborts at once without `terminate`.
+#[tokio::test(start_paused = true)]
+async fn a_group_restart_stops_each_sibling_by_its_shutdown() {
+    let log = Log::timed();
+    let slow = |name| ProbeArgs {
+        terminate_takes: Duration::from_secs(10),
+        ..ProbeArgs::new(name, &log)
+    };
+    let spec = SupervisorSpec::new(Strategy::OneForAll)
+        .child(probe_with(slow("a")).shutdown(Shutdown::BrutalKill))
+        .child(probe_with(slow("b")).shutdown(Shutdown::Timeout(Duration::from_secs(2))))
+        .child(probe("c", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    log.take();
+
+    crash_and_await_restart(&client(&sup, "c").await).await;
+
+    assert_eq!(
+        log.take(),
+        [
+            "0 terminate c Panicked { message: \"boom c\" }",
+            "0 terminate b Shutdown",
+            "2000 start a",
+            "2000 start b",
+            "2000 start c",
+        ]
+    );
+}
+
+// Semantics 15.3: children stopped through `terminate_child`, or by a
+// clean transient exit, are not part of a group restart: they stay
+// stopped until `restart_child`.
+#[tokio::test(start_paused = true)]
+async fn a_group_restart_leaves_terminated_and_cleanly_exited_transient_children_stopped() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::RestForOne)
+        .child(probe("a", &log))
+        .child(probe("b", &log))
+        .child(probe("c", &log))
+        .child(probe("d", &log).restart(Restart::Transient));
+    let sup = Supervisor::start(spec).await.unwrap();
+    sup.terminate_child("c").await.unwrap();
+    let d = client(&sup, "d").await;
+    let old = d.id();
+    d.exit(ExitReason::Normal).await.unwrap();
+    assert_eq!(
+        supervisor_support::settle(&sup, "d", old).await,
+        Some(ChildState::Stopped)
+    );
+    log.take();
+
+    crash_and_await_restart(&client(&sup, "a").await).await;
+
+    assert_eq!(
+        log.take(),
+        [
+            "terminate a Panicked { message: \"boom a\" }",
+            "terminate b Shutdown",
+            "start a",
+            "start b",
+        ]
+    );
+    let now = states(&sup).await;
+    assert_eq!(
+        now[2..],
+        [
+            ("c".to_string(), ChildState::Stopped),
+            ("d".to_string(), ChildState::Stopped)
+        ]
+    );
+    sup.restart_child("c").await.unwrap();
+    sup.restart_child("d").await.unwrap();
+    assert_eq!(log.take(), ["start c", "start d"]);
+}
