@@ -200,3 +200,115 @@ async fn a_failing_restart_loop_goes_through_the_mailbox_so_admin_requests_are_a
     assert!(log.take().is_empty(), "no attempt after terminate_child");
     assert!(sup.is_alive());
 }
+
+// Semantics 15.4: the default intensity is Elixir's, 3 restarts in 5 s:
+// after restarts at 0, 1 and 2 s, a fourth at 5 s is one too many (the
+// one at 0 s is exactly a period ago and still counts), one at 5.001 s is
+// not.
+#[tokio::test(start_paused = true)]
+async fn the_default_intensity_is_three_restarts_in_five_seconds() {
+    for (fourth, survives) in [(5000, false), (5001, true)] {
+        let log = Log::new();
+        let spec = SupervisorSpec::new(Strategy::OneForOne).child(probe("a", &log));
+        let sup = Supervisor::start(spec).await.unwrap();
+        let a = client(&sup, "a").await;
+        let began = Instant::now();
+        for at in [0, 1000, 2000] {
+            sleep_until(began + Duration::from_millis(at)).await;
+            crash_and_await_restart(&a).await;
+        }
+        sleep_until(began + Duration::from_millis(fourth)).await;
+
+        assert_eq!(a.boom().await, Err(CallError::Exited(panicked("boom a"))));
+
+        if survives {
+            assert_eq!(a.name().await, Ok("a"));
+            assert!(sup.is_alive());
+        } else {
+            assert_eq!(sup.wait().await, ExitReason::Shutdown);
+        }
+    }
+}
+
+// Semantics 15.5: a restart whose arguments closure panics is a failed
+// attempt, not the supervisor's crash: the child is `Restarting`, the next
+// attempt is queued, and once the closure works again the child runs.
+#[tokio::test(start_paused = true)]
+async fn a_restart_whose_arguments_closure_panics_is_a_failed_attempt() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    let log = Log::new();
+    let broken = Arc::new(AtomicBool::new(false));
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(RestartIntensity::new(1_000_000, Duration::from_secs(5)))
+        .child(ChildSpec::server::<supervisor_support::Probe>("a", {
+            let (broken, args) = (Arc::clone(&broken), ProbeArgs::new("a", &log));
+            move || {
+                assert!(!broken.load(Ordering::SeqCst), "no arguments for a");
+                args.clone()
+            }
+        }));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let a = client(&sup, "a").await;
+    let old = a.id();
+    log.take();
+
+    broken.store(true, Ordering::SeqCst);
+    assert_eq!(a.boom().await, Err(CallError::Exited(panicked("boom a"))));
+    assert_eq!(settle(&sup, "a", old).await, Some(ChildState::Restarting));
+    assert!(sup.is_alive());
+    assert!(log.take().iter().all(|e| e != "start a"));
+
+    broken.store(false, Ordering::SeqCst);
+    assert_eq!(a.echo(1).await, Ok(1));
+    assert_ne!(a.id(), old);
+    assert_eq!(log.take(), ["start a"]);
+    assert!(matches!(states(&sup).await[0].1, ChildState::Running(id) if id == a.id()));
+}
+
+// Semantics 15.5: between failed restart attempts the supervisor honours
+// `stop`: it ends, no attempt follows, and the waiting child's address
+// closes with `Shutdown`.
+#[tokio::test(start_paused = true)]
+async fn a_supervisor_between_failed_restart_attempts_stops_when_asked() {
+    let log = Log::new();
+    let b = ProbeArgs::new("b", &log);
+    let failing = b.failing_starts.clone();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(RestartIntensity::new(1_000_000, Duration::from_secs(5)))
+        .child(probe("a", &log))
+        .child(probe_with(b));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let b = client(&sup, "b").await;
+    let old = b.id();
+    failing.store(usize::MAX, Ordering::SeqCst);
+    assert_eq!(b.boom().await, Err(CallError::Exited(panicked("boom b"))));
+    assert_eq!(settle(&sup, "b", old).await, Some(ChildState::Restarting));
+    let queued = tokio::spawn({
+        let b = b.without_timeout();
+        async move { b.echo(1).await }
+    });
+    tokio::task::yield_now().await;
+    log.take();
+
+    sup.stop().await.unwrap();
+
+    assert_eq!(sup.wait().await, ExitReason::Normal);
+    let events = log.take();
+    assert_eq!(
+        events.last().map(String::as_str),
+        Some("terminate a Shutdown")
+    );
+    assert!(
+        events[..events.len() - 1].iter().all(|e| e == "fail b"),
+        "{events:?}"
+    );
+    assert_eq!(
+        queued.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Shutdown))
+    );
+    assert_eq!(b.echo(2).await, Err(CallError::NoProc));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(log.take().is_empty(), "no attempt after the stop");
+}
