@@ -14,6 +14,9 @@ struct Fragile {
 /// An info message that makes the server panic.
 struct Explode;
 
+/// An info message whose handler returns `Err`.
+struct Refuse;
+
 #[derive(Debug)]
 struct Refused;
 
@@ -56,6 +59,24 @@ impl Fragile {
     #[info]
     fn explode(&mut self, _: Explode) {
         panic!("info panicked")
+    }
+
+    #[info]
+    fn refuse_info(&mut self, _: Refuse) -> Result<(), Refused> {
+        Err(Refused)
+    }
+
+    /// A call's `Err` is its reply.
+    #[call]
+    fn refuse_call(&mut self) -> Result<u32, Refused> {
+        Err(Refused)
+    }
+
+    /// Renames the server, then panics.
+    #[cast]
+    fn rename_then_crash(&mut self, name: &'static str) {
+        self.name = name;
+        panic!("renamed")
     }
 
     #[terminate]
@@ -338,4 +359,59 @@ async fn a_panicking_drop_of_a_cancelled_message_leaves_the_server_running() {
     defuser.queue_then_cancel().await.unwrap();
     assert_eq!(defuser.ping().await, Ok(1));
     assert!(defuser.is_alive());
+}
+
+/// 5.1: an `#[info]` handler returning `Err(e)` stops the server with
+/// `ExitReason::Error { source: e }`, `terminate` running with it.
+#[tokio::test]
+async fn an_err_from_an_info_handler_stops_the_server_with_that_error() {
+    let (a, b, log) = pair().await;
+    a.info(Refuse).await.unwrap();
+    let reason = a.wait().await;
+    assert_eq!(
+        reason.downcast_ref::<Refused>().map(ToString::to_string),
+        Some("refused".into())
+    );
+    assert_eq!(*log.lock().unwrap(), ["a terminated: error: refused"]);
+    assert_eq!(b.ping().await, Ok("b"));
+}
+
+/// 5.1: a `#[call]` handler's `Err` is its reply: the caller receives it
+/// and the server runs on.
+#[tokio::test]
+async fn an_err_from_a_call_handler_is_the_reply_and_the_server_runs_on() {
+    let (a, _, log) = pair().await;
+    assert!(matches!(a.refuse_call().await, Ok(Err(Refused))));
+    assert!(a.is_alive());
+    assert_eq!(a.ping().await, Ok("a"));
+    assert!(log.lock().unwrap().is_empty(), "terminate did not run");
+}
+
+/// 5.2: `terminate` runs with the state as the panicking handler left it.
+#[tokio::test]
+async fn terminate_sees_the_state_as_the_panicking_handler_left_it() {
+    let (a, _, log) = pair().await;
+    a.rename_then_crash("renamed a").await.unwrap();
+    assert_eq!(a.wait().await, panicked("renamed"));
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["renamed a terminated: panicked: renamed"]
+    );
+}
+
+/// 5.4: `Normal` and `Shutdown` are the clean exits; every other reason,
+/// an error whatever its text included, is a failure.
+#[test]
+fn only_normal_and_shutdown_are_clean_exits() {
+    assert!(ExitReason::Normal.is_clean());
+    assert!(ExitReason::Shutdown.is_clean());
+    for failure in [
+        ExitReason::Killed,
+        ExitReason::NoProc,
+        panicked("boom"),
+        ExitReason::error("shutdown"),
+        ExitReason::error("normal"),
+    ] {
+        assert!(!failure.is_clean(), "{failure:?}");
+    }
 }
