@@ -37,6 +37,9 @@ struct StopThenHold(Arc<Notify>, Arc<Notify>);
 /// A message whose `Drop` panics.
 struct Bomb;
 
+/// A message that carries a [`Canary`].
+struct Parcel(#[allow(dead_code)] Canary);
+
 impl Drop for Bomb {
     fn drop(&mut self) {
         panic!("a queued message's drop panicked")
@@ -98,6 +101,33 @@ impl Worker {
 
     #[info]
     fn bomb(&mut self, _: Bomb) {}
+
+    #[info]
+    fn parcel(&mut self, _: Parcel) {
+        self.log.lock().unwrap().push("parcel".into());
+    }
+
+    /// Asks to stop cleanly, then panics.
+    #[cast]
+    fn quit_then_panic(&mut self, ctx: &mut Context<Self>) {
+        ctx.stop(ExitReason::Shutdown);
+        panic!("panicked after asking to stop")
+    }
+
+    /// Asks its own client to stop.
+    #[call]
+    async fn stop_myself(&mut self, ctx: &mut Context<Self>) -> Result<(), StopError> {
+        ctx.client().stop().await
+    }
+
+    /// Waits for its own end, for at most a minute: `true` if it gave up.
+    #[call]
+    async fn wait_for_myself(&mut self, ctx: &mut Context<Self>) -> bool {
+        let limit = Duration::from_secs(60);
+        tokio::time::timeout(limit, ctx.server_ref().wait())
+            .await
+            .is_err()
+    }
 
     #[terminate]
     async fn terminate(&mut self, reason: &ExitReason) {
@@ -620,4 +650,127 @@ async fn a_stop_with_overtakes_a_queued_stop() {
         *log.lock().unwrap(),
         ["hold", "released", "terminate: shutdown"]
     );
+}
+
+/// 6.2: the mailbox is closed and its queued messages dropped before
+/// `stop()` returns, although clients that could send to it remain.
+#[tokio::test]
+async fn queued_messages_are_dropped_by_the_time_stop_returns() {
+    let (server, log, _) = worker().await;
+    let gate = hold(&server).await;
+    let parcel_dropped = Arc::new(AtomicBool::new(false));
+    server
+        .info(Parcel(Canary(parcel_dropped.clone())))
+        .await
+        .unwrap();
+    let mut stopping = Box::pin(server.stop_with(ExitReason::Shutdown));
+    assert!(poll_once(stopping.as_mut()).await.is_none());
+    gate.notify_one();
+    stopping.await.unwrap();
+    assert!(parcel_dropped.load(Ordering::SeqCst), "the queued parcel");
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["hold", "released", "terminate: shutdown"]
+    );
+}
+
+/// 6.3: a cast handler that asks to stop and then panics ends the server
+/// with its panic, not with the reason it asked for.
+#[tokio::test]
+async fn a_handler_that_panics_after_asking_to_stop_ends_with_its_panic() {
+    let (server, log, _) = worker().await;
+    server.quit_then_panic().await.unwrap();
+    let panicked = ExitReason::Panicked {
+        message: "panicked after asking to stop".into(),
+    };
+    assert_eq!(server.wait().await, panicked);
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["terminate: panicked: panicked after asking to stop"]
+    );
+}
+
+/// 6.4: `stop()` from one of the server's own handlers fails at once with
+/// `CallingSelf`, and the server runs on.
+#[tokio::test(start_paused = true)]
+async fn stop_from_the_servers_own_handler_is_calling_self() {
+    let (server, log, _) = worker().await;
+    let began = tokio::time::Instant::now();
+    assert_eq!(server.stop_myself().await, Ok(Err(StopError::CallingSelf)));
+    assert_eq!(began.elapsed(), Duration::ZERO);
+    assert!(server.is_alive());
+    assert!(log.lock().unwrap().is_empty(), "terminate did not run");
+}
+
+/// 6.7: `wait()` awaited in one of the server's own handlers does not
+/// return: the server cannot end while its handler waits.
+#[tokio::test(start_paused = true)]
+async fn wait_in_the_servers_own_handler_does_not_return() {
+    let (server, _, _) = worker().await;
+    assert_eq!(server.without_timeout().wait_for_myself().await, Ok(true));
+    assert!(server.is_alive());
+}
+
+/// 6.8: in a full bounded mailbox `stop_after_queued` waits for room in
+/// turn, behind a sender that began to wait before it: that sender's
+/// message is handled before the stop.
+#[tokio::test(start_paused = true)]
+async fn stop_after_queued_waits_for_room_in_a_full_mailbox() {
+    let log = Log::default();
+    let server = Worker::start_with(
+        Worker {
+            log: log.clone(),
+            _canary: Canary(Arc::new(AtomicBool::new(false))),
+        },
+        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
+    )
+    .await
+    .unwrap();
+    let gate = hold(&server).await;
+    let mut first = Box::pin(server.work(1));
+    assert!(poll_once(first.as_mut()).await.is_none());
+    // The mailbox is full: this one waits for room.
+    let mut second = Box::pin(server.work(2));
+    assert!(poll_once(second.as_mut()).await.is_none());
+    let mut stopping = Box::pin(server.stop_after_queued(ExitReason::Shutdown));
+    assert!(poll_once(stopping.as_mut()).await.is_none());
+
+    gate.notify_one();
+    // Each sender queues its message when polled once given room: await
+    // them in the order they wait.
+    assert_eq!(first.await, Ok(1));
+    assert_eq!(second.await, Ok(2));
+    stopping.await.unwrap();
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "hold",
+            "released",
+            "work 1",
+            "work 2",
+            "terminate: shutdown"
+        ]
+    );
+}
+
+/// 6.8: the queued stop is not a message: a `queue_len` read before it
+/// counts the messages on both sides of it, and not the request.
+#[tokio::test(start_paused = true)]
+async fn a_queue_len_read_before_a_queued_stop_counts_the_messages_behind_it() {
+    let (server, _, _) = worker().await;
+    let gate = hold(&server).await;
+    let mut stats = Box::pin(server.stats());
+    assert!(poll_once(stats.as_mut()).await.is_none());
+    let mut before = Box::pin(server.work(1));
+    assert!(poll_once(before.as_mut()).await.is_none());
+    let mut stopping = Box::pin(server.stop_after_queued(ExitReason::Shutdown));
+    assert!(poll_once(stopping.as_mut()).await.is_none());
+    let mut after = Box::pin(server.work(2));
+    assert!(poll_once(after.as_mut()).await.is_none());
+
+    gate.notify_one();
+    assert_eq!(stats.await.map(|s| s.queue_len), Ok(2));
+    stopping.await.unwrap();
+    assert_eq!(before.await, Ok(1));
+    assert_eq!(after.await, Err(CallError::Exited(ExitReason::Shutdown)));
 }
