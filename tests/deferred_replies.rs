@@ -6,14 +6,18 @@
 // shape `#[genserver]` gives them, whether the body uses them or not.
 #![allow(clippy::unused_self, clippy::needless_pass_by_value)]
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use genserver::prelude::*;
+use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 
 /// Hands out values once they are known.
 struct Vault {
     waiting: Vec<Reply<u32>>,
+    /// Holds `terminate` until notified.
+    gate: Option<Arc<Notify>>,
 }
 
 #[genserver]
@@ -61,6 +65,62 @@ impl Vault {
     #[cast]
     fn crash(&mut self) {
         panic!("vault crashed")
+    }
+
+    /// Answers the waiting calls with `value` and tells what each `send`
+    /// returned.
+    #[cast]
+    fn provide_and_tell(&mut self, value: u32, told: oneshot::Sender<Vec<bool>>) {
+        let sent = self.waiting.drain(..).map(|r| r.send(value)).collect();
+        let _ = told.send(sent);
+    }
+
+    /// Hands the reply to a task that answers when `go` fires and tells
+    /// what `send` returned.
+    #[call]
+    fn answer_when_told(
+        &mut self,
+        go: oneshot::Receiver<u32>,
+        told: oneshot::Sender<bool>,
+        reply: Reply<u32>,
+    ) {
+        tokio::spawn(async move {
+            if let Ok(value) = go.await {
+                let _ = told.send(reply.send(value));
+            }
+        });
+    }
+
+    /// Answers at once, asks to stop, and holds `terminate` until `gate`.
+    #[call]
+    fn answer_then_stop(&mut self, gate: Arc<Notify>, ctx: &mut Context<Self>, reply: Reply<u32>) {
+        reply.send(11);
+        self.gate = Some(gate);
+        ctx.stop(ExitReason::Normal);
+    }
+
+    /// Panics while it holds the reply, which is dropped as it unwinds.
+    #[call]
+    fn panic_holding_the_reply(&mut self, reply: Reply<u32>) {
+        let _held = reply;
+        panic!("panicked holding the reply")
+    }
+
+    /// Panics while it holds the reply, and catches that panic itself.
+    #[call]
+    fn catch_a_panic_holding_the_reply(&mut self, reply: Reply<u32>) {
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            let _held = reply;
+            panic!("caught")
+        }));
+        assert!(caught.is_err());
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, _reason: &ExitReason) {
+        if let Some(gate) = self.gate.take() {
+            gate.notified().await;
+        }
     }
 
     /// Hands the reply to another server, which keeps it.
@@ -131,6 +191,7 @@ async fn a_reply_dropped_by_another_server_that_crashes_is_reply_dropped() {
 async fn vault() -> VaultClient {
     Vault::start(Vault {
         waiting: Vec::new(),
+        gate: None,
     })
     .await
     .unwrap()
@@ -231,6 +292,7 @@ async fn killable_vault() -> (genserver::SupervisorClient, VaultClient) {
         SupervisorSpec::new(Strategy::OneForOne).child(
             ChildSpec::server::<Vault>("vault", || Vault {
                 waiting: Vec::new(),
+                gate: None,
             })
             .shutdown(Shutdown::BrutalKill),
         ),
@@ -280,4 +342,115 @@ async fn a_reply_held_elsewhere_when_the_server_is_aborted_ends_with_killed() {
         Err(CallError::Exited(ExitReason::Killed))
     );
     assert_eq!(began.elapsed(), Duration::ZERO);
+}
+
+/// 3.3: once the caller has timed out, `Reply::send` returns `false`; the
+/// server runs on.
+#[tokio::test(start_paused = true)]
+async fn a_reply_sent_after_its_caller_timed_out_is_refused() {
+    let vault = vault().await;
+    assert_eq!(
+        vault
+            .with_timeout(Duration::from_secs(1))
+            .wait_for_value()
+            .await,
+        Err(CallError::Timeout)
+    );
+    let (told, sent) = oneshot::channel();
+    vault.provide_and_tell(3, told).await.unwrap();
+    assert_eq!(sent.await, Ok(vec![false]));
+    assert!(vault.is_alive());
+}
+
+/// 3.3: a reply sent in time is accepted (`send` returns `true`) and
+/// received.
+#[tokio::test(start_paused = true)]
+async fn a_reply_sent_in_time_is_accepted_and_received() {
+    let vault = vault().await;
+    let pending = tokio::spawn({
+        let vault = vault.clone();
+        async move { vault.wait_for_value().await }
+    });
+    while vault.waiting().await.unwrap() == 0 {
+        tokio::task::yield_now().await;
+    }
+    let (told, sent) = oneshot::channel();
+    vault.provide_and_tell(4, told).await.unwrap();
+    assert_eq!(sent.await, Ok(vec![true]));
+    assert_eq!(pending.await.unwrap(), Ok(4));
+}
+
+/// 7.2: once the server has exited, a `send` on a `Reply` held elsewhere
+/// returns `false`; its caller heard the exit reason.
+#[tokio::test(start_paused = true)]
+async fn a_send_after_the_server_exited_returns_false() {
+    let vault = vault().await;
+    let (go, wait_go) = oneshot::channel();
+    let (told, sent) = oneshot::channel();
+    let pending = tokio::spawn({
+        let vault = vault.clone();
+        async move { vault.answer_when_told(wait_go, told).await }
+    });
+    while vault.stats().await.unwrap().messages_handled == 0 {
+        tokio::task::yield_now().await;
+    }
+    vault.stop_with(ExitReason::Shutdown).await.unwrap();
+    assert_eq!(
+        pending.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Shutdown))
+    );
+    go.send(9).unwrap();
+    assert_eq!(sent.await, Ok(false));
+}
+
+/// 6.3: a deferred `Reply` sent before the handler that stops the server
+/// returns is delivered at once, before `terminate` has run.
+#[tokio::test(start_paused = true)]
+async fn a_deferred_reply_sent_before_stopping_is_delivered_before_terminate() {
+    let vault = vault().await;
+    let gate = Arc::new(Notify::new());
+    assert_eq!(vault.answer_then_stop(gate.clone()).await, Ok(11));
+    // `terminate` is still held.
+    assert!(!vault.is_alive());
+    let mut waiting = Box::pin(vault.wait());
+    assert!(
+        futures_util::FutureExt::now_or_never(waiting.as_mut()).is_none(),
+        "the server has not ended"
+    );
+    gate.notify_one();
+    assert_eq!(waiting.await, ExitReason::Normal);
+}
+
+/// 7.2: a `Reply` dropped while its handler unwinds from a panic counts as
+/// dropped by the crash: its caller hears the exit reason, not
+/// `ReplyDropped`.
+#[tokio::test(start_paused = true)]
+async fn a_reply_dropped_by_a_panicking_handler_ends_with_the_exit_reason() {
+    let vault = vault().await;
+    let panicked = ExitReason::Panicked {
+        message: "panicked holding the reply".into(),
+    };
+    assert_eq!(
+        vault.panic_holding_the_reply().await,
+        Err(CallError::Exited(panicked.clone()))
+    );
+    assert_eq!(vault.wait().await, panicked);
+}
+
+/// 7.2: if the handler catches that panic itself and the server runs on,
+/// the caller waits until its timeout.
+#[tokio::test(start_paused = true)]
+async fn a_reply_dropped_in_a_caught_panic_leaves_its_caller_to_time_out() {
+    let vault = vault().await;
+    let began = Instant::now();
+    assert_eq!(
+        vault
+            .with_timeout(Duration::from_secs(2))
+            .catch_a_panic_holding_the_reply()
+            .await,
+        Err(CallError::Timeout)
+    );
+    assert_eq!(began.elapsed(), Duration::from_secs(2));
+    assert!(vault.is_alive());
+    assert_eq!(vault.waiting().await, Ok(0));
 }
