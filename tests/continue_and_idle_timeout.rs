@@ -146,6 +146,19 @@ impl Idler {
         let _ = self.timeouts.send(Instant::now());
     }
 
+    /// Asks for two continues; the first asks for a third.
+    #[call]
+    fn two_continues(&mut self, ctx: &mut Context<Self>) {
+        ctx.continue_with(Step {
+            name: "first",
+            then: Some("third"),
+        });
+        ctx.continue_with(Step {
+            name: "second",
+            then: None,
+        });
+    }
+
     #[call]
     fn log(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
@@ -298,4 +311,81 @@ fn the_idle_timeout_arrives_on_a_runtime_without_a_timer() {
         idler.log().await.unwrap()
     });
     assert_eq!(log, Some(vec!["idle".to_string(), "after".to_string()]));
+}
+
+/// 8.1: continues run first in, first out: two asked for by one handler
+/// run in the order given, and one asked for by the first runs after the
+/// second, already pending.
+#[tokio::test(start_paused = true)]
+async fn continues_run_first_in_first_out() {
+    let (idler, _timeouts) = idler(false).await;
+    idler.two_continues().await.unwrap();
+    assert_eq!(idler.log().await.unwrap(), ["first", "second", "third"]);
+}
+
+/// 2.4: a pending stop comes before a pending continue: a stop requested
+/// while the handler that asks for a continue runs ends the server before
+/// the continue is handled.
+#[tokio::test(start_paused = true)]
+async fn a_pending_stop_comes_before_a_pending_continue() {
+    let (log, (tx, _timeouts)) = (Log::default(), mpsc::unbounded_channel());
+    let idler = Idler::start(IdlerArgs {
+        log: log.clone(),
+        timeouts: tx,
+        continue_from_init: false,
+        idle_from_init: None,
+    })
+    .await
+    .unwrap();
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    idler
+        .info(Hold(entered.clone(), gate.clone()))
+        .await
+        .unwrap();
+    entered.notified().await;
+    let mut stopping = Box::pin(idler.stop_with(ExitReason::Shutdown));
+    assert!(
+        runtime_support::poll_once(stopping.as_mut())
+            .await
+            .is_none()
+    );
+    // `hold` now asks for its continue, and returns.
+    gate.notify_one();
+    stopping.await.unwrap();
+    assert_eq!(idler.wait().await, ExitReason::Shutdown);
+    assert!(log.lock().unwrap().is_empty(), "{:?}", log.lock().unwrap());
+}
+
+/// 8.2: `inspect_state` and `replace_state` neither cancel the idle
+/// timeout nor restart its count.
+#[tokio::test(start_paused = true)]
+async fn state_requests_neither_cancel_nor_restart_the_idle_timeout() {
+    let (idler, mut timeouts) = idler(false).await;
+    let began = Instant::now();
+    idler.idle_after(100 * MS).await.unwrap();
+    tokio::time::sleep(40 * MS).await;
+    idler.inspect_state(|_| ()).await.unwrap();
+    tokio::time::sleep(40 * MS).await;
+    idler
+        .replace_state(|old| Idler {
+            log: old.log.clone(),
+            timeouts: old.timeouts.clone(),
+        })
+        .await
+        .unwrap();
+
+    assert_eq!(timeouts.recv().await.unwrap() - began, 100 * MS);
+}
+
+/// 8.2: an idle timeout past what tokio's clock can hold never fires, and
+/// the server runs on instead of overflowing the clock.
+#[tokio::test(start_paused = true)]
+async fn an_idle_timeout_past_the_end_of_the_clock_never_fires() {
+    let (idler, mut timeouts) = idler(false).await;
+    idler.idle_after(Duration::MAX).await.unwrap();
+    // A hundred years later (tokio's `sleep` waits no longer than thirty).
+    tokio::time::sleep(Duration::from_secs(100 * 365 * 24 * 3600)).await;
+    assert!(timeouts.try_recv().is_err());
+    assert!(idler.is_alive());
+    assert_eq!(idler.log().await.unwrap(), Vec::<String>::new());
 }
