@@ -415,3 +415,87 @@ async fn stats_and_inspect_state_from_init_and_terminate_are_calling_self_at_onc
     assert_eq!(from_init, at_once);
     assert_eq!(from_terminate, at_once);
 }
+
+/// 9.2: `stats` goes through the mailbox: in a full bounded mailbox it
+/// waits for room, within its timeout.
+#[tokio::test(start_paused = true)]
+async fn stats_wait_for_room_in_a_full_bounded_mailbox_within_their_timeout() {
+    let server = Words::start_with(
+        Words { words: Vec::new() },
+        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
+    )
+    .await
+    .unwrap();
+    let (open, gate) = oneshot::channel();
+    let mut held = pin!(server.hold(gate));
+    assert!(poll_once(held.as_mut()).await.is_none());
+    tokio::task::yield_now().await;
+    // The server holds; the push fills the mailbox.
+    server.push("a".to_owned()).await.unwrap();
+
+    let began = Instant::now();
+    assert_eq!(
+        server.with_timeout(Duration::from_secs(1)).stats().await,
+        Err(CallError::Timeout)
+    );
+    assert_eq!(began.elapsed(), Duration::from_secs(1));
+
+    let mut stats = pin!(server.stats());
+    assert!(poll_once(stats.as_mut()).await.is_none(), "it waits");
+    open.send(()).unwrap();
+    assert_eq!(held.await, Ok(0));
+    let stats = stats.await.unwrap();
+    assert_eq!(stats.messages_handled, 2, "`hold` and the push");
+    assert_eq!(stats.queue_len, 0);
+    server.stop().await.unwrap();
+}
+
+// Semantics 13.2: a cancelled timer's message, queued behind a `stats`
+// request, is not counted in its `queue_len`; a message still to be
+// handled is.
+#[tokio::test(start_paused = true)]
+async fn queue_len_leaves_out_a_cancelled_timers_message() {
+    let server = words(&[]).await;
+    let timer = server
+        .push_after(10 * MS, "cancelled".to_owned())
+        .await
+        .unwrap();
+    let (open, gate) = oneshot::channel();
+    let mut held = pin!(server.hold(gate));
+    assert!(poll_once(held.as_mut()).await.is_none());
+    let mut stats = pin!(server.stats());
+    assert!(poll_once(stats.as_mut()).await.is_none());
+    // The timer's message is queued behind the request, then cancelled.
+    tokio::time::sleep(20 * MS).await;
+    assert!(!timer.is_active(), "fired: its message is queued");
+    timer.cancel();
+    server.push("kept".to_owned()).await.unwrap();
+
+    open.send(()).unwrap();
+    assert_eq!(held.await, Ok(0));
+    assert_eq!(stats.await.map(|s| s.queue_len), Ok(1));
+    assert_eq!(server.count().await, Ok(1));
+    server.stop().await.unwrap();
+}
+
+/// Has a handler named `stats`.
+struct OwnStats;
+
+#[genserver]
+impl OwnStats {
+    #[call]
+    fn stats(&self) -> u32 {
+        42
+    }
+}
+
+// Semantics 13.1: a handler named like one of `ClientExt`'s requests takes
+// precedence on that server's client; the address still has the runtime's.
+#[tokio::test]
+async fn a_handler_named_stats_takes_precedence_on_the_client() {
+    let server = OwnStats::start(OwnStats).await.unwrap();
+    assert_eq!(server.stats().await, Ok(42));
+    let runtime_stats = server.server_ref().stats().await.unwrap();
+    assert_eq!(runtime_stats.messages_handled, 1, "the `stats` handler");
+    server.stop().await.unwrap();
+}
