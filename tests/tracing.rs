@@ -26,6 +26,7 @@ use tracing_subscriber::registry::LookupSpan;
 #[derive(Debug, Clone)]
 struct Recorded {
     name: &'static str,
+    level: tracing::Level,
     fields: HashMap<&'static str, String>,
     parent: Option<u64>,
 }
@@ -93,6 +94,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Spans {
                 id.into_u64(),
                 Recorded {
                     name: attrs.metadata().name(),
+                    level: *attrs.metadata().level(),
                     fields,
                     parent,
                 },
@@ -463,4 +465,203 @@ async fn a_stop_with_killed_runs_terminate_and_is_reported() {
     assert_eq!(reported[0]["server"], "Tidy");
     assert_eq!(reported[0]["id"], tidy.id().as_u64().to_string());
     assert_eq!(reported[0]["reason"], "killed");
+}
+
+/// Asks for a continue and a timer from a handler run under its sender's
+/// span, and for an idle timeout from the timer's handler; each is
+/// reported by name.
+struct Asker {
+    seen: mpsc::UnboundedSender<&'static str>,
+}
+
+/// A continue's message.
+struct Continued;
+
+/// A timer's message.
+struct Ring;
+
+/// An info message sent by a client.
+struct Nudge;
+
+#[genserver]
+impl Asker {
+    #[call]
+    fn ask(&mut self, ctx: &mut Context<Self>) {
+        ctx.continue_with(Continued);
+        ctx.send_after(std::time::Duration::from_millis(10), Ring)
+            .detach();
+    }
+
+    #[info]
+    fn continued(&mut self, _: Continued) {
+        let _ = self.seen.send("continued");
+    }
+
+    /// The last of the three: the idle timeout is asked for here.
+    #[info]
+    fn ring(&mut self, _: Ring, ctx: &mut Context<Self>) {
+        let _ = self.seen.send("ring");
+        ctx.set_idle_timeout(std::time::Duration::from_millis(100));
+    }
+
+    #[info]
+    fn idle(&mut self, _: IdleTimeout) {
+        let _ = self.seen.send("idle");
+    }
+
+    #[info]
+    fn nudge(&mut self, _: Nudge) {
+        let _ = self.seen.send("nudge");
+    }
+
+    #[cast]
+    fn refuse(&mut self) -> Result<(), std::fmt::Error> {
+        Err(std::fmt::Error)
+    }
+}
+
+async fn asker() -> (AskerClient, mpsc::UnboundedReceiver<&'static str>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (Asker::start(Asker { seen: tx }).await.unwrap(), rx)
+}
+
+// Semantics 14.1: the `handle` span is at level `DEBUG`.
+#[tokio::test]
+async fn the_handle_span_is_at_debug_level() {
+    let (spans, _guard) = record();
+    let store = Store::start(Store { value: 1 }).await.unwrap();
+    assert_eq!(store.fetch().await, Ok(1));
+    let [(_, fetch)] = spans.handled_by("Store").try_into().unwrap();
+    assert_eq!(fetch.level, tracing::Level::DEBUG);
+    store.stop().await.unwrap();
+}
+
+// Semantics 14.1 and 6.8: `stats`, state requests and a queued stop are
+// not messages: they have no span.
+#[tokio::test]
+async fn runtime_requests_have_no_span() {
+    let (spans, _guard) = record();
+    let store = Store::start(Store { value: 1 }).await.unwrap();
+    store.stats().await.unwrap();
+    store.inspect_state(|s| s.value).await.unwrap();
+    store
+        .replace_state(|s| Store { value: s.value + 1 })
+        .await
+        .unwrap();
+    assert_eq!(store.fetch().await, Ok(2));
+    store.stop_after_queued(ExitReason::Normal).await.unwrap();
+
+    let handled = spans.handled_by("Store");
+    let messages: Vec<_> = handled
+        .iter()
+        .map(|(_, s)| s.fields["message"].clone())
+        .collect();
+    assert_eq!(messages, ["Fetch"]);
+    assert_eq!(
+        spans.all().values().filter(|s| s.name == "handle").count(),
+        1
+    );
+}
+
+// Semantics 14.2: continues, the idle timeout and timers have no sender:
+// each starts a root span, although the handler that asked for them ran
+// in a child of a request span.
+#[tokio::test(start_paused = true)]
+async fn continues_idle_timeouts_and_timers_start_root_spans() {
+    let (spans, _guard) = record();
+    let (asker, mut seen) = asker().await;
+    let request = tracing::info_span!("request");
+    let request_id = request.id().unwrap().into_u64();
+    asker.ask().instrument(request).await.unwrap();
+    assert_eq!(seen.recv().await, Some("continued"));
+    assert_eq!(seen.recv().await, Some("ring"));
+    assert_eq!(seen.recv().await, Some("idle"));
+
+    let mut handled: Vec<_> = spans
+        .handled_by("Asker")
+        .into_iter()
+        .map(|(_, s)| (s.fields["message"].clone(), s.parent))
+        .collect();
+    handled.sort();
+    assert_eq!(
+        handled,
+        [
+            ("Ask".to_owned(), Some(request_id)),
+            ("Continued".to_owned(), None),
+            ("Idle".to_owned(), None),
+            ("Ring".to_owned(), None),
+        ]
+    );
+    asker.stop().await.unwrap();
+}
+
+// Semantics 14.2: an info message sent by a client is handled in a child
+// of the sender's span, as calls and casts are.
+#[tokio::test]
+async fn an_info_send_is_handled_in_a_child_of_the_senders_span() {
+    let (spans, _guard) = record();
+    let (asker, mut seen) = asker().await;
+    let request = tracing::info_span!("request");
+    let request_id = request.id().unwrap().into_u64();
+    asker.info(Nudge).instrument(request).await.unwrap();
+    assert_eq!(seen.recv().await, Some("nudge"));
+
+    let [(_, nudge)] = spans.handled_by("Asker").try_into().unwrap();
+    assert_eq!(nudge.fields["message"], "Nudge");
+    assert_eq!(nudge.parent, Some(request_id));
+    asker.stop().await.unwrap();
+}
+
+/// Fails its `init`.
+struct Unstartable;
+
+#[genserver]
+impl Unstartable {
+    #[init]
+    fn init((): ()) -> Result<Self, std::fmt::Error> {
+        Err(std::fmt::Error)
+    }
+}
+
+// Semantics 14.5: an `Err` from a handler and a stop with a failure reason
+// are each reported once at `ERROR`, with their reason; a failed `init`,
+// which its caller receives as the start error, is not.
+#[tokio::test]
+async fn an_err_and_a_failing_stop_are_reported_and_a_failed_init_is_not() {
+    let errors = Errors::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(errors.clone()));
+
+    assert!(Unstartable::start(()).await.is_err());
+    assert!(errors.0.lock().unwrap().is_empty(), "a failed init");
+
+    let (refusing, _seen) = asker().await;
+    refusing.refuse().await.unwrap();
+    refusing.wait().await;
+    let (stopped, _seen) = asker().await;
+    stopped
+        .stop_with(ExitReason::error("gave up"))
+        .await
+        .unwrap();
+
+    let reported = errors.0.lock().unwrap().clone();
+    let summary: Vec<_> = reported
+        .iter()
+        .map(|e| (e["message"].clone(), e["id"].clone(), e["reason"].clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "server terminating".to_owned(),
+                refusing.id().as_u64().to_string(),
+                format!("{}", ExitReason::error(std::fmt::Error)),
+            ),
+            (
+                "server terminating".to_owned(),
+                stopped.id().as_u64().to_string(),
+                "error: gave up".to_owned(),
+            ),
+        ]
+    );
 }
