@@ -37,6 +37,9 @@ struct StopThenHold(Arc<Notify>, Arc<Notify>);
 /// A message whose `Drop` panics.
 struct Bomb;
 
+/// Like [`Hold`], in a handler that panics once let through.
+struct HoldThenPanic(Arc<Notify>, Arc<Notify>);
+
 /// A message that carries a [`Canary`].
 struct Parcel(#[allow(dead_code)] Canary);
 
@@ -101,6 +104,14 @@ impl Worker {
 
     #[info]
     fn bomb(&mut self, _: Bomb) {}
+
+    /// Holds like [`Hold`], then panics.
+    #[info]
+    async fn hold_then_panic(&mut self, HoldThenPanic(entered, gate): HoldThenPanic) {
+        entered.notify_one();
+        gate.notified().await;
+        panic!("panicked while a stop waited")
+    }
 
     #[info]
     fn parcel(&mut self, _: Parcel) {
@@ -411,6 +422,9 @@ async fn a_stopped_server_leaves_no_task_running() {
     ));
 }
 
+/// An info message for [`Lingering`]'s log.
+struct Noted(String);
+
 /// Holds `terminate` until released.
 struct Lingering {
     log: Log,
@@ -422,6 +436,11 @@ struct Lingering {
 impl Lingering {
     #[cast]
     fn note(&mut self, text: String) {
+        self.log.lock().unwrap().push(text);
+    }
+
+    #[info]
+    fn noted(&mut self, Noted(text): Noted) {
         self.log.lock().unwrap().push(text);
     }
 
@@ -773,4 +792,53 @@ async fn a_queue_len_read_before_a_queued_stop_counts_the_messages_behind_it() {
     stopping.await.unwrap();
     assert_eq!(before.await, Ok(1));
     assert_eq!(after.await, Err(CallError::Exited(ExitReason::Shutdown)));
+}
+
+/// 6.4: a stop requested while the server is in a handler that then
+/// panics (the server ends on its own first) returns `Ok` once the server
+/// has ended; the reason is the panic.
+#[tokio::test]
+async fn a_stop_returns_ok_when_the_server_ends_on_its_own_first() {
+    let (server, log, dropped) = worker().await;
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    server
+        .info(HoldThenPanic(entered.clone(), gate.clone()))
+        .await
+        .unwrap();
+    entered.notified().await;
+    let mut stopping = Box::pin(server.stop());
+    assert!(poll_once(stopping.as_mut()).await.is_none());
+    gate.notify_one();
+    assert_eq!(stopping.await, Ok(()));
+    assert!(dropped.load(Ordering::SeqCst), "the server has ended");
+    let panicked = ExitReason::Panicked {
+        message: "panicked while a stop waited".into(),
+    };
+    assert_eq!(server.wait().await, panicked);
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["terminate: panicked: panicked while a stop waited"]
+    );
+}
+
+/// 2.3: while `terminate` runs, info sends are accepted and dropped with
+/// the mailbox, as casts are; once the server has ended, they hand the
+/// message back.
+#[tokio::test]
+async fn info_sends_during_terminate_are_accepted_and_dropped() {
+    let (server, log, entered, gate) = lingering().await;
+    let stopping = tokio::spawn({
+        let server = server.clone();
+        async move { server.stop().await }
+    });
+    entered.notified().await;
+    assert!(server.info(Noted("during terminate".into())).await.is_ok());
+    assert!(server.try_info(Noted("during terminate".into())).is_ok());
+    gate.notify_one();
+    stopping.await.unwrap().unwrap();
+    assert_eq!(*log.lock().unwrap(), ["terminated"]);
+    assert!(matches!(
+        server.info(Noted("after".into())).await,
+        Err(SendError(LingeringMessage::Noted(Noted(text)))) if text == "after"
+    ));
 }
