@@ -389,3 +389,13 @@ async fn an_idle_timeout_past_the_end_of_the_clock_never_fires() {
     assert!(idler.is_alive());
     assert_eq!(idler.log().await.unwrap(), Vec::<String>::new());
 }
+
+/// 8.2: an idle timeout asked for by `init` counts from the end of `init`
+/// and fires.
+#[tokio::test(start_paused = true)]
+async fn an_idle_timeout_set_by_init_fires() {
+    let began = Instant::now();
+    let (idler, mut timeouts) = idler_with(false, Some(100 * MS)).await;
+    assert_eq!(timeouts.recv().await.unwrap() - began, 100 * MS);
+    assert_eq!(idler.log().await.unwrap(), ["idle"]);
+}
