@@ -499,3 +499,41 @@ async fn a_handler_named_stats_takes_precedence_on_the_client() {
     assert_eq!(runtime_stats.messages_handled, 1, "the `stats` handler");
     server.stop().await.unwrap();
 }
+
+/// Sets its flag when dropped.
+struct Tracked(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[genserver]
+impl Tracked {
+    #[call]
+    fn ping(&self) {}
+}
+
+// Semantics 9.1: once `replace_state`'s new state is in place, the old one
+// is dropped: by the time the call returns, the new one is still alive.
+#[tokio::test]
+async fn replace_state_drops_the_old_state() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let (old, new) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let tracked = Tracked::start(Tracked(old.clone())).await.unwrap();
+    let replacement = new.clone();
+    tracked
+        .replace_state(move |_| Tracked(replacement))
+        .await
+        .unwrap();
+    assert!(old.load(Ordering::SeqCst), "the old state was dropped");
+    assert!(!new.load(Ordering::SeqCst), "the new state is in place");
+    tracked.stop().await.unwrap();
+    assert!(new.load(Ordering::SeqCst));
+}
