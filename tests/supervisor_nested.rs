@@ -129,3 +129,57 @@ async fn a_supervisor_aborted_by_its_parent_aborts_its_children() {
     assert_eq!(x.wait().await, ExitReason::Killed);
     assert!(log.take().is_empty(), "no terminate ran");
 }
+
+// Semantics 15.1, 15.10: `ChildSpec::dynamic_supervisor` supervises a
+// dynamic subtree, a supervisor child like any other: listed as one,
+// given its children on demand, stopped with them in reverse order, and
+// restarted (empty, its children being made on demand) when it gives up.
+#[tokio::test(start_paused = true)]
+async fn a_dynamic_supervisor_child_supervises_a_subtree_of_its_own() {
+    let log = Log::new();
+    let pool_spec =
+        DynamicSupervisorSpec::new().intensity(RestartIntensity::new(0, Duration::from_secs(5)));
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(probe("a", &log))
+        .child(ChildSpec::dynamic_supervisor("pool", pool_spec))
+        .child(probe("b", &log));
+    let root = Supervisor::start(spec).await.unwrap();
+    let pool = root.child::<DynamicSupervisor>("pool").await.unwrap();
+    let children = root.which_children().await.unwrap();
+    assert_eq!(children[1].kind, genserver::ChildKind::Supervisor);
+    assert_eq!(children[1].state, genserver::ChildState::Running(pool.id()));
+    let x = pool
+        .start_child(probe("x", &log))
+        .await
+        .unwrap()
+        .client::<Probe>()
+        .unwrap();
+    let first_pool = pool.id();
+    log.take();
+
+    // The pool gives up at its first restart; the root restarts it, and
+    // the pool's client follows.
+    assert_eq!(x.boom().await, Err(CallError::Exited(panicked("boom x"))));
+    for _ in 0..10_000 {
+        if pool.id() != first_pool {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_ne!(pool.id(), first_pool, "the pool was not restarted");
+    assert_eq!(x.name().await, Err(CallError::NoProc));
+    assert!(pool.which_children().await.unwrap().is_empty());
+    pool.start_child(probe("y", &log)).await.unwrap();
+
+    root.stop().await.unwrap();
+    assert_eq!(
+        log.take(),
+        [
+            "terminate x Panicked { message: \"boom x\" }",
+            "start y",
+            "terminate b Shutdown",
+            "terminate y Shutdown",
+            "terminate a Shutdown",
+        ]
+    );
+}
