@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use genserver::prelude::*;
 use genserver::{ChildState, DynamicSupervisorClient, SupervisorError};
-use supervisor_support::{Log, Probe, ProbeArgs, ms, panicked, probe, probe_with};
+use supervisor_support::{Log, Probe, ProbeArgs, ProbeClient, ms, panicked, probe, probe_with};
 use tokio::time::Instant;
 
 async fn settle(pool: &DynamicSupervisorClient, old: genserver::ServerId) -> Vec<ChildState> {
@@ -230,4 +230,53 @@ async fn a_child_waiting_for_its_restart_is_terminated_by_its_last_id() {
             SupervisorError::NotFound
         );
     }
+}
+
+// Semantics 15.9: each child is restarted on its own, one for one: its
+// siblings keep their instance and their state.
+#[tokio::test(start_paused = true)]
+async fn each_child_is_restarted_on_its_own() {
+    let log = Log::new();
+    let pool = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+        .await
+        .unwrap();
+    let mut clients = Vec::new();
+    for name in ["a", "b", "c"] {
+        let child = pool.start_child(probe(name, &log)).await.unwrap();
+        clients.push(child.client::<Probe>().unwrap());
+    }
+    let before: Vec<_> = clients.iter().map(ProbeClient::id).collect();
+    clients[0].note(1).await.unwrap();
+    clients[2].note(3).await.unwrap();
+    log.take();
+
+    assert_eq!(
+        clients[1].boom().await,
+        Err(CallError::Exited(panicked("boom b")))
+    );
+    assert_eq!(clients[1].seen().await, Ok(vec![]));
+
+    assert_eq!(
+        log.take(),
+        ["terminate b Panicked { message: \"boom b\" }", "start b"]
+    );
+    assert_eq!(clients[0].id(), before[0]);
+    assert_ne!(clients[1].id(), before[1]);
+    assert_eq!(clients[2].id(), before[2]);
+    assert_eq!(clients[0].seen().await, Ok(vec![1]));
+    assert_eq!(clients[2].seen().await, Ok(vec![3]));
+    let states: Vec<ChildState> = pool
+        .which_children()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.state)
+        .collect();
+    assert_eq!(
+        states,
+        clients
+            .iter()
+            .map(|c| ChildState::Running(c.id()))
+            .collect::<Vec<_>>()
+    );
 }
