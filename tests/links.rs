@@ -96,6 +96,16 @@ impl Node {
         ctx.start_link::<Node>(args).await
     }
 
+    #[call]
+    async fn start_child_with(
+        &mut self,
+        args: NodeArgs,
+        options: StartOptions,
+        ctx: &mut Context<Self>,
+    ) -> Result<NodeClient, StartError> {
+        ctx.start_link_with::<Node>(args, options).await
+    }
+
     /// Tells `entered`, waits for `gate`, then stops trapping exits.
     #[call]
     async fn stop_trapping_after(
@@ -710,4 +720,40 @@ async fn a_supervisors_restart_does_not_renew_links() {
     assert!(!child.traps().await.unwrap());
     assert_eq!(child.id(), third, "the running child was not signalled");
     supervisor.stop().await.unwrap();
+}
+
+/// 17.7: `start_link_with` starts the child with its options (here a
+/// name, found by `whereis` while the child runs) and as a linked child
+/// of the caller: the parent's `Normal` end stops the child even though
+/// it traps exits.
+#[tokio::test(start_paused = true)]
+async fn start_link_with_applies_the_options_and_makes_the_caller_the_parent() {
+    let log = new_log();
+    let parent = node("parent", &log).await;
+    let name = "links::start_link_with child";
+    let child = parent
+        .start_child_with(
+            NodeArgs {
+                trap: true,
+                ..args("child", &log)
+            },
+            StartOptions::named(name),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        genserver::whereis::<Node>(name).map(|found| found.id()),
+        Some(child.id())
+    );
+    assert!(child.traps().await.unwrap());
+
+    parent.stop().await.unwrap();
+    assert_eq!(ended(&child).await, ExitReason::Normal);
+    assert!(
+        log.lock()
+            .unwrap()
+            .contains(&"child terminate: normal exit".to_string())
+    );
+    assert!(genserver::whereis::<Node>(name).is_none());
 }
