@@ -740,3 +740,57 @@ async fn a_timer_waiting_for_room_has_no_time_left_and_is_still_active() {
     assert_eq!(timer.remaining(), None, "fired");
     assert!(!timer.is_active());
 }
+
+/// 18.3: an interval set with `server_ref.send_interval` keeps ticking to
+/// the address across a restart: the next tick on the grid is handled by
+/// the restarted instance.
+#[tokio::test(start_paused = true)]
+async fn an_interval_to_an_address_ticks_on_to_the_server_restarted_behind_it() {
+    let (_supervisor, clock, mut ticks) = supervised_clock().await;
+    let began = Instant::now();
+    let timer = clock.server_ref().send_interval(100 * MS, Tick(5));
+    let (label, at) = ticks.recv().await.unwrap();
+    assert_eq!((label, at - began), (5, 100 * MS));
+
+    assert!(matches!(
+        clock.detach_then_crash().await,
+        Err(CallError::Exited(ExitReason::Panicked { .. }))
+    ));
+    let (label, at) = tokio::time::timeout(Duration::from_secs(1), ticks.recv())
+        .await
+        .expect("a tick after the restart")
+        .unwrap();
+    assert_eq!((label, at - began), (5, 200 * MS));
+    assert_eq!(clock.handled().await, Ok(1), "handled by the new instance");
+    drop(timer);
+}
+
+/// 18.4, 18.7: cancelling a timer aborts its task, which drops the
+/// message it holds then, not when the timer would have fired.
+#[tokio::test(start_paused = true)]
+async fn cancelling_a_timer_drops_the_message_it_holds() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let server = FarAhead::start((Arc::new(AtomicUsize::new(0)), false))
+        .await
+        .unwrap();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let once = send_after(
+        &server,
+        Duration::from_secs(3600),
+        Counted(Arc::clone(&drops)),
+    );
+    let every = server
+        .server_ref()
+        .send_interval(Duration::from_secs(3600), Counted(Arc::clone(&drops)));
+    tokio::time::sleep(MS).await;
+    assert_eq!(drops.load(Ordering::SeqCst), 0, "the timers run");
+
+    once.cancel();
+    drop(every);
+    // The aborted tasks are dropped before the paused clock moves.
+    tokio::time::sleep(MS).await;
+    assert_eq!(drops.load(Ordering::SeqCst), 2);
+    assert!(server.is_alive());
+}
