@@ -22,12 +22,10 @@
 //! is empty. It costs a flood about 10 ns a message (the benchmarks' row
 //! 3), and a server that waits between messages nothing.
 //!
-//! A bounded mailbox counts its free places in a semaphore: a sender takes
-//! a permit before it pushes, the receiver gives one back per message it
-//! hands out, and senders that wait for room get it in the order they
-//! asked (the semaphore is fair). Each pushes when its task next runs, so
-//! waiters given room together on different threads push in either
-//! order, as with tokio's bounded channel. The runtime's notices (a monitor's
+//! A bounded mailbox counts its free places ([`room`]): a sender takes one
+//! before it pushes, the receiver gives one back per message it hands
+//! out, and senders that wait for room push in the order they began to
+//! wait, one after the other. The runtime's notices (a monitor's
 //! `Down`, an exit signal) are queued at once even in a full mailbox, as
 //! OTP never refuses a signal: such a push takes no permit and is counted
 //! as a debt, which the receiver pays off, instead of giving a permit
@@ -44,14 +42,18 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::future::poll_fn;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Poll, Waker};
 
-use tokio::sync::{Notify, Semaphore, TryAcquireError};
+use tokio::sync::Notify;
 use tokio::task::coop;
 
 use crate::{SendError, TrySendError};
+
+mod room;
+
+use room::Room;
 
 /// How many messages a server's mailbox holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,12 +73,6 @@ pub(crate) struct Mailbox<T> {
     /// Free places of a bounded mailbox; `None` when unbounded. Boxed: the
     /// default, unbounded, mailbox should not carry its size.
     room: Option<Box<Room>>,
-}
-
-struct Room {
-    free: Semaphore,
-    /// Notices queued over the bound, not yet paid off.
-    debt: AtomicUsize,
 }
 
 struct Shared<T> {
@@ -115,10 +111,7 @@ impl<T> Mailbox<T> {
     pub(crate) fn new(capacity: MailboxCapacity) -> Self {
         let room = match capacity {
             MailboxCapacity::Unbounded => None,
-            MailboxCapacity::Bounded(n) => Some(Box::new(Room {
-                free: Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS)),
-                debt: AtomicUsize::new(0),
-            })),
+            MailboxCapacity::Bounded(n) => Some(Box::new(Room::new(n))),
         };
         Mailbox {
             shared: Mutex::new(Shared {
@@ -220,11 +213,15 @@ enum Paused {
 impl<T> Mailbox<T> {
     /// Waits for room in a bounded mailbox; never waits otherwise.
     pub(crate) async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        if let Some(room) = &self.room {
-            match room.free.acquire().await {
-                Ok(permit) => permit.forget(),
-                Err(_closed) => return Err(SendError(value)),
-            }
+        if let Some(room) = &self.room
+            && !room.try_take()
+        {
+            let Ok(place) = room.wait().await else {
+                return Err(SendError(value));
+            };
+            let pushed = self.push(value);
+            place.pushed();
+            return pushed.map_err(SendError);
         }
         self.push(value).map_err(SendError)
     }
@@ -284,12 +281,14 @@ impl<T> Mailbox<T> {
 
     #[inline]
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        if let Some(room) = &self.room {
-            match room.free.try_acquire() {
-                Ok(permit) => permit.forget(),
-                Err(TryAcquireError::NoPermits) => return Err(TrySendError::Full(value)),
-                Err(TryAcquireError::Closed) => return Err(TrySendError::NoProc(value)),
-            }
+        if let Some(room) = &self.room
+            && !room.try_take()
+        {
+            return Err(if self.is_closed() {
+                TrySendError::NoProc(value)
+            } else {
+                TrySendError::Full(value)
+            });
         }
         self.push(value).map_err(TrySendError::NoProc)
     }
@@ -300,13 +299,8 @@ impl<T> Mailbox<T> {
         let Some(room) = &self.room else {
             return self.push(value);
         };
-        match room.free.try_acquire() {
-            Ok(permit) => {
-                permit.forget();
-                return self.push(value);
-            }
-            Err(TryAcquireError::Closed) => return Err(value),
-            Err(TryAcquireError::NoPermits) => {}
+        if room.try_take() {
+            return self.push(value);
         }
         // The receiver's hand-out of a message pays this debt instead of
         // giving room back.
@@ -432,7 +426,7 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
                 })
                 .is_ok();
             if !paid {
-                room.free.add_permits(1);
+                room.give_back();
             }
         }
     }
@@ -455,7 +449,7 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
             }
         }
         if let Some(room) = &self.owner.mailbox().room {
-            room.free.close();
+            room.close();
         }
     }
 
@@ -582,6 +576,36 @@ mod tests {
         }
         for sender in waiting {
             assert!(sender.await.unwrap().is_ok());
+        }
+    }
+
+    /// Places given back as the receiver hands out messages in a row go
+    /// to one waiting sender at a time: on a multi-thread runtime, senders
+    /// given places together would push in whatever order their threads
+    /// ran them.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn senders_waiting_for_room_push_in_order_on_a_multi_thread_runtime() {
+        for _ in 0..50 {
+            let (tx, mut rx) = mailbox(MailboxCapacity::Bounded(2));
+            let tx = Arc::new(tx);
+            tx.try_send(0).unwrap();
+            tx.try_send(1).unwrap();
+            let mut waiting = Vec::new();
+            for n in 2..12 {
+                let sender = Arc::clone(&tx);
+                waiting.push(tokio::spawn(async move { sender.send(n).await }));
+                while tx.room.as_ref().unwrap().in_line() < n - 1 {
+                    tokio::task::yield_now().await;
+                }
+            }
+            let mut received = Vec::new();
+            while received.len() < 12 {
+                received.push(rx.recv().await.message().unwrap());
+            }
+            assert_eq!(received, (0..12).collect::<Vec<_>>());
+            for sender in waiting {
+                assert!(sender.await.unwrap().is_ok());
+            }
         }
     }
 
