@@ -504,17 +504,6 @@ async fn awaiting_an_aborted_task_gives_aborted() {
 /// Spawns a task holding `canary` from `init`, then fails its start.
 struct FailsAfterSpawning;
 
-#[derive(Debug)]
-struct Refused;
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("refused")
-    }
-}
-
-impl std::error::Error for Refused {}
-
 #[genserver]
 impl FailsAfterSpawning {
     #[init]
@@ -522,14 +511,14 @@ impl FailsAfterSpawning {
         canary: Canary,
         started: Arc<Notify>,
         ctx: &mut Context<Self>,
-    ) -> Result<Self, Refused> {
+    ) -> Result<Self, &'static str> {
         ctx.spawn_task(async move {
             let _canary = canary;
             started.notify_one();
             std::future::pending::<u32>().await
         });
         started_and_gone().await;
-        Err(Refused)
+        Err("refused")
     }
 
     #[info]
