@@ -27,8 +27,8 @@
 //! out, and senders that wait for room push in the order they began to
 //! wait, one after the other. The runtime's notices (a monitor's
 //! `Down`, an exit signal) are queued at once even in a full mailbox, as
-//! OTP never refuses a signal: such a push takes no permit and is counted
-//! as a debt, which the receiver pays off, instead of giving a permit
+//! OTP never refuses a signal: such a push takes no place and is counted
+//! as a debt, which the receiver pays off, instead of giving a place
 //! back, for the next messages it hands out. So the queue never holds
 //! more than its bound plus the notices that went over it, and no task
 //! has to wait for room on the notice's behalf (the runtime that would
@@ -417,7 +417,7 @@ impl<T, O: MailboxOwner<T>> MailboxReceiver<T, O> {
 
     fn give_back_room(&self) {
         if let Some(room) = &self.owner.mailbox().room {
-            // A notice queued over the bound took no permit: the place it
+            // A notice queued over the bound took no place: the place it
             // holds is the one freed first.
             let paid = room
                 .debt
