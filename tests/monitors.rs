@@ -256,9 +256,9 @@ async fn bounded_watcher() -> WatcherClient {
     .unwrap()
 }
 
-/// Holds `watcher` in a handler and fills its mailbox of one behind it.
-/// Returns the gate that lets the handler go, and the call it answers then.
-async fn fill(watcher: &WatcherClient) -> (Arc<Notify>, JoinHandle<Result<(), CallError>>) {
+/// Holds `watcher` in a handler. Returns the gate that lets the handler
+/// go, and the call it answers then.
+async fn hold(watcher: &WatcherClient) -> (Arc<Notify>, JoinHandle<Result<(), CallError>>) {
     let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
     let held = tokio::spawn({
         let watcher = watcher.clone();
@@ -266,6 +266,12 @@ async fn fill(watcher: &WatcherClient) -> (Arc<Notify>, JoinHandle<Result<(), Ca
         async move { watcher.hold(entered, gate).await }
     });
     entered.notified().await;
+    (gate, held)
+}
+
+/// [`hold`], then fills its mailbox of one behind the handler.
+async fn fill(watcher: &WatcherClient) -> (Arc<Notify>, JoinHandle<Result<(), CallError>>) {
+    let (gate, held) = hold(watcher).await;
     watcher.noop().await.unwrap(); // the mailbox is now full
     (gate, held)
 }
@@ -402,13 +408,7 @@ async fn a_notice_queued_for_a_crashed_instance_is_not_handled_by_its_restart() 
     watcher.watch(worker.clone()).await.unwrap();
     let first = watcher.id();
 
-    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-    let held = tokio::spawn({
-        let watcher = watcher.clone();
-        let (entered, gate) = (entered.clone(), gate.clone());
-        async move { watcher.hold(entered, gate).await }
-    });
-    entered.notified().await;
+    let (gate, held) = hold(&watcher).await;
     watcher.crash().await.unwrap();
     // The `Down` is queued behind the crash by the time `stop` returns.
     worker.stop().await.unwrap();

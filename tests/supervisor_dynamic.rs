@@ -11,15 +11,19 @@ use genserver::{ChildState, DynamicSupervisorClient, SupervisorError};
 use supervisor_support::{Log, Probe, ProbeArgs, ProbeClient, ms, panicked, probe, probe_with};
 use tokio::time::Instant;
 
+/// The state of each child, in start order.
+async fn states(pool: &DynamicSupervisorClient) -> Vec<ChildState> {
+    pool.which_children()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.state)
+        .collect()
+}
+
 async fn settle(pool: &DynamicSupervisorClient, old: genserver::ServerId) -> Vec<ChildState> {
     for _ in 0..10_000 {
-        let now: Vec<ChildState> = pool
-            .which_children()
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|c| c.state)
-            .collect();
+        let now = states(pool).await;
         if !now.contains(&ChildState::Running(old)) {
             return now;
         }
@@ -265,15 +269,8 @@ async fn each_child_is_restarted_on_its_own() {
     assert_eq!(clients[2].id(), before[2]);
     assert_eq!(clients[0].seen().await, Ok(vec![1]));
     assert_eq!(clients[2].seen().await, Ok(vec![3]));
-    let states: Vec<ChildState> = pool
-        .which_children()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.state)
-        .collect();
     assert_eq!(
-        states,
+        states(&pool).await,
         clients
             .iter()
             .map(|c| ChildState::Running(c.id()))

@@ -350,28 +350,39 @@ mod tests {
         assert_eq!(waiting(&signal), 0);
     }
 
+    /// The order in which watchers ran.
+    #[derive(Default)]
+    struct Order(std::sync::Arc<std::sync::Mutex<Vec<&'static str>>>);
+
+    impl Order {
+        /// A watcher that records `what` when it runs.
+        fn watcher(&self, what: &'static str) -> ExitWatcher {
+            let order = std::sync::Arc::clone(&self.0);
+            Box::new(move |_| order.lock().unwrap().push(what))
+        }
+
+        fn seen(&self) -> Vec<&'static str> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
     /// A server registered after it was monitored (or supervised) is
     /// forgotten by the registry before the monitor hears of its end.
     #[test]
     fn watchers_that_forget_the_server_run_before_those_that_tell_of_its_end() {
-        use std::sync::{Arc, Mutex};
-
         let signal = ExitSignal::new();
-        let order = Arc::new(Mutex::new(Vec::new()));
-        let log = |what: &'static str| -> ExitWatcher {
-            let order = Arc::clone(&order);
-            Box::new(move |_| order.lock().unwrap().push(what))
-        };
+        let order = Order::default();
+        let log = |what| order.watcher(what);
         signal.watch(log("told"));
         signal.watch_to_forget(log("forgotten"));
         let unwatched = signal.watch_to_forget(log("unwatched")).unwrap();
         assert!(signal.unwatch(unwatched));
         signal.decide(ExitReason::Normal);
         signal.finish();
-        assert_eq!(*order.lock().unwrap(), ["forgotten", "told"]);
+        assert_eq!(order.seen(), ["forgotten", "told"]);
         // Once the watchers have run, a late one runs at once.
         signal.watch_to_forget(log("late"));
-        assert_eq!(*order.lock().unwrap(), ["forgotten", "told", "late"]);
+        assert_eq!(order.seen(), ["forgotten", "told", "late"]);
     }
 
     /// The supervisor, watching since the server's `init`, hears of its
@@ -379,14 +390,9 @@ mod tests {
     /// next, on another thread, cannot come before their notices.
     #[test]
     fn the_watcher_that_runs_last_runs_after_those_installed_after_it() {
-        use std::sync::{Arc, Mutex};
-
         let signal = ExitSignal::new();
-        let order = Arc::new(Mutex::new(Vec::new()));
-        let log = |what: &'static str| -> ExitWatcher {
-            let order = Arc::clone(&order);
-            Box::new(move |_| order.lock().unwrap().push(what))
-        };
+        let order = Order::default();
+        let log = |what| order.watcher(what);
         signal.watch_last(log("supervisor"));
         let unwatched = signal.watch_last(log("unwatched")).unwrap();
         signal.watch(log("monitor"));
@@ -394,10 +400,7 @@ mod tests {
         assert!(signal.unwatch(unwatched));
         signal.decide(ExitReason::Normal);
         signal.finish();
-        assert_eq!(
-            *order.lock().unwrap(),
-            ["registry", "monitor", "supervisor"]
-        );
+        assert_eq!(order.seen(), ["registry", "monitor", "supervisor"]);
     }
 
     #[tokio::test]
