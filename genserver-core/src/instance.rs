@@ -51,12 +51,8 @@ impl Instance {
     pub(crate) fn closed_after(last: &Instance, reason: ExitReason) -> Self {
         let closed = Instance {
             id: last.id,
-            exit: ExitSignal::new(),
-            stats: StatsCell::new(),
-            links: LinkSlot::default(),
-            stop_requested: AtomicBool::new(false),
             restarts: AtomicU32::new(last.restarts.load(Ordering::Relaxed)),
-            stop_reason: Mutex::new(None),
+            ..Instance::new()
         };
         closed.exit.decide(reason);
         closed.exit.finish();

@@ -111,20 +111,6 @@ pub(super) fn from_impls(g: &Gen<'_>) -> TokenStream {
     let message_ty = g.message_ty();
     let (impl_generics, where_clause) = g.impl_parts();
     let local = names::info_local();
-    let has_info = g
-        .handlers
-        .iter()
-        .any(|parts| parts.handler.kind == HandlerKind::Info);
-    let no_info = (!has_info).then(|| quote! {
-        #[doc(hidden)]
-        #[automatically_derived]
-        impl #impl_generics #private::core::convert::From<#private::NoInfoHandler> for #message_ty #where_clause {
-            #[inline]
-            fn from(#local: #private::NoInfoHandler) -> Self {
-                match #local {}
-            }
-        }
-    });
     let handlers: TokenStream = g.handlers
         .iter()
         .filter(|parts| parts.handler.kind == HandlerKind::Info)
@@ -151,7 +137,19 @@ pub(super) fn from_impls(g: &Gen<'_>) -> TokenStream {
             })
         })
         .collect();
-    quote!(#no_info #handlers)
+    if !handlers.is_empty() {
+        return handlers;
+    }
+    quote! {
+        #[doc(hidden)]
+        #[automatically_derived]
+        impl #impl_generics #private::core::convert::From<#private::NoInfoHandler> for #message_ty #where_clause {
+            #[inline]
+            fn from(#local: #private::NoInfoHandler) -> Self {
+                match #local {}
+            }
+        }
+    }
 }
 
 /// `Debug` by variant name only (`Add { .. }`): the fields need not be
