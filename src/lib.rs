@@ -217,8 +217,8 @@ pub use genserver_core::{
 };
 pub use genserver_core::{
     BoxError, CallError, Client, Context, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer,
-    HandlerOutcome, InitOutcome, MailboxCapacity, Reply, ReplyTo, SendError, ServerId, ServerRef,
-    StartError, StartOptions, StopError, TrySendError, start,
+    HandlerOutcome, InitOutcome, MailboxCapacity, Reply, ReplyTo, SendError, SendFuture, ServerId,
+    ServerRef, StartError, StartOptions, StopError, TrySendError, start,
 };
 pub use genserver_core::{
     ChildCounts, ChildId, ChildInfo, ChildKind, ChildRef, ChildSpec, ChildStartError, ChildState,
@@ -263,8 +263,8 @@ pub mod __private {
     pub use core;
     pub use genserver_core::{
         CallError, Client, Context, ExitReason, GenServer, HandlerOutcome, InitOutcome, Reply,
-        ReplyTo, SendError, ServerId, ServerRef, StartError, StartOptions, StopError, TrySendError,
-        start,
+        ReplyTo, SendError, SendFuture, ServerId, ServerRef, StartError, StartOptions, StopError,
+        TrySendError, start,
     };
     pub use std::time::Duration;
 

@@ -435,3 +435,29 @@ async fn the_addresss_send_waits_for_room_and_try_send_reports_full() {
     sending.await.unwrap();
     assert_eq!(sink.received().await.unwrap(), [1, 3]);
 }
+
+/// 2.2: `info` returns a `SendFuture`: nothing is queued until it is
+/// polled, and a send dropped while it waits for room queued nothing.
+#[tokio::test(start_paused = true)]
+async fn a_send_queues_nothing_before_it_is_polled_nor_once_dropped_waiting() {
+    let sink = bounded(1).await;
+    let gate = Arc::new(Notify::new());
+    sink.info(Hold(gate.clone())).await.unwrap();
+    tokio::task::yield_now().await;
+    let open = Arc::new(Notify::new());
+    open.notify_one();
+    let unpolled = sink.info(Hold(open));
+    sink.try_put(1).expect("the unpolled send took no place");
+    let mut waiting = Box::pin(sink.server_ref().send(SinkMessage::Put((2,))));
+    assert!(poll_once(waiting.as_mut()).await.is_none(), "it waits");
+    drop(waiting);
+    drop(unpolled);
+    gate.notify_one();
+    sink.put(3).await.unwrap();
+    assert_eq!(sink.received().await.unwrap(), [1, 3]);
+    assert_eq!(
+        sink.stats().await.unwrap().messages_handled,
+        4,
+        "Hold, 1, 3, received"
+    );
+}

@@ -60,7 +60,7 @@ pub use crate::outcome::{HandlerOutcome, InitOutcome};
 pub use crate::registry::{RegisterError, Registry, RegistryKey, RegistryKind};
 pub use crate::reply::{Reply, ReplyTo};
 pub use crate::server::{Client, GenServer};
-pub use crate::server_ref::ServerRef;
+pub use crate::server_ref::{SendFuture, ServerRef};
 pub use crate::start::start;
 pub use crate::stats::ServerStats;
 pub use crate::supervisor::{

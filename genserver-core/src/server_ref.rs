@@ -9,9 +9,12 @@ use crate::instance::Instance;
 use crate::mailbox::{Mailbox, MailboxCapacity, MailboxOwner, MailboxReceiver};
 use crate::reply::ReplyTo;
 use crate::{
-    CallError, Context, ExitReason, GenServer, SendError, ServerId, StopError, TrySendError,
-    current,
+    CallError, Context, ExitReason, GenServer, ServerId, StopError, TrySendError, current,
 };
+
+mod send;
+
+pub use send::SendFuture;
 
 /// The address of a running server, typed by the server but not by its API.
 ///
@@ -243,22 +246,21 @@ impl<S: GenServer> ServerRef<S> {
     }
 
     /// Queues a message without waiting for it to be handled. In a bounded
-    /// mailbox that is full, waits for room (backpressure).
+    /// mailbox that is full, waits for room (backpressure). The message is
+    /// converted at once, and queued, with the span current then, when the
+    /// future is first polled.
     ///
     /// # Errors
     ///
-    /// [`SendError`] with the message when the server has stopped.
+    /// The future resolves to [`SendError`] with the message when the
+    /// server has stopped.
     ///
     /// # Cancel safety
     ///
     /// Cancel safe: if the future is dropped while waiting for room, the
     /// message was not queued.
-    pub async fn send(&self, message: impl Into<S::Message>) -> Result<(), SendError<S::Message>> {
-        self.inner
-            .mailbox
-            .send(Envelope::message(message.into()))
-            .await
-            .map_err(|SendError(envelope)| SendError(returned(envelope)))
+    pub fn send(&self, message: impl Into<S::Message>) -> SendFuture<'_, S> {
+        SendFuture::new(&self.inner.mailbox, message.into())
     }
 
     /// Queues a message if that is possible without waiting.

@@ -200,11 +200,11 @@ pub(super) fn builtin_methods(g: &Gen<'_>) -> TokenStream {
     );
     quote! {
         #info
-        #vis async fn info(
+        #vis fn info(
             &self,
             #message: impl #private::InfoMessage<#message_ty>,
-        ) -> #result<(), #private::SendError<#message_ty>> {
-            self.#field.send(#message).await
+        ) -> #private::SendFuture<'_, #self_ty> {
+            self.#field.send(#message)
         }
 
         #try_info

@@ -212,8 +212,8 @@ pub(super) fn builtin(g: &Gen<'_>) -> Builtin {
     Builtin {
         info: lines(&format!(
             "Sends an info message: a value of one of the types the server's `#[info]` methods \
-             take, which converts into a [`{message}`]. Returns once it is queued; \
-             when a bounded mailbox is full, waits for room.\n\
+             take, which converts into a [`{message}`]. The future resolves once the message \
+             is queued; when a bounded mailbox is full, it waits for room.\n\
              \n\
              {SEND_SECTIONS}"
         )),
