@@ -537,3 +537,62 @@ async fn replace_state_drops_the_old_state() {
     tracked.stop().await.unwrap();
     assert!(new.load(Ordering::SeqCst));
 }
+
+/// Traps exits, and holds itself on a gate.
+struct Trapper {
+    exits: usize,
+}
+
+#[genserver]
+impl Trapper {
+    #[init]
+    async fn init(_: (), ctx: &mut Context<Self>) -> Result<Self, std::convert::Infallible> {
+        ctx.trap_exits(true);
+        Ok(Trapper { exits: 0 })
+    }
+
+    #[call]
+    fn link_to(&mut self, peer: WordsClient, ctx: &mut Context<Self>) {
+        ctx.link(&peer);
+    }
+
+    #[call]
+    async fn hold(&mut self, gate: oneshot::Receiver<()>) {
+        let _ = gate.await;
+    }
+
+    #[call]
+    fn exits(&self) -> usize {
+        self.exits
+    }
+
+    #[info]
+    fn exit(&mut self, _: Exit) {
+        self.exits += 1;
+    }
+}
+
+// Semantics 9.2 and 17.4: a trapped exit signal waiting behind a `stats`
+// request is a message still to be handled, and counts in `queue_len`.
+#[tokio::test(start_paused = true)]
+async fn queue_len_counts_trapped_exits() {
+    let trapper = Trapper::start(()).await.unwrap();
+    let peers = [words(&[]).await, words(&[]).await];
+    for peer in &peers {
+        trapper.link_to(peer.clone()).await.unwrap();
+    }
+    let (open, gate) = oneshot::channel();
+    let mut held = pin!(trapper.hold(gate));
+    assert!(poll_once(held.as_mut()).await.is_none());
+    let mut stats = pin!(trapper.stats());
+    assert!(poll_once(stats.as_mut()).await.is_none());
+    for peer in &peers {
+        peer.stop_with(ExitReason::Shutdown).await.unwrap();
+    }
+
+    open.send(()).unwrap();
+    held.await.unwrap();
+    assert_eq!(stats.await.map(|s| s.queue_len), Ok(2));
+    assert_eq!(trapper.exits().await, Ok(2));
+    trapper.stop().await.unwrap();
+}

@@ -3,7 +3,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::instance::Instance;
 use crate::instrument::CallerSpan;
-use crate::{Context, GenServer};
+use crate::link::TrappedExit;
+use crate::{Context, GenServer, ServerId};
 
 /// Work done inside the server's task on its state, outside the handlers:
 /// reading or replacing the state, statistics.
@@ -23,6 +24,9 @@ pub(crate) enum Envelope<S: GenServer> {
     /// Runs against the state in the server's task. Does not count as
     /// activity for the idle timeout.
     System(SystemRequest<S>),
+    /// A trapped exit signal, which the server's task makes its `Exit`
+    /// message: a message still to be handled, unlike a runtime request.
+    Exit(Box<TrappedExit>),
 }
 
 impl<S: GenServer> Envelope<S> {
@@ -51,11 +55,14 @@ impl<S: GenServer> Envelope<S> {
         )
     }
 
-    /// `true` for a message still to be handled: not a runtime request,
-    /// and not cancelled (it would be dropped when its turn came).
-    pub(crate) fn is_pending_message(&self) -> bool {
+    /// `true` for a message the instance `handler` will handle: not a
+    /// runtime request, not cancelled, and not an exit signal meant for an
+    /// earlier instance behind the same address (each would be dropped
+    /// when its turn came).
+    pub(crate) fn is_pending_message(&self, handler: ServerId) -> bool {
         match self {
             Envelope::Message(_, delivery) => !delivery.is_cancelled(),
+            Envelope::Exit(exit) => exit.to == handler,
             Envelope::System(_) => false,
         }
     }
@@ -65,7 +72,7 @@ impl<S: GenServer> Envelope<S> {
     pub(crate) fn into_message(self) -> Option<S::Message> {
         match self {
             Envelope::Message(m, _) => Some(m),
-            Envelope::System(_) => None,
+            Envelope::System(_) | Envelope::Exit(_) => None,
         }
     }
 }

@@ -197,6 +197,16 @@ fn arm(child: &Instance, parent: &Arc<Instance>, address: Arc<dyn ExitTarget>) -
 
 /// The address of a server, with its type erased: what a link needs to
 /// deliver an exit signal to it.
+/// An exit signal that reached a server trapping exits, on its way through
+/// the mailbox: only the server's own task can make it a message of the
+/// server's type, from its context.
+pub(crate) struct TrappedExit {
+    /// The instance it is for.
+    pub(crate) to: ServerId,
+    pub(crate) from: ServerId,
+    pub(crate) reason: ExitReason,
+}
+
 pub(crate) trait ExitTarget: Send + Sync {
     /// Delivers the end of `from` to the instance `to` behind this address.
     fn exit_signal(self: Arc<Self>, to: &Arc<Instance>, from: ServerId, reason: &ExitReason);
@@ -218,11 +228,12 @@ impl<S: GenServer> ExitTarget for Inner<S> {
             // signal arrived while the server trapped exits, so it is an
             // `Exit` message even if the server stops trapping before it
             // handles it, as in OTP.
-            let (to, reason) = (to.id, reason.clone());
-            let envelope = Envelope::System(Box::new(move |_: &mut S, ctx, _| {
-                ctx.receive_exit(to, from, reason);
-            }));
-            deliver(&self, envelope);
+            let exit = TrappedExit {
+                to: to.id,
+                from,
+                reason: reason.clone(),
+            };
+            deliver(&self, Envelope::Exit(Box::new(exit)));
         } else if *reason != ExitReason::Normal {
             // As a stop request: after the message being handled.
             self.request_stop(to, reason.clone());
@@ -514,7 +525,8 @@ impl<S: GenServer> Context<S> {
     }
 
     /// An exit signal from a linked server, in this server's task.
-    fn receive_exit(&mut self, to: ServerId, from: ServerId, reason: ExitReason) {
+    pub(crate) fn receive_exit(&mut self, exit: TrappedExit) {
+        let TrappedExit { to, from, reason } = exit;
         // A restarted server is a new instance, not linked to anyone.
         if self.id() != to {
             return;

@@ -312,8 +312,14 @@ fn serve<'a, S: GenServer>(
                         // A panicking runtime request leaves the server running:
                         // requests that change the state build the new state
                         // before they assign it.
-                        let queued = rx.count(Envelope::is_pending_message);
+                        let handler = ctx.id();
+                        let queued = rx.count(|queued| queued.is_pending_message(handler));
                         let _ = catch_unwind(AssertUnwindSafe(|| request(state, ctx, queued)));
+                        continue;
+                    }
+                    Received::Message(Envelope::Exit(exit)) => {
+                        // Made a continue, handled next.
+                        ctx.receive_exit(*exit);
                         continue;
                     }
                 }

@@ -41,9 +41,11 @@ pub struct ServerStats {
     /// Messages handled so far by the running instance: calls, casts and
     /// info messages. Runtime requests such as this one are not counted.
     pub messages_handled: u64,
-    /// Messages waiting in the mailbox behind this request to be handled:
-    /// not runtime requests such as this one, nor the messages of
-    /// cancelled timers and tasks, which will be dropped unhandled.
+    /// Messages waiting in the mailbox behind this request to be handled,
+    /// trapped exit signals included: not runtime requests such as this
+    /// one, nor the messages of cancelled timers and tasks, nor the exit
+    /// signals meant for an earlier instance behind the address, all of
+    /// which will be dropped unhandled.
     pub queue_len: usize,
     /// Time since the running instance was started.
     pub uptime: Duration,
