@@ -546,7 +546,7 @@ struct Trapper {
 #[genserver]
 impl Trapper {
     #[init]
-    async fn init(_: (), ctx: &mut Context<Self>) -> Result<Self, std::convert::Infallible> {
+    async fn init((): (), ctx: &mut Context<Self>) -> Result<Self, std::convert::Infallible> {
         ctx.trap_exits(true);
         Ok(Trapper { exits: 0 })
     }
