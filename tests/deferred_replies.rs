@@ -20,6 +20,9 @@ struct Vault {
     gate: Option<Arc<Notify>>,
 }
 
+/// Where [`Vault::hand_out`] sends its reply.
+struct HandOut(oneshot::Sender<Reply<u32>>);
+
 #[genserver]
 impl Vault {
     /// Answered by a later `provide`.
@@ -104,6 +107,12 @@ impl Vault {
     fn panic_holding_the_reply(&mut self, reply: Reply<u32>) {
         let _held = reply;
         panic!("panicked holding the reply")
+    }
+
+    /// Hands its reply to whoever asked, to answer or drop.
+    #[call]
+    fn hand_out(&mut self, to: HandOut, reply: Reply<u32>) {
+        let _ = to.0.send(reply);
     }
 
     /// Panics while it holds the reply, and catches that panic itself.
@@ -438,19 +447,59 @@ async fn a_reply_dropped_by_a_panicking_handler_ends_with_the_exit_reason() {
 }
 
 /// 7.2: if the handler catches that panic itself and the server runs on,
-/// the caller waits until its timeout.
+/// the reply was only dropped: `ReplyDropped`, at once.
 #[tokio::test(start_paused = true)]
-async fn a_reply_dropped_in_a_caught_panic_leaves_its_caller_to_time_out() {
+async fn a_reply_dropped_in_a_panic_the_handler_caught_is_reply_dropped() {
     let vault = vault().await;
     let began = Instant::now();
     assert_eq!(
-        vault
-            .with_timeout(Duration::from_secs(2))
-            .catch_a_panic_holding_the_reply()
-            .await,
-        Err(CallError::Timeout)
+        vault.catch_a_panic_holding_the_reply().await,
+        Err(CallError::ReplyDropped)
     );
-    assert_eq!(began.elapsed(), Duration::from_secs(2));
+    assert_eq!(began.elapsed(), Duration::ZERO);
     assert!(vault.is_alive());
     assert_eq!(vault.waiting().await, Ok(0));
+}
+
+/// A call whose `Reply` the vault handed out, and that `Reply`.
+async fn handed_out(
+    vault: &VaultClient,
+) -> (tokio::task::JoinHandle<Result<u32, CallError>>, Reply<u32>) {
+    let (to, handed) = oneshot::channel();
+    let caller = tokio::spawn({
+        let vault = vault.clone();
+        async move { vault.hand_out(HandOut(to)).await }
+    });
+    (caller, handed.await.unwrap())
+}
+
+/// 7.2 and 9.1: a `Reply` dropped by a runtime request that panics, which
+/// the server survives, was only dropped: `ReplyDropped` at once, not the
+/// reason of a later exit.
+#[tokio::test(start_paused = true)]
+async fn a_reply_dropped_by_a_panicking_inspect_or_replace_is_reply_dropped() {
+    let vault = vault().await;
+    let (caller, reply) = handed_out(&vault).await;
+    let inspected = vault
+        .server_ref()
+        .inspect_state(move |_| {
+            let _held = reply;
+            panic!("inspect panicked holding a reply")
+        })
+        .await;
+    assert!(matches!(inspected, Err(CallError::Panicked { .. })));
+    assert_eq!(caller.await.unwrap(), Err(CallError::ReplyDropped));
+
+    let (caller, reply) = handed_out(&vault).await;
+    let replaced = vault
+        .server_ref()
+        .replace_state(move |_| {
+            let _held = reply;
+            panic!("replace panicked holding a reply")
+        })
+        .await;
+    assert!(matches!(replaced, Err(CallError::Panicked { .. })));
+    assert_eq!(caller.await.unwrap(), Err(CallError::ReplyDropped));
+    assert!(vault.is_alive());
+    vault.stop().await.unwrap();
 }

@@ -4,6 +4,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -58,15 +59,21 @@ impl Drop for Restore {
     }
 }
 
-/// What to tell a caller whose reply channel is dropped unanswered.
-type Orphan = Box<dyn FnOnce(&ExitReason) + Send>;
+/// What to tell a caller whose reply channel is dropped unanswered while a
+/// panic unwinds its server's task: the server's exit reason, or `None`
+/// when the panic was caught and the server runs on (the reply was only
+/// dropped).
+type Orphan = Box<dyn FnOnce(Option<&ExitReason>) + Send>;
 
 thread_local! {
     /// Set while a server drops what it holds because it is exiting.
     static EXITING: RefCell<Option<ExitReason>> = const { RefCell::new(None) };
-    /// Reply channels dropped while a handler unwinds, to be told the
-    /// reason once the panic is caught.
+    /// Reply channels dropped while a panic unwinds a server's task, to be
+    /// told the reason once the panic is caught.
     static ORPHANS: RefCell<Vec<Orphan>> = const { RefCell::new(Vec::new()) };
+    /// Whether [`ORPHANS`] holds any: one load to look, after every poll
+    /// of a handler.
+    static HAS_ORPHANS: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The reason the server dropping a reply channel is exiting with, if it is.
@@ -95,6 +102,7 @@ impl Drop for RestoreExiting {
 /// Keeps `tell` until the panic unwinding this thread is caught.
 pub(crate) fn orphan(tell: Orphan) {
     ORPHANS.with(|o| o.borrow_mut().push(tell));
+    HAS_ORPHANS.with(|has| has.set(true));
 }
 
 /// Hands the callers orphaned by a caught panic to `exit`, to be told why
@@ -103,16 +111,49 @@ pub(crate) fn orphan(tell: Orphan) {
 /// panic, because they are kept per thread and the rest of the end may run
 /// on another.
 pub(crate) fn orphans_to(exit: &crate::exit_signal::ExitSignal) {
-    let orphans = ORPHANS.with(|o| std::mem::take(&mut *o.borrow_mut()));
-    for tell in orphans {
-        exit.watch(tell);
+    for tell in take_orphans() {
+        exit.watch(Box::new(move |reason| tell(Some(reason))));
     }
 }
 
 /// Tells the callers orphaned by a caught panic why the server exits.
 pub(crate) fn adopt_orphans(reason: &ExitReason) {
-    let orphans = ORPHANS.with(|o| std::mem::take(&mut *o.borrow_mut()));
-    for tell in orphans {
-        tell(reason);
+    for tell in take_orphans() {
+        tell(Some(reason));
     }
+}
+
+/// Runs `f` in a server's task, catching a panic that the server survives
+/// (in a runtime request, in a `Drop`): the reply channels it dropped
+/// while unwinding were only dropped, and their callers are told so now,
+/// not when the server exits, nor by the next server on this thread that
+/// crashes.
+pub(crate) fn survive<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    let survived = catch_unwind(AssertUnwindSafe(f));
+    if survived.is_err() {
+        release_orphans();
+    }
+    survived
+}
+
+/// Tells the callers orphaned by a panic that the server's task caught and
+/// survives (see [`survive`]; also one the user's code caught itself) that
+/// their reply was dropped.
+#[inline]
+pub(crate) fn release_orphans() {
+    if HAS_ORPHANS.with(Cell::get) {
+        tell_released();
+    }
+}
+
+#[cold]
+fn tell_released() {
+    for tell in take_orphans() {
+        tell(None);
+    }
+}
+
+fn take_orphans() -> Vec<Orphan> {
+    HAS_ORPHANS.with(|has| has.set(false));
+    ORPHANS.with(|o| std::mem::take(&mut *o.borrow_mut()))
 }

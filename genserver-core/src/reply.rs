@@ -74,10 +74,20 @@ fn unanswered<T: Send + 'static>(tx: oneshot::Sender<Answer<T>>) {
     if let Some(reason) = current::exit_reason() {
         let _ = tx.send(Answer::Exited(Box::new(reason)));
     } else if std::thread::panicking() && current::current_address().is_some() {
-        current::orphan(Box::new(move |reason| {
-            let _ = tx.send(Answer::Exited(Box::new(reason.clone())));
-        }));
+        orphaned(tx);
     }
+}
+
+/// A reply channel dropped unanswered while a panic unwinds its server's
+/// task: its caller is told once the panic is caught, the exit reason if
+/// the server exits of it, `ReplyDropped` if it survives it.
+fn orphaned<T: Send + 'static>(tx: oneshot::Sender<Answer<T>>) {
+    current::orphan(Box::new(move |reason| {
+        let _ = tx.send(match reason {
+            Some(reason) => Answer::Exited(Box::new(reason.clone())),
+            None => Answer::Dropped,
+        });
+    }));
 }
 
 impl<T: Send + 'static> fmt::Debug for ReplyTo<T> {
@@ -197,11 +207,10 @@ impl<T: Send + 'static> Drop for Reply<T> {
                 self.instance.exit.decided_reason(),
             )));
         } else if std::thread::panicking() && current::current_address() == Some(self.server) {
-            // A handler of its server unwinds: the server is about to exit
-            // with a reason not decided yet.
-            self.instance.exit.watch(Box::new(move |reason| {
-                let _ = tx.send(Answer::Exited(Box::new(reason.clone())));
-            }));
+            // Its server's task unwinds: from a handler, and the server is
+            // about to exit with a reason not decided yet, or from code the
+            // server survives (a runtime request), and it was only dropped.
+            orphaned(tx);
         } else {
             let _ = tx.send(Answer::Dropped);
         }

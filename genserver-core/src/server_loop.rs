@@ -2,7 +2,6 @@
 //! bookkeeping that makes every exit observable.
 
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -234,7 +233,7 @@ fn end<'a, S: GenServer>(
 /// still run, or callers and `stop()` would be told before the tasks are
 /// gone, or never.
 pub(crate) fn drop_reported<T>(value: T) {
-    let _ = catch_unwind(AssertUnwindSafe(|| drop(value)));
+    let _ = current::survive(|| drop(value));
 }
 
 /// Handles messages until a handler, the context or a stop request ends
@@ -314,7 +313,7 @@ fn serve<'a, S: GenServer>(
                         // before they assign it.
                         let handler = ctx.id();
                         let queued = rx.count(|queued| queued.is_pending_message(handler));
-                        let _ = catch_unwind(AssertUnwindSafe(|| request(state, ctx, queued)));
+                        let _ = current::survive(|| request(state, ctx, queued));
                         continue;
                     }
                     Received::Message(Envelope::Exit(exit)) => {

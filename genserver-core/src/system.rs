@@ -2,15 +2,13 @@
 //! handlers: statistics, and reading or replacing the state (OTP's
 //! `:sys.get_state/1` and `:sys.replace_state/2`), for debugging and tests.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 use tokio::sync::oneshot;
 
 use crate::call::{enqueue, exit_reason};
 use crate::deadline::with_deadline;
 use crate::envelope::Envelope;
 use crate::exit::panic_message;
-use crate::{CallError, Context, GenServer, ServerRef, ServerStats};
+use crate::{CallError, Context, GenServer, ServerRef, ServerStats, current};
 
 impl<S: GenServer> ServerRef<S> {
     /// The server's statistics: messages handled, queue length, uptime.
@@ -46,7 +44,7 @@ impl<S: GenServer> ServerRef<S> {
         inspect: impl FnOnce(&S) -> R + Send + 'static,
     ) -> Result<R, CallError> {
         self.system_call(move |state, _, _| {
-            catch_unwind(AssertUnwindSafe(|| inspect(state))).map_err(|panic| CallError::Panicked {
+            current::survive(|| inspect(state)).map_err(|panic| CallError::Panicked {
                 message: panic_message(&*panic),
             })
         })
@@ -67,10 +65,8 @@ impl<S: GenServer> ServerRef<S> {
         replace: impl FnOnce(&S) -> S + Send + 'static,
     ) -> Result<(), CallError> {
         self.system_call(move |state, _, _| {
-            let new = catch_unwind(AssertUnwindSafe(|| replace(state))).map_err(|panic| {
-                CallError::Panicked {
-                    message: panic_message(&*panic),
-                }
+            let new = current::survive(|| replace(state)).map_err(|panic| CallError::Panicked {
+                message: panic_message(&*panic),
             })?;
             let old = std::mem::replace(state, new);
             // Caught here, or the reply channel would be dropped with the

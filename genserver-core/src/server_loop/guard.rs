@@ -78,7 +78,12 @@ fn poll_catching<F: Future>(
     future: Pin<&mut F>,
     cx: &mut std::task::Context<'_>,
 ) -> Poll<Result<F::Output, Box<dyn Any + Send>>> {
-    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+    let polled = catch_unwind(AssertUnwindSafe(|| future.poll(cx)));
+    if polled.is_ok() {
+        // A panic the user's code caught itself, if any, ends nothing.
+        current::release_orphans();
+    }
+    match polled {
         Ok(Poll::Pending) => Poll::Pending,
         Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
         Err(panic) => Poll::Ready(Err(panic)),
