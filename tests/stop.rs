@@ -359,6 +359,26 @@ async fn a_stop_request_during_the_handler_that_called_ctx_stop_keeps_its_reason
     );
 }
 
+/// 6.4: of two stop requests made while the server is busy, the first
+/// one's reason is the exit reason; both return `Ok` once it has ended.
+#[tokio::test]
+async fn of_two_stop_requests_the_first_decides_the_reason() {
+    let (server, log, _) = worker().await;
+    let gate = hold(&server).await;
+    let mut first = Box::pin(server.stop_with(ExitReason::Shutdown));
+    assert!(poll_once(first.as_mut()).await.is_none());
+    let mut second = Box::pin(server.stop_with(ExitReason::Killed));
+    assert!(poll_once(second.as_mut()).await.is_none());
+    gate.notify_one();
+    assert_eq!(second.await, Ok(()));
+    assert_eq!(first.await, Ok(()));
+    assert_eq!(server.wait().await, ExitReason::Shutdown);
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["hold", "released", "terminate: shutdown"]
+    );
+}
+
 /// 6.4: `stop_with(Killed)` is a stop like any other: `terminate` runs
 /// with `Killed`, and `wait()` returns `Killed`.
 #[tokio::test]
