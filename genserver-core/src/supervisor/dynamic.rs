@@ -16,8 +16,8 @@ use crate::supervisor::error::SupervisorError;
 use crate::supervisor::spec::ChildSpec;
 use crate::supervisor::strategy::{RestartIntensity, RestartLog};
 use crate::{
-    CallError, Client, Context, ExitReason, GenServer, ReplyTo, ServerId, ServerRef, StartError,
-    StartOptions, StopError,
+    CallError, Client, Context, Exit, ExitReason, GenServer, ReplyTo, ServerId, ServerRef,
+    StartError, StartOptions, StopError,
 };
 
 /// What a [`DynamicSupervisor`] starts from: its restart intensity and the
@@ -70,9 +70,9 @@ impl DynamicSupervisorSpec {
 /// stop at the same moment and each is aborted at the end of its own
 /// shutdown timeout, counted from that moment.
 ///
-/// Restarts, restart types, intensity and the clients that survive
-/// restarts work as for [`Supervisor`](crate::Supervisor). A child that
-/// exits and is not restarted is forgotten.
+/// Restarts, restart types, intensity, the clients that survive restarts
+/// and trapping exits work as for [`Supervisor`](crate::Supervisor). A
+/// child that exits and is not restarted is forgotten.
 ///
 /// # Examples
 ///
@@ -112,11 +112,21 @@ pub struct DynamicSupervisorMessage(Request);
 
 enum Request {
     Exited(ServerId, ExitReason),
+    /// The exit signal of a linked server other than the parent.
+    LinkedExit,
     Retry(u64),
     StartChild(ChildSpec, ReplyTo<Result<ChildRef, SupervisorError>>),
     TerminateChild(ServerId, ReplyTo<Result<(), SupervisorError>>),
     WhichChildren(ReplyTo<Vec<ChildInfo>>),
     CountChildren(ReplyTo<ChildCounts>),
+}
+
+/// The exit signal of a linked server that is not the supervisor's
+/// parent: the supervisor traps exits, as OTP's does, and ignores it.
+impl From<Exit> for DynamicSupervisorMessage {
+    fn from(_: Exit) -> Self {
+        DynamicSupervisorMessage(Request::LinkedExit)
+    }
 }
 
 impl fmt::Debug for DynamicSupervisorMessage {
@@ -269,6 +279,9 @@ impl GenServer for DynamicSupervisor {
         spec: DynamicSupervisorSpec,
         ctx: &mut Context<Self>,
     ) -> Result<Self, ExitReason> {
+        // As OTP's: the parent's end still stops it (17.7), any other
+        // linked server's is ignored.
+        ctx.trap_exits(true);
         Ok(DynamicSupervisor {
             log: RestartLog::new(spec.intensity),
             max_children: spec.max_children,
@@ -288,6 +301,7 @@ impl GenServer for DynamicSupervisor {
     ) -> Result<(), ExitReason> {
         match message.0 {
             Request::Exited(id, reason) => self.on_exit(id, reason, ctx).await,
+            Request::LinkedExit => {}
             Request::Retry(key) => {
                 if let Some(i) = self.position(key)
                     && self.children[i].state == ChildState::Restarting
@@ -329,6 +343,7 @@ impl GenServer for DynamicSupervisor {
     fn message_name(message: &DynamicSupervisorMessage) -> &'static str {
         match message.0 {
             Request::Exited(..) => "Exited",
+            Request::LinkedExit => "LinkedExit",
             Request::Retry(..) => "Retry",
             Request::StartChild(..) => "StartChild",
             Request::TerminateChild(..) => "TerminateChild",

@@ -16,8 +16,8 @@ use crate::supervisor::error::{ChildStartError, SupervisorError};
 use crate::supervisor::spec::{ChildId, ChildSpec, Restart};
 use crate::supervisor::strategy::{RestartIntensity, RestartLog, Strategy};
 use crate::{
-    CallError, Client, Context, ExitReason, GenServer, ReplyTo, ServerId, ServerRef, StartError,
-    StartOptions, StopError,
+    CallError, Client, Context, Exit, ExitReason, GenServer, ReplyTo, ServerId, ServerRef,
+    StartError, StartOptions, StopError,
 };
 
 /// What a [`Supervisor`] starts from: its strategy, its restart intensity
@@ -113,6 +113,10 @@ impl SupervisorSpec {
 /// later ones [`CallError::NoProc`]. A child started again after that has
 /// a new address.
 ///
+/// A supervisor traps exits, as OTP's does: started with
+/// [`Context::start_link`], it stops when its parent ends, whatever the
+/// reason; the exit signal of any other linked server is ignored.
+///
 /// # Examples
 ///
 /// ```
@@ -150,6 +154,8 @@ pub struct SupervisorMessage(Request);
 
 enum Request {
     Exited(ServerId, ExitReason),
+    /// The exit signal of a linked server other than the parent.
+    LinkedExit,
     Retry(u64),
     StartChild(ChildSpec, ReplyTo<Result<ChildRef, SupervisorError>>),
     TerminateChild(ChildId, ReplyTo<Result<(), SupervisorError>>),
@@ -158,6 +164,14 @@ enum Request {
     WhichChildren(ReplyTo<Vec<ChildInfo>>),
     CountChildren(ReplyTo<ChildCounts>),
     Child(ChildId, ReplyTo<Result<ChildRef, SupervisorError>>),
+}
+
+/// The exit signal of a linked server that is not the supervisor's
+/// parent: the supervisor traps exits, as OTP's does, and ignores it.
+impl From<Exit> for SupervisorMessage {
+    fn from(_: Exit) -> Self {
+        SupervisorMessage(Request::LinkedExit)
+    }
 }
 
 impl fmt::Debug for SupervisorMessage {
@@ -460,6 +474,9 @@ impl GenServer for Supervisor {
     const NAME: &'static str = "Supervisor";
 
     async fn init(spec: SupervisorSpec, ctx: &mut Context<Self>) -> Result<Self, ExitReason> {
+        // As OTP's: the parent's end still stops it (17.7), any other
+        // linked server's is ignored.
+        ctx.trap_exits(true);
         let mut sup = Supervisor {
             strategy: spec.strategy,
             log: RestartLog::new(spec.intensity),
@@ -504,6 +521,7 @@ impl GenServer for Supervisor {
     ) -> Result<(), ExitReason> {
         match message.0 {
             Request::Exited(id, reason) => self.on_exit(id, reason, ctx).await,
+            Request::LinkedExit => {}
             Request::Retry(key) => {
                 if let Some(at) = self.retries.iter().position(|&k| k == key) {
                     self.retries.swap_remove(at);
@@ -553,6 +571,7 @@ impl GenServer for Supervisor {
     fn message_name(message: &SupervisorMessage) -> &'static str {
         match message.0 {
             Request::Exited(..) => "Exited",
+            Request::LinkedExit => "LinkedExit",
             Request::Retry(..) => "Retry",
             Request::StartChild(..) => "StartChild",
             Request::TerminateChild(..) => "TerminateChild",
