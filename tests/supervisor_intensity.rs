@@ -183,6 +183,9 @@ async fn a_failing_restart_loop_goes_through_the_mailbox_so_admin_requests_are_a
         states(&sup).await,
         [("b".to_string(), ChildState::Restarting)]
     );
+    // 15.11: `wait()` between attempts is about the last attempt, whose
+    // start failed: its reason, at once.
+    assert_eq!(b.wait().await.to_string(), "error: b cannot start");
     assert_eq!(
         sup.restart_child("b").await.unwrap_err(),
         genserver::SupervisorError::Restarting
