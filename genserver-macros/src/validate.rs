@@ -554,15 +554,22 @@ fn context_is_mut_ref(cx: &Ctxt, method: &Method<'_>) {
         let InputKind::Context(shape) = input.kind else {
             continue;
         };
-        let taken = match shape {
+        let (taken, own_type) = match shape {
             ContextShape::Mut => continue,
-            ContextShape::Shared => "takes `&Context`",
-            ContextShape::Value => "takes `Context` by value",
+            ContextShape::Shared => ("takes `&Context`", ""),
+            // A type of the user's own can only be meant by value: a
+            // borrowed argument is refused whatever its type.
+            ContextShape::Value => (
+                "takes `Context` by value",
+                "; for a type of your own named `Context`, write its path (`self::Context`) \
+                 or import it under another name",
+            ),
         };
         cx.error_spanned_by(
             &input.arg.ty,
             format_args!(
-                "{} method {taken}, but the server lends its context mutably\nwrite `&mut Context<Self>`",
+                "{} method {taken}, but the server lends its context mutably\n\
+                 write `&mut Context<Self>`{own_type}",
                 method.marker.role
             ),
         );
@@ -768,7 +775,9 @@ fn no_reply_argument(cx: &Ctxt, method: &Method<'_>, role: Role) {
                 input.arg,
                 format_args!(
                     "{role} method cannot take a `Reply`: nobody waits for its answer\n\
-                     make it a `#[call]` to answer a caller, or remove this argument"
+                     make it a `#[call]` to answer a caller, or remove this argument; for a type \
+                     of your own named `Reply`, write its path (`self::Reply`) or import it under \
+                     another name"
                 ),
             );
         }
