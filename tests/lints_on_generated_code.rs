@@ -21,8 +21,15 @@
 //!   bounds are written inline (`Inline`) or in a `where` clause
 //!   (`Where`) already say `Send + 'static`, which the macro requires of
 //!   every type parameter.
+//! - A lint the user expects on a handler (`#[expect(clippy::unused_self)]`)
+//!   is not allowed by the macro, which would leave the expectation
+//!   unfulfilled.
+//! - `missing_errors_doc` (which the workspace allows, so warned here) on
+//!   the client methods of a server written inside a `macro_rules!`, whose
+//!   `pub` tokens are the macro's.
 
 #![warn(
+    clippy::missing_errors_doc,
     clippy::missing_const_for_fn,
     clippy::needless_pass_by_ref_mut,
     clippy::type_repetition_in_bounds,
@@ -211,4 +218,55 @@ async fn private_info_type() {
     let ticker = Ticker::start(Ticker { ticks: 0 }).await.unwrap();
     ticker.info(Tick).await.unwrap();
     assert_eq!(ticker.ticks().await.unwrap(), 1);
+}
+
+/// A server whose handler expects a lint the macro would otherwise allow.
+struct Expecting;
+
+#[genserver]
+impl Expecting {
+    /// Answers without reading the state.
+    #[call]
+    #[expect(clippy::unused_self, reason = "the answer is fixed")]
+    fn answer(&self) -> u8 {
+        42
+    }
+}
+
+/// Declares a server with literal `pub` handlers, as a `macro_rules!`
+/// that stamps out servers would.
+macro_rules! declare_echo {
+    () => {
+        /// Echoes what it is given.
+        pub struct Echo {
+            last: u8,
+        }
+
+        #[genserver]
+        impl Echo {
+            /// The value given.
+            #[call]
+            pub fn echo(&mut self, value: u8) -> u8 {
+                self.last = value;
+                value
+            }
+
+            /// Forgets the last value.
+            #[cast]
+            pub fn forget(&mut self) {
+                self.last = 0;
+            }
+        }
+    };
+}
+
+declare_echo!();
+
+#[tokio::test]
+async fn expectations_and_servers_from_macro_rules() {
+    let expecting = Expecting::start(Expecting).await.unwrap();
+    assert_eq!(expecting.answer().await, Ok(42));
+    let echo = Echo::start(Echo { last: 0 }).await.unwrap();
+    assert_eq!(echo.echo(7).await, Ok(7));
+    echo.forget().await.unwrap();
 }

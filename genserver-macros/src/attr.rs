@@ -431,19 +431,56 @@ fn strip_method(cx: &Ctxt, attrs: &mut Vec<Attribute>, krate: Option<&Path>) -> 
         // `const fn` handler, and takes the context as `&mut` whether or not
         // the handler mutates it: the nursery's `missing_const_for_fn` and
         // `needless_pass_by_ref_mut` would ask for what it refuses.
-        attrs.push(syn::parse_quote!(
-            #[allow(
-                clippy::unused_self,
-                clippy::needless_pass_by_value,
-                clippy::trivially_copy_pass_by_ref,
-                clippy::unused_async,
-                clippy::must_use_candidate,
-                clippy::missing_const_for_fn,
-                clippy::needless_pass_by_ref_mut
-            )]
-        ));
+        //
+        // A lint the user expects on the handler (`#[expect(..)]`) is left
+        // out: allowed here, the expectation would go unfulfilled.
+        let expected = expected_lints(attrs);
+        let allowed: Vec<Path> = HANDLER_LINTS
+            .iter()
+            .filter(|lint| !expected.iter().any(|named| named == *lint))
+            .map(|lint| syn::parse_str(lint).expect("a lint path"))
+            .collect();
+        if !allowed.is_empty() {
+            attrs.push(syn::parse_quote!(#[allow(#(#allowed),*)]));
+        }
     }
     marker
+}
+
+/// The lints a handler's signature would trip although it is the server's
+/// contract (see [`strip_method`]).
+const HANDLER_LINTS: [&str; 7] = [
+    "clippy::unused_self",
+    "clippy::needless_pass_by_value",
+    "clippy::trivially_copy_pass_by_ref",
+    "clippy::unused_async",
+    "clippy::must_use_candidate",
+    "clippy::missing_const_for_fn",
+    "clippy::needless_pass_by_ref_mut",
+];
+
+/// The lints named in the `#[expect(..)]` attributes of a method, as
+/// written (`clippy::unused_self`).
+fn expected_lints(attrs: &[Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("expect"))
+        .filter_map(|attr| {
+            attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+                .ok()
+        })
+        .flatten()
+        .filter_map(|meta| match meta {
+            Meta::Path(path) => Some(
+                path.segments
+                    .iter()
+                    .map(|segment| segment.ident.to_string())
+                    .collect::<Vec<_>>()
+                    .join("::"),
+            ),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Markers written inside `#[cfg_attr(predicate, ..)]`: reported, as the

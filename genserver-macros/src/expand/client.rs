@@ -120,6 +120,7 @@ fn handler_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
             #(#deprecated)*
             #allow
             #docs
+            #[allow(clippy::missing_errors_doc)]
             #vis fn #try_name(&self, #(#params),*)
                 -> #private::core::result::Result<(), #private::TrySendError<#message_ty>>
             {
@@ -132,6 +133,10 @@ fn handler_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
         #(#forwarded)*
         #separator
         #docs
+        // The docs have their `# Errors` section, but where the handler's
+        // `pub` comes from a `macro_rules!`, clippy reads only the docs
+        // written there.
+        #[allow(clippy::missing_errors_doc)]
         #vis async fn #name(&self, #(#params),*) -> #output {
             #body
         }
