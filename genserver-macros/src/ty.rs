@@ -299,8 +299,9 @@ pub(crate) fn same_tokens(a: &impl ToTokens, b: &impl ToTokens) -> bool {
 /// The first part of `ty` that borrows: a reference without a `'static`
 /// lifetime, a path with a lifetime argument other than `'static`
 /// (`Cow<'_, str>`), or a trait object bounded by one (`dyn Fn() + '_`).
-/// References under `fn(..)` pointers and trait objects are higher-ranked
-/// and do not borrow.
+/// References under `fn(..)` pointers and in `Fn(..)` sugar are
+/// higher-ranked and do not borrow; those in a trait object's other type
+/// arguments (`dyn Iterator<Item = &str>`) do.
 pub(crate) fn find_borrow(ty: &Type) -> Option<&Type> {
     fn borrows(lifetime: &Lifetime) -> bool {
         lifetime.ident != "static"
@@ -347,6 +348,14 @@ fn find<'a>(ty: &'a Type, hit: &dyn Fn(&Type) -> bool) -> Option<&'a Type> {
             let in_qself = path.qself.as_ref().and_then(|q| find(&q.ty, hit));
             in_qself.or_else(|| find_in_path(&path.path, hit))
         }
+        // The type arguments of a trait object's traits (`Item = &str` in
+        // `dyn Iterator<Item = &str>`). Not under `for<'a>`, whose
+        // lifetimes are the bound's own, nor in `Fn(..)` sugar (skipped by
+        // `find_in_path`), whose elided lifetimes are higher-ranked.
+        Type::TraitObject(object) => object.bounds.iter().find_map(|bound| match bound {
+            TypeParamBound::Trait(t) if t.lifetimes.is_none() => find_in_path(&t.path, hit),
+            _ => None,
+        }),
         _ => None,
     }
 }
@@ -357,6 +366,7 @@ fn find_in_path<'a>(path: &'a Path, hit: &dyn Fn(&Type) -> bool) -> Option<&'a T
         .find_map(|segment| match &segment.arguments {
             PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
                 GenericArgument::Type(ty) => find(ty, hit),
+                GenericArgument::AssocType(assoc) => find(&assoc.ty, hit),
                 _ => None,
             }),
             _ => None,

@@ -10,6 +10,21 @@ type Job = Box<dyn FnOnce(&mut Queue) + Send>;
 /// A closure type of its own.
 type Probe = fn(&u8) -> u8;
 
+/// Takes items.
+pub trait Sink<T> {
+    /// Takes one.
+    fn take(&mut self, item: T);
+}
+
+/// Counts what it is given.
+struct Count(std::sync::Arc<std::sync::atomic::AtomicU8>);
+
+impl Sink<&u8> for Count {
+    fn take(&mut self, item: &u8) {
+        self.0.store(*item, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// Runs jobs on its state.
 pub struct Queue {
     n: u8,
@@ -61,6 +76,19 @@ impl Queue {
         f
     }
 
+    /// Feeds the state to a sink that takes a borrow of any lifetime.
+    #[cast]
+    pub fn feed(&mut self, mut sink: Box<dyn for<'a> Sink<&'a u8> + Send>) {
+        sink.take(&self.n);
+    }
+
+    /// Adds up owned items, named in the trait object's binding.
+    #[call]
+    pub fn add_all(&mut self, items: Box<dyn Iterator<Item = u8> + Send>) -> u8 {
+        self.n += items.sum::<u8>();
+        self.n
+    }
+
     /// Returns a job.
     #[call]
     pub fn job(&self) -> Job {
@@ -81,5 +109,10 @@ async fn main() {
     let job = queue.job().await.unwrap();
     queue.run_again(job).await.unwrap();
     assert_eq!(queue.probe(|n| *n).await.unwrap(), 5);
+    assert_eq!(queue.add_all(Box::new([1, 2].into_iter())).await.unwrap(), 8);
+    let seen = std::sync::Arc::default();
+    queue.feed(Box::new(Count(std::sync::Arc::clone(&seen)))).await.unwrap();
+    assert_eq!(queue.probe(|n| *n).await.unwrap(), 8);
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 8);
     queue.stop().await.unwrap();
 }
