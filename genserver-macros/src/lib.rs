@@ -161,6 +161,13 @@ use proc_macro::TokenStream;
 /// type parameter to be `Send + 'static` (a server and its messages cross
 /// tasks). Lifetime parameters are an error.
 ///
+/// A server is one block: its handlers cannot be split over two
+/// `#[genserver]` blocks, which would each make a `GenServer` impl. Two
+/// servers made from one generic type (`impl Pair<u8>` and `impl
+/// Pair<u16>`, each its own server) are two blocks whose default names
+/// are the same (`PairMessage`, `PairClient`): name the second pair with
+/// `message = ..` and `client = ..`.
+///
 /// An `async` handler that takes `&self` holds the reference across
 /// `.await`, so its server must be `Sync`; take `&mut self` otherwise.
 #[proc_macro_attribute]
