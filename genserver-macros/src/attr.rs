@@ -382,9 +382,28 @@ pub(crate) fn strip(cx: &Ctxt, imp: &mut ItemImpl, krate: Option<&Path>) -> Vec<
             ImplItem::Const(item) => strip_misplaced(cx, &mut item.attrs, krate),
             ImplItem::Type(item) => strip_misplaced(cx, &mut item.attrs, krate),
             ImplItem::Macro(item) => strip_misplaced(cx, &mut item.attrs, krate),
+            ImplItem::Verbatim(tokens) => {
+                strip_bodiless(tokens, krate);
+                None
+            }
             _ => None,
         })
         .collect()
+}
+
+/// A method written without a body (`#[call] fn get(&self) -> u8;`), which
+/// syn leaves as tokens: its markers are removed, so that rustc's own
+/// error for the missing body stands alone, not beside the marker's
+/// complaint that it is outside a `#[genserver]` block.
+fn strip_bodiless(tokens: &mut TokenStream, krate: Option<&Path>) {
+    let Ok(mut func) = syn::parse2::<syn::ForeignItemFn>(tokens.clone()) else {
+        return;
+    };
+    let before = func.attrs.len();
+    func.attrs.retain(|attr| Role::of(attr, krate).is_none());
+    if func.attrs.len() != before {
+        *tokens = func.into_token_stream();
+    }
 }
 
 fn strip_method(cx: &Ctxt, attrs: &mut Vec<Attribute>, krate: Option<&Path>) -> Option<Marker> {
