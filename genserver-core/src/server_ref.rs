@@ -252,7 +252,7 @@ impl<S: GenServer> ServerRef<S> {
     ///
     /// # Errors
     ///
-    /// The future resolves to [`SendError`] with the message when the
+    /// The future resolves to [`SendError`](crate::SendError) with the message when the
     /// server has stopped.
     ///
     /// # Cancel safety
