@@ -9,9 +9,11 @@
 //! (`#[allow(dead_code)]`, `#[automatically_derived]`), and in the
 //! generated doc paragraphs, which are shortened here.
 //!
-//! Every generated item also carries `where Counter: Send`: always true for
-//! a server that compiles, and what turns a state that is not `Send` into
-//! one error instead of one per item. It is left out below.
+//! Every generated item also carries `where Counter: Send, u64: Send,
+//! Tick: Send`, one bound for the state and one for each type a message
+//! carries: always true for a server that compiles, and what turns a type
+//! that is not `Send` into one error at that type instead of one per item.
+//! It is left out below.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -33,8 +35,11 @@ pub struct Tick;
 #[allow(
     clippy::unused_self,
     clippy::needless_pass_by_value,
+    clippy::trivially_copy_pass_by_ref,
     clippy::unused_async,
-    clippy::must_use_candidate
+    clippy::must_use_candidate,
+    clippy::missing_const_for_fn,
+    clippy::needless_pass_by_ref_mut
 )]
 impl Counter {
     /// Builds the state from the start argument.
@@ -155,11 +160,11 @@ impl CounterClient {
     /// # Errors
     ///
     /// A [`SendError`] with the message when the server has stopped.
-    pub async fn info(
+    pub fn info(
         &self,
         message: impl gs::InfoMessage<CounterMessage>,
-    ) -> Result<(), SendError<CounterMessage>> {
-        self.server.send(message).await
+    ) -> gs::SendFuture<'_, Counter> {
+        self.server.send(message)
     }
 
     /// Sends an info message if that is possible without waiting.

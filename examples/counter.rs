@@ -1,4 +1,4 @@
-//! The counter of the design: a call that adds, a call that reads, a cast
+//! The counter of the README: a call that adds, a call that reads, a cast
 //! that resets, an info message, and a `terminate` that says goodbye.
 //!
 //! `cargo run --example counter`. What `#[genserver]` writes for it is in

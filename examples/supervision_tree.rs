@@ -1,7 +1,8 @@
 //! A supervision tree, step by step: the three strategies, a crashing
 //! worker restarted behind the client the caller already holds, the
 //! messages queued at the crash handled by the new instance, and restart
-//! intensity escalating up the tree until the root gives up.
+//! intensity escalating up the tree: a supervisor that gives up is
+//! restarted by its parent, until the root gives up too.
 //!
 //! `cargo run --example supervision_tree`
 //!
@@ -9,7 +10,7 @@
 //! root (one_for_one, at most 2 restarts in 5 s)
 //! ├── ledger                   a worker
 //! ├── pipeline (rest_for_one)  reader → parser → writer
-//! └── pair (one_for_all)       left, right
+//! └── pair (one_for_all, at most 1 restart in 5 s)  left, right
 //! ```
 
 use std::time::Duration;
@@ -104,6 +105,7 @@ pub(crate) async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync
         .child(worker("parser"))
         .child(worker("writer"));
     let pair = SupervisorSpec::new(Strategy::OneForAll)
+        .intensity(RestartIntensity::new(1, Duration::from_secs(5)))
         .child(worker("left"))
         .child(worker("right"));
     let root = Supervisor::start(
@@ -160,14 +162,26 @@ pub(crate) async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync
     println!("  left  {} -> {}", before[0], after[0]);
     println!("  right {} -> {}", before[1], after[1]);
 
-    println!("\n5. intensity: the ledger keeps crashing; the root allows 2 restarts in 5 s");
-    // Steps 2 to 4 restarted children of the root's children, not of the
-    // root: this is the root's second restart.
-    let _ = ledger.crash().await;
-    ledger.add(0).await?;
-    println!("  second restart done; one more and the root gives up");
+    println!("\n5. escalation: left crashes again; the pair allows 1 restart in 5 s");
+    // Steps 3 and 4 restarted children of the root's children; the root
+    // itself has restarted only the ledger, once.
+    let left = worker_of(&pair, "left").await;
+    let pair_before = pair.id();
+    let _ = left.crash().await;
+    // The pair gave up; the root restarts it, as any child: its second
+    // restart. The same client reaches the new pair.
+    worker_of(&pair, "right").await.add(0).await?;
+    assert_ne!(pair.id(), pair_before, "the root restarted the pair");
+    println!(
+        "  the pair gave up and the root restarted it: id {pair_before} -> {}",
+        pair.id()
+    );
+    show("root", &root).await;
+
+    println!("\n6. the root allows 2 restarts in 5 s: the ledger's next crash is one too many");
     let _ = ledger.crash().await;
     let reason = root.wait().await;
+    assert_eq!(reason, ExitReason::Shutdown);
     println!("  root exited: {reason:?}; every child was stopped in reverse order");
     println!("  the ledger client now says: {:?}", ledger.add(0).await);
     Ok(())

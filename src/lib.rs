@@ -186,13 +186,16 @@
 //!
 //! # Semantics
 //!
-//! OTP's, made typed; the full contract is `docs/semantics.md` in the
-//! repository. In short: a call ends in exactly one of the reply,
-//! [`CallError::Timeout`] (5 s by default), or the server's exit reason,
-//! never a hang; a server calling itself fails at once; a panic in a
-//! handler ends that server only, with [`ExitReason::Panicked`];
-//! [`stop`](ServerRef::stop) returns after `terminate` ran and the task
-//! ended.
+//! OTP's, made typed; the full contract, rule by rule, is the
+//! [`semantics`] page (`docs/semantics.md` in the repository). In short:
+//! a call ends in exactly one of the reply, [`CallError::Timeout`] (5 s by
+//! default), [`CallError::Exited`] with the server's exit reason,
+//! [`CallError::NoProc`] when no server was running, or
+//! [`CallError::ReplyDropped`] when a deferred reply was dropped unsent,
+//! never a hang; a server calling itself fails at once
+//! ([`CallError::CallingSelf`]); a panic in a handler ends that server
+//! only, with [`ExitReason::Panicked`]; [`stop`](ServerRef::stop) returns
+//! after `terminate` ran and the task ended.
 //!
 //! # Not ported, on purpose
 //!
@@ -256,6 +259,10 @@ pub mod prelude {
     // block reads `#[genserver::call]` all the same.
     pub use genserver_macros::{call, cast, info, init, terminate};
 }
+
+// The contract, readable where the API is: `docs/semantics.md`, rule by rule.
+#[doc = include_str!("../docs/semantics.md")]
+pub mod semantics {}
 
 /// What generated code refers to. Not public API: no stability promise.
 #[doc(hidden)]

@@ -139,11 +139,12 @@ impl<M> fmt::Display for TrySendError<M> {
 
 impl<M> Error for TrySendError<M> {}
 
-/// Why a server did not start. Nothing is left running in either case.
+/// Why a server did not start. Nothing is left running in any case.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum StartError {
-    /// `init` returned an error or panicked; the reason says which.
+    /// `init` returned an error, panicked or called
+    /// [`Context::stop`](crate::Context::stop); the reason says which.
     Init(ExitReason),
     /// `init` did not finish within the start timeout; the server's task
     /// was aborted.

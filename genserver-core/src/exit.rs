@@ -33,7 +33,9 @@ pub enum ExitReason {
     /// [`Exit`](crate::Exit) notice carries it instead of the real reason,
     /// which is no longer known.
     NoProc,
-    /// A handler, `init` or `terminate` panicked.
+    /// A handler panicked, or `init` did (then inside
+    /// [`StartError::Init`](crate::StartError::Init)). A panic in `terminate`
+    /// does not change the reason the server was already ending with.
     Panicked {
         /// The panic payload when it was a string, otherwise a placeholder.
         message: Arc<str>,

@@ -3,8 +3,8 @@
 //! casts, exit reasons and clean shutdown.
 //!
 //! Users depend on the `genserver` crate, which re-exports this one and
-//! adds the `#[genserver]` attribute. The contract of the runtime is in
-//! `docs/semantics.md`.
+//! adds the `#[genserver]` attribute. The contract of the runtime is its
+//! `semantics` page (`docs/semantics.md` in the repository).
 
 mod address;
 mod alarm;

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use crate::MailboxCapacity;
 
-/// How a server is started: mailbox capacity, start timeout and name.
+/// How a server is started: mailbox capacity, `init` timeout and name.
 ///
 /// ```
 /// use std::time::Duration;
@@ -13,6 +13,7 @@ use crate::MailboxCapacity;
 ///     .mailbox(MailboxCapacity::Bounded(64))
 ///     .init_timeout(Duration::from_secs(1));
 /// assert_eq!(options.mailbox_capacity(), MailboxCapacity::Bounded(64));
+/// assert_eq!(options.get_init_timeout(), Some(Duration::from_secs(1)));
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct StartOptions {
@@ -88,9 +89,10 @@ impl StartOptions {
         self.mailbox
     }
 
-    /// The configured start timeout, `None` for no limit.
+    /// The limit set with [`init_timeout`](Self::init_timeout), `None` for
+    /// no limit.
     #[must_use]
-    pub fn start_timeout(&self) -> Option<Duration> {
+    pub fn get_init_timeout(&self) -> Option<Duration> {
         self.init_timeout
     }
 }

@@ -26,9 +26,10 @@ impl<E: Into<BoxError>> HandlerOutcome for Result<(), E> {
     }
 }
 
-/// An `#[init]`'s return value: `Result<Self, E>` with any error type that
-/// converts into a boxed error (every `std::error::Error`, `String`,
-/// `anyhow::Error`, ...).
+/// An `#[init]`'s return value when it can fail: `Result<Self, E>` with any
+/// error type that converts into a boxed error (every `std::error::Error`,
+/// `String`, `anyhow::Error`, ...). An `#[init]` that returns a plain
+/// `Self` cannot fail, and `#[genserver]` needs no conversion for it.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a valid return type for `#[init]`",
     label = "return `Self` or `Result<Self, E>` here",

@@ -10,8 +10,10 @@ use crate::{Context, ExitReason, ServerRef};
 /// enum and dispatch are the supported way.
 ///
 /// Every future returned here runs inside the server's own task, under
-/// `catch_unwind`: a panic ends the server with
-/// [`ExitReason::Panicked`], never the runtime.
+/// `catch_unwind`, so a panic never takes the runtime down: in a handler it
+/// ends the server with [`ExitReason::Panicked`], in `init` it fails the
+/// start with that reason, and in `terminate` it is reported while the
+/// server ends with the reason it was already ending with.
 pub trait GenServer: Sized + Send + 'static {
     /// What [`start`](crate::start) takes to build the state.
     type Args: Send + 'static;
@@ -25,7 +27,7 @@ pub trait GenServer: Sized + Send + 'static {
 
     /// Whether [`init`](GenServer::init) can fail or take time. When
     /// `false`, start returns without waiting for the server's task to run
-    /// it (a server without `#[init]` cannot fail to start).
+    /// it (a server without `#[init]` cannot fail in `init`).
     const HAS_INIT: bool = true;
 
     /// Builds the state. An `Err` (or a panic) is the

@@ -12,8 +12,10 @@ use crate::{GenServer, ServerRef, StartError, StartOptions, server_loop};
 /// Starts a server in a new task on the current tokio runtime and returns
 /// its address once `init` has succeeded.
 ///
-/// A server without `init` ([`GenServer::HAS_INIT`] is `false`) cannot fail
-/// to start: this returns at once, before its task first runs.
+/// A server without `init` ([`GenServer::HAS_INIT`] is `false`) has no
+/// `init` to wait for: this returns at once, before its task first runs,
+/// and can only fail before spawning it (no runtime, or a name already
+/// held).
 ///
 /// # Errors
 ///
@@ -75,7 +77,7 @@ pub(crate) async fn start_prepared<S: GenServer>(
     );
     let task = server_loop::spawn(&runtime, address, run);
     let abort_on_drop = AbortOnDrop(Some(task.abort_handle()));
-    let outcome = match options.start_timeout() {
+    let outcome = match options.get_init_timeout() {
         // Written out rather than through `alarm::within`: with the
         // helper, stopping servers started here measured 15-20% slower
         // (the benchmarks' row 5c), though no instruction count explains it.

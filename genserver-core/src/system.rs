@@ -20,8 +20,9 @@ impl<S: GenServer> ServerRef<S> {
     ///
     /// # Errors
     ///
-    /// As a call: [`CallError::NoProc`], [`CallError::Exited`] or
-    /// [`CallError::Timeout`] (this reference's timeout, 5 s by default).
+    /// As a call: [`CallError::NoProc`], [`CallError::Exited`],
+    /// [`CallError::Timeout`] (this reference's timeout, 5 s by default),
+    /// or [`CallError::CallingSelf`] from the server's own handlers.
     pub async fn stats(&self) -> Result<ServerStats, CallError> {
         let stats = self.system_call(|_, ctx, queued| {
             Ok(ctx

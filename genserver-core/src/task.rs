@@ -194,8 +194,16 @@ impl<S: GenServer> Context<S> {
     /// # async fn main() {
     /// let fetcher = Fetcher::start(Fetcher { results: vec![] }).await.unwrap();
     /// fetcher.fetch(4).await.unwrap();
-    /// # while fetcher.results().await.unwrap().is_empty() { tokio::task::yield_now().await }
-    /// assert_eq!(fetcher.results().await.unwrap(), vec![Ok(40)]);
+    /// // The task runs beside the server: its outcome arrives later, as a
+    /// // message.
+    /// let results = loop {
+    ///     let results = fetcher.results().await.unwrap();
+    ///     if !results.is_empty() {
+    ///         break results;
+    ///     }
+    ///     tokio::task::yield_now().await;
+    /// };
+    /// assert_eq!(results, vec![Ok(40)]);
     /// # }
     /// ```
     pub fn spawn_task<F>(&mut self, future: F) -> TaskId

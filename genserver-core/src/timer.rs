@@ -337,13 +337,15 @@ impl<S: GenServer> Context<S> {
     ///     fn ring(&mut self, _: Ring) { self.rang = true }
     /// }
     ///
-    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
-    /// # async fn main() {
-    /// let reminder = Reminder::start(Reminder { timer: None, rang: false }).await.unwrap();
-    /// reminder.set(Duration::from_secs(60)).await.unwrap();
-    /// tokio::time::sleep(Duration::from_secs(61)).await;
-    /// assert!(reminder.rang().await.unwrap());
-    /// # }
+    /// // A paused clock: tokio moves it on whenever every task waits, so
+    /// // the sleeps below take no real time.
+    /// #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// async fn main() {
+    ///     let reminder = Reminder::start(Reminder { timer: None, rang: false }).await.unwrap();
+    ///     reminder.set(Duration::from_secs(60)).await.unwrap();
+    ///     tokio::time::sleep(Duration::from_secs(61)).await;
+    ///     assert!(reminder.rang().await.unwrap());
+    /// }
     /// ```
     pub fn send_after<M>(&self, delay: Duration, message: M) -> Timer
     where
@@ -391,12 +393,14 @@ impl<S: GenServer> Context<S> {
     ///     }
     /// }
     ///
-    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
-    /// # async fn main() {
-    /// let heart = Heart::start(()).await.unwrap();
-    /// tokio::time::sleep(Duration::from_secs(10)).await;
-    /// assert_eq!(heart.beats().await.unwrap(), 3);
-    /// # }
+    /// // A paused clock: tokio moves it on whenever every task waits, so
+    /// // the sleeps below take no real time.
+    /// #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// async fn main() {
+    ///     let heart = Heart::start(()).await.unwrap();
+    ///     tokio::time::sleep(Duration::from_secs(10)).await;
+    ///     assert_eq!(heart.beats().await.unwrap(), 3);
+    /// }
     /// ```
     pub fn send_interval<M>(&self, period: Duration, message: M) -> Timer
     where
@@ -485,15 +489,17 @@ impl<S: GenServer> ServerRef<S> {
 ///     fn note(&mut self, _: Note) { self.got += 1 }
 /// }
 ///
-/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
-/// # async fn main() {
-/// let inbox = Inbox::start(Inbox { got: 0 }).await.unwrap();
-/// let timer = send_after(&inbox, Duration::from_millis(10), Note);
-/// assert_eq!(timer.remaining(), Some(Duration::from_millis(10)));
-/// tokio::time::sleep(Duration::from_millis(20)).await;
-/// assert_eq!(inbox.got().await.unwrap(), 1);
-/// assert_eq!(timer.remaining(), None);
-/// # }
+/// // A paused clock: tokio moves it on whenever every task waits, so
+/// // the sleeps below take no real time.
+/// #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// async fn main() {
+///     let inbox = Inbox::start(Inbox { got: 0 }).await.unwrap();
+///     let timer = send_after(&inbox, Duration::from_millis(10), Note);
+///     assert_eq!(timer.remaining(), Some(Duration::from_millis(10)));
+///     tokio::time::sleep(Duration::from_millis(20)).await;
+///     assert_eq!(inbox.got().await.unwrap(), 1);
+///     assert_eq!(timer.remaining(), None);
+/// }
 /// ```
 pub fn send_after<T, M>(target: &T, delay: Duration, message: M) -> Timer
 where

@@ -1,10 +1,10 @@
 //! The `#[genserver]` attribute of the [`genserver`](https://docs.rs/genserver)
 //! crate. Depend on `genserver`, which re-exports it.
-//!
-//! The macro works in four steps, one module each: `attr` and `args` read
-//! the attributes, `parse` builds the model (`model`), `validate` checks
-//! every rule and reports all broken ones at once (`ctxt`), and `expand`
-//! generates the code, which cannot fail.
+
+// The macro works in four steps, one module each: `attr` and `args` read
+// the attributes, `parse` builds the model (`model`), `validate` checks
+// every rule and reports all broken ones at once (`ctxt`), and `expand`
+// generates the code, which cannot fail.
 
 mod args;
 mod attr;
@@ -47,7 +47,8 @@ use proc_macro::TokenStream;
 ///   and `#[info]` method (named after it in `PascalCase`), and
 ///   `From<Tick>` for each info type;
 /// - `CounterClient`, a cheap, cloneable, `Send + Sync` handle with one
-///   `async` method per `#[call]` (returning `Result<Reply, CallError>`)
+///   `async` method per `#[call]` (returning `Result<T, CallError>` for the
+///   handler's reply type `T`)
 ///   and `#[cast]` (returning `Result<(), SendError<CounterMessage>>`),
 ///   with the handler's docs, a non-waiting `try_<cast>` per `#[cast]`
 ///   (returning `Result<(), TrySendError<CounterMessage>>`), plus `info`, `try_info`, `stop`,

@@ -179,7 +179,7 @@ impl<S: GenServer> ServerChild<S> {
         );
         let task = server_loop::spawn(&runtime, address, run);
         self.task = Some(task.abort_handle());
-        let outcome = match self.options.start_timeout() {
+        let outcome = match self.options.get_init_timeout() {
             Some(limit) => alarm::within(limit, started_rx).await,
             None => Some(started_rx.await),
         };

@@ -27,7 +27,7 @@ use crate::{
 /// use genserver_core::DynamicSupervisorSpec;
 ///
 /// let spec = DynamicSupervisorSpec::new().max_children(100);
-/// assert_eq!(spec.max(), Some(100));
+/// assert_eq!(spec.get_max_children(), Some(100));
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct DynamicSupervisorSpec {
@@ -57,9 +57,10 @@ impl DynamicSupervisorSpec {
         self
     }
 
-    /// The configured maximum of children, `None` for no limit.
+    /// The limit set with [`max_children`](Self::max_children), `None` for
+    /// no limit.
     #[must_use]
-    pub fn max(&self) -> Option<usize> {
+    pub fn get_max_children(&self) -> Option<usize> {
         self.max_children
     }
 }

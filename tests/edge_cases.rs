@@ -237,7 +237,7 @@ fn a_call_waiting_on_a_server_whose_runtime_shuts_down_ends() {
 // until it is stopped, as an OTP process does.
 #[tokio::test]
 async fn a_server_keeps_running_when_every_client_is_dropped() {
-    let name = "review:orphan";
+    let name = "edge:orphan";
     let sink = Sink::start_with(sink(), StartOptions::named(name))
         .await
         .unwrap();
