@@ -449,6 +449,31 @@ impl<'a> Gen<'a> {
         (tokens.into_iter().collect(), where_clause)
     }
 
+    /// A handler's docs for the client method or the message variant that
+    /// carries them too, their `Self` links pointed at the server (see
+    /// [`doc_links`](crate::doc_links)). `on_client`: links to a method the
+    /// client has are kept.
+    fn carried_docs(&self, docs: Vec<Attribute>, on_client: bool) -> Vec<Attribute> {
+        let server = crate::doc_links::server_path(self.self_ty());
+        let keeps = |name: &str| on_client && self.client_has(name);
+        crate::doc_links::retarget(docs, server.as_deref(), &keeps)
+    }
+
+    /// Whether the client has a method `name`: a built-in one, or one
+    /// mirroring a `#[call]` or `#[cast]`.
+    fn client_has(&self, name: &str) -> bool {
+        names::CLIENT_METHODS.contains(&name)
+            || self.handlers.iter().any(|parts| {
+                let handler = &parts.handler;
+                let own = names::unraw(handler.method.ident());
+                match handler.kind {
+                    HandlerKind::Call => own == name,
+                    HandlerKind::Cast => own == name || name.strip_prefix("try_") == Some(&own),
+                    HandlerKind::Info => false,
+                }
+            })
+    }
+
     /// `Counter<K, V>`: the user's self type.
     fn self_ty(&self) -> &Type {
         &self.server.item.self_ty

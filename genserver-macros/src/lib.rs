@@ -9,6 +9,7 @@
 mod args;
 mod attr;
 mod ctxt;
+mod doc_links;
 mod expand;
 mod model;
 mod names;
@@ -126,7 +127,13 @@ use proc_macro::TokenStream;
 /// `#[cfg]` on a method applies to everything generated from it: its
 /// variant, client method, dispatch and `From` impl. Docs go to the
 /// variant and the client method, `#[deprecated]` to the client method.
-/// A `#[cfg_attr]` is forwarded reduced to what it adds of these
+/// An intra-doc link to `Self` or `Self::item` in a handler's docs
+/// (`` [`Self::reset`] ``, `[reset](Self::reset)`, `[r]: Self::reset`) means
+/// the server there as on the handler: the generated copies link it to
+/// the server, except that on the client a link to a method the client
+/// has too (its `reset`) stays on the client's. Links written inside a
+/// `#[cfg_attr]` or built by a macro (`#[doc = concat!(..)]`) are left as
+/// they are. A `#[cfg_attr]` is forwarded reduced to what it adds of these
 /// (`#[cfg_attr(p, cfg(q), doc = "..", inline)]` gives the generated items
 /// `#[cfg_attr(p, cfg(q))]` and `#[cfg_attr(p, doc = "..")]`); the rest of
 /// it, like any other attribute (an `inline`, a lint level, a
@@ -350,6 +357,38 @@ mod tests {
             let doc = doc.split('"').next().unwrap_or_default();
             assert!(!doc.trim_start().contains("  "), "{doc:?}");
         }
+    }
+
+    /// A handler's docs go on the client method and the message variant
+    /// with their `Self` links pointed at the server, except, on the
+    /// client, a link to a method the client has too.
+    #[test]
+    fn carried_docs_link_to_the_server() {
+        let text = expansion(
+            "impl S { \
+             #[doc = \"[`Self::helper`], [`Self::reset`], [`Self::try_reset`], [`Self::get`]\"] \
+             #[cast] fn reset(&mut self) {} \
+             #[call] fn get(&self) -> u8 { 1 } \
+             fn helper(&self) {} }",
+        );
+        let docs: Vec<&str> = text
+            .split("doc = \"")
+            .skip(1)
+            .filter_map(|doc| doc.split('"').next())
+            .filter(|doc| doc.contains("Self::helper"))
+            .collect();
+        // On the server's own method, as written; on the message variant;
+        // on the client method.
+        assert_eq!(
+            docs,
+            [
+                "[`Self::helper`], [`Self::reset`], [`Self::try_reset`], [`Self::get`]",
+                "[`Self::helper`](S::helper), [`Self::reset`](S::reset), \
+                 [`Self::try_reset`](S::try_reset), [`Self::get`](S::get)",
+                "[`Self::helper`](S::helper), [`Self::reset`], [`Self::try_reset`], [`Self::get`]",
+            ],
+            "{text}"
+        );
     }
 
     /// Client parameters are named after the user's bindings where there

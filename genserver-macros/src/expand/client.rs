@@ -60,11 +60,14 @@ fn handler_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
     let name = method.ident();
     let field = names::server_field();
     let cfgs = &parts.cfgs;
-    let forwarded: Vec<_> = method
-        .attrs()
-        .iter()
-        .filter_map(attr::client_part)
-        .collect();
+    let forwarded = g.carried_docs(
+        method
+            .attrs()
+            .iter()
+            .filter_map(attr::client_part)
+            .collect(),
+        true,
+    );
     let separator = if forwarded.iter().any(attr::has_doc) {
         Some(quote!(#[doc = ""]))
     } else {

@@ -43,12 +43,15 @@ pub(super) fn definition(g: &Gen<'_>) -> TokenStream {
 fn variant(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
     let private = &g.private;
     let cfgs = &parts.cfgs;
-    let user_docs: Vec<_> = parts
-        .method()
-        .attrs()
-        .iter()
-        .filter_map(attr::doc_part)
-        .collect();
+    let user_docs = g.carried_docs(
+        parts
+            .method()
+            .attrs()
+            .iter()
+            .filter_map(attr::doc_part)
+            .collect(),
+        false,
+    );
     let separator = if user_docs.is_empty() {
         None
     } else {
