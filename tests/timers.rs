@@ -265,6 +265,25 @@ async fn a_timer_guard_outside_a_server() {
     assert_eq!(clock.handled().await.unwrap(), 2);
 }
 
+// Semantics 18.5: an interval's tick that is due but not sent yet (its
+// task has not run: this test holds the only thread while the clock moves)
+// is still its next message, not the one a period later.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn an_interval_tick_that_is_due_but_not_sent_is_its_next_message() {
+    let (clock, mut ticks) = clock().await;
+    let interval = send_interval(&clock, 20 * MS, Tick(6));
+    assert_eq!(interval.remaining(), Some(20 * MS));
+    // Real time moves the clock without yielding to the timer's task.
+    tokio::time::resume();
+    std::thread::sleep(30 * MS);
+    tokio::time::pause();
+    assert_eq!(interval.remaining(), Some(Duration::ZERO), "due, not sent");
+    let (label, _) = ticks.recv().await.unwrap();
+    assert_eq!(label, 6);
+    let next = interval.remaining().expect("the interval runs");
+    assert!(next > Duration::ZERO && next <= 20 * MS, "{next:?}");
+}
+
 // Semantics 18.1: a delay past what tokio's clock holds (`Duration::MAX`
 // as "never") sets a timer that never fires, instead of overflowing the
 // clock in the server's handler.

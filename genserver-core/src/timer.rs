@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::task::AbortHandle;
@@ -29,7 +30,7 @@ use crate::{AsServerRef, Context, GenServer, ServerRef, TrySendError};
 pub struct Timer {
     token: CancelToken,
     task: AbortHandle,
-    target: Arc<dyn Gone>,
+    target: Arc<dyn Shared>,
     /// `None` for a timer too far ahead for tokio's clock: it never fires.
     first: Option<Instant>,
     period: Option<Duration>,
@@ -50,7 +51,8 @@ impl Timer {
     /// The time left until the timer's next message is sent, `None` once
     /// it is cancelled, has fired (a one-shot timer), or its target has
     /// ended (OTP's `Process.read_timer/1`). For an interval, the time to
-    /// its next tick. `Duration::MAX` for a timer set further ahead than
+    /// its next tick: `Duration::ZERO` while a tick that is due has not
+    /// been sent yet (its task has not run since). `Duration::MAX` for a timer set further ahead than
     /// tokio's clock reaches, which never fires, and for an interval whose
     /// next tick would be past it, which sends no more.
     #[must_use]
@@ -61,17 +63,15 @@ impl Timer {
         let Some(first) = self.first else {
             return Some(Duration::MAX);
         };
-        let now = Instant::now();
-        if now < first {
-            return Some(first - now);
-        }
-        Some(match self.period {
-            None => Duration::ZERO,
-            Some(period) => {
-                let n = (now - first).as_nanos() / period.as_nanos() + 1;
-                grid_point(first, period, n).map_or(Duration::MAX, |next| next - now)
-            }
-        })
+        let next = match self.period {
+            None => Some(first),
+            // Where the interval's task is on its grid: a tick that is due
+            // but not sent yet is still the next one.
+            Some(_) => self.target.next_tick(first),
+        };
+        Some(next.map_or(Duration::MAX, |next| {
+            next.saturating_duration_since(Instant::now())
+        }))
     }
 
     /// `true` until the timer is cancelled or done: [`remaining`](Self::remaining)
@@ -111,25 +111,59 @@ impl fmt::Debug for Timer {
 struct Target<S: GenServer> {
     address: Arc<Inner<S>>,
     owner: Option<Arc<Instance>>,
+    /// An interval's next tick, in nanoseconds after its first
+    /// ([`NO_TICK`]: none), kept by its task for [`Timer::remaining`].
+    next_tick: AtomicU64,
 }
 
-/// Whether a timer's target is gone, its type erased for [`Timer`].
-trait Gone: Send + Sync {
+/// The `next_tick` of an interval that sends no more ticks.
+const NO_TICK: u64 = u64::MAX;
+
+/// What a timer's guard reads of what its task shares, its type erased
+/// for [`Timer`].
+trait Shared: Send + Sync {
     /// `true` once no message of the timer can be handled: the instance
     /// that set it is exiting, or the address is closed.
     fn is_gone(&self) -> bool;
+
+    /// When an interval whose first tick is at `first` sends its next one;
+    /// `None` when it sends no more.
+    fn next_tick(&self, first: Instant) -> Option<Instant>;
 }
 
-impl<S: GenServer> Gone for Target<S> {
+impl<S: GenServer> Shared for Target<S> {
     fn is_gone(&self) -> bool {
         self.owner
             .as_ref()
             .is_some_and(|owner| owner.exit.is_exiting())
             || self.address.mailbox.is_closed()
     }
+
+    fn next_tick(&self, first: Instant) -> Option<Instant> {
+        match self.next_tick.load(Ordering::Relaxed) {
+            NO_TICK => None,
+            offset => first.checked_add(Duration::from_nanos(offset)),
+        }
+    }
 }
 
 impl<S: GenServer> Target<S> {
+    fn new(address: Arc<Inner<S>>, owner: Option<Arc<Instance>>) -> Self {
+        Target {
+            address,
+            owner,
+            next_tick: AtomicU64::new(0),
+        }
+    }
+
+    /// Records `next`, the interval's next tick, for its guard.
+    fn set_next_tick(&self, first: Instant, next: Option<Instant>) {
+        let offset = next.map_or(NO_TICK, |next| {
+            u64::try_from((next - first).as_nanos()).map_or(NO_TICK, |n| n.min(NO_TICK - 1))
+        });
+        self.next_tick.store(offset, Ordering::Relaxed);
+    }
+
     /// Runs a timer's `work` until it is done or its target is gone for
     /// good: for a timer an instance set for itself, until that instance
     /// has ended (18.6); for one sent to an address, until its mailbox
@@ -284,7 +318,9 @@ where
                     if !to.send_tick(message.clone().into(), &token) {
                         return;
                     }
-                    match next_tick(first, period, sleep.deadline(), Instant::now()) {
+                    let next = next_tick(first, period, sleep.deadline(), Instant::now());
+                    to.set_next_tick(first, next);
+                    match next {
                         Some(next) => sleep.as_mut().reset(next),
                         None => return std::future::pending().await,
                     }
@@ -411,10 +447,10 @@ impl<S: GenServer> Context<S> {
     }
 
     fn own_target(&self) -> Target<S> {
-        Target {
-            address: Arc::clone(self.server_ref().inner()),
-            owner: Some(Arc::clone(self.instance())),
-        }
+        Target::new(
+            Arc::clone(self.server_ref().inner()),
+            Some(Arc::clone(self.instance())),
+        )
     }
 }
 
@@ -456,10 +492,7 @@ impl<S: GenServer> ServerRef<S> {
     }
 
     fn address_target(&self) -> Target<S> {
-        Target {
-            address: Arc::clone(self.inner()),
-            owner: None,
-        }
+        Target::new(Arc::clone(self.inner()), None)
     }
 }
 
