@@ -347,7 +347,16 @@ fn is_plain_fn(cx: &Ctxt, method: &Method<'_>) {
 /// and `terminate` are called with the server's own types.
 fn is_not_generic(cx: &Ctxt, method: &Method<'_>) {
     let generics = &method.func.sig.generics;
-    if !generics.params.is_empty() {
+    if !generics.params.is_empty() && generics.lifetimes().count() == generics.params.len() {
+        cx.error_spanned_by(
+            generics,
+            format_args!(
+                "{} method cannot have lifetime parameters: its arguments are owned, and the server lends it its state for the one message\n\
+                 remove them, and write `&self` or `&mut self` and owned arguments",
+                method.marker.role
+            ),
+        );
+    } else if !generics.params.is_empty() {
         cx.error_spanned_by(
             generics,
             format_args!(
@@ -927,14 +936,25 @@ fn one_handler_per_variant(cx: &Ctxt, server: &Server<'_>) {
         let key = names::unraw(&handler.variant);
         let earlier = seen.entry(key.clone()).or_default();
         if let Some(first) = first_clash(earlier, handler) {
-            cx.error_spanned_by(
-                handler.method.ident(),
-                format_args!(
+            // Also for two methods of one name, which rustc reports too
+            // (E0592): without this error, the full expansion would add
+            // its own about the variant made twice.
+            let message = if names::unraw(first.method.ident())
+                == names::unraw(handler.method.ident())
+            {
+                format!(
+                    "two handlers are named `{}`: each is a message variant and a client method of its own\n\
+                     rename one of them",
+                    handler.method.ident()
+                )
+            } else {
+                format!(
                     "`{}` and `{}` would both be the message variant `{key}`\nrename one of them",
                     first.method.ident(),
                     handler.method.ident()
-                ),
-            );
+                )
+            };
+            cx.error_spanned_by(handler.method.ident(), message);
         }
         earlier.push(handler);
     }
