@@ -432,3 +432,87 @@ async fn the_name_of_an_aborted_server_is_free_once_it_has_ended() {
     again.stop().await.unwrap();
     supervisor.stop().await.unwrap();
 }
+
+/// Stops when let through; a cast's value can hold up the drain of its
+/// mailbox.
+struct Gate;
+
+/// A message whose drop waits (up to a limit) to be let go.
+struct SlowDrop(std::sync::Mutex<std::sync::mpsc::Receiver<()>>);
+
+impl Drop for SlowDrop {
+    fn drop(&mut self) {
+        let release = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = release.recv_timeout(Duration::from_millis(300));
+    }
+}
+
+#[genserver]
+impl Gate {
+    #[cast]
+    async fn stop_when_let_through(&mut self, gate: Arc<Notify>, ctx: &mut Context<Self>) {
+        gate.notified().await;
+        ctx.stop(ExitReason::Normal);
+    }
+
+    #[call]
+    fn ping(&self) {}
+
+    #[cast]
+    fn carry(&mut self, _: SlowDrop) {}
+}
+
+// Semantics 6.2 and 11.4: a caller whose request was still queued when the
+// server stopped is told `Exited` once the server is forgotten. It may
+// start the server again under its name, or look it up, at once. Here the
+// drain of the mailbox is held up after that caller's request, until the
+// caller has looked (or for 300 ms): told too early, it would find the
+// dead server named and registered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_caller_told_exited_finds_the_server_forgotten() {
+    use std::future::Future;
+    let name = "names:queued-caller";
+    let registry = genserver::Registry::<&'static str>::unique();
+    let gate_server = Gate::start_with(Gate, StartOptions::named(name))
+        .await
+        .unwrap();
+    registry.register("gate", &gate_server, ()).unwrap();
+    let gate = Arc::new(Notify::new());
+    gate_server
+        .stop_when_let_through(Arc::clone(&gate))
+        .await
+        .unwrap();
+
+    let mut call = Box::pin(gate_server.ping());
+    std::future::poll_fn(|cx| {
+        assert!(
+            call.as_mut().poll(cx).is_pending(),
+            "queued behind the handler"
+        );
+        std::task::Poll::Ready(())
+    })
+    .await;
+    let (looked, release) = std::sync::mpsc::channel();
+    gate_server
+        .carry(SlowDrop(std::sync::Mutex::new(release)))
+        .await
+        .unwrap();
+    gate.notify_one();
+
+    assert_eq!(call.await, Err(CallError::Exited(ExitReason::Normal)));
+    let found = (
+        whereis_id(name),
+        registry.whereis::<Gate>(&"gate").map(|g| g.id()),
+    );
+    let _ = looked.send(());
+    assert_eq!(
+        found,
+        (None, None),
+        "the name and the registry entry are gone"
+    );
+    let again = Gate::start_with(Gate, StartOptions::named(name)).await;
+    assert!(again.is_ok(), "{again:?}");
+}

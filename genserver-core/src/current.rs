@@ -65,9 +65,15 @@ impl Drop for Restore {
 /// dropped).
 type Orphan = Box<dyn FnOnce(Option<&ExitReason>) + Send>;
 
+/// Tells one caller that its server exited, with the reason.
+pub(crate) type Tell = Box<dyn FnOnce(&ExitReason) + Send>;
+
 thread_local! {
     /// Set while a server drops what it holds because it is exiting.
     static EXITING: RefCell<Option<ExitReason>> = const { RefCell::new(None) };
+    /// Set while a server's end drops what it holds, before the end is
+    /// published: the callers to tell once it is (see [`while_ending`]).
+    static ENDING: RefCell<Option<Vec<Tell>>> = const { RefCell::new(None) };
     /// Reply channels dropped while a panic unwinds a server's task, to be
     /// told the reason once the panic is caught.
     static ORPHANS: RefCell<Vec<Orphan>> = const { RefCell::new(Vec::new()) };
@@ -96,6 +102,76 @@ impl Drop for RestoreExiting {
     fn drop(&mut self) {
         let previous = self.0.take();
         EXITING.with(|r| *r.borrow_mut() = previous);
+    }
+}
+
+/// As [`while_exiting`], for the end of a server whose end `exit` will
+/// publish: the callers whose requests `drop` drops unanswered (queued in
+/// the mailbox, or deferred) are told with `exit`'s watchers, once the
+/// server is forgotten (its name freed, its registry entries removed),
+/// instead of at once. A caller told `Exited` that starts the server
+/// again under its name, or looks it up, must not find the dead one.
+pub(crate) fn while_ending<R>(
+    reason: &ExitReason,
+    exit: &crate::exit_signal::ExitSignal,
+    drop: impl FnOnce() -> R,
+) -> R {
+    let ending = Ending {
+        previous: ENDING.with(|e| e.replace(Some(Vec::new()))),
+        reason: reason.clone(),
+        done: false,
+    };
+    let result = while_exiting(reason, drop);
+    for tell in ending.collected() {
+        exit.watch(tell);
+    }
+    result
+}
+
+/// What [`ENDING`] held before a [`while_ending`]: put back when it is
+/// done, or when its `drop` unwinds, whose callers are then told at once
+/// rather than never.
+struct Ending {
+    previous: Option<Vec<Tell>>,
+    reason: ExitReason,
+    done: bool,
+}
+
+impl Ending {
+    fn collected(mut self) -> Vec<Tell> {
+        self.done = true;
+        ENDING
+            .with(|e| e.replace(self.previous.take()))
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Ending {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let collected = ENDING.with(|e| e.replace(self.previous.take()));
+        for tell in collected.into_iter().flatten() {
+            tell(&self.reason);
+        }
+    }
+}
+
+/// Tells a caller that its server exits with `reason`: with the end's
+/// watchers when the end is being published ([`while_ending`]), otherwise
+/// now.
+pub(crate) fn tell_exited(reason: &ExitReason, tell: impl FnOnce(&ExitReason) + Send + 'static) {
+    let mut tell = Some(tell);
+    ENDING.with(|e| {
+        if let Some(tells) = e.borrow_mut().as_mut()
+            && let Some(tell) = tell.take()
+        {
+            tells.push(Box::new(tell));
+        }
+    });
+    if let Some(tell) = tell {
+        tell(reason);
     }
 }
 

@@ -72,7 +72,9 @@ impl<T: Send + 'static> Drop for ReplyTo<T> {
 #[cold]
 fn unanswered<T: Send + 'static>(tx: oneshot::Sender<Answer<T>>) {
     if let Some(reason) = current::exit_reason() {
-        let _ = tx.send(Answer::Exited(Box::new(reason)));
+        current::tell_exited(&reason, move |reason| {
+            let _ = tx.send(Answer::Exited(Box::new(reason.clone())));
+        });
     } else if std::thread::panicking() && current::current_address().is_some() {
         orphaned(tx);
     }
@@ -138,10 +140,12 @@ pub(crate) trait Revoke: Send + Sync {
     fn revoke(&self, reason: &ExitReason);
 }
 
-impl<T: Send> Revoke for Slot<T> {
+impl<T: Send + 'static> Revoke for Slot<T> {
     fn revoke(&self, reason: &ExitReason) {
         if let Some(tx) = self.take() {
-            let _ = tx.send(Answer::Exited(Box::new(reason.clone())));
+            current::tell_exited(reason, move |reason| {
+                let _ = tx.send(Answer::Exited(Box::new(reason.clone())));
+            });
         }
     }
 }

@@ -16,6 +16,7 @@ use phases::Run;
 
 use crate::alarm::Alarm;
 use crate::envelope::{Delivery, Envelope};
+use crate::exit_signal::ExitSignal;
 use crate::instance::Instance;
 use crate::instrument::{self, CallerSpan};
 use crate::mailbox::Received;
@@ -119,7 +120,7 @@ fn init<S: GenServer>(
         };
         let reason = task.instance.exit.decide(reason);
         current::adopt_orphans(&reason);
-        current::while_exiting(&reason, || {
+        current::while_ending(&reason, &task.instance.exit, || {
             drop_reported(state);
             ctx.finish(&reason, true);
         });
@@ -185,7 +186,7 @@ impl<S: GenServer> Drop for Live<S> {
         // reason when the end is published, as after a caught panic.
         current::orphans_to(&self.task.instance.exit);
         let (state, ctx) = (&mut self.state, &mut self.ctx);
-        current::while_exiting(&reason, || {
+        current::while_ending(&reason, &self.task.instance.exit, || {
             drop_reported(state.take());
             ctx.finish(&reason, false);
         });
@@ -217,7 +218,7 @@ fn end<'a, S: GenServer>(
             let _ = KilledIfDropped::new(state.terminate(&reason, ctx)).await;
         }
         current::adopt_orphans(&reason);
-        current::while_exiting(&reason, || {
+        current::while_ending(&reason, &task.instance.exit, || {
             drop_reported(state.take());
             ctx.finish(&reason, true);
         });
@@ -365,17 +366,19 @@ impl<S: GenServer> TaskEnd<S> {
         match self.hand_back.take() {
             Some(next) => {
                 if let Err(mut rx) = next.send(rx) {
-                    close_and_drain(&mut rx, &reason);
+                    close_and_drain(&mut rx, &reason, Some(&self.instance.exit));
                 }
             }
-            None => close_and_drain(&mut rx, &reason),
+            None => close_and_drain(&mut rx, &reason, Some(&self.instance.exit)),
         }
         self.instance.exit.finish();
     }
 }
 
 /// Refuses new messages and drops the queued ones, telling their callers
-/// the exit reason.
+/// the exit reason: with the watchers of `exit`, the end of the instance
+/// that held the mailbox, when that end is still to be published, so
+/// that they find the server forgotten; otherwise at once.
 ///
 /// A message whose `Drop` panics is reported by the panic hook and goes no
 /// further, as the state's does ([`drop_reported`]): the messages behind it
@@ -383,13 +386,21 @@ impl<S: GenServer> TaskEnd<S> {
 /// after this, or `stop()` and `wait()` would never return. Unwinding with
 /// them still queued would also drop them while panicking, where a second
 /// panicking `Drop` aborts the process.
-pub(crate) fn close_and_drain<S: GenServer>(rx: &mut ServerMailbox<S>, reason: &ExitReason) {
+pub(crate) fn close_and_drain<S: GenServer>(
+    rx: &mut ServerMailbox<S>,
+    reason: &ExitReason,
+    exit: Option<&ExitSignal>,
+) {
     rx.close();
-    current::while_exiting(reason, || {
+    let drain = || {
         while let Some(envelope) = rx.try_recv() {
             drop_reported(envelope);
         }
-    });
+    };
+    match exit {
+        Some(exit) => current::while_ending(reason, exit, drain),
+        None => current::while_exiting(reason, drain),
+    }
 }
 
 impl<S: GenServer> Drop for TaskEnd<S> {

@@ -281,7 +281,9 @@ impl<S: GenServer> ChildRuntime for ServerChild<S> {
                 if let Some(address) = address {
                     address.inner().end_with(reason.clone());
                 }
-                server_loop::close_and_drain(&mut rx, reason);
+                // The instance has ended and been forgotten: its
+                // callers are told at once.
+                server_loop::close_and_drain(&mut rx, reason, None);
             }
         }
     }
