@@ -434,8 +434,11 @@ async fn the_name_of_an_aborted_server_is_free_once_it_has_ended() {
 }
 
 /// Stops when let through; a cast's value can hold up the drain of its
-/// mailbox.
-struct Gate;
+/// mailbox; a deferred reply can wait in its state.
+#[derive(Default)]
+struct Gate {
+    held: Option<Reply<()>>,
+}
 
 /// A message whose drop waits (up to a limit) to be let go.
 struct SlowDrop(std::sync::Mutex<std::sync::mpsc::Receiver<()>>);
@@ -461,6 +464,21 @@ impl Gate {
     #[call]
     fn ping(&self) {}
 
+    /// Answers never: the reply waits in the state.
+    #[call]
+    fn hold(&mut self, reply: Reply<()>) {
+        self.held = Some(reply);
+    }
+
+    /// Answers never: the reply waits in a task of its own.
+    #[call]
+    fn hand_off(&mut self, reply: Reply<()>) {
+        tokio::spawn(async move {
+            let _reply = reply;
+            std::future::pending::<()>().await;
+        });
+    }
+
     #[cast]
     fn carry(&mut self, _: SlowDrop) {}
 }
@@ -476,7 +494,7 @@ async fn a_queued_caller_told_exited_finds_the_server_forgotten() {
     use std::future::Future;
     let name = "names:queued-caller";
     let registry = genserver::Registry::<&'static str>::unique();
-    let gate_server = Gate::start_with(Gate, StartOptions::named(name))
+    let gate_server = Gate::start_with(Gate::default(), StartOptions::named(name))
         .await
         .unwrap();
     registry.register("gate", &gate_server, ()).unwrap();
@@ -513,6 +531,55 @@ async fn a_queued_caller_told_exited_finds_the_server_forgotten() {
         (None, None),
         "the name and the registry entry are gone"
     );
-    let again = Gate::start_with(Gate, StartOptions::named(name)).await;
+    let again = Gate::start_with(Gate::default(), StartOptions::named(name)).await;
     assert!(again.is_ok(), "{again:?}");
+}
+
+// Semantics 6.2 and 7.2: so is the caller of a deferred reply, held in
+// the state or elsewhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deferred_caller_told_exited_finds_the_server_forgotten() {
+    for held_elsewhere in [false, true] {
+        deferred_caller_finds_the_server_forgotten(held_elsewhere).await;
+    }
+}
+
+async fn deferred_caller_finds_the_server_forgotten(held_elsewhere: bool) {
+    let name = "names:deferred-caller";
+    let gate_server = Gate::start_with(Gate::default(), StartOptions::named(name))
+        .await
+        .unwrap();
+    let held = tokio::spawn({
+        let gate_server = gate_server.clone();
+        async move {
+            let outcome = if held_elsewhere {
+                gate_server.hand_off().await
+            } else {
+                gate_server.hold().await
+            };
+            (outcome, whereis_id(name))
+        }
+    });
+    // The reply is held once a later call is answered.
+    gate_server.ping().await.unwrap();
+    let gate = Arc::new(Notify::new());
+    gate_server
+        .stop_when_let_through(Arc::clone(&gate))
+        .await
+        .unwrap();
+    let (looked, release) = std::sync::mpsc::channel::<()>();
+    gate_server
+        .carry(SlowDrop(std::sync::Mutex::new(release)))
+        .await
+        .unwrap();
+    gate.notify_one();
+
+    let (outcome, found) = held.await.unwrap();
+    let _ = looked.send(());
+    assert_eq!(outcome, Err(CallError::Exited(ExitReason::Normal)));
+    assert_eq!(
+        found, None,
+        "the name is free (held elsewhere: {held_elsewhere})"
+    );
+    gate_server.server_ref().wait().await;
 }
