@@ -503,3 +503,23 @@ async fn a_reply_dropped_by_a_panicking_inspect_or_replace_is_reply_dropped() {
     assert!(vault.is_alive());
     vault.stop().await.unwrap();
 }
+
+/// 7.2 and 6.2: a `Reply` dropped elsewhere while its server ends tells
+/// the caller `Exited` when the end is published, after `terminate`, not
+/// while `terminate` still runs.
+#[tokio::test(start_paused = true)]
+async fn a_reply_dropped_elsewhere_during_terminate_is_told_when_the_server_has_ended() {
+    let vault = vault().await;
+    let (mut caller, reply) = handed_out(&vault).await;
+    let gate = Arc::new(Notify::new());
+    assert_eq!(vault.answer_then_stop(gate.clone()).await, Ok(11));
+    assert!(!vault.is_alive(), "ending, `terminate` held at the gate");
+    drop(reply);
+    let early = tokio::time::timeout(Duration::from_secs(1), &mut caller).await;
+    assert!(early.is_err(), "told before `terminate` ended: {early:?}");
+    gate.notify_one();
+    assert_eq!(
+        caller.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Normal))
+    );
+}

@@ -466,17 +466,19 @@ impl Gate {
 
     /// Answers never: the reply waits in the state.
     #[call]
-    fn hold(&mut self, reply: Reply<()>) {
+    fn hold(&mut self, held: Arc<Notify>, reply: Reply<()>) {
         self.held = Some(reply);
+        held.notify_one();
     }
 
     /// Answers never: the reply waits in a task of its own.
     #[call]
-    fn hand_off(&mut self, reply: Reply<()>) {
+    fn hand_off(&mut self, held: Arc<Notify>, reply: Reply<()>) {
         tokio::spawn(async move {
             let _reply = reply;
             std::future::pending::<()>().await;
         });
+        held.notify_one();
     }
 
     #[cast]
@@ -549,19 +551,19 @@ async fn deferred_caller_finds_the_server_forgotten(held_elsewhere: bool) {
     let gate_server = Gate::start_with(Gate::default(), StartOptions::named(name))
         .await
         .unwrap();
+    let reply_held = Arc::new(Notify::new());
     let held = tokio::spawn({
-        let gate_server = gate_server.clone();
+        let (gate_server, reply_held) = (gate_server.clone(), Arc::clone(&reply_held));
         async move {
             let outcome = if held_elsewhere {
-                gate_server.hand_off().await
+                gate_server.hand_off(reply_held).await
             } else {
-                gate_server.hold().await
+                gate_server.hold(reply_held).await
             };
             (outcome, whereis_id(name))
         }
     });
-    // The reply is held once a later call is answered.
-    gate_server.ping().await.unwrap();
+    reply_held.notified().await;
     let gate = Arc::new(Notify::new());
     gate_server
         .stop_when_let_through(Arc::clone(&gate))

@@ -113,13 +113,6 @@ impl ExitSignal {
         decided
     }
 
-    /// The reason recorded by [`decide`](Self::decide); `Killed` if none
-    /// was (which only a caller that did not check
-    /// [`is_exiting`](Self::is_exiting) first can see).
-    pub(crate) fn decided_reason(&self) -> ExitReason {
-        self.observers().reason()
-    }
-
     pub(crate) fn is_exiting(&self) -> bool {
         self.decided.load(Ordering::Acquire)
     }

@@ -110,8 +110,9 @@ impl<T: Send + 'static> fmt::Debug for ReplyTo<T> {
 /// caller gets [`CallError::ReplyDropped`](crate::CallError::ReplyDropped)
 /// at once. If the server exits while the `Reply` is outstanding, wherever
 /// it is held, the caller gets
-/// [`CallError::Exited`](crate::CallError::Exited) with the exit reason at
-/// once, and a later `send` returns `false`.
+/// [`CallError::Exited`](crate::CallError::Exited) with the exit reason as
+/// soon as the server has ended (after `terminate`, its name freed), and
+/// a later `send` returns `false`.
 pub struct Reply<T: Send + 'static> {
     slot: Arc<Slot<T>>,
     /// The instance that took the call, and its server's address as
@@ -206,10 +207,13 @@ impl<T: Send + 'static> Drop for Reply<T> {
         let Some(tx) = self.slot.take() else { return };
         if self.instance.exit.is_exiting() {
             // Dropped because its server is exiting (its state is being
-            // dropped, or its task was aborted): the reason is decided.
-            let _ = tx.send(Answer::Exited(Box::new(
-                self.instance.exit.decided_reason(),
-            )));
+            // dropped, or its task was aborted), or elsewhere while it
+            // does: the caller hears the reason when the end is published,
+            // once the server is forgotten, as the other callers do (at
+            // once if it already was).
+            self.instance.exit.watch(Box::new(move |reason| {
+                let _ = tx.send(Answer::Exited(Box::new(reason.clone())));
+            }));
         } else if std::thread::panicking() && current::current_address() == Some(self.server) {
             // Its server's task unwinds: from a handler, and the server is
             // about to exit with a reason not decided yet, or from code the
