@@ -399,3 +399,126 @@ async fn an_idle_timeout_set_by_init_fires() {
     assert_eq!(timeouts.recv().await.unwrap() - began, 100 * MS);
     assert_eq!(idler.log().await.unwrap(), ["idle"]);
 }
+
+/// Counts down through a chain of continues, or of idle timeouts of zero.
+struct Countdown {
+    left: u32,
+    done: Arc<std::sync::atomic::AtomicU32>,
+    finished: Arc<Notify>,
+}
+
+/// One step of a countdown.
+struct Tick;
+
+#[genserver]
+impl Countdown {
+    /// Starts a chain of `steps` continues and returns at once.
+    #[call]
+    fn run_continues(&mut self, steps: u32, ctx: &mut Context<Self>) {
+        self.left = steps;
+        ctx.continue_with(Tick);
+    }
+
+    /// Starts a chain of `steps` idle timeouts of zero and returns at once.
+    #[call]
+    fn run_idle_timeouts(&mut self, steps: u32, ctx: &mut Context<Self>) {
+        self.left = steps;
+        ctx.set_idle_timeout(Duration::ZERO);
+    }
+
+    #[info]
+    fn tick(&mut self, _: Tick, ctx: &mut Context<Self>) {
+        self.step();
+        if self.left > 0 {
+            ctx.continue_with(Tick);
+        }
+    }
+
+    #[info]
+    fn idle(&mut self, _: IdleTimeout, ctx: &mut Context<Self>) {
+        self.step();
+        if self.left > 0 {
+            ctx.set_idle_timeout(Duration::ZERO);
+        }
+    }
+}
+
+impl Countdown {
+    fn step(&mut self) {
+        self.left -= 1;
+        self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if self.left == 0 {
+            self.finished.notify_one();
+        }
+    }
+}
+
+struct Started {
+    server: CountdownClient,
+    done: Arc<std::sync::atomic::AtomicU32>,
+    finished: Arc<Notify>,
+}
+
+async fn countdown() -> Started {
+    let done = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let finished = Arc::new(Notify::new());
+    let server = Countdown::start(Countdown {
+        left: 0,
+        done: Arc::clone(&done),
+        finished: Arc::clone(&finished),
+    })
+    .await
+    .unwrap();
+    Started {
+        server,
+        done,
+        finished,
+    }
+}
+
+/// 8.1 and 2.5: a chain of continues gives the thread back as a flood of
+/// messages does. On one thread, the caller that started the chain gets
+/// its reply, and its stop lands, long before the chain would end.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_chain_of_continues_lets_the_other_tasks_run_and_a_stop_land() {
+    const STEPS: u32 = 100_000;
+    let Started { server, done, .. } = countdown().await;
+    server.run_continues(STEPS).await.unwrap();
+    let when_answered = done.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        when_answered < STEPS,
+        "the caller waited for the whole chain"
+    );
+    server.stop().await.unwrap();
+    let when_stopped = done.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(when_stopped < STEPS, "the stop waited for the whole chain");
+}
+
+/// 8.2: an idle timeout of zero fires at once when no message is waiting
+/// (OTP's `{:noreply, state, 0}`), without waiting for a tick of tokio's
+/// timer, and a server that keeps asking for one lets the thread's other
+/// tasks run.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn an_idle_timeout_of_zero_fires_at_once_and_yields() {
+    const STEPS: u32 = 10_000;
+    let Started {
+        server,
+        done,
+        finished,
+    } = countdown().await;
+    let began = Instant::now();
+    server.run_idle_timeouts(STEPS).await.unwrap();
+    let when_answered = done.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        when_answered < STEPS,
+        "the caller waited for the whole chain"
+    );
+    // Not by calls: a message would cancel the pending timeout.
+    finished.notified().await;
+    assert_eq!(done.load(std::sync::atomic::Ordering::Relaxed), STEPS);
+    assert_eq!(
+        Instant::now() - began,
+        Duration::ZERO,
+        "no timer tick waited for"
+    );
+}

@@ -124,6 +124,12 @@ impl<S: GenServer> Context<S> {
         }
     }
 
+    pub(crate) fn has_continue(&self) -> bool {
+        self.owned
+            .existing()
+            .is_some_and(|held| !held.continues.is_empty())
+    }
+
     pub(crate) fn next_continue(&mut self) -> Option<S::Message> {
         self.owned.existing_mut()?.continues.pop_front()
     }

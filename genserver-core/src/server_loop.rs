@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tokio::task::coop;
+use tokio::time::Instant;
 
 mod guard;
 mod phases;
@@ -261,6 +263,12 @@ fn serve<'a, S: GenServer>(
         // server's task would carry, idle timeout or not.
         let mut idle_timer: Option<Pin<Box<Alarm>>> = None;
         loop {
+            if ctx.has_continue() {
+                // A chain of continues spends the task's budget as the
+                // mailbox does (2.5): the other tasks on this thread run,
+                // and a stop asked for meanwhile is seen before the next.
+                coop::consume_budget().await;
+            }
             if let Some(reason) = ctx.take_stop() {
                 return reason;
             }
@@ -273,6 +281,23 @@ fn serve<'a, S: GenServer>(
                 let rx = task.mailbox();
                 let envelope = match ctx.idle_deadline() {
                     None => rx.recv().await,
+                    Some(at) if at <= Instant::now() => {
+                        // Due already (a timeout of zero, OTP's
+                        // `{:noreply, state, 0}`): it fires at once unless
+                        // a message is waiting, without the millisecond of
+                        // tokio's timer, and spends budget as a message
+                        // would, so that a server that keeps asking for it
+                        // lets the thread's other tasks run.
+                        tokio::select! {
+                            biased;
+                            envelope = rx.recv() => envelope,
+                            () = std::future::ready(()) => {
+                                coop::consume_budget().await;
+                                let Some(idle) = ctx.take_idle_message() else { continue };
+                                Received::Message(Envelope::Message(idle, Delivery::none()))
+                            }
+                        }
+                    }
                     Some(at) => {
                         let timer = match &mut idle_timer {
                             Some(timer) => {
