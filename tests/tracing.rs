@@ -665,3 +665,44 @@ async fn an_err_and_a_failing_stop_are_reported_and_a_failed_init_is_not() {
         ]
     );
 }
+
+// Semantics 14.2 and 14.3: a sender under a thread-local subscriber, with
+// servers on worker threads that have none: each handler runs with the
+// subscriber of its span as the default, so a request is followed through
+// every server it reaches there too.
+#[test]
+fn a_request_under_a_thread_local_subscriber_is_followed_through_two_servers() {
+    let (spans, _guard) = record();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let root = tracing::info_span!("root");
+    let root_id = root.id().unwrap().into_u64();
+    runtime.block_on(
+        async {
+            // Started from a worker thread, which has no subscriber.
+            let (store, front) = tokio::spawn(async {
+                let store = Store::start(Store { value: 41 }).await.unwrap();
+                let front = Front::start(Front {
+                    store: store.clone(),
+                })
+                .await
+                .unwrap();
+                (store, front)
+            })
+            .await
+            .unwrap();
+            assert_eq!(front.lookup().await.unwrap(), Ok(42));
+            front.stop().await.unwrap();
+            store.stop().await.unwrap();
+        }
+        .instrument(root),
+    );
+
+    let [(front_span, front_record)] = spans.handled_by("Front").try_into().unwrap();
+    let [(_, store_record)] = spans.handled_by("Store").try_into().unwrap();
+    assert_eq!(front_record.parent, Some(root_id));
+    assert_eq!(store_record.parent, Some(front_span));
+}

@@ -71,10 +71,26 @@ mod imp {
             HandleSpan(MaybeSpan(None))
         }
 
-        /// Enters the span, if there is one, until the guard is dropped.
-        pub(crate) fn enter(&self) -> Option<tracing::span::Entered<'_>> {
-            self.0.get().map(tracing::Span::enter)
+        /// Enters the span, if there is one, until the guard is dropped,
+        /// with the span's subscriber as this thread's default: a handler
+        /// polled on a thread where the sender's subscriber is not the
+        /// default (a thread-local one, on a multi-thread runtime) still
+        /// reports to it, and what it sends carries its span on.
+        pub(crate) fn enter(&self) -> Option<Entered<'_>> {
+            self.0.get().map(|span| Entered {
+                _span: span.enter(),
+                _default: span
+                    .with_subscriber(|(_, dispatch)| tracing::dispatcher::set_default(dispatch)),
+            })
         }
+    }
+
+    /// A [`HandleSpan`] entered, and its subscriber the default.
+    pub(crate) struct Entered<'a> {
+        // Dropped first: the span is exited while its subscriber is still
+        // the default.
+        _span: tracing::span::Entered<'a>,
+        _default: Option<tracing::dispatcher::DefaultGuard>,
     }
 
     #[inline]
