@@ -127,6 +127,13 @@ impl Boss {
     #[cast]
     fn nothing(&mut self) {}
 
+    /// A hand-written task that is ready at once with 5 and whose `Drop`
+    /// panics.
+    #[call]
+    fn ready_then_panic_on_drop(&mut self, ctx: &mut Context<Self>) -> TaskId {
+        ctx.spawn_task(ReadyThenPanicOnDrop)
+    }
+
     #[info]
     fn done(&mut self, done: TaskDone<u32>) {
         let _ = self.done.send(done);
@@ -172,6 +179,26 @@ impl PanicsWhenDropped {
 
     #[info]
     fn done(&mut self, _done: TaskDone<u32>) {}
+}
+
+/// A future ready with 5 whose `Drop` panics.
+struct ReadyThenPanicOnDrop;
+
+impl std::future::Future for ReadyThenPanicOnDrop {
+    type Output = u32;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<u32> {
+        std::task::Poll::Ready(5)
+    }
+}
+
+impl Drop for ReadyThenPanicOnDrop {
+    fn drop(&mut self) {
+        panic!("the task's future panicked when dropped");
+    }
 }
 
 async fn boss() -> (BossClient, mpsc::UnboundedReceiver<TaskDone<u32>>) {
@@ -548,4 +575,18 @@ async fn the_tasks_of_a_failed_init_are_aborted_before_start_returns() {
         dropped.load(Ordering::SeqCst),
         "the task's future was dropped"
     );
+}
+
+/// 19.1: a task whose future panics when dropped, after it gave its value,
+/// still reports that value (the panic goes to the panic hook).
+#[tokio::test(start_paused = true)]
+async fn a_task_whose_future_panics_when_dropped_still_reports_its_value() {
+    let (boss, mut done) = boss().await;
+    let id = boss.ready_then_panic_on_drop().await.unwrap();
+    let outcome = tokio::time::timeout(Duration::from_secs(5), done.recv())
+        .await
+        .expect("an outcome")
+        .unwrap();
+    assert_eq!((outcome.id, outcome.result), (id, Ok(5)));
+    assert!(boss.ping().await.unwrap());
 }

@@ -14,7 +14,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
-use futures_util::FutureExt;
 use tokio::task::JoinHandle;
 
 use crate::alarm;
@@ -218,8 +217,7 @@ impl<S: GenServer> Context<S> {
         let handle = {
             let token = token.clone();
             tokio::spawn(async move {
-                let result = AssertUnwindSafe(future)
-                    .catch_unwind()
+                let result = run_caught(future)
                     .await
                     .map_err(|panic| TaskError::Panicked {
                         message: panic_message(&*panic),
@@ -247,6 +245,25 @@ impl<S: GenServer> Context<S> {
     pub fn abort_task(&mut self, id: TaskId) -> bool {
         self.owned().tasks.abort(id)
     }
+}
+
+/// Runs `future` to its output, or to the panic that ended it, then drops
+/// it. A panic in its `Drop` (a hand-written future's field) is reported
+/// by the panic hook and goes no further: the output it gave, or the panic
+/// it ended with, is still the task's outcome.
+async fn run_caught<F: Future>(future: F) -> std::thread::Result<F::Output> {
+    let mut slot = std::pin::pin!(Some(future));
+    let outcome = std::future::poll_fn(|cx| {
+        let future = (slot.as_mut().as_pin_mut()).expect("polled until ready, then dropped");
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    })
+    .await;
+    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| slot.set(None)));
+    outcome
 }
 
 /// A task for plain async code, awaited with or without a time limit
