@@ -69,7 +69,12 @@ impl Error for CallError {
 
 /// A message could not be delivered because the server has stopped.
 ///
-/// The undelivered message is handed back in the field.
+/// The undelivered message is handed back in the field. Holding it, the
+/// error is `Sync` only when the message is: `?` into a
+/// `Box<dyn Error + Send + Sync>` needs every argument of the server's
+/// casts and info messages to be `Sync` too. A server whose messages are
+/// not (a `Cell`, a `mpsc::Receiver`) converts the error first, as in
+/// `client.add(n).await.map_err(|_| "the counter has stopped")?`.
 pub struct SendError<M>(pub M);
 
 impl<M> SendError<M> {

@@ -14,6 +14,12 @@ use crate::{Context, ExitReason, ServerRef};
 /// ends the server with [`ExitReason::Panicked`], in `init` it fails the
 /// start with that reason, and in `terminate` it is reported while the
 /// server ends with the reason it was already ending with.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a server",
+    label = "not a server",
+    note = "`#[genserver]` on an impl block makes its type a server; the client \
+            (`...Client`) and the message enum (`...Message`) it generates are not servers"
+)]
 pub trait GenServer: Sized + Send + 'static {
     /// What [`start`](crate::start) takes to build the state.
     type Args: Send + 'static;

@@ -656,6 +656,19 @@ fn parse_timeout(cx: &Ctxt, opt: &Opt) -> Option<Timeout> {
         return None;
     };
     let Expr::Lit(lit) = &**expr else {
+        // Elixir's `:infinity`, written as a bare word: no value of that
+        // name is in scope (Rust's constants are upper case), so it can
+        // only mean the string.
+        if let Expr::Path(path) = &**expr
+            && path.qself.is_none()
+            && path.path.is_ident("infinity")
+        {
+            cx.error_spanned_by(
+                path,
+                "no limit is written as a string\nwrite `timeout = \"infinity\"`",
+            );
+            return None;
+        }
         if let Some(self_token) = find_field_of_self(expr.to_token_stream()) {
             cx.error_spanned_by(
                 self_token,

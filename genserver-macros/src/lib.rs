@@ -81,7 +81,7 @@ use proc_macro::TokenStream;
 ///   `init` without arguments, the argument's type for one, and a tuple
 ///   of them for more (`init(name: String, size: usize)` takes
 ///   `(String, usize)`); without `init`, the server type.
-/// - `#[terminate]`: `&mut self`, optionally `&ExitReason` and
+/// - `#[terminate]`: `&mut self` (or `&self`), optionally `&ExitReason` and
 ///   `&mut Context<Self>`.
 ///
 /// `E` in the `Result<_, E>` of `#[init]`, `#[cast]` and `#[info]` (a

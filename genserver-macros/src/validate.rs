@@ -505,11 +505,19 @@ fn arguments_are_owned(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) {
             } else {
                 "the arguments travel in a message"
             };
+            // `buf: &mut Vec<u8>`: an owned copy would be changed and
+            // dropped, the caller's left as it was.
+            let help = if matches!(ty::peel(&input.arg.ty), Type::Reference(r) if r.mutability.is_some())
+            {
+                "the server's state is `self`; to give the caller data back, take the value owned and \
+                 return the changed one from a `#[call]`"
+            } else {
+                "take an owned type, such as `String` for `&str` or `Vec<T>` for `&[T]`"
+            };
             cx.error_spanned_by(
                 borrow,
                 format_args!(
-                    "borrowed argument in {role} method: {what} to the server's task, so they cannot borrow\n\
-                     take an owned type, such as `String` for `&str` or `Vec<T>` for `&[T]`"
+                    "borrowed argument in {role} method: {what} to the server's task, so they cannot borrow\n{help}"
                 ),
             );
         }
