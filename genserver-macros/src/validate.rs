@@ -201,7 +201,24 @@ fn impl_has_no_lifetimes(cx: &Ctxt, server: &Server<'_>) {
 /// a server that handles nothing: far more likely, the markers were
 /// forgotten. A server that only holds a resource has an `#[init]`.
 fn has_marked_methods(cx: &Ctxt, server: &Server<'_>) {
-    if server.handlers.is_empty() && server.inits.is_empty() && server.terminates.is_empty() {
+    // `#[prelude::call]` after `use genserver::prelude;` is not read as a
+    // marker, but it is the attribute macro `call`, whose own error says
+    // how to write it: this one would only contradict it.
+    let through_prelude_module = server.methods.iter().any(|func| {
+        func.attrs.iter().any(|attr| {
+            let segments = &attr.path().segments;
+            segments.len() == 2
+                && segments[0].ident == "prelude"
+                && ["call", "cast", "info", "init", "terminate"]
+                    .iter()
+                    .any(|marker| segments[1].ident == marker)
+        })
+    });
+    if server.handlers.is_empty()
+        && server.inits.is_empty()
+        && server.terminates.is_empty()
+        && !through_prelude_module
+    {
         cx.error_spanned_by(
             &server.item.self_ty,
             "this `#[genserver]` block has no `#[call]`, `#[cast]`, `#[info]`, `#[init]` or `#[terminate]` method\n\
