@@ -76,12 +76,23 @@ mod imp {
         /// polled on a thread where the sender's subscriber is not the
         /// default (a thread-local one, on a multi-thread runtime) still
         /// reports to it, and what it sends carries its span on.
+        #[inline]
         pub(crate) fn enter(&self) -> Option<Entered<'_>> {
-            self.0.get().map(|span| Entered {
-                _span: span.enter(),
-                _default: span
-                    .with_subscriber(|(_, dispatch)| tracing::dispatcher::set_default(dispatch)),
-            })
+            // Tested here, the rest out of line: every poll of every
+            // handler asks, and almost always there is no span.
+            match self.0.get() {
+                None => None,
+                Some(span) => Some(enter(span)),
+            }
+        }
+    }
+
+    #[cold]
+    fn enter(span: &tracing::Span) -> Entered<'_> {
+        Entered {
+            _span: span.enter(),
+            _default: span
+                .with_subscriber(|(_, dispatch)| tracing::dispatcher::set_default(dispatch)),
         }
     }
 
