@@ -80,10 +80,7 @@ mod imp {
         pub(crate) fn enter(&self) -> Option<Entered<'_>> {
             // Tested here, the rest out of line: every poll of every
             // handler asks, and almost always there is no span.
-            match self.0.get() {
-                None => None,
-                Some(span) => Some(enter(span)),
-            }
+            self.0.get().map(enter)
         }
     }
 
