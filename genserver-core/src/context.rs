@@ -124,6 +124,12 @@ impl<S: GenServer> Context<S> {
         }
     }
 
+    /// Whether an idle timeout is due now: one of zero, or one whose
+    /// time came while the server was busy.
+    pub(crate) fn idle_due(&mut self) -> bool {
+        self.idle_deadline().is_some_and(|at| at <= Instant::now())
+    }
+
     pub(crate) fn has_continue(&self) -> bool {
         self.owned
             .existing()

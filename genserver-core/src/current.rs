@@ -72,8 +72,12 @@ thread_local! {
     /// Set while a server drops what it holds because it is exiting.
     static EXITING: RefCell<Option<ExitReason>> = const { RefCell::new(None) };
     /// Set while a server's end drops what it holds, before the end is
-    /// published: the callers to tell once it is (see [`while_ending`]).
-    static ENDING: RefCell<Option<Vec<Tell>>> = const { RefCell::new(None) };
+    /// published (see [`while_ending`]).
+    static ENDING: Cell<bool> = const { Cell::new(false) };
+    /// The callers to tell once it is, and whether there are any: one
+    /// load to look, at the end of every server.
+    static TELLS: RefCell<Vec<Tell>> = const { RefCell::new(Vec::new()) };
+    static HAS_TELLS: Cell<bool> = const { Cell::new(false) };
     /// Reply channels dropped while a panic unwinds a server's task, to be
     /// told the reason once the panic is caught.
     static ORPHANS: RefCell<Vec<Orphan>> = const { RefCell::new(Vec::new()) };
@@ -116,44 +120,51 @@ pub(crate) fn while_ending<R>(
     exit: &crate::exit_signal::ExitSignal,
     drop: impl FnOnce() -> R,
 ) -> R {
-    let ending = Ending {
-        previous: ENDING.with(|e| e.replace(Some(Vec::new()))),
-        reason: reason.clone(),
-        done: false,
+    let outer = ENDING.with(|e| e.replace(true));
+    let _ending = Ending {
+        outer,
+        // An end inside another's drop (never seen, but possible) takes
+        // only the callers it collected.
+        mark: if outer {
+            TELLS.with(|t| t.borrow().len())
+        } else {
+            0
+        },
+        exit,
     };
-    let result = while_exiting(reason, drop);
-    for tell in ending.collected() {
-        exit.watch(tell);
-    }
-    result
+    while_exiting(reason, drop)
 }
 
-/// What [`ENDING`] held before a [`while_ending`]: put back when it is
-/// done, or when its `drop` unwinds, whose callers are then told at once
-/// rather than never.
-struct Ending {
-    previous: Option<Vec<Tell>>,
-    reason: ExitReason,
-    done: bool,
+/// Puts [`ENDING`] back and hands the callers collected to the end's
+/// watchers, also when `drop` unwinds: they are told when the end is
+/// published, or at once if it already was.
+struct Ending<'a> {
+    outer: bool,
+    mark: usize,
+    exit: &'a crate::exit_signal::ExitSignal,
 }
 
-impl Ending {
-    fn collected(mut self) -> Vec<Tell> {
-        self.done = true;
-        ENDING
-            .with(|e| e.replace(self.previous.take()))
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for Ending {
+impl Drop for Ending<'_> {
     fn drop(&mut self) {
-        if self.done {
-            return;
+        ENDING.with(|e| e.set(self.outer));
+        if HAS_TELLS.with(Cell::get) {
+            self.hand_over();
         }
-        let collected = ENDING.with(|e| e.replace(self.previous.take()));
-        for tell in collected.into_iter().flatten() {
-            tell(&self.reason);
+    }
+}
+
+impl Ending<'_> {
+    #[cold]
+    fn hand_over(&self) {
+        let tells = TELLS.with(|t| {
+            let mut tells = t.borrow_mut();
+            let mark = self.mark.min(tells.len());
+            let collected = tells.split_off(mark);
+            HAS_TELLS.with(|has| has.set(!tells.is_empty()));
+            collected
+        });
+        for tell in tells {
+            self.exit.watch(tell);
         }
     }
 }
@@ -162,15 +173,10 @@ impl Drop for Ending {
 /// watchers when the end is being published ([`while_ending`]), otherwise
 /// now.
 pub(crate) fn tell_exited(reason: &ExitReason, tell: impl FnOnce(&ExitReason) + Send + 'static) {
-    let mut tell = Some(tell);
-    ENDING.with(|e| {
-        if let Some(tells) = e.borrow_mut().as_mut()
-            && let Some(tell) = tell.take()
-        {
-            tells.push(Box::new(tell));
-        }
-    });
-    if let Some(tell) = tell {
+    if ENDING.with(Cell::get) {
+        TELLS.with(|t| t.borrow_mut().push(Box::new(tell)));
+        HAS_TELLS.with(|has| has.set(true));
+    } else {
         tell(reason);
     }
 }
