@@ -45,6 +45,9 @@ struct Step {
 /// A continue that asks for an idle timeout of `.0`.
 struct IdleFromContinue(Duration);
 
+/// A timer's message, cancelled once queued.
+struct Stale;
+
 /// Holds the server in a handler: notifies `.0` on entering, waits for `.1`.
 struct Hold(Arc<Notify>, Arc<Notify>);
 
@@ -85,6 +88,22 @@ impl Idler {
     ) {
         ctx.set_idle_timeout(after);
         tokio::time::sleep(busy).await;
+    }
+
+    /// Lets a timer's message arrive while it works, cancels that timer,
+    /// and asks for an idle timeout: the message waits in the mailbox, to
+    /// be dropped unhandled.
+    #[call]
+    async fn idle_after_a_cancelled_timer(&mut self, after: Duration, ctx: &mut Context<Self>) {
+        let timer = ctx.send_after(MS, Stale);
+        tokio::time::sleep(10 * MS).await;
+        timer.cancel();
+        ctx.set_idle_timeout(after);
+    }
+
+    #[info]
+    fn stale(&mut self, _: Stale) {
+        self.log.lock().unwrap().push("stale".to_string());
     }
 
     /// Asks for an idle timeout and for a continue.
@@ -521,4 +540,19 @@ async fn an_idle_timeout_of_zero_fires_at_once_and_yields() {
         Duration::ZERO,
         "no timer tick waited for"
     );
+}
+
+/// 8.2 and 18.4: a message dropped unhandled (here a cancelled timer's,
+/// already queued) is not handled, so it does not cancel the idle timeout.
+#[tokio::test(start_paused = true)]
+async fn a_message_dropped_unhandled_does_not_cancel_the_idle_timeout() {
+    let (idler, mut timeouts) = idler(false).await;
+    let began = Instant::now();
+    idler.idle_after_a_cancelled_timer(100 * MS).await.unwrap();
+    let fired = tokio::time::timeout(Duration::from_secs(1), timeouts.recv())
+        .await
+        .expect("the idle timeout fired")
+        .unwrap();
+    assert_eq!(fired - began, 110 * MS);
+    assert_eq!(idler.log().await.unwrap(), ["idle"]);
 }
