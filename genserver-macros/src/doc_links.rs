@@ -189,6 +189,9 @@ impl<'a> Link<'a> {
         }
         let before = &line[..target_start];
         let after = &line[path_end..];
+        // Inside a code span (`` `[Self::x]` ``), as written: an odd number
+        // of backticks before the link's `[` (or its target) opens one.
+        let in_code = |upto: &str| upto.bytes().filter(|&b| b == b'`').count() % 2 == 1;
         let make = |form, end| Link {
             form,
             target_start,
@@ -196,6 +199,9 @@ impl<'a> Link<'a> {
             end,
             first_segment,
         };
+        if in_code(before) && !before.ends_with("[`") {
+            return None;
+        }
         if (before.ends_with("](") && after.starts_with(')'))
             || (before.ends_with("][") && after.starts_with(']'))
         {
@@ -212,8 +218,10 @@ impl<'a> Link<'a> {
         } else {
             ("[", "]")
         };
+        let opening = &before[..before.len().saturating_sub(open.len())];
         if before.ends_with(open)
-            && !before[..before.len() - open.len()].ends_with(']')
+            && !opening.ends_with(']')
+            && !in_code(opening)
             && after.starts_with(close)
         {
             let end = path_end + close.len();
@@ -278,6 +286,7 @@ mod tests {
         for text in [
             "Self::helper, `Self::helper`, [text](Selfish), [`MySelf`], [`Self_`]",
             "[`Self::helper`](Counter::other) [`Self`][x] [`Self`]: x",
+            "write `[Self::helper]` or `[text](Self::helper)` to link",
             "[a] [`Self`]: not a definition",
         ] {
             assert_eq!(rewrite(text), text);
