@@ -80,12 +80,12 @@ mod imp {
         pub(crate) fn enter(&self) -> Option<Entered<'_>> {
             // Tested here, the rest out of line: every poll of every
             // handler asks, and almost always there is no span.
-            self.0.get().map(enter)
+            self.0.get().map(enter_with_subscriber)
         }
     }
 
     #[cold]
-    fn enter(span: &tracing::Span) -> Entered<'_> {
+    fn enter_with_subscriber(span: &tracing::Span) -> Entered<'_> {
         Entered {
             _span: span.enter(),
             _default: span

@@ -254,7 +254,10 @@ impl<S: GenServer> Context<S> {
 async fn run_caught<F: Future>(future: F) -> std::thread::Result<F::Output> {
     let mut slot = std::pin::pin!(Some(future));
     let outcome = std::future::poll_fn(|cx| {
-        let future = (slot.as_mut().as_pin_mut()).expect("polled until ready, then dropped");
+        let future = slot
+            .as_mut()
+            .as_pin_mut()
+            .expect("polled until ready, then dropped");
         match std::panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),

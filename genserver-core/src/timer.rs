@@ -52,9 +52,10 @@ impl Timer {
     /// it is cancelled, has fired (a one-shot timer), or its target has
     /// ended (OTP's `Process.read_timer/1`). For an interval, the time to
     /// its next tick: `Duration::ZERO` while a tick that is due has not
-    /// been sent yet (its task has not run since). `Duration::MAX` for a timer set further ahead than
-    /// tokio's clock reaches, which never fires, and for an interval whose
-    /// next tick would be past it, which sends no more.
+    /// been sent yet (its task has not run since). `Duration::MAX` for a
+    /// timer set further ahead than tokio's clock reaches, which never
+    /// fires, and for an interval whose next tick would be past it, which
+    /// sends no more.
     #[must_use]
     pub fn remaining(&self) -> Option<Duration> {
         if self.token.is_cancelled() || self.task.is_finished() || self.target.is_gone() {

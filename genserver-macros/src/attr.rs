@@ -107,6 +107,18 @@ impl Role {
     }
 }
 
+/// `#[prelude::call]`, after `use genserver::prelude;`: a marker's name
+/// through a path that [`Role::of`] does not read as one, since a module
+/// of the user's may be named `prelude` too.
+pub(crate) fn is_marker_through_prelude_module(attr: &Attribute) -> bool {
+    let segments = &attr.path().segments;
+    segments.len() == 2
+        && segments[0].ident == PRELUDE
+        && Role::ALL
+            .into_iter()
+            .any(|role| segments[1].ident == role.symbol())
+}
+
 /// `path` is `krate::name` or `krate::prelude::name`, without generic
 /// arguments. A leading `::` is not compared: `::genserver` and
 /// `genserver` differ only when a module of the user's shadows the crate.

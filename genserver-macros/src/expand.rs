@@ -468,7 +468,9 @@ impl<'a> Gen<'a> {
                 let own = names::unraw(handler.method.ident());
                 match handler.kind {
                     HandlerKind::Call => own == name,
-                    HandlerKind::Cast => own == name || name.strip_prefix("try_") == Some(&own),
+                    HandlerKind::Cast => {
+                        own == name || names::try_cast(handler.method.ident()) == name
+                    }
                     HandlerKind::Info => false,
                 }
             })

@@ -205,14 +205,9 @@ fn has_marked_methods(cx: &Ctxt, server: &Server<'_>) {
     // marker, but it is the attribute macro `call`, whose own error says
     // how to write it: this one would only contradict it.
     let through_prelude_module = server.methods.iter().any(|func| {
-        func.attrs.iter().any(|attr| {
-            let segments = &attr.path().segments;
-            segments.len() == 2
-                && segments[0].ident == "prelude"
-                && ["call", "cast", "info", "init", "terminate"]
-                    .iter()
-                    .any(|marker| segments[1].ident == marker)
-        })
+        func.attrs
+            .iter()
+            .any(attr::is_marker_through_prelude_module)
     });
     if server.handlers.is_empty()
         && server.inits.is_empty()
