@@ -40,6 +40,14 @@ impl Vault {
         });
     }
 
+    /// Holds the reply while it waits for ever.
+    #[call]
+    async fn hold_while_waiting(&mut self, entered: Arc<Notify>, reply: Reply<u32>) {
+        entered.notify_one();
+        std::future::pending::<()>().await;
+        drop(reply);
+    }
+
     /// Dropped without an answer.
     #[call]
     fn never(&mut self, reply: Reply<u32>) {
@@ -351,6 +359,25 @@ async fn a_reply_held_elsewhere_when_the_server_is_aborted_ends_with_killed() {
         Err(CallError::Exited(ExitReason::Killed))
     );
     assert_eq!(began.elapsed(), Duration::ZERO);
+}
+
+/// 7.2 with 6.5: a reply that the handler in hand holds across an await
+/// when the server's task is aborted ends its call with `Exited(Killed)`,
+/// as one kept in the state does, not with `ReplyDropped`.
+#[tokio::test(start_paused = true)]
+async fn a_reply_held_by_the_handler_in_hand_at_an_abort_ends_with_killed() {
+    let (supervisor, vault) = killable_vault().await;
+    let entered = Arc::new(Notify::new());
+    let pending = tokio::spawn({
+        let (vault, entered) = (vault.clone(), Arc::clone(&entered));
+        async move { vault.hold_while_waiting(entered).await }
+    });
+    entered.notified().await;
+    supervisor.terminate_child("vault").await.unwrap();
+    assert_eq!(
+        pending.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Killed))
+    );
 }
 
 /// 3.3: once the caller has timed out, `Reply::send` returns `false`; the

@@ -438,6 +438,7 @@ async fn the_name_of_an_aborted_server_is_free_once_it_has_ended() {
 #[derive(Default)]
 struct Gate {
     held: Option<Reply<()>>,
+    kept: Option<SlowDrop>,
 }
 
 /// A message whose drop waits (up to a limit) to be let go.
@@ -483,6 +484,19 @@ impl Gate {
 
     #[cast]
     fn carry(&mut self, _: SlowDrop) {}
+
+    /// Keeps `slow` in the state, which then drops slowly.
+    #[cast]
+    fn keep(&mut self, slow: SlowDrop) {
+        self.kept = Some(slow);
+    }
+
+    /// Answers never: the handler waits until its task is aborted.
+    #[call]
+    async fn stall(&mut self, entered: Arc<Notify>) {
+        entered.notify_one();
+        std::future::pending::<()>().await;
+    }
 }
 
 // Semantics 6.2 and 11.4: a caller whose request was still queued when the
@@ -584,4 +598,59 @@ async fn deferred_caller_finds_the_server_forgotten(held_elsewhere: bool) {
         "the name is free (held elsewhere: {held_elsewhere})"
     );
     gate_server.server_ref().wait().await;
+}
+
+// Semantics 6.2 and 6.5: so is the caller whose request was in hand when
+// the server's task was aborted (a brutal kill): told `Exited(Killed)`
+// once the server is forgotten, not while its end still drains the
+// mailbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_in_hand_at_an_abort_finds_the_server_forgotten() {
+    let name = "names:in-hand-caller";
+    let supervisor = Supervisor::start(
+        SupervisorSpec::new(Strategy::OneForOne).child(
+            ChildSpec::server::<Gate>("gate", Gate::default)
+                .options(StartOptions::named(name))
+                .shutdown(Shutdown::BrutalKill),
+        ),
+    )
+    .await
+    .unwrap();
+    let gate_server = supervisor.child::<Gate>("gate").await.unwrap();
+    // The state drops slowly, after the handler in hand and before the
+    // end is published.
+    let (looked, release) = std::sync::mpsc::channel::<()>();
+    gate_server
+        .keep(SlowDrop(std::sync::Mutex::new(release)))
+        .await
+        .unwrap();
+    let entered = Arc::new(Notify::new());
+    // The caller runs on a runtime of its own: woken from the thread that
+    // drops the aborted task, it would otherwise wait in that thread's
+    // queue until the end is over, and could not see too early an answer.
+    let in_hand = std::thread::spawn({
+        let (gate_server, entered) = (gate_server.clone(), Arc::clone(&entered));
+        move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let outcome = gate_server.stall(entered).await;
+                let again = Gate::start_with(Gate::default(), StartOptions::named(name)).await;
+                let found = whereis_id(name);
+                let _ = looked.send(());
+                (outcome, found, again.map(|again| again.id()))
+            })
+        }
+    });
+    entered.notified().await;
+    supervisor.terminate_child("gate").await.unwrap();
+
+    let (outcome, found, again) = tokio::task::spawn_blocking(|| in_hand.join().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(outcome, Err(CallError::Exited(ExitReason::Killed)));
+    let again = again.expect("the name is free");
+    assert_eq!(found, Some(again), "found is the new server");
 }

@@ -103,7 +103,7 @@ fn init<S: GenServer>(
     started: Option<StartedSender>,
 ) -> impl Future<Output = Option<(S, Context<S>, TaskEnd<S>)>> + Send {
     async move {
-        let init = KilledIfDropped::new(S::init(args, &mut ctx)).await;
+        let init = KilledIfDropped::new(&task.instance.exit, S::init(args, &mut ctx)).await;
         let (reason, state) = match init {
             // OTP's `{:stop, reason}` from init: the start fails and
             // terminate does not run.
@@ -217,7 +217,7 @@ fn end<'a, S: GenServer>(
         if let Some(state) = state.as_mut() {
             // A panic in terminate is reported by the panic hook; the server
             // still exits with the reason terminate was given.
-            let _ = KilledIfDropped::new(state.terminate(&reason, ctx)).await;
+            let _ = KilledIfDropped::new(&task.instance.exit, state.terminate(&reason, ctx)).await;
         }
         current::adopt_orphans(&reason);
         current::while_ending(&reason, &task.instance.exit, || {
@@ -354,7 +354,9 @@ fn serve<'a, S: GenServer>(
             ctx.cancel_idle_timeout();
             task.instance.stats.count_handled();
             let span = instrument::span::<S>(task.instance.id, &message, caller);
-            let handled = KilledIfDropped::in_span(span, state.handle(message, ctx)).await;
+            let handled =
+                KilledIfDropped::in_span(span, &task.instance.exit, state.handle(message, ctx))
+                    .await;
             match handled {
                 Ok(Ok(())) => {}
                 Ok(Err(reason)) => return reason,

@@ -6,52 +6,59 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Poll, ready};
 
+use crate::exit_signal::ExitSignal;
 use crate::instrument::HandleSpan;
 use crate::{ExitReason, current};
 
 pin_project_lite::pin_project! {
     /// Runs user code, inside the span of the message it handles if there
     /// is one, and catches its panics (`Err` with the payload); if the
-    /// task is aborted while it runs, what the code holds is dropped as by
-    /// an exiting server (reason `Killed`), so a caller waiting on a reply
-    /// it holds is told.
+    /// task is aborted while it runs, the instance's exit is decided
+    /// (`Killed`, unless a reason already was) and what the code holds is
+    /// dropped as by an ending server: the caller whose request is in hand,
+    /// and one whose `Reply` the code holds, hear the reason once the end
+    /// is published, as the callers of queued requests do.
     ///
     /// One wrapper for all three, rather than `tracing::Instrumented` and
     /// `CatchUnwind` around this: the handling in progress is part of
     /// every server's task, and each layer is moved and polled once per
     /// message.
-    pub(super) struct KilledIfDropped<F> {
+    pub(super) struct KilledIfDropped<'a, F> {
         span: HandleSpan,
+        exit: &'a ExitSignal,
         #[pin]
         inner: Option<F>,
     }
 
-    impl<F> PinnedDrop for KilledIfDropped<F> {
+    impl<F> PinnedDrop for KilledIfDropped<'_, F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             let mut inner = this.inner;
             if inner.is_some() {
                 let _entered = this.span.enter();
-                current::while_exiting(&ExitReason::Killed, || inner.set(None));
+                let exit = *this.exit;
+                let reason = exit.decide(ExitReason::Killed);
+                current::while_ending(&reason, exit, || inner.set(None));
             }
         }
     }
 }
 
-impl<F> KilledIfDropped<F> {
-    pub(super) fn new(inner: F) -> Self {
-        Self::in_span(HandleSpan::none(), inner)
+impl<'a, F> KilledIfDropped<'a, F> {
+    pub(super) fn new(exit: &'a ExitSignal, inner: F) -> Self {
+        Self::in_span(HandleSpan::none(), exit, inner)
     }
 
-    pub(super) fn in_span(span: HandleSpan, inner: F) -> Self {
+    pub(super) fn in_span(span: HandleSpan, exit: &'a ExitSignal, inner: F) -> Self {
         KilledIfDropped {
             span,
+            exit,
             inner: Some(inner),
         }
     }
 }
 
-impl<F: Future> Future for KilledIfDropped<F> {
+impl<F: Future> Future for KilledIfDropped<'_, F> {
     type Output = Result<F::Output, Box<dyn Any + Send>>;
 
     // Asked for: the compiler's own choice flips with small changes to the
