@@ -22,6 +22,8 @@ struct Node {
     name: &'static str,
     log: Log,
     exits: Vec<Exit>,
+    /// `Exit` and `Down` notices, in the order handled.
+    notices: Vec<&'static str>,
 }
 
 /// Init arguments of a [`Node`].
@@ -69,6 +71,7 @@ impl Node {
             name: args.name,
             log: args.log,
             exits: Vec::new(),
+            notices: Vec::new(),
         })
     }
 
@@ -143,6 +146,21 @@ impl Node {
         self.exits.clone()
     }
 
+    #[call]
+    fn monitor(&mut self, other: NodeClient, ctx: &mut Context<Self>) {
+        ctx.monitor(&other);
+    }
+
+    #[call]
+    fn notices(&self) -> Vec<&'static str> {
+        self.notices.clone()
+    }
+
+    #[info]
+    fn down(&mut self, _: Down) {
+        self.notices.push("down");
+    }
+
     #[cast]
     fn fail(&mut self) -> Result<(), InitFailed> {
         Err(InitFailed)
@@ -156,6 +174,7 @@ impl Node {
     #[info]
     fn exit(&mut self, exit: Exit) {
         self.exits.push(exit);
+        self.notices.push("exit");
     }
 
     #[terminate]
@@ -756,4 +775,31 @@ async fn start_link_with_applies_the_options_and_makes_the_caller_the_parent() {
             .contains(&"child terminate: normal exit".to_string())
     );
     assert!(genserver::whereis::<Node>(name).is_none());
+}
+
+/// 17.4 with 16: a server that both links to and monitors an instance that
+/// ends receives the link's `Exit` before the monitor's `Down`, whatever
+/// the order they were set up in, as OTP sends a dying process's link
+/// signals before its monitor notices.
+#[tokio::test]
+async fn a_linked_and_monitored_server_hears_exit_before_down() {
+    for monitor_first in [true, false] {
+        let log = new_log();
+        let watcher = trapping("watcher", &log).await;
+        let target = node("target", &log).await;
+        if monitor_first {
+            watcher.monitor(target.clone()).await.unwrap();
+            watcher.link(target.clone()).await.unwrap();
+        } else {
+            watcher.link(target.clone()).await.unwrap();
+            watcher.monitor(target.clone()).await.unwrap();
+        }
+        target.fail().await.unwrap();
+        target.wait().await;
+        assert_eq!(
+            watcher.notices().await.unwrap(),
+            ["exit", "down"],
+            "monitor first: {monitor_first}"
+        );
+    }
 }

@@ -61,15 +61,23 @@ async fn a_child_that_fails_to_start_stops_the_started_ones_in_reverse_and_is_na
     );
 }
 
+/// As OTP checks the whole child list before it starts any child
+/// (`duplicate_child_name`), no child of such a spec starts.
 #[tokio::test(start_paused = true)]
-async fn two_children_with_one_id_fail_the_start() {
+async fn two_children_with_one_id_fail_the_start_before_any_child_starts() {
     let log = Log::new();
     let spec = SupervisorSpec::new(Strategy::OneForOne)
         .child(probe("a", &log))
+        .child(probe("b", &log))
         .child(probe("a", &log));
     let error = Supervisor::start(spec).await.unwrap_err();
-    assert_eq!(ChildStartError::of(&error).unwrap().id(), "a");
-    assert_eq!(log.take(), ["start a", "terminate a Shutdown"]);
+    let failed = ChildStartError::of(&error).unwrap();
+    assert_eq!(failed.id(), "a");
+    assert_eq!(
+        failed.error().to_string(),
+        "server failed to start (error: duplicate child id `a`)"
+    );
+    assert_eq!(log.take(), Vec::<String>::new(), "no child started");
 }
 
 #[tokio::test(start_paused = true)]

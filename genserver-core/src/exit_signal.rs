@@ -10,6 +10,9 @@ use crate::ExitReason;
 
 /// Set in the key of a watcher that runs after the others.
 const LAST: u64 = 1 << 63;
+/// Set in the key of a watcher that runs before the others, the
+/// forgetters excepted: the one that fires the server's links.
+const FIRST: u64 = 1 << 62;
 
 /// Something to do when a server ends: notify a monitor, propagate a link,
 /// free a name. Runs in the ending server's task, before waiters of
@@ -50,7 +53,8 @@ struct Lists {
     /// run before `watchers`, whatever the order they were installed in.
     forgetters: Vec<(u64, ExitWatcher)>,
     /// Those whose key has [`LAST`] set (the server's supervisor) run after
-    /// the others, whatever the order they were installed in. A flag in
+    /// the others, and the one whose key has [`FIRST`] set (the links)
+    /// before them, whatever the order they were installed in. A flag in
     /// the key rather than a list of their own: one list more made a stop
     /// and wait about a quarter slower (the benchmarks' row 5c).
     watchers: Vec<(u64, ExitWatcher)>,
@@ -141,13 +145,24 @@ impl ExitSignal {
         let last: Vec<_> = watchers
             .extract_if(.., |(key, _)| *key & LAST != 0)
             .collect();
+        let first: Vec<_> = watchers
+            .extract_if(.., |(key, _)| *key & FIRST != 0)
+            .collect();
         // Whoever hears of the end (a monitor's `Down`, a supervisor about
         // to restart the server under the same name or key) finds the
         // server already forgotten. The supervisor hears last: on another
         // thread it may restart the server, or stop and return, at once,
         // and by then every `Down` and exit signal of this instance is
-        // queued where it goes.
-        for (_, watcher) in forgetters.into_iter().chain(watchers).chain(last) {
+        // queued where it goes. The links fire before the monitors are
+        // told, as OTP sends a dying process's exit signals before its
+        // `DOWN`s: a server that both links to and monitors this one
+        // handles the `Exit` first.
+        for (_, watcher) in forgetters
+            .into_iter()
+            .chain(first)
+            .chain(watchers)
+            .chain(last)
+        {
             watcher(&reason);
         }
         self.finished.store(true, Ordering::Release);
@@ -231,11 +246,22 @@ impl ExitSignal {
     /// ended (its watchers have run) the watcher is handed back, not run:
     /// for observers that report such a server as gone (`NoProc`).
     pub(crate) fn try_watch(&self, watcher: ExitWatcher) -> Result<u64, ExitWatcher> {
+        self.try_watch_in(watcher, 0)
+    }
+
+    /// As [`try_watch`](Self::try_watch), for the watcher that fires the
+    /// server's links: it runs before the other watchers but the
+    /// forgetters.
+    pub(crate) fn try_watch_first(&self, watcher: ExitWatcher) -> Result<u64, ExitWatcher> {
+        self.try_watch_in(watcher, FIRST)
+    }
+
+    fn try_watch_in(&self, watcher: ExitWatcher, flags: u64) -> Result<u64, ExitWatcher> {
         let mut observers = self.observers();
         if observers.watchers_ran {
             return Err(watcher);
         }
-        let key = observers.next_key();
+        let key = observers.next_key() | flags;
         observers.lists().watchers.push((key, watcher));
         Ok(key)
     }
@@ -394,6 +420,24 @@ mod tests {
         signal.decide(ExitReason::Normal);
         signal.finish();
         assert_eq!(order.seen(), ["registry", "monitor", "supervisor"]);
+    }
+
+    /// The links fire before the monitors installed earlier are told, and
+    /// after the server is forgotten; unwatching works with their key.
+    #[test]
+    fn the_links_watcher_runs_before_the_monitors() {
+        let signal = ExitSignal::new();
+        let order = Order::default();
+        let log = |what| order.watcher(what);
+        signal.watch_last(log("supervisor"));
+        signal.watch(log("monitor"));
+        let unwatched = signal.try_watch_first(log("unwatched")).ok().unwrap();
+        assert!(signal.try_watch_first(log("links")).is_ok());
+        signal.watch_to_forget(log("registry"));
+        assert!(signal.unwatch(unwatched));
+        signal.decide(ExitReason::Normal);
+        signal.finish();
+        assert_eq!(order.seen(), ["registry", "links", "monitor", "supervisor"]);
     }
 
     #[tokio::test]

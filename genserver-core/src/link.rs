@@ -144,7 +144,7 @@ fn insert(owner: &Arc<Instance>, peer: Peer) -> Insert {
                 fire(&owner, reason);
             }
         });
-        if owner.exit.try_watch(watcher).is_err() {
+        if owner.exit.try_watch_first(watcher).is_err() {
             fire(owner, &ExitReason::NoProc);
         }
     }

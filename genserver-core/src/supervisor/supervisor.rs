@@ -190,7 +190,8 @@ impl Supervisor {
     /// in reverse order and this returns [`StartError::Init`] with an
     /// [`ExitReason::Error`] whose source is a [`ChildStartError`] naming
     /// the child and its reason ([`ChildStartError::of`] finds it). Two
-    /// children with one id fail the start the same way.
+    /// children with one id fail the start the same way, before any child
+    /// starts.
     ///
     /// # Cancel safety
     ///
@@ -466,6 +467,16 @@ impl Supervisor {
     }
 }
 
+/// The first id in `children` that an earlier child already has.
+fn first_duplicate(children: &[ChildSpec]) -> Option<ChildId> {
+    let mut seen = std::collections::HashSet::with_capacity(children.len());
+    children
+        .iter()
+        .map(ChildSpec::id)
+        .find(|id| !seen.insert(*id))
+        .cloned()
+}
+
 impl GenServer for Supervisor {
     type Args = SupervisorSpec;
     type Message = SupervisorMessage;
@@ -487,28 +498,22 @@ impl GenServer for Supervisor {
             next_key: 0,
             retries: Vec::new(),
         };
+        // The whole list is checked before any child starts, as OTP's
+        // `duplicate_child_name`: a spec that cannot run starts nothing.
+        if let Some(id) = first_duplicate(&spec.children) {
+            let error = StartError::Init(ExitReason::error(format!("duplicate child id `{id}`")));
+            return Err(ExitReason::error(ChildStartError::new(id, error)));
+        }
         for child_spec in spec.children {
-            let id = child_spec.id().clone();
-            let failure = if sup.find(&id).is_some() {
-                Some(StartError::Init(ExitReason::error(format!(
-                    "duplicate child id `{id}`"
-                ))))
-            } else {
-                let mut child = child_spec.make_runtime();
-                match child.start(sup.notice.clone()).await {
-                    Ok(server) => {
-                        sup.push(child_spec, child, ChildState::Running(server));
-                        None
-                    }
-                    Err(error) => {
-                        child.close(&start_failure_reason(&error));
-                        Some(error)
-                    }
+            let mut child = child_spec.make_runtime();
+            match child.start(sup.notice.clone()).await {
+                Ok(server) => sup.push(child_spec, child, ChildState::Running(server)),
+                Err(error) => {
+                    child.close(&start_failure_reason(&error));
+                    sup.stop_children().await;
+                    let id = child_spec.id().clone();
+                    return Err(ExitReason::error(ChildStartError::new(id, error)));
                 }
-            };
-            if let Some(error) = failure {
-                sup.stop_children().await;
-                return Err(ExitReason::error(ChildStartError::new(id, error)));
             }
         }
         Ok(sup)
@@ -743,7 +748,8 @@ impl SupervisorClient {
             .await?
     }
 
-    /// Every child, in start order, with its state (OTP's `which_children`).
+    /// Every child, in start order, with its state (OTP's `which_children`,
+    /// which lists the newest first).
     ///
     /// # Errors
     ///
