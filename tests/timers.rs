@@ -137,6 +137,30 @@ async fn send_after_delivers_at_the_right_virtual_time() {
     assert_eq!(at - began, 250 * MS);
 }
 
+/// 18.4: `cancel` returns the time that was left, as OTP's
+/// `cancel_timer`; `None` (OTP's `false`) once the timer has sent its
+/// message or was cancelled before.
+#[tokio::test(start_paused = true)]
+async fn cancel_returns_the_time_that_was_left() {
+    let (clock, mut ticks) = clock().await;
+    let pending = send_after(&clock, 40 * MS, Tick(1));
+    tokio::time::advance(15 * MS).await;
+    assert_eq!(pending.cancel(), Some(25 * MS));
+    assert_eq!(pending.cancel(), None, "cancelled before");
+
+    let fired = send_after(&clock, 10 * MS, Tick(2));
+    let (label, _) = ticks.recv().await.unwrap();
+    assert_eq!(label, 2);
+    assert_eq!(fired.cancel(), None, "it had sent its message");
+
+    let interval = send_interval(&clock, 30 * MS, Tick(3));
+    let (label, _) = ticks.recv().await.unwrap();
+    assert_eq!(label, 3);
+    assert_eq!(interval.cancel(), Some(30 * MS), "to its next tick");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(ticks.try_recv().is_err(), "no tick after the cancel");
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_cancelled_timer_sends_nothing() {
     let (clock, _ticks) = clock().await;

@@ -42,8 +42,24 @@ impl Timer {
     /// including one already queued (OTP's `Process.cancel_timer/1`, made
     /// reliable). A message the server had already taken from its mailbox
     /// (its handler about to start, or running) is still handled.
-    /// Cancelling twice, or a timer that has fired, does nothing.
-    pub fn cancel(&self) {
+    ///
+    /// Returns the time that was left, as [`remaining`](Self::remaining)
+    /// read just before: `None`, as OTP's `false`, when the timer had
+    /// already sent its message (a one-shot timer; the message, if still
+    /// queued, is dropped all the same), was cancelled before, or its
+    /// target has ended. Cancelling twice, or a timer that has fired, does
+    /// nothing else.
+    #[allow(
+        clippy::must_use_candidate,
+        reason = "most callers cancel for the effect, not for the time left"
+    )]
+    pub fn cancel(&self) -> Option<Duration> {
+        let remaining = self.remaining();
+        self.stop();
+        remaining
+    }
+
+    fn stop(&self) {
         self.token.cancel();
         self.task.abort();
     }
@@ -92,7 +108,7 @@ impl Timer {
 impl Drop for Timer {
     fn drop(&mut self) {
         if !self.detached {
-            self.cancel();
+            self.stop();
         }
     }
 }
