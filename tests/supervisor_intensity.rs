@@ -315,3 +315,32 @@ async fn a_supervisor_between_failed_restart_attempts_stops_when_asked() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(log.take().is_empty(), "no attempt after the stop");
 }
+
+/// 15.4: a zero period is refused when the supervisor starts, before any
+/// child starts (OTP's `invalid_period`): restarts counted in a window of
+/// no length would never add up, and a failing child would be restarted
+/// without end.
+#[tokio::test(start_paused = true)]
+async fn a_zero_period_fails_the_start_before_any_child_starts() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(RestartIntensity::new(3, Duration::ZERO))
+        .child(probe("a", &log));
+    let Err(StartError::Init(reason)) = Supervisor::start(spec).await else {
+        panic!("a zero period must fail the start");
+    };
+    assert_eq!(
+        reason.to_string(),
+        "error: invalid restart intensity: the period must be longer than zero"
+    );
+    assert_eq!(log.take(), Vec::<String>::new(), "no child started");
+
+    let dynamic = DynamicSupervisorSpec::new().intensity(RestartIntensity::new(3, Duration::ZERO));
+    let Err(StartError::Init(reason)) = DynamicSupervisor::start(dynamic).await else {
+        panic!("a zero period must fail the start of a dynamic supervisor too");
+    };
+    assert_eq!(
+        reason.to_string(),
+        "error: invalid restart intensity: the period must be longer than zero"
+    );
+}

@@ -283,6 +283,9 @@ impl GenServer for DynamicSupervisor {
         // As OTP's: the parent's end still stops it (17.7), any other
         // linked server's is ignored.
         ctx.trap_exits(true);
+        if let Some(invalid) = spec.intensity.invalid() {
+            return Err(invalid);
+        }
         Ok(DynamicSupervisor {
             log: RestartLog::new(spec.intensity),
             max_children: spec.max_children,

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::ExitReason;
+
 /// Which children a supervisor restarts when one of them must be restarted
 /// (OTP's strategies).
 ///
@@ -53,6 +55,12 @@ pub struct RestartIntensity {
 impl RestartIntensity {
     /// At most `max_restarts` restarts within `period`. With 0, the first
     /// restart makes the supervisor give up.
+    ///
+    /// `period` must be longer than zero: in a window of no length no two
+    /// restarts would ever be counted together, and a child that keeps
+    /// failing would be restarted without end. A supervisor given a zero
+    /// `period` fails to start, with [`StartError::Init`](crate::StartError::Init)
+    /// saying so, before any child starts (OTP's `invalid_period`).
     #[must_use]
     pub const fn new(max_restarts: u32, period: Duration) -> Self {
         RestartIntensity {
@@ -65,6 +73,14 @@ impl RestartIntensity {
     #[must_use]
     pub const fn max_restarts(&self) -> u32 {
         self.max_restarts
+    }
+
+    /// Why a supervisor cannot count restarts with this intensity, if it
+    /// cannot: checked when it starts.
+    pub(crate) fn invalid(&self) -> Option<ExitReason> {
+        self.period.is_zero().then(|| {
+            ExitReason::error("invalid restart intensity: the period must be longer than zero")
+        })
     }
 
     /// The sliding window the restarts are counted in.

@@ -488,6 +488,9 @@ impl GenServer for Supervisor {
         // As OTP's: the parent's end still stops it (17.7), any other
         // linked server's is ignored.
         ctx.trap_exits(true);
+        if let Some(invalid) = spec.intensity.invalid() {
+            return Err(invalid);
+        }
         let mut sup = Supervisor {
             strategy: spec.strategy,
             log: RestartLog::new(spec.intensity),
