@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use genserver::prelude::*;
-use genserver::{ChildStartError, StartError};
+use genserver::{ChildKind, ChildStartError, StartError};
 use supervisor_support::{Log, Probe, ProbeArgs, client, ms, probe, probe_with};
 use tokio::time::Instant;
 
@@ -191,6 +191,40 @@ async fn a_worker_is_permanent_and_given_five_seconds_to_stop_by_default() {
     assert_eq!(ms(began), 5000);
     assert_eq!(log.take(), ["0 terminate a Shutdown"]);
     assert_eq!(a.wait().await, ExitReason::Shutdown);
+}
+
+// Semantics 15.1: the default shutdown follows the child's kind however
+// the kind is set, as OTP's default for `type => supervisor` is
+// `infinity`; a shutdown set explicitly stays, in either order.
+#[test]
+fn the_default_shutdown_follows_the_kind() {
+    let log = Log::new();
+    assert_eq!(probe("w", &log).shutdown_type(), Shutdown::DEFAULT_WORKER);
+    assert_eq!(
+        probe("s", &log).kind(ChildKind::Supervisor).shutdown_type(),
+        Shutdown::Infinity
+    );
+    assert_eq!(
+        ChildSpec::supervisor("sub", SupervisorSpec::new(Strategy::OneForOne))
+            .kind(ChildKind::Worker)
+            .shutdown_type(),
+        Shutdown::DEFAULT_WORKER
+    );
+    let one_second = Shutdown::Timeout(Duration::from_secs(1));
+    assert_eq!(
+        probe("a", &log)
+            .shutdown(one_second)
+            .kind(ChildKind::Supervisor)
+            .shutdown_type(),
+        one_second
+    );
+    assert_eq!(
+        probe("b", &log)
+            .kind(ChildKind::Supervisor)
+            .shutdown(one_second)
+            .shutdown_type(),
+        one_second
+    );
 }
 
 // Semantics 15.1: a child supervisor's shutdown is `Infinity` by default:

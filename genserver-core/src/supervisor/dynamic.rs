@@ -403,8 +403,9 @@ impl DynamicSupervisorClient {
     ///
     /// # Errors
     ///
-    /// [`SupervisorError::NotFound`] when no child has this id;
-    /// [`SupervisorError::Call`].
+    /// [`SupervisorError::NotFound`] when no child has this id, also for a
+    /// child already terminated (Elixir's `{:error, :not_found}`; OTP's
+    /// `simple_one_for_one` answers `ok`); [`SupervisorError::Call`].
     ///
     /// # Cancel safety
     ///

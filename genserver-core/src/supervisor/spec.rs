@@ -182,7 +182,8 @@ type MakeRuntime = dyn Fn(&StartOptions) -> Box<dyn ChildRuntime> + Send + Sync;
 pub struct ChildSpec {
     id: ChildId,
     restart: Restart,
-    shutdown: Shutdown,
+    /// `None`: the default of the child's kind, whenever the kind is set.
+    shutdown: Option<Shutdown>,
     kind: ChildKind,
     server: &'static str,
     options: StartOptions,
@@ -207,7 +208,7 @@ impl ChildSpec {
         ChildSpec {
             id: id.into(),
             restart: Restart::Permanent,
-            shutdown: Shutdown::DEFAULT_WORKER,
+            shutdown: None,
             kind: ChildKind::Worker,
             server: S::NAME,
             options: StartOptions::new(),
@@ -220,19 +221,14 @@ impl ChildSpec {
     /// A permanent child supervisor with `Infinity` shutdown, started from
     /// a copy of `spec` at every (re)start.
     pub fn supervisor(id: impl Into<ChildId>, spec: crate::SupervisorSpec) -> Self {
-        let mut child = ChildSpec::server::<crate::Supervisor>(id, move || spec.clone());
-        child.shutdown = Shutdown::Infinity;
-        child.kind = ChildKind::Supervisor;
-        child
+        ChildSpec::server::<crate::Supervisor>(id, move || spec.clone()).kind(ChildKind::Supervisor)
     }
 
     /// A permanent child dynamic supervisor with `Infinity` shutdown,
     /// started from a copy of `spec` at every (re)start.
     pub fn dynamic_supervisor(id: impl Into<ChildId>, spec: crate::DynamicSupervisorSpec) -> Self {
-        let mut child = ChildSpec::server::<crate::DynamicSupervisor>(id, move || spec.clone());
-        child.shutdown = Shutdown::Infinity;
-        child.kind = ChildKind::Supervisor;
-        child
+        ChildSpec::server::<crate::DynamicSupervisor>(id, move || spec.clone())
+            .kind(ChildKind::Supervisor)
     }
 
     /// Sets the restart type (default [`Restart::Permanent`]).
@@ -246,12 +242,15 @@ impl ChildSpec {
     /// [`Shutdown::Infinity`] for supervisors).
     #[must_use]
     pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
-        self.shutdown = shutdown;
+        self.shutdown = Some(shutdown);
         self
     }
 
-    /// Marks the child as a supervisor (or a worker) for
-    /// [`ChildCounts`](crate::ChildCounts). Set by
+    /// Marks the child as a supervisor (or a worker), for
+    /// [`ChildCounts`](crate::ChildCounts) and for its default shutdown:
+    /// unless [`shutdown`](Self::shutdown) sets one, a supervisor is
+    /// waited for without a limit ([`Shutdown::Infinity`]), as OTP's
+    /// default for `type => supervisor`, and a worker 5 s. Set by
     /// [`supervisor`](Self::supervisor) and
     /// [`dynamic_supervisor`](Self::dynamic_supervisor).
     #[must_use]
@@ -281,10 +280,13 @@ impl ChildSpec {
         self.restart
     }
 
-    /// How the child is stopped.
+    /// How the child is stopped: as set, or the default of its kind.
     #[must_use]
     pub fn shutdown_type(&self) -> Shutdown {
-        self.shutdown
+        self.shutdown.unwrap_or(match self.kind {
+            ChildKind::Worker => Shutdown::DEFAULT_WORKER,
+            ChildKind::Supervisor => Shutdown::Infinity,
+        })
     }
 
     /// Whether the child is a worker or a supervisor.
@@ -310,7 +312,7 @@ impl fmt::Debug for ChildSpec {
             .field("id", &self.id)
             .field("server", &self.server)
             .field("restart", &self.restart)
-            .field("shutdown", &self.shutdown)
+            .field("shutdown", &self.shutdown_type())
             .field("kind", &self.kind)
             .finish_non_exhaustive()
     }
