@@ -141,7 +141,9 @@ impl DynamicSupervisor {
     ///
     /// # Errors
     ///
-    /// [`StartError::NoRuntime`] outside a tokio runtime.
+    /// [`StartError::NoRuntime`] outside a tokio runtime;
+    /// [`StartError::Init`] for a restart intensity whose period is zero
+    /// ([`RestartIntensity::new`](crate::RestartIntensity::new)).
     ///
     /// # Cancel safety
     ///

@@ -191,7 +191,9 @@ impl Supervisor {
     /// [`ExitReason::Error`] whose source is a [`ChildStartError`] naming
     /// the child and its reason ([`ChildStartError::of`] finds it). Two
     /// children with one id fail the start the same way, before any child
-    /// starts.
+    /// starts; a restart intensity whose period is zero
+    /// ([`RestartIntensity::new`]) fails it with [`StartError::Init`] too,
+    /// before any child starts.
     ///
     /// # Cancel safety
     ///
