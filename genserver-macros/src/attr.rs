@@ -107,6 +107,45 @@ impl Role {
     }
 }
 
+/// The tokens of an `impl` block that does not parse, with the markers of
+/// its methods taken out. rustc reports the syntax error itself; left in,
+/// each marker would expand on its own and add an error that blames a
+/// missing `#[genserver]`, which is there.
+pub(crate) fn strip_markers(tokens: TokenStream, krate: Option<&Path>) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Group(body) if body.delimiter() == proc_macro2::Delimiter::Brace => {
+                let stripped = strip_marker_attributes(body.stream(), krate);
+                let mut group = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, stripped);
+                group.set_span(body.span());
+                TokenTree::Group(group)
+            }
+            other => other,
+        })
+        .collect()
+}
+
+/// `tokens` without the `#[marker]` attributes at their top level.
+fn strip_marker_attributes(tokens: TokenStream, krate: Option<&Path>) -> TokenStream {
+    let mut kept = Vec::new();
+    let mut trees = tokens.into_iter().peekable();
+    while let Some(tree) = trees.next() {
+        if let TokenTree::Punct(pound) = &tree
+            && pound.as_char() == '#'
+            && let Some(TokenTree::Group(attr)) = trees.peek()
+            && attr.delimiter() == proc_macro2::Delimiter::Bracket
+            && syn::parse2::<Meta>(attr.stream())
+                .is_ok_and(|meta| Role::of_path(meta.path(), krate).is_some())
+        {
+            trees.next();
+            continue;
+        }
+        kept.push(tree);
+    }
+    kept.into_iter().collect()
+}
+
 /// `#[prelude::call]`, after `use genserver::prelude;`: a marker's name
 /// through a path that [`Role::of`] does not read as one, since a module
 /// of the user's may be named `prelude` too.

@@ -31,6 +31,7 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
         Ok(item) => item,
         Err(error) => {
             cx.syn_error(error);
+            let input = attr::strip_markers(input, args.krate.as_ref());
             return with_errors(input, args_cx, cx);
         }
     };
