@@ -127,6 +127,9 @@ use proc_macro::TokenStream;
 /// `#[cfg]` on a method applies to everything generated from it: its
 /// variant, client method, dispatch and `From` impl. Docs go to the
 /// variant and the client method, `#[deprecated]` to the client method.
+/// A lint about the handler's name or arguments (`non_snake_case` for a
+/// `GetValue`) fires on the handler only, so an `#[allow]` there covers
+/// the client methods generated from it.
 /// An intra-doc link to `Self` or `Self::item` in a handler's docs
 /// (`` [`Self::reset`] ``, `[reset](Self::reset)`, `[r]: Self::reset`) means
 /// the server there as on the handler: the generated copies link it to

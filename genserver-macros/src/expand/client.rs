@@ -112,16 +112,13 @@ fn handler_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
         });
         let docs = doc_attrs(&docs::try_cast_method(g, parts));
         let deprecated = method.attrs().iter().filter_map(attr::deprecated_part);
-        // `_reset` makes `try__reset`, which is not snake case; the user
-        // chose the leading underscore.
-        let allow = try_name
-            .to_string()
-            .contains("__")
-            .then(|| quote!(#[allow(non_snake_case)]));
+        // The handler's name and arguments are checked where the user
+        // wrote them: a `GetValue` (or `_reset`, which makes
+        // `try__reset`) warns once there, and an `allow` there silences it.
         quote! {
             #(#cfgs)*
             #(#deprecated)*
-            #allow
+            #[allow(non_snake_case)]
             #docs
             #[allow(clippy::missing_errors_doc)]
             #vis fn #try_name(&self, #(#params),*)
@@ -140,6 +137,8 @@ fn handler_method(g: &Gen<'_>, parts: &HandlerParts<'_>) -> TokenStream {
         // `pub` comes from a `macro_rules!`, clippy reads only the docs
         // written there.
         #[allow(clippy::missing_errors_doc)]
+        // As for `try_`: the user's handler carries the naming lints.
+        #[allow(non_snake_case)]
         #vis async fn #name(&self, #(#params),*) -> #output {
             #body
         }
