@@ -170,7 +170,11 @@ use proc_macro::TokenStream;
 /// Type and const parameters and the `where` clause of the block carry
 /// over to the enum, the client and every impl, which also require each
 /// type parameter to be `Send + 'static` (a server and its messages cross
-/// tasks). Lifetime parameters are an error.
+/// tasks). The block itself is left as written: a handler that takes
+/// `ctx: &mut Context<Self>` names the server as a server there, so such a
+/// block bounds its type parameters itself (`impl<T: Clone + Send +
+/// 'static> Store<T>`), as rustc's errors then ask. Lifetime parameters
+/// are an error.
 ///
 /// A server is one block: its handlers cannot be split over two
 /// `#[genserver]` blocks, which would each make a `GenServer` impl. Two
