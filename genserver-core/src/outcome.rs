@@ -3,7 +3,9 @@
 use crate::{BoxError, ExitReason};
 
 /// A `#[cast]` or `#[info]` handler's return value: `()`, or a `Result`
-/// whose `Err` stops the server with [`ExitReason::Error`].
+/// whose `Err` stops the server: with [`ExitReason::Error`] for an error,
+/// with the reason itself for an `Err(ExitReason)` (OTP's
+/// `{:stop, reason, state}`: `Err(ExitReason::Normal)` stops cleanly).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a valid return type for a `#[cast]` or `#[info]` handler",
     label = "return `()` or `Result<(), E>` here",
@@ -26,14 +28,22 @@ impl<E: Into<BoxError>> HandlerOutcome for Result<(), E> {
     }
 }
 
+impl HandlerOutcome for Result<(), ExitReason> {
+    fn into_outcome(self) -> Result<(), ExitReason> {
+        self
+    }
+}
+
 /// An `#[init]`'s return value when it can fail: `Result<Self, E>` with any
 /// error type that converts into a boxed error (every `std::error::Error`,
-/// `String`, `anyhow::Error`, ...). An `#[init]` that returns a plain
+/// `String`, `anyhow::Error`, ...), which fails the start with
+/// [`ExitReason::Error`], or `Result<Self, ExitReason>`, which fails it
+/// with that reason (OTP's `{:stop, reason}`). An `#[init]` that returns a plain
 /// `Self` cannot fail, and `#[genserver]` needs no conversion for it.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a valid return type for `#[init]`",
     label = "return `Self` or `Result<Self, E>` here",
-    note = "`E` must convert into `Box<dyn std::error::Error + Send + Sync>`"
+    note = "`E` must convert into `Box<dyn std::error::Error + Send + Sync>`, or be `ExitReason`"
 )]
 pub trait InitOutcome<S> {
     /// The state, or why the start failed.
@@ -43,5 +53,11 @@ pub trait InitOutcome<S> {
 impl<S, E: Into<BoxError>> InitOutcome<S> for Result<S, E> {
     fn into_outcome(self) -> Result<S, ExitReason> {
         self.map_err(ExitReason::error)
+    }
+}
+
+impl<S> InitOutcome<S> for Result<S, ExitReason> {
+    fn into_outcome(self) -> Result<S, ExitReason> {
+        self
     }
 }

@@ -89,7 +89,10 @@ use proc_macro::TokenStream;
 /// that converts into a boxed `Error + Send + Sync`: an error type, a
 /// `String` or a `&'static str`. It becomes the exit reason
 /// `ExitReason::Error`, and `ExitReason::downcast_ref::<E>()` gives it
-/// back typed; a `String` or `&str` is kept as its text only.
+/// back typed; a `String` or `&str` is kept as its text only. `E` may
+/// also be `ExitReason` itself, which is the exit reason as it is:
+/// `Err(ExitReason::Normal)` stops the server cleanly (OTP's
+/// `{:stop, :normal, state}`).
 ///
 /// The context and a deferred reply are recognised by how they are
 /// written, as the macro cannot resolve names: `Context` and `Reply<T>`
