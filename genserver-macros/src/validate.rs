@@ -1091,6 +1091,17 @@ fn terminate_arguments(cx: &Ctxt, server: &Server<'_>, terminate: &Method<'_>) {
                         "`#[terminate]` takes one `&ExitReason`\nremove this argument",
                     );
                 }
+                // The reason is lent for the call only: a named lifetime
+                // (`&'static`) would fail inside the generated impl.
+                if let Type::Reference(reference) = &*input.arg.ty
+                    && let Some(lifetime) = &reference.lifetime
+                {
+                    cx.error_spanned_by(
+                        lifetime,
+                        "`#[terminate]` is lent the exit reason for the call only\n\
+                         write `reason: &ExitReason`, and clone it to keep it",
+                    );
+                }
             }
             InputKind::Plain | InputKind::Reply(_) => cx.error_spanned_by(
                 input.arg,
