@@ -519,7 +519,11 @@ fn arguments_are_owned(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) {
             };
             // `buf: &mut Vec<u8>`: an owned copy would be changed and
             // dropped, the caller's left as it was.
-            let help = if matches!(ty::peel(&input.arg.ty), Type::Reference(r) if r.mutability.is_some())
+            let help = if is_mut_ref_to_generic_of_self(&input.arg.ty) {
+                "if this is the server's context under another name, write it `Context<Self>`: \
+                 the macro cannot resolve names, and knows the context by that one (bare, or \
+                 through the `genserver` path)"
+            } else if matches!(ty::peel(&input.arg.ty), Type::Reference(r) if r.mutability.is_some())
             {
                 "the server's state is `self`; to give the caller data back, take the value owned and \
                  return the changed one from a `#[call]`"
@@ -1110,6 +1114,23 @@ fn terminate_arguments(cx: &Ctxt, server: &Server<'_>, terminate: &Method<'_>) {
             ),
         }
     }
+}
+
+/// `&mut Ctx<Self>`: most likely the context, renamed by a `use .. as`.
+fn is_mut_ref_to_generic_of_self(ty: &Type) -> bool {
+    let Type::Reference(reference) = ty::peel(ty) else {
+        return false;
+    };
+    let Type::Path(path) = &*reference.elem else {
+        return false;
+    };
+    reference.mutability.is_some()
+        && path.path.segments.last().is_some_and(|last| {
+            matches!(&last.arguments, syn::PathArguments::AngleBracketed(args)
+                if args.args.len() == 1
+                    && matches!(&args.args[0], syn::GenericArgument::Type(Type::Path(arg))
+                        if arg.qself.is_none() && arg.path.is_ident("Self")))
+        })
 }
 
 /// `#[terminate]` returns `()`: the server is stopping and nobody reads a
