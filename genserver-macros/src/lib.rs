@@ -156,6 +156,12 @@ use proc_macro::TokenStream;
 /// compiled in; when every `#[init]` is compiled out, the server has none,
 /// and `start` takes the state.
 ///
+/// A handler named like a method of `ClientExt` (`stats`,
+/// `inspect_state`, `replace_state`, `stop_after_queued`) takes that name
+/// on the client, as an inherent method does over a trait's; the runtime's
+/// method stays reachable as `ClientExt::stats(&client)` or through
+/// `client.server_ref()`.
+///
 /// # Options
 ///
 /// `#[genserver(crate = path, message = Name, client = Name)]`: where the
