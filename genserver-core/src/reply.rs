@@ -72,11 +72,16 @@ impl<T: Send + 'static> Drop for ReplyTo<T> {
 #[cold]
 fn unanswered<T: Send + 'static>(tx: oneshot::Sender<Answer<T>>) {
     if let Some(reason) = current::exit_reason() {
-        current::tell_exited(&reason, move |reason| {
-            let _ = tx.send(Answer::Exited(Box::new(reason.clone())));
-        });
+        current::tell_exited(&reason, exited(tx));
     } else if std::thread::panicking() && current::current_address().is_some() {
         orphaned(tx);
+    }
+}
+
+/// What tells the caller on `tx` that its server exited, with the reason.
+fn exited<T: Send + 'static>(tx: oneshot::Sender<Answer<T>>) -> impl FnOnce(&ExitReason) + Send {
+    move |reason| {
+        let _ = tx.send(Answer::Exited(Box::new(reason.clone())));
     }
 }
 
@@ -144,9 +149,7 @@ pub(crate) trait Revoke: Send + Sync {
 impl<T: Send + 'static> Revoke for Slot<T> {
     fn revoke(&self, reason: &ExitReason) {
         if let Some(tx) = self.take() {
-            current::tell_exited(reason, move |reason| {
-                let _ = tx.send(Answer::Exited(Box::new(reason.clone())));
-            });
+            current::tell_exited(reason, exited(tx));
         }
     }
 }
@@ -211,9 +214,7 @@ impl<T: Send + 'static> Drop for Reply<T> {
             // does: the caller hears the reason when the end is published,
             // once the server is forgotten, as the other callers do (at
             // once if it already was).
-            self.instance.exit.watch(Box::new(move |reason| {
-                let _ = tx.send(Answer::Exited(Box::new(reason.clone())));
-            }));
+            self.instance.exit.watch(Box::new(exited(tx)));
         } else if std::thread::panicking() && current::current_address() == Some(self.server) {
             // Its server's task unwinds: from a handler, and the server is
             // about to exit with a reason not decided yet, or from code the
