@@ -218,6 +218,20 @@ pub(crate) fn survive<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
     survived
 }
 
+/// Polls `future`, catching a panic: what panicked is left to the caller
+/// to drop, as `CatchUnwind` leaves it.
+#[inline]
+pub(crate) fn poll_caught<F: Future>(
+    future: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<std::thread::Result<F::Output>> {
+    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        Ok(Poll::Pending) => Poll::Pending,
+        Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+        Err(panic) => Poll::Ready(Err(panic)),
+    }
+}
+
 /// Tells the callers orphaned by a panic that the server's task caught and
 /// survives (see [`survive`]; also one the user's code caught itself) that
 /// their reply was dropped.

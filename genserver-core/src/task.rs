@@ -17,6 +17,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::alarm;
+use crate::current;
 use crate::envelope::{CancelToken, Envelope};
 use crate::exit::panic_message;
 use crate::info::FromInfo;
@@ -258,11 +259,7 @@ async fn run_caught<F: Future>(future: F) -> std::thread::Result<F::Output> {
             .as_mut()
             .as_pin_mut()
             .expect("polled until ready, then dropped");
-        match std::panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Err(panic) => Poll::Ready(Err(panic)),
-        }
+        current::poll_caught(future, cx)
     })
     .await;
     let _ = std::panic::catch_unwind(AssertUnwindSafe(|| slot.set(None)));

@@ -2,7 +2,6 @@
 
 use std::any::Any;
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Poll, ready};
 
@@ -78,21 +77,19 @@ impl<F: Future> Future for KilledIfDropped<'_, F> {
     }
 }
 
-/// Polls `future`, catching a panic: what panicked is left to the caller
-/// to drop, as `CatchUnwind` leaves it.
+/// Polls `future`, catching a panic ([`current::poll_caught`]), and
+/// releases the callers orphaned by a panic the user's code caught itself.
 #[inline]
 fn poll_catching<F: Future>(
     future: Pin<&mut F>,
     cx: &mut std::task::Context<'_>,
 ) -> Poll<Result<F::Output, Box<dyn Any + Send>>> {
-    let polled = catch_unwind(AssertUnwindSafe(|| future.poll(cx)));
-    if polled.is_ok() {
-        // A panic the user's code caught itself, if any, ends nothing.
-        current::release_orphans();
-    }
-    match polled {
-        Ok(Poll::Pending) => Poll::Pending,
-        Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-        Err(panic) => Poll::Ready(Err(panic)),
+    match current::poll_caught(future, cx) {
+        Poll::Ready(Err(panic)) => Poll::Ready(Err(panic)),
+        polled => {
+            // A panic the user's code caught itself, if any, ends nothing.
+            current::release_orphans();
+            polled
+        }
     }
 }
