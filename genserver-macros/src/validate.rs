@@ -519,7 +519,7 @@ fn arguments_are_owned(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) {
             };
             // `buf: &mut Vec<u8>`: an owned copy would be changed and
             // dropped, the caller's left as it was.
-            let help = if is_mut_ref_to_generic_of_self(&input.arg.ty) {
+            let help = if is_mut_ref_to_generic_of_self(&input.arg.ty, &server.item.self_ty) {
                 "if this is the server's context under another name, write it `Context<Self>`: \
                  the macro cannot resolve names, and knows the context by that one (bare, or \
                  through the `genserver` path)"
@@ -1117,20 +1117,9 @@ fn terminate_arguments(cx: &Ctxt, server: &Server<'_>, terminate: &Method<'_>) {
 }
 
 /// `&mut Ctx<Self>`: most likely the context, renamed by a `use .. as`.
-fn is_mut_ref_to_generic_of_self(ty: &Type) -> bool {
-    let Type::Reference(reference) = ty::peel(ty) else {
-        return false;
-    };
-    let Type::Path(path) = &*reference.elem else {
-        return false;
-    };
-    reference.mutability.is_some()
-        && path.path.segments.last().is_some_and(|last| {
-            matches!(&last.arguments, syn::PathArguments::AngleBracketed(args)
-                if args.args.len() == 1
-                    && matches!(&args.args[0], syn::GenericArgument::Type(Type::Path(arg))
-                        if arg.qself.is_none() && arg.path.is_ident("Self")))
-        })
+fn is_mut_ref_to_generic_of_self(ty: &Type, self_ty: &Type) -> bool {
+    matches!(ty::peel(ty), Type::Reference(r) if r.mutability.is_some())
+        && ty::context_of(ty).is_some_and(|of| ty::is_self(of, self_ty))
 }
 
 /// `#[terminate]` returns `()`: the server is stopping and nobody reads a
