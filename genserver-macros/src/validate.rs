@@ -37,6 +37,7 @@ fn check_handler(cx: &Ctxt, server: &Server<'_>, handler: &Handler<'_>) {
     let method = &handler.method;
     let role = method.marker.role;
     is_plain_fn(cx, method);
+    returns(cx, handler);
     is_not_generic(cx, method);
     arguments_have_no_cfg(cx, method);
     handler_takes_self_by_reference(cx, server, method);
@@ -352,6 +353,32 @@ fn is_plain_fn(cx: &Ctxt, method: &Method<'_>) {
             format_args!("{role} method cannot be variadic\nremove `...`"),
         );
     }
+}
+
+/// A handler returns, even one meant only to crash: the server goes on
+/// to its next message, and a `#[call]`'s value is the reply. A `-> !`
+/// would otherwise meet rustc as the reply's type (`!` is unstable there)
+/// or as a cast's outcome, with no word of what to write.
+fn returns(cx: &Ctxt, handler: &Handler<'_>) {
+    let ReturnType::Type(_, ty) = &handler.method.func.sig.output else {
+        return;
+    };
+    if !matches!(**ty, Type::Never(_)) {
+        return;
+    }
+    let role = handler.method.marker.role;
+    let write = if handler.kind == HandlerKind::Call {
+        "return the type of the reply"
+    } else {
+        "remove `-> !`"
+    };
+    cx.error_spanned_by(
+        ty,
+        format_args!(
+            "a {role} handler cannot return `!`: the server goes on to its next message when it returns\n\
+             {write}; a handler that panics still ends the server, and its callers get the exit reason"
+        ),
+    );
 }
 
 /// Marked methods have no generic parameters or bounds of their own: a
