@@ -419,3 +419,105 @@ async fn dropping_the_start_future_while_init_runs_aborts_the_server() {
     assert!(dropped.load(Ordering::SeqCst), "init's arguments dropped");
     assert_eq!(metrics.num_alive_tasks(), before);
 }
+
+/// 1.5: once `init` has succeeded, the server runs on even if the start
+/// future is dropped before it returned the address: a client that found
+/// the server by its name keeps it.
+#[tokio::test]
+async fn dropping_the_start_future_after_init_succeeded_leaves_the_server_running() {
+    let (tx, _ended) = oneshot::channel();
+    let entered = Arc::new(Notify::new());
+    let gate = Arc::new(Notify::new());
+    let args = GatedArgs {
+        entered: entered.clone(),
+        gate: gate.clone(),
+        ended: tx,
+    };
+    let mut starting = Box::pin(Gated::start_with(
+        args,
+        StartOptions::named("start:late-drop"),
+    ));
+    assert!(poll_once(starting.as_mut()).await.is_none());
+    entered.notified().await;
+    gate.notify_one();
+    let found = genserver::whereis::<Gated>("start:late-drop").expect("named before init");
+    // Answered only once `init` has returned: the server is serving.
+    assert_eq!(found.ping().await, Ok(()));
+
+    drop(starting);
+    for _ in 0..5 {
+        tokio::task::yield_now().await;
+    }
+    assert!(found.is_alive());
+    assert_eq!(found.ping().await, Ok(()));
+    found.stop().await.unwrap();
+}
+
+type StartingSlot = Arc<
+    std::sync::Mutex<
+        Option<
+            std::pin::Pin<Box<dyn Future<Output = Result<DropsItsStartClient, StartError>> + Send>>,
+        >,
+    >,
+>;
+
+/// Drops its own start future from inside `init` once let through, then
+/// succeeds: the start was cancelled while `init` ran.
+struct DropsItsStart {
+    handled: Arc<AtomicBool>,
+}
+
+#[genserver]
+impl DropsItsStart {
+    #[init]
+    async fn init(
+        starting: StartingSlot,
+        gate: Arc<Notify>,
+        handled: Arc<AtomicBool>,
+    ) -> Result<Self, std::convert::Infallible> {
+        gate.notified().await;
+        let start = starting.lock().unwrap().take();
+        drop(start);
+        Ok(DropsItsStart { handled })
+    }
+
+    #[call]
+    fn ping(&self) {
+        self.handled.store(true, Ordering::SeqCst);
+    }
+}
+
+/// 1.5: an `init` that succeeds after its start future was dropped finds
+/// nobody to report to: the server ends as `Killed`, as the abort ends
+/// it, without handling the call queued meanwhile by a client that found
+/// it by its name.
+#[tokio::test]
+async fn an_init_that_succeeds_after_its_start_was_dropped_handles_nothing() {
+    let slot: StartingSlot = Arc::default();
+    let gate = Arc::new(Notify::new());
+    let handled = Arc::new(AtomicBool::new(false));
+    let mut starting: std::pin::Pin<Box<dyn Future<Output = _> + Send>> =
+        Box::pin(DropsItsStart::start_with(
+            slot.clone(),
+            gate.clone(),
+            handled.clone(),
+            StartOptions::named("start:dropped-in-init"),
+        ));
+    assert!(poll_once(starting.as_mut()).await.is_none());
+    *slot.lock().unwrap() = Some(starting);
+    let found = genserver::whereis::<DropsItsStart>("start:dropped-in-init").expect("named");
+    let mut call = Box::pin(found.ping());
+    assert!(
+        poll_once(call.as_mut()).await.is_none(),
+        "the call is queued"
+    );
+
+    gate.notify_one();
+    assert_eq!(call.await, Err(CallError::Exited(ExitReason::Killed)));
+    assert!(
+        !handled.load(Ordering::SeqCst),
+        "the queued call was not handled"
+    );
+    assert_eq!(found.wait().await, ExitReason::Killed);
+    assert!(genserver::whereis::<DropsItsStart>("start:dropped-in-init").is_none());
+}

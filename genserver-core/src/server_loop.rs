@@ -100,7 +100,7 @@ fn init<S: GenServer>(
     args: S::Args,
     mut ctx: Context<S>,
     mut task: TaskEnd<S>,
-    started: Option<StartedSender>,
+    mut started: Option<StartedSender>,
 ) -> impl Future<Output = Option<(S, Context<S>, TaskEnd<S>)>> + Send {
     async move {
         let init = KilledIfDropped::new(&task.instance.exit, S::init(args, &mut ctx)).await;
@@ -110,10 +110,15 @@ fn init<S: GenServer>(
             Ok(Ok(state)) => {
                 if let Some(reason) = ctx.take_stop() {
                     (reason, Some(state))
+                } else if started
+                    .take()
+                    .is_some_and(|started| started.send(Ok(())).is_err())
+                {
+                    // The start was dropped while `init` ran, and is
+                    // aborting this task: the server ends as the abort
+                    // would have ended it, before it handles a message.
+                    (ExitReason::Killed, Some(state))
                 } else {
-                    if let Some(started) = started {
-                        let _ = started.send(Ok(()));
-                    }
                     return Some((state, ctx, task));
                 }
             }

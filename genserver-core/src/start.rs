@@ -7,7 +7,7 @@ use crate::instance::Instance;
 use crate::names;
 use crate::server_loop::MailboxFate;
 use crate::server_ref::Inner;
-use crate::{GenServer, ServerRef, StartError, StartOptions, server_loop};
+use crate::{ExitReason, GenServer, ServerRef, StartError, StartOptions, server_loop};
 
 /// Starts a server in a new task on the current tokio runtime and returns
 /// its address once `init` has succeeded.
@@ -31,7 +31,9 @@ use crate::{GenServer, ServerRef, StartError, StartOptions, server_loop};
 /// # Cancel safety
 ///
 /// Dropping the future while `init` runs aborts the server's task; its
-/// name is freed when the abort has taken effect.
+/// name is freed when the abort has taken effect. Once `init` has
+/// succeeded the server runs on, even if the future is dropped before it
+/// returned the address: clients may have found it by its name already.
 pub async fn start<S: GenServer>(
     args: S::Args,
     options: StartOptions,
@@ -76,7 +78,10 @@ pub(crate) async fn start_prepared<S: GenServer>(
         Some(started_tx),
     );
     let task = server_loop::spawn(&runtime, address, run);
-    let abort_on_drop = AbortOnDrop(Some(task.abort_handle()));
+    let mut starting = Starting {
+        task: Some(task.abort_handle()),
+        started: started_rx,
+    };
     let outcome = match options.get_init_timeout() {
         // Written out rather than through `alarm::within`: with the
         // helper, stopping servers started here measured 15-20% slower
@@ -84,17 +89,17 @@ pub(crate) async fn start_prepared<S: GenServer>(
         Some(limit) => match alarm::after(tokio::time::Instant::now(), limit) {
             Some(at) => tokio::select! {
                 biased;
-                started = started_rx => Some(started),
+                started = &mut starting.started => Some(started),
                 () = Alarm::at(at) => None,
             },
             // Further than the clock reaches: no limit.
-            None => Some(started_rx.await),
+            None => Some((&mut starting.started).await),
         },
-        None => Some(started_rx.await),
+        None => Some((&mut starting.started).await),
     };
     match outcome {
         Some(Ok(Ok(()))) => {
-            abort_on_drop.disarm();
+            starting.task = None;
             Ok(me)
         }
         Some(Ok(Err(reason))) => Err(StartError::Init(reason)),
@@ -102,25 +107,48 @@ pub(crate) async fn start_prepared<S: GenServer>(
         // is shutting down.
         Some(Err(_)) => Err(StartError::Init(me.wait().await)),
         None => {
-            drop(abort_on_drop);
+            // An `init` that succeeded in the same instant is not undone:
+            // its server may already have served a client that found it
+            // by its name.
+            if starting.cancel() {
+                return Ok(me);
+            }
             let _ = task.await;
             Err(StartError::Timeout)
         }
     }
 }
 
-struct AbortOnDrop(Option<tokio::task::AbortHandle>);
+/// A start waiting for its server's `init`; dropped unfinished, it aborts
+/// the server's task, unless `init` has already succeeded.
+struct Starting {
+    /// `None` once the start is over.
+    task: Option<tokio::task::AbortHandle>,
+    started: oneshot::Receiver<Result<(), ExitReason>>,
+}
 
-impl AbortOnDrop {
-    fn disarm(mut self) {
-        self.0 = None;
+impl Starting {
+    /// Ends the wait: `true` when `init` had already succeeded, and the
+    /// server runs. Otherwise the server is aborted, and one whose `init`
+    /// succeeds afterwards finds nobody to tell and ends as `Killed`
+    /// without handling a message (see `server_loop::init`).
+    fn cancel(&mut self) -> bool {
+        let Some(task) = self.task.take() else {
+            return false;
+        };
+        // Closed first: what `init` reports from now on is refused, so
+        // what is read here is the last word.
+        self.started.close();
+        if matches!(self.started.try_recv(), Ok(Ok(()))) {
+            return true;
+        }
+        task.abort();
+        false
     }
 }
 
-impl Drop for AbortOnDrop {
+impl Drop for Starting {
     fn drop(&mut self) {
-        if let Some(handle) = self.0.take() {
-            handle.abort();
-        }
+        self.cancel();
     }
 }

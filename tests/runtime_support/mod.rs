@@ -39,7 +39,9 @@ where
 
 /// Polls `future` once: `Some(output)` if it completed. A call or stop
 /// polled so has made its request; the test can await it later.
-pub(crate) async fn poll_once<F: Future>(mut future: std::pin::Pin<&mut F>) -> Option<F::Output> {
+pub(crate) async fn poll_once<F: Future + ?Sized>(
+    mut future: std::pin::Pin<&mut F>,
+) -> Option<F::Output> {
     std::future::poll_fn(|cx| {
         std::task::Poll::Ready(match future.as_mut().poll(cx) {
             std::task::Poll::Ready(output) => Some(output),
