@@ -862,3 +862,46 @@ async fn info_sends_during_terminate_are_accepted_and_dropped() {
         Err(SendError(LingeringMessage::Noted(Noted(text)))) if text == "after"
     ));
 }
+
+/// Reports `Context::is_stopping` around its own `ctx.stop`, and in
+/// `terminate`.
+struct StopWatcher {
+    in_terminate: Arc<Mutex<Option<bool>>>,
+}
+
+#[genserver]
+impl StopWatcher {
+    /// `is_stopping` before and after `ctx.stop`.
+    #[call]
+    fn stop_and_report(&mut self, ctx: &mut Context<Self>) -> (bool, bool) {
+        let before = ctx.is_stopping();
+        ctx.stop(ExitReason::Shutdown);
+        (before, ctx.is_stopping())
+    }
+
+    #[call]
+    fn is_stopping(&self, ctx: &mut Context<Self>) -> bool {
+        ctx.is_stopping()
+    }
+
+    #[terminate]
+    fn terminate(&mut self, ctx: &mut Context<Self>) {
+        *self.in_terminate.lock().unwrap() = Some(ctx.is_stopping());
+    }
+}
+
+// `Context::is_stopping`: from `ctx.stop` until the handler that called it
+// returns; `terminate` has its reason as its argument instead.
+#[tokio::test]
+async fn is_stopping_holds_from_ctx_stop_to_the_end_of_its_handler() {
+    let in_terminate = Arc::new(Mutex::new(None));
+    let server = StopWatcher::start(StopWatcher {
+        in_terminate: in_terminate.clone(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(server.is_stopping().await, Ok(false));
+    assert_eq!(server.stop_and_report().await, Ok((false, true)));
+    assert_eq!(server.wait().await, ExitReason::Shutdown);
+    assert_eq!(*in_terminate.lock().unwrap(), Some(false));
+}

@@ -71,7 +71,10 @@ impl<S: GenServer> Context<S> {
         }
     }
 
-    /// `true` once [`stop`](Self::stop) has been called.
+    /// `true` once [`stop`](Self::stop) has been called, until the handler
+    /// (or `init`) that called it returns; the server then stops. In
+    /// `terminate` it is `false`: the reason the server stops with, for
+    /// whatever cause, is `terminate`'s argument.
     #[must_use]
     pub fn is_stopping(&self) -> bool {
         self.owned

@@ -300,7 +300,8 @@ impl<S: GenServer> ServerRef<S> {
     /// `terminate` runs with `reason`; the requests still queued are not
     /// handled, and their callers get
     /// [`CallError::Exited`] with `reason`. Returns once `terminate` has
-    /// run, the state is dropped and the task has ended. If the server
+    /// run, the state is dropped and none of the server's code runs again
+    /// (its tokio task returns right after). If the server
     /// exits on its own first, for another reason, this still returns once
     /// it has ended.
     ///
