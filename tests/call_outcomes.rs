@@ -352,3 +352,81 @@ async fn a_cast_returns_once_queued_without_waiting_for_its_handler() {
     gate.notify_one();
     assert_eq!(server.seen().await, Ok(vec![1]));
 }
+
+/// A server written without the macro, against the core traits.
+struct ByHand;
+
+enum ByHandMessage {
+    /// Drops the request's reply channel without answering.
+    DropTheReply(genserver::ReplyTo<u32>),
+    /// Carries no reply channel at all.
+    Nothing,
+}
+
+#[derive(Clone)]
+struct ByHandClient(ServerRef<ByHand>);
+
+impl Client for ByHandClient {
+    type Server = ByHand;
+
+    fn from_server_ref(server: ServerRef<ByHand>) -> Self {
+        ByHandClient(server)
+    }
+
+    fn server_ref(&self) -> &ServerRef<ByHand> {
+        &self.0
+    }
+}
+
+impl GenServer for ByHand {
+    type Args = ByHand;
+    type Message = ByHandMessage;
+    type Client = ByHandClient;
+    const NAME: &'static str = "ByHand";
+    const HAS_INIT: bool = false;
+
+    async fn init(args: ByHand, _: &mut Context<Self>) -> Result<Self, ExitReason> {
+        Ok(args)
+    }
+
+    async fn handle(
+        &mut self,
+        message: ByHandMessage,
+        _: &mut Context<Self>,
+    ) -> Result<(), ExitReason> {
+        match message {
+            ByHandMessage::DropTheReply(reply_to) => drop(reply_to),
+            ByHandMessage::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn message_name(_: &ByHandMessage) -> &'static str {
+        "ByHandMessage"
+    }
+}
+
+// 3.1: a reply channel dropped unanswered while its server runs (by a
+// hand-written server, or by a request that never put it in its message)
+// is `ReplyDropped` at once, not a wait for the timeout.
+#[tokio::test(start_paused = true)]
+async fn a_reply_channel_dropped_by_a_running_server_is_reply_dropped_at_once() {
+    let server = genserver::start::<ByHand>(ByHand, StartOptions::new())
+        .await
+        .unwrap();
+    let before = Instant::now();
+    assert_eq!(
+        server.call(ByHandMessage::DropTheReply).await,
+        Err(CallError::ReplyDropped)
+    );
+    assert_eq!(
+        server
+            .without_timeout()
+            .call(|_: genserver::ReplyTo<u32>| ByHandMessage::Nothing)
+            .await,
+        Err(CallError::ReplyDropped)
+    );
+    assert_eq!(before.elapsed(), Duration::ZERO);
+    assert!(server.is_alive());
+    server.stop().await.unwrap();
+}

@@ -31,7 +31,10 @@ pub enum CallError {
     /// once instead (OTP's `:calling_self`).
     CallingSelf,
     /// The handler took the request's [`Reply`](crate::Reply) and dropped it
-    /// without answering, while the server kept running.
+    /// without answering, while the server kept running. Also what a
+    /// dropped [`ReplyTo`](crate::ReplyTo) gives outside an exiting server:
+    /// one a hand-written server dropped, or one that a request given to
+    /// [`ServerRef::call`](crate::ServerRef::call) left out of its message.
     ReplyDropped,
     /// The function given to a state inspection or replacement
     /// ([`ServerRef::inspect_state`](crate::ServerRef::inspect_state),

@@ -24,7 +24,12 @@ pub(crate) type AnswerReceiver<T> = oneshot::Receiver<Answer<T>>;
 /// beside the call's arguments.
 ///
 /// Generated dispatch answers through it; a handler that wants to answer
-/// later receives a [`Reply`] instead.
+/// later receives a [`Reply`] instead. Dropped without an answer, it tells
+/// its caller: the server's exit reason
+/// ([`CallError::Exited`](crate::CallError::Exited)) when the server is
+/// exiting, otherwise
+/// [`CallError::ReplyDropped`](crate::CallError::ReplyDropped), as a
+/// dropped [`Reply`] does.
 pub struct ReplyTo<T: Send + 'static> {
     tx: Option<oneshot::Sender<Answer<T>>>,
 }
@@ -56,7 +61,9 @@ impl<T: Send + 'static> ReplyTo<T> {
 
 /// A request dropped unanswered: because its server is exiting (the
 /// mailbox is drained, or the handler unwinds from a panic), its caller is
-/// told why; otherwise the channel just closes.
+/// told why; otherwise (a hand-written server that dropped it, or a
+/// request that never reached a server) it gets `ReplyDropped` at once,
+/// rather than waiting out its timeout.
 impl<T: Send + 'static> Drop for ReplyTo<T> {
     #[inline]
     fn drop(&mut self) {
@@ -75,6 +82,8 @@ fn unanswered<T: Send + 'static>(tx: oneshot::Sender<Answer<T>>) {
         current::tell_exited(&reason, exited(tx));
     } else if std::thread::panicking() && current::current_address().is_some() {
         orphaned(tx);
+    } else {
+        let _ = tx.send(Answer::Dropped);
     }
 }
 
