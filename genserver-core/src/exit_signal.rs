@@ -40,8 +40,13 @@ pub(crate) struct ExitSignal {
 #[derive(Default)]
 struct Observers {
     lists: Option<Box<Lists>>,
-    /// The watchers have run: later ones run at once.
+    /// The watchers have begun to run: later forgetters run at once (none
+    /// of the others may find the server still named), and later
+    /// [`watch`](ExitSignal::watch)es are run by `finish` after the
+    /// watchers it took.
     watchers_ran: bool,
+    /// `finish` has run every watcher: later ones run at once.
+    watchers_done: bool,
     /// The waiters have been woken, after `finished` was set.
     waiters_released: bool,
 }
@@ -142,7 +147,7 @@ impl ExitSignal {
                 .unwrap_or_default();
             (observers.reason(), forgetters, watchers)
         };
-        let last: Vec<_> = watchers
+        let mut last: Vec<_> = watchers
             .extract_if(.., |(key, _)| *key & LAST != 0)
             .collect();
         let first: Vec<_> = watchers
@@ -157,23 +162,47 @@ impl ExitSignal {
         // told, as OTP sends a dying process's exit signals before its
         // `DOWN`s: a server that both links to and monitors this one
         // handles the `Exit` first.
-        for (_, watcher) in forgetters
-            .into_iter()
-            .chain(first)
-            .chain(watchers)
-            .chain(last)
-        {
+        for (_, watcher) in forgetters.into_iter().chain(first).chain(watchers) {
             watcher(&reason);
         }
-        self.finished.store(true, Ordering::Release);
-        let (waiting, ended) = {
-            let mut observers = self.observers();
-            observers.waiters_released = true;
-            observers
-                .lists
-                .as_mut()
-                .map(|lists| (std::mem::take(&mut lists.waiting), lists.ended.take()))
-                .unwrap_or_default()
+        // Watchers installed meanwhile, from other threads (the supervisor,
+        // which installs its own once `init` has returned, and may do so
+        // only now), run after these, the supervisor's still last: what it
+        // does next, on another thread, cannot come before a `Down` of
+        // this instance.
+        let (waiting, ended) = loop {
+            let mut late = {
+                let mut observers = self.observers();
+                let late = observers
+                    .lists
+                    .as_mut()
+                    .map(|lists| std::mem::take(&mut lists.watchers))
+                    .unwrap_or_default();
+                if late.is_empty() && last.is_empty() {
+                    // Done, and the waiters released, under one lock: an
+                    // unsupervised server's end takes it twice in all.
+                    observers.watchers_done = true;
+                    self.finished.store(true, Ordering::Release);
+                    observers.waiters_released = true;
+                    break observers
+                        .lists
+                        .as_mut()
+                        .map(|lists| (std::mem::take(&mut lists.waiting), lists.ended.take()))
+                        .unwrap_or_default();
+                }
+                late
+            };
+            if late.is_empty() {
+                for (_, watcher) in last.drain(..) {
+                    watcher(&reason);
+                }
+                continue;
+            }
+            last.extend(late.extract_if(.., |(key, _)| *key & LAST != 0));
+            late.sort_by_key(|(key, _)| *key & FIRST == 0);
+            for (_, watcher) in late {
+                watcher(&reason);
+            }
         };
         for (_, waker) in waiting {
             waker.wake();
@@ -205,40 +234,44 @@ impl ExitSignal {
 
     /// Arranges for `watcher` to run when the server ends, and returns a key
     /// for [`unwatch`](Self::unwatch). If the server has already ended the
-    /// watcher runs now, with the final reason, and `None` is returned.
+    /// watcher runs now, with the final reason, and `None` is returned; if
+    /// its watchers are running, it runs after them, before waiters are
+    /// released.
     pub(crate) fn watch(&self, watcher: ExitWatcher) -> Option<u64> {
-        self.watch_in(watcher, |lists| &mut lists.watchers, 0)
+        self.watch_in(watcher, false, 0)
     }
 
     /// As [`watch`](Self::watch), for a watcher that makes the server
     /// forgotten (frees a name, removes registry entries): it runs before
     /// every other watcher, so that none of the observers they tell finds
-    /// the server still named or registered.
+    /// the server still named or registered; once they have begun to run,
+    /// it runs now.
     pub(crate) fn watch_to_forget(&self, forget: ExitWatcher) -> Option<u64> {
-        self.watch_in(forget, |lists| &mut lists.forgetters, 0)
+        self.watch_in(forget, true, 0)
     }
 
     /// As [`watch`](Self::watch), for the watcher that tells the server's
     /// supervisor: it runs after every other watcher.
     pub(crate) fn watch_last(&self, watcher: ExitWatcher) -> Option<u64> {
-        self.watch_in(watcher, |lists| &mut lists.watchers, LAST)
+        self.watch_in(watcher, false, LAST)
     }
 
-    fn watch_in(
-        &self,
-        watcher: ExitWatcher,
-        list: fn(&mut Lists) -> &mut Vec<(u64, ExitWatcher)>,
-        flags: u64,
-    ) -> Option<u64> {
+    fn watch_in(&self, watcher: ExitWatcher, forget: bool, flags: u64) -> Option<u64> {
         let mut observers = self.observers();
-        if observers.watchers_ran {
+        if observers.watchers_done || (observers.watchers_ran && forget) {
             let reason = observers.reason();
             drop(observers);
             watcher(&reason);
             return None;
         }
         let key = observers.next_key() | flags;
-        list(observers.lists()).push((key, watcher));
+        let lists = observers.lists();
+        let list = if forget {
+            &mut lists.forgetters
+        } else {
+            &mut lists.watchers
+        };
+        list.push((key, watcher));
         Some(key)
     }
 
@@ -438,6 +471,39 @@ mod tests {
         signal.decide(ExitReason::Normal);
         signal.finish();
         assert_eq!(order.seen(), ["registry", "links", "monitor", "supervisor"]);
+    }
+
+    /// Watchers installed while the others run (the supervisor's, from
+    /// another thread, once `init` has returned) run after them, the
+    /// supervisor's still last; a forgetter runs at once; and once all have
+    /// run, a late one runs at once.
+    #[test]
+    fn watchers_installed_while_the_watchers_run_run_after_them() {
+        let signal = std::sync::Arc::new(ExitSignal::new());
+        let order = Order::default();
+        let links = {
+            let signal = std::sync::Arc::clone(&signal);
+            let supervisor = order.watcher("supervisor");
+            let caller = order.watcher("caller");
+            let registry = order.watcher("registry");
+            let log = order.watcher("links");
+            Box::new(move |reason: &ExitReason| {
+                log(reason);
+                assert!(signal.watch_last(supervisor).is_some());
+                assert!(signal.watch(caller).is_some());
+                assert!(signal.watch_to_forget(registry).is_none());
+            })
+        };
+        assert!(signal.try_watch_first(links).is_ok());
+        signal.watch(order.watcher("monitor"));
+        signal.decide(ExitReason::Normal);
+        signal.finish();
+        assert_eq!(
+            order.seen(),
+            ["links", "registry", "monitor", "caller", "supervisor"]
+        );
+        assert!(signal.watch(order.watcher("late")).is_none());
+        assert_eq!(order.seen().last(), Some(&"late"));
     }
 
     #[tokio::test]
