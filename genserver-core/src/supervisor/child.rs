@@ -359,12 +359,16 @@ impl fmt::Debug for ChildRef {
 pub enum ChildState {
     /// An instance with this id is running.
     Running(ServerId),
-    /// The child exited and a restart attempt failed; the supervisor
-    /// retries through its mailbox. Messages sent meanwhile are kept for
-    /// the next instance.
+    /// Waiting for the next restart attempt, after one failed: the child
+    /// whose start failed, and the siblings its strategy restarts with it
+    /// that were not started yet (semantics 15.5). The supervisor retries
+    /// through its mailbox. Messages sent meanwhile are kept for the next
+    /// instance.
     Restarting,
-    /// Stopped and not to be restarted: terminated through the admin API or
-    /// ended by a clean exit of a transient child.
+    /// Stopped and not to be restarted: terminated through the admin API,
+    /// ended by a clean exit of a transient child, or left behind when
+    /// `terminate_child` dropped the pending restart attempt of a sibling
+    /// (semantics 15.5).
     Stopped,
 }
 

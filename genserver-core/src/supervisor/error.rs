@@ -10,7 +10,9 @@ use crate::{CallError, ExitReason, ServerId, StartError};
 pub enum SupervisorError {
     /// A child with this id is already running, with this instance id.
     AlreadyStarted(ServerId),
-    /// A child with this id is known but not running: restart or delete it.
+    /// A child with this id is known but not running: restart or delete it
+    /// once it is stopped (one waiting for its next restart attempt answers
+    /// those with [`Restarting`](Self::Restarting)).
     AlreadyPresent,
     /// The child is running: terminate it first.
     Running,
