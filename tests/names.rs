@@ -5,6 +5,8 @@
 //! Names are global to the process and tests run in parallel: each test
 //! uses names of its own.
 
+mod runtime_support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,6 +43,16 @@ impl Counter {
     fn crash(&mut self) {
         panic!("counter crashed at {}", self.total);
     }
+
+    /// Holds the server until `gate` is notified.
+    #[cast]
+    async fn hold(&mut self, entered: Arc<Notify>, gate: Arc<Notify>) {
+        entered.notify_one();
+        gate.notified().await;
+    }
+
+    #[info]
+    fn calls_when_dropped(&mut self, _: CallsWhenDropped) {}
 }
 
 /// Another server type, to look a name up with the wrong type.
@@ -653,4 +665,87 @@ async fn a_caller_in_hand_at_an_abort_finds_the_server_forgotten() {
     assert_eq!(outcome, Err(CallError::Exited(ExitReason::Killed)));
     let again = again.expect("the name is free");
     assert_eq!(found, Some(again), "found is the new server");
+}
+
+/// What a call to the server, made from another thread while a queued
+/// message is dropped with the closed mailbox, saw on its first poll and
+/// at its end, and whether the name was held meanwhile.
+struct SeenFromTheWindow {
+    first_poll: Option<Result<u64, CallError>>,
+    named: bool,
+    outcome: Result<u64, CallError>,
+}
+
+/// A message whose `Drop`, run while its server ends, calls that server
+/// from a thread of its own and waits for the call's first poll.
+struct CallsWhenDropped {
+    server: CounterClient,
+    seen: std::sync::mpsc::Sender<SeenFromTheWindow>,
+}
+
+impl Drop for CallsWhenDropped {
+    fn drop(&mut self) {
+        let server = self.server.clone();
+        let seen = self.seen.clone();
+        let (polled_tx, polled_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let mut call = Box::pin(server.add(1));
+                let first_poll = runtime_support::poll_once(call.as_mut()).await;
+                let named = whereis_id("names:closed-window").is_some();
+                polled_tx.send(()).unwrap();
+                let outcome = call.await;
+                seen.send(SeenFromTheWindow {
+                    first_poll,
+                    named,
+                    outcome,
+                })
+                .unwrap();
+            });
+        });
+        polled_rx.recv().unwrap();
+    }
+}
+
+/// 11.4: a call made after the ending server's mailbox closed, while it
+/// is still named (its end not yet published), ends with `Exited(reason)`
+/// once the end is published, not with `NoProc` while the name is still
+/// held.
+#[tokio::test]
+async fn a_call_made_while_the_mailbox_closes_ends_with_the_exit_reason() {
+    let counter = Counter::start_with(0, StartOptions::named("names:closed-window"))
+        .await
+        .unwrap();
+    let gate = Arc::new(Notify::new());
+    let entered = Arc::new(Notify::new());
+    let (seen_tx, seen) = std::sync::mpsc::channel();
+    counter.hold(entered.clone(), gate.clone()).await.unwrap();
+    entered.notified().await;
+    counter
+        .info(CallsWhenDropped {
+            server: counter.clone(),
+            seen: seen_tx,
+        })
+        .await
+        .unwrap();
+    let stopping = tokio::spawn({
+        let counter = counter.clone();
+        async move { counter.stop_with(ExitReason::Shutdown).await }
+    });
+    tokio::task::yield_now().await;
+    gate.notify_one();
+    stopping.await.unwrap().unwrap();
+
+    let seen = seen.recv().unwrap();
+    assert!(seen.named, "the server was still named");
+    assert!(
+        seen.first_poll.is_none(),
+        "got {:?} at once",
+        seen.first_poll
+    );
+    assert_eq!(seen.outcome, Err(CallError::Exited(ExitReason::Shutdown)));
 }

@@ -23,7 +23,10 @@ type WaitForRoom<'a> = Pin<Box<dyn Future<Output = Result<Deadline, CallError>> 
 /// within the call's timeout, which starts then: `Ok(Some(wait))`, whose
 /// end gives the deadline. If the server ends while the request waits for
 /// room, the call was made while it ran: it ends with the exit reason, not
-/// `NoProc`.
+/// `NoProc`. So does one made after the mailbox closed and before the end
+/// was published: the server is still named then (11.4), and `NoProc`
+/// would tell a caller that starts it again under its name that the name
+/// is free when it is not yet.
 #[inline]
 fn queue<S: GenServer>(
     address: &Inner<S>,
@@ -32,7 +35,10 @@ fn queue<S: GenServer>(
 ) -> Result<Option<WaitForRoom<'_>>, CallError> {
     match address.mailbox.try_send(envelope) {
         Ok(()) => Ok(None),
-        Err(TrySendError::NoProc(_)) => Err(CallError::NoProc),
+        Err(TrySendError::NoProc(_)) if address.instance().exit.is_finished() => {
+            Err(CallError::NoProc)
+        }
+        Err(TrySendError::NoProc(_)) => Ok(Some(ending(address, timeout))),
         Err(TrySendError::Full(envelope)) => {
             Ok(Some(Box::pin(wait_for_room(address, envelope, timeout))))
         }
@@ -63,6 +69,13 @@ async fn wait_for_room<S: GenServer>(
         Some(Err(_closed)) => Err(exit_reason(address, deadline).await),
         None => Err(CallError::Timeout),
     }
+}
+
+/// A request that found the mailbox of an ending server closed: the
+/// server's exit reason once its end is published, within the timeout.
+#[cold]
+fn ending<S: GenServer>(address: &Inner<S>, timeout: Option<Duration>) -> WaitForRoom<'_> {
+    Box::pin(async move { Err(exit_reason(address, Deadline::after(timeout)).await) })
 }
 
 /// The error of a call whose server is ending: its exit reason once the
