@@ -218,8 +218,7 @@ impl<'a> Link<'a> {
         } else {
             ("[", "]")
         };
-        let opening = &before[..before.len().saturating_sub(open.len())];
-        if before.ends_with(open)
+        if let Some(opening) = before.strip_suffix(open)
             && !opening.ends_with(']')
             && !in_code(opening)
             && after.starts_with(close)
@@ -256,6 +255,24 @@ mod tests {
         assert_eq!(
             rewrite("[`Self::helper()`], [`fn@Self::helper`]"),
             "[`Self::helper()`](Counter::helper()), [`fn@Self::helper`](fn@Counter::helper)"
+        );
+    }
+
+    /// `Self` right after a character of several bytes is no link, and
+    /// reading what precedes it must not split that character.
+    #[test]
+    fn self_after_a_multi_byte_character_is_left_alone() {
+        for text in [
+            "Returns \u{201c}Self\u{201d}",
+            "\u{ab}Self::reset\u{bb}",
+            "\u{6570}Self",
+            "\u{e9}@Self",
+        ] {
+            assert_eq!(rewrite(text), text);
+        }
+        assert_eq!(
+            rewrite("\u{201c}[`Self::helper`]\u{201d}"),
+            "\u{201c}[`Self::helper`](Counter::helper)\u{201d}"
         );
     }
 

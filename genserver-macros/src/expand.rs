@@ -7,6 +7,7 @@ mod dispatch;
 mod docs;
 mod fallback;
 mod message;
+mod visibility;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
@@ -622,37 +623,15 @@ fn user_param_name(arg: &PatType) -> Option<Ident> {
 }
 
 /// The visibility of the generated enum and client: the widest of the
-/// handlers' and `#[init]`'s, by [`widest_visibility`].
+/// handlers' and `#[init]`'s, by [`visibility::widest`].
 fn block_visibility(server: &Server<'_>) -> (Visibility, Span) {
-    widest_visibility(
+    visibility::widest(
         server
             .handlers
             .iter()
             .map(|h| h.method.vis())
             .chain(server.inits.iter().map(Method::vis)),
     )
-}
-
-/// `pub` > `pub(crate)` > `pub(super)`, `pub(in path)` > private. Among
-/// restricted visibilities that cannot be compared, the first one wins.
-/// With it, the span of the user's token it comes from (the call site when
-/// there is none).
-fn widest_visibility<'a>(all: impl Iterator<Item = &'a Visibility>) -> (Visibility, Span) {
-    let mut widest: Option<&Visibility> = None;
-    for vis in all {
-        if widest.is_none_or(|w| rank(vis) > rank(w)) {
-            widest = Some(vis);
-        }
-    }
-    let span = widest.map_or_else(Span::call_site, Spanned::span);
-    let vis = match widest {
-        // The user's `pub` token would put the generated items' spans on
-        // one handler; the visibility is the same.
-        Some(Visibility::Public(_)) => Visibility::Public(syn::Token![pub](Span::call_site())),
-        Some(vis) => vis.clone(),
-        None => Visibility::Inherited,
-    };
-    (vis, span)
 }
 
 /// How widely `vis` reaches: `pub` 3, `pub(crate)` 2, other restricted

@@ -111,7 +111,10 @@ use proc_macro::TokenStream;
 ///
 /// The message enum, the client and `start` have the widest visibility of
 /// the `#[call]`, `#[cast]`, `#[info]` and `#[init]` methods; each client
-/// method has its handler's. A `pub` server type needs at least one `pub`
+/// method has its handler's. Of two paths the block alone cannot compare,
+/// one from the crate root and one from its own module
+/// (`pub(in crate::a)` and `pub(super)`), they are `pub(crate)`, which
+/// reaches both. A `pub` server type needs at least one `pub`
 /// handler, or the compiler reports the private enum in its public
 /// `GenServer` impl, at the server type.
 ///
@@ -328,6 +331,8 @@ mod tests {
              #[call] fn e(&self) -> Result<Box<dyn Error>> {} #[cast] fn f(&self) -> Result<(), Box<dyn 'static + ?Sized + Error>> {} }",
             "impl S { #[call] fn a(by: u64, state: &mut Self) {} #[info] fn b(_: T, s: &S, t: Self) {} #[terminate] fn c(s: &'a mut (Self)) {} #[cast] fn d(s: &mut Self, t: &Self) {} }",
             "impl S<'_> { #[call] fn a(&self) {} }",
+            "impl S { /// \u{201c}Self\u{201d}, \u{ab}Self::a\u{bb}, \u{6570}Self, \u{e9}@Self
+             #[call] fn a(&self) {} #[doc = \"\u{201c}[Self]\u{201d}\"] #[cast] fn b(&self) {} }",
             "impl S<&str, Box<dyn Fn() + '_>, &'static u8> { #[call] fn a(&self) {} }",
             "impl<'a> S<'_, 'a> { #[call] fn a(&self) {} }",
             "#[genserver] #[genserver::genserver(x)] #[genserver = 1] #[allow(x)] impl S { #[call] fn a(&self) {} }",
