@@ -732,6 +732,17 @@ fn parse_timeout(cx: &Ctxt, opt: &Opt) -> Option<Timeout> {
     };
     let lit = &lit.lit;
     match lit {
+        Lit::Str(text) if !text.suffix().is_empty() => {
+            cx.error_spanned_by(
+                text,
+                format_args!(
+                    "unexpected `{0}` after the string\nwrite the whole duration inside the quotes: `timeout = \"{1}{0}\"`",
+                    text.suffix(),
+                    text.value()
+                ),
+            );
+            None
+        }
         Lit::Str(text) => match parse_duration(&text.value()) {
             Ok(Some(millis)) => Some(Timeout::Millis(millis, text.clone())),
             Ok(None) => Some(Timeout::Infinity(text.clone())),
@@ -740,6 +751,21 @@ fn parse_timeout(cx: &Ctxt, opt: &Opt) -> Option<Timeout> {
                 None
             }
         },
+        // `250ms`: the unit was written, outside quotes.
+        Lit::Int(int)
+            if parse_duration(&format!("{}{}", int.base10_digits(), int.suffix()))
+                .is_ok_and(|millis| millis.is_some_and(|millis| millis > 0)) =>
+        {
+            cx.error_spanned_by(
+                int,
+                format_args!(
+                    "a duration is written as a string\nwrite `timeout = \"{}{}\"`",
+                    int.base10_digits(),
+                    int.suffix()
+                ),
+            );
+            None
+        }
         Lit::Int(int) => {
             cx.error_spanned_by(
                 int,

@@ -55,7 +55,10 @@ use proc_macro::TokenStream;
 ///   (returning `Result<(), TrySendError<CounterMessage>>`), plus `info`, `try_info`, `stop`,
 ///   `stop_with`, `wait`, `id`, `is_alive`, `with_timeout`,
 ///   `without_timeout` and `server_ref`;
-/// - `Counter::start(args)` and `Counter::start_with(args, options)`;
+/// - `Counter::start(..)` and `Counter::start_with(.., options)`, taking
+///   `#[init]`'s arguments as it declares them (`start(name, size)` for
+///   `init(name: String, size: usize)`), or the state itself without an
+///   `#[init]`;
 /// - `impl GenServer for Counter`.
 ///
 /// # Methods
@@ -69,13 +72,14 @@ use proc_macro::TokenStream;
 ///   would time out, semantics 3.4); a zero `Duration` is taken as
 ///   written. The client evaluates the expression
 ///   before it sends the call: `Self` there is the server type (for its
-///   constants), `self` the client, and the server's fields are out of
-///   reach.
+///   constants), `self` the client, and the server's fields and the
+///   handler's arguments are out of reach.
 /// - `#[cast]`: as a call, returning `()` or `Result<(), E>`; an `Err`
 ///   stops the server.
 /// - `#[info]`: one message argument, of a type no other `#[info]` takes.
-/// - `#[init]`: no `self`; its arguments are `start`'s; returns `Self` or
-///   `Result<Self, E>`. Without it, `start` takes the state itself. The
+/// - `#[init]`: no `self`; its arguments are `start`'s, and optionally
+///   `&mut Context<Self>` (to set an idle timeout, continue, monitor or
+///   link from the start); returns `Self` or `Result<Self, E>`. Without it, `start` takes the state itself. The
 ///   server's `GenServer::Args`, which a supervisor's
 ///   `ChildSpec::server(id, || args)` closure returns, are `()` for an
 ///   `init` without arguments, the argument's type for one, and a tuple
@@ -135,7 +139,12 @@ use proc_macro::TokenStream;
 /// variant and the client method, `#[deprecated]` to the client method.
 /// A lint about the handler's name or arguments (`non_snake_case` for a
 /// `GetValue`) fires on the handler only, so an `#[allow]` there covers
-/// the client methods generated from it.
+/// the client methods generated from it. The lints that a handler's
+/// signature trips only because it is the server's contract are allowed
+/// on it: `clippy::unused_self`, `needless_pass_by_value`,
+/// `trivially_copy_pass_by_ref`, `unused_async`, `must_use_candidate`,
+/// `missing_const_for_fn` and `needless_pass_by_ref_mut` (one the
+/// handler names in an `#[expect]` is left to that expectation).
 /// An intra-doc link to `Self` or `Self::item` in a handler's docs
 /// (`` [`Self::reset`] ``, `[reset](Self::reset)`, `[r]: Self::reset`) means
 /// the server there as on the handler: the generated copies link it to

@@ -1137,7 +1137,7 @@ fn terminate_arguments(cx: &Ctxt, server: &Server<'_>, terminate: &Method<'_>) {
             InputKind::Plain | InputKind::Reply(_) => cx.error_spanned_by(
                 input.arg,
                 "unexpected argument in `#[terminate]`\n\
-                 it takes `&mut self`, and optionally `reason: &ExitReason` and `ctx: &mut Context<Self>`",
+                 it takes `&mut self` (or `&self`), and optionally `reason: &ExitReason` and `ctx: &mut Context<Self>`",
             ),
         }
     }
