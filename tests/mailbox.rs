@@ -461,3 +461,34 @@ async fn a_send_queues_nothing_before_it_is_polled_nor_once_dropped_waiting() {
         "Hold, 1, 3, received"
     );
 }
+
+/// 2.2: a sender given room queues when its future is next polled; until
+/// then the senders behind it wait, and `try_` sends report `Full`, even
+/// with room free. Dropped (or polled), it lets the line move on at once.
+#[tokio::test(start_paused = true)]
+async fn a_waiting_send_kept_unpolled_holds_up_the_line_until_dropped() {
+    let sink = bounded(2).await;
+    let gate = Arc::new(Notify::new());
+    sink.info(Hold(gate.clone())).await.unwrap();
+    // The hold is being handled once the mailbox has room again.
+    while sink.try_put(0).is_err() {
+        tokio::task::yield_now().await;
+    }
+    sink.put(1).await.unwrap();
+    let mut kept = Box::pin(sink.put(2));
+    assert!(
+        poll_once(kept.as_mut()).await.is_none(),
+        "it waits for room"
+    );
+
+    gate.notify_one();
+    // The server takes 0 and 1, and room goes to `kept`, which is not
+    // polled: the line stays held though the mailbox has room.
+    let received = tokio::time::timeout(std::time::Duration::from_secs(1), sink.received()).await;
+    assert!(received.is_err(), "the call waited behind the kept send");
+    assert!(matches!(sink.try_put(3), Err(TrySendError::Full(_))));
+
+    drop(kept);
+    assert!(sink.try_put(4).is_ok());
+    assert_eq!(sink.received().await.unwrap(), vec![0, 1, 4]);
+}

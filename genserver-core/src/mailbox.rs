@@ -66,7 +66,11 @@ pub enum MailboxCapacity {
     /// At most this many queued messages: a full mailbox makes senders
     /// wait, and non-waiting sends report [`TrySendError::Full`].
     /// `Bounded(0)` holds one message, as `Bounded(1)` does: a mailbox
-    /// that held none could never be sent to.
+    /// that held none could never be sent to. Senders waiting for room
+    /// queue in the order they began to wait; one given room queues when
+    /// its future is next polled, so a waiting send future that is kept
+    /// but not polled holds up the senders behind it until it is polled
+    /// or dropped (semantics 2.2).
     Bounded(usize),
 }
 

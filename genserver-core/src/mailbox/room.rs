@@ -9,7 +9,9 @@
 //! the order they joined on any runtime; places given to several at once
 //! would let them run on different threads and push in any order. A sender
 //! keeps its message until it pushes, so one that gives up (a timeout, a
-//! dropped future) never queued it.
+//! dropped future) never queued it. The other side of that order: a sender
+//! given a place that is not polled again (its future kept, not dropped)
+//! holds up the line until it is (semantics 2.2).
 
 use std::collections::VecDeque;
 use std::future::Future;

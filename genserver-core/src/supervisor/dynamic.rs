@@ -388,7 +388,8 @@ impl DynamicSupervisorClient {
     ///
     /// # Cancel safety
     ///
-    /// Dropping the future does not withdraw the request.
+    /// Dropping the future does not withdraw a request already queued (one
+    /// still waiting for room in a full bounded mailbox was never queued).
     pub async fn start_child(&self, spec: ChildSpec) -> Result<ChildRef, SupervisorError> {
         self.request(|reply| Request::StartChild(spec, reply))
             .await?
@@ -411,7 +412,8 @@ impl DynamicSupervisorClient {
     ///
     /// # Cancel safety
     ///
-    /// Dropping the future does not withdraw the request.
+    /// Dropping the future does not withdraw a request already queued (one
+    /// still waiting for room in a full bounded mailbox was never queued).
     pub async fn terminate_child(&self, id: ServerId) -> Result<(), SupervisorError> {
         self.request(|reply| Request::TerminateChild(id, reply))
             .await?

@@ -623,7 +623,8 @@ impl SupervisorClient {
     ///
     /// # Cancel safety
     ///
-    /// Dropping the future does not withdraw the request.
+    /// Dropping the future does not withdraw a request already queued (one
+    /// still waiting for room in a full bounded mailbox was never queued).
     ///
     /// # Examples
     ///
@@ -662,7 +663,8 @@ impl SupervisorClient {
     ///
     /// # Cancel safety
     ///
-    /// Dropping the future does not withdraw the request.
+    /// Dropping the future does not withdraw a request already queued (one
+    /// still waiting for room in a full bounded mailbox was never queued).
     ///
     /// # Examples
     ///
@@ -696,7 +698,8 @@ impl SupervisorClient {
     ///
     /// # Cancel safety
     ///
-    /// Dropping the future does not withdraw the request.
+    /// Dropping the future does not withdraw a request already queued (one
+    /// still waiting for room in a full bounded mailbox was never queued).
     ///
     /// # Examples
     ///
@@ -729,7 +732,8 @@ impl SupervisorClient {
     ///
     /// # Cancel safety
     ///
-    /// Dropping the future does not withdraw the request.
+    /// Dropping the future does not withdraw a request already queued (one
+    /// still waiting for room in a full bounded mailbox was never queued).
     ///
     /// # Examples
     ///
