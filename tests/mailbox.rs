@@ -44,6 +44,18 @@ async fn bounded(capacity: usize) -> SinkClient {
     .unwrap()
 }
 
+/// Holds `sink` in a handler, then queues a `put(0)` behind it once the
+/// hold is being handled (the mailbox has room again); returns the gate
+/// that releases the hold.
+async fn holding_then_put_zero(sink: &SinkClient) -> Arc<Notify> {
+    let gate = Arc::new(Notify::new());
+    sink.info(Hold(gate.clone())).await.unwrap();
+    while sink.try_put(0).is_err() {
+        tokio::task::yield_now().await;
+    }
+    gate
+}
+
 #[tokio::test]
 async fn a_full_bounded_mailbox_reports_full_and_hands_the_message_back() {
     let sink = bounded(2).await;
@@ -108,12 +120,7 @@ async fn a_full_bounded_mailbox_makes_casts_wait_and_loses_nothing() {
 #[tokio::test(start_paused = true)]
 async fn senders_waiting_for_room_are_let_in_in_the_order_they_began_to_wait() {
     let sink = bounded(1).await;
-    let gate = Arc::new(Notify::new());
-    sink.info(Hold(gate.clone())).await.unwrap();
-    // The hold is being handled once the mailbox has room again.
-    while sink.try_put(0).is_err() {
-        tokio::task::yield_now().await;
-    }
+    let gate = holding_then_put_zero(&sink).await;
     let mut senders = Vec::new();
     for n in 1..=5 {
         let sink = sink.clone();
@@ -468,12 +475,7 @@ async fn a_send_queues_nothing_before_it_is_polled_nor_once_dropped_waiting() {
 #[tokio::test(start_paused = true)]
 async fn a_waiting_send_kept_unpolled_holds_up_the_line_until_dropped() {
     let sink = bounded(2).await;
-    let gate = Arc::new(Notify::new());
-    sink.info(Hold(gate.clone())).await.unwrap();
-    // The hold is being handled once the mailbox has room again.
-    while sink.try_put(0).is_err() {
-        tokio::task::yield_now().await;
-    }
+    let gate = holding_then_put_zero(&sink).await;
     sink.put(1).await.unwrap();
     let mut kept = Box::pin(sink.put(2));
     assert!(
