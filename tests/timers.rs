@@ -837,3 +837,63 @@ async fn cancelling_a_timer_drops_the_message_it_holds() {
     assert_eq!(drops.load(Ordering::SeqCst), 2);
     assert!(server.is_alive());
 }
+
+/// Sets a one-shot timer to itself, and records what the timer's guard
+/// says in the handler of the timer's own message.
+struct SelfTimed {
+    timer: Option<Timer>,
+    seen: Option<(Option<Duration>, bool, Option<Duration>)>,
+}
+
+/// The message of [`SelfTimed`]'s timer.
+struct Ring;
+
+#[genserver]
+impl SelfTimed {
+    #[call]
+    fn arm(&mut self, delay: Duration, ctx: &mut Context<Self>) {
+        self.timer = Some(ctx.send_after(delay, Ring));
+    }
+
+    /// What the last handled `Ring` saw, once.
+    #[call]
+    fn seen(&mut self) -> Option<(Option<Duration>, bool, Option<Duration>)> {
+        self.seen.take()
+    }
+
+    #[info]
+    fn ring(&mut self, _: Ring) {
+        let timer = self.timer.as_ref().expect("armed before it rings");
+        self.seen = Some((timer.remaining(), timer.is_active(), timer.cancel()));
+    }
+}
+
+/// 18.4: in the handler of its own message, a one-shot timer has fired:
+/// `remaining` and `cancel` are `None`, though the timer's task, on
+/// another worker, may not have finished yet. Repeated, as that task
+/// races the server; the pauses only vary where each task runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_handler_of_its_own_message_a_one_shot_timer_has_fired() {
+    let server = SelfTimed::start(SelfTimed {
+        timer: None,
+        seen: None,
+    })
+    .await
+    .unwrap();
+    for round in 0..2000 {
+        let delay = if round % 2 == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_micros(100)
+        };
+        server.arm(delay).await.unwrap();
+        let seen = loop {
+            if let Some(seen) = server.seen().await.unwrap() {
+                break seen;
+            }
+            tokio::time::sleep(Duration::from_micros(50)).await;
+        };
+        assert_eq!(seen, (None, false, None), "round {round}");
+    }
+    server.stop().await.unwrap();
+}

@@ -65,8 +65,10 @@ impl Timer {
     }
 
     /// The time left until the timer's next message is sent, `None` once
-    /// it is cancelled, has fired (a one-shot timer), or its target has
-    /// ended (OTP's `Process.read_timer/1`). For an interval, the time to
+    /// it is cancelled, has fired (a one-shot timer, from when it sends
+    /// its message: in that message's handler too, and while it waits
+    /// for room in a full bounded mailbox), or its target has ended
+    /// (OTP's `Process.read_timer/1`). For an interval, the time to
     /// its next tick: `Duration::ZERO` while a tick that is due has not
     /// been sent yet (its task has not run since). `Duration::MAX` for a
     /// timer set further ahead than tokio's clock reaches, which never
@@ -80,12 +82,16 @@ impl Timer {
         let Some(first) = self.first else {
             return Some(Duration::MAX);
         };
-        let next = match self.period {
-            None => Some(first),
-            // Where the interval's task is on its grid: a tick that is due
-            // but not sent yet is still the next one.
-            Some(_) => self.target.next_tick(first),
-        };
+        // Where the timer's task is: for a one-shot timer, whether it has
+        // sent its message; for an interval, where it is on its grid (a
+        // tick that is due but not sent yet is still the next one). Kept
+        // by the task before it queues a message: the handler of that
+        // message must not find the timer still due, as its task may not
+        // have finished by then.
+        let next = self.target.next_tick(first);
+        if next.is_none() && self.period.is_none() {
+            return None;
+        }
         Some(next.map_or(Duration::MAX, |next| {
             next.saturating_duration_since(Instant::now())
         }))
@@ -128,8 +134,9 @@ impl fmt::Debug for Timer {
 struct Target<S: GenServer> {
     address: Arc<Inner<S>>,
     owner: Option<Arc<Instance>>,
-    /// An interval's next tick, in nanoseconds after its first
-    /// ([`NO_TICK`]: none), kept by its task for [`Timer::remaining`].
+    /// The timer's next message, in nanoseconds after its first
+    /// ([`NO_TICK`]: none, a one-shot timer's sent), kept by its task for
+    /// [`Timer::remaining`].
     next_tick: AtomicU64,
 }
 
@@ -288,6 +295,7 @@ fn once<S: GenServer>(target: Target<S>, delay: Duration, message: S::Message) -
         tokio::spawn(async move {
             let send = async {
                 sleep_until(first).await;
+                target.set_next_tick(first.unwrap_or_else(Instant::now), None);
                 target.send(message, &token).await;
             };
             target.until_gone(send).await;
@@ -331,12 +339,13 @@ where
                     // A tick that finds the mailbox full is skipped
                     // (`send_tick`); one that this task could not take on
                     // time is sent once, late, and the next is back on the
-                    // grid.
+                    // grid. The next is recorded first, for the tick's
+                    // handler to read.
+                    let next = next_tick(first, period, sleep.deadline(), Instant::now());
+                    to.set_next_tick(first, next);
                     if !to.send_tick(message.clone().into(), &token) {
                         return;
                     }
-                    let next = next_tick(first, period, sleep.deadline(), Instant::now());
-                    to.set_next_tick(first, next);
                     match next {
                         Some(next) => sleep.as_mut().reset(next),
                         None => return std::future::pending().await,
