@@ -880,7 +880,7 @@ async fn in_the_handler_of_its_own_message_a_one_shot_timer_has_fired() {
     })
     .await
     .unwrap();
-    for round in 0..2000 {
+    for round in 0..1000 {
         let delay = if round % 2 == 0 {
             Duration::ZERO
         } else {

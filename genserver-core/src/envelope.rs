@@ -1,5 +1,5 @@
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::instance::Instance;
 use crate::instrument::CallerSpan;
@@ -107,7 +107,10 @@ impl Extra {
         }
         Some(match self {
             Extra::Caller(span) => span,
-            Extra::Cancel(_) | Extra::Owned(..) => CallerSpan::none(),
+            Extra::Cancel(token) | Extra::Owned(token, _) => {
+                token.deliver();
+                CallerSpan::none()
+            }
         })
     }
 }
@@ -140,20 +143,59 @@ impl Delivery {
 
 /// Shared between a sender that may cancel a delivery and the envelope.
 #[derive(Clone, Default)]
-pub(crate) struct CancelToken(Arc<AtomicBool>);
+pub(crate) struct CancelToken(Arc<AtomicU8>);
+
+/// Set in a [`CancelToken`] by `cancel`.
+const CANCELLED: u8 = 1;
+/// Set in a [`CancelToken`] when the server takes a message that carries
+/// it to handle.
+const DELIVERED: u8 = 2;
 
 impl CancelToken {
     pub(crate) fn cancel(&self) {
-        self.0.store(true, Ordering::Release);
+        self.0.fetch_or(CANCELLED, Ordering::Release);
     }
 
     pub(crate) fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Acquire)
+        self.0.load(Ordering::Acquire) & CANCELLED != 0
+    }
+
+    pub(crate) fn deliver(&self) {
+        self.0.fetch_or(DELIVERED, Ordering::Release);
+    }
+
+    /// `true` once the server has taken a message carrying this token to
+    /// handle: before its handler runs.
+    pub(crate) fn is_delivered(&self) -> bool {
+        self.0.load(Ordering::Acquire) & DELIVERED != 0
     }
 
     /// `true` while another holder exists: a delivery still to be made or
     /// still queued. The sender may forget a token that is no longer shared.
     pub(crate) fn is_shared(&self) -> bool {
         Arc::strong_count(&self.0) > 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Taking a timer's message to handle marks its token delivered; a
+    /// cancelled one is not taken.
+    #[test]
+    fn accepting_a_cancellable_message_marks_its_token_delivered() {
+        let token = CancelToken::default();
+        let delivery = Delivery(Some(Box::new(Extra::Cancel(token.clone()))));
+        assert!(!token.is_delivered());
+        assert!(delivery.accept().is_some());
+        assert!(token.is_delivered());
+        assert!(!token.is_cancelled());
+
+        let cancelled = CancelToken::default();
+        cancelled.cancel();
+        let delivery = Delivery(Some(Box::new(Extra::Cancel(cancelled.clone()))));
+        assert!(delivery.accept().is_none());
+        assert!(!cancelled.is_delivered());
     }
 }

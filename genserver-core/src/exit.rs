@@ -23,7 +23,9 @@ pub enum ExitReason {
     Normal,
     /// The server was told to shut down by its owner: OTP's `:shutdown`.
     Shutdown,
-    /// The server's task was aborted; `terminate` did not run: OTP's `:kill`.
+    /// The server's task was aborted; `terminate` did not run: OTP's
+    /// `:kill`, and what links and monitors receive, as OTP's `:killed`
+    /// (a trapping server gets it as an [`Exit`](crate::Exit) message).
     /// Also the reason of a stop asked for with it
     /// (`stop_with(ExitReason::Killed)`), which runs `terminate` as any stop
     /// does, as `GenServer.stop(pid, :kill)` does.

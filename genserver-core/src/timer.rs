@@ -65,10 +65,9 @@ impl Timer {
     }
 
     /// The time left until the timer's next message is sent, `None` once
-    /// it is cancelled, has fired (a one-shot timer, from when it sends
-    /// its message: in that message's handler too, and while it waits
-    /// for room in a full bounded mailbox), or its target has ended
-    /// (OTP's `Process.read_timer/1`). For an interval, the time to
+    /// it is cancelled, has fired (a one-shot timer: in the handler of its
+    /// message too), or its target has ended (OTP's
+    /// `Process.read_timer/1`). For an interval, the time to
     /// its next tick: `Duration::ZERO` while a tick that is due has not
     /// been sent yet (its task has not run since). `Duration::MAX` for a
     /// timer set further ahead than tokio's clock reaches, which never
@@ -82,16 +81,17 @@ impl Timer {
         let Some(first) = self.first else {
             return Some(Duration::MAX);
         };
-        // Where the timer's task is: for a one-shot timer, whether it has
-        // sent its message; for an interval, where it is on its grid (a
-        // tick that is due but not sent yet is still the next one). Kept
-        // by the task before it queues a message: the handler of that
-        // message must not find the timer still due, as its task may not
-        // have finished by then.
-        let next = self.target.next_tick(first);
-        if next.is_none() && self.period.is_none() {
-            return None;
-        }
+        let next = match self.period {
+            // Taken from the mailbox to be handled, its message has been
+            // sent, though the timer's task, on another worker, may not
+            // have finished yet.
+            None if self.token.is_delivered() => return None,
+            None => Some(first),
+            // Where the interval's task is on its grid: a tick that is due
+            // but not sent yet is still the next one. Recorded before the
+            // tick is queued, so that the tick's handler reads the next.
+            Some(_) => self.target.next_tick(first),
+        };
         Some(next.map_or(Duration::MAX, |next| {
             next.saturating_duration_since(Instant::now())
         }))
@@ -134,9 +134,8 @@ impl fmt::Debug for Timer {
 struct Target<S: GenServer> {
     address: Arc<Inner<S>>,
     owner: Option<Arc<Instance>>,
-    /// The timer's next message, in nanoseconds after its first
-    /// ([`NO_TICK`]: none, a one-shot timer's sent), kept by its task for
-    /// [`Timer::remaining`].
+    /// An interval's next tick, in nanoseconds after its first
+    /// ([`NO_TICK`]: none), kept by its task for [`Timer::remaining`].
     next_tick: AtomicU64,
 }
 
@@ -295,7 +294,6 @@ fn once<S: GenServer>(target: Target<S>, delay: Duration, message: S::Message) -
         tokio::spawn(async move {
             let send = async {
                 sleep_until(first).await;
-                target.set_next_tick(first.unwrap_or_else(Instant::now), None);
                 target.send(message, &token).await;
             };
             target.until_gone(send).await;
@@ -644,5 +642,42 @@ mod tests {
             Some(first + 2 * period),
             "a tick sent one period late is not followed by another at once"
         );
+    }
+
+    /// A target that is never gone, for a guard read on its own.
+    struct Always;
+
+    impl Shared for Always {
+        fn is_gone(&self) -> bool {
+            false
+        }
+
+        fn next_tick(&self, first: Instant) -> Option<Instant> {
+            Some(first)
+        }
+    }
+
+    /// The handler of a one-shot timer's message may run, on another
+    /// worker, before the timer's task has finished: the guard reads the
+    /// message's delivery, not the task, to know that the timer fired.
+    #[tokio::test(start_paused = true)]
+    async fn a_one_shot_timer_whose_message_was_taken_has_fired_though_its_task_runs() {
+        let token = CancelToken::default();
+        let task = tokio::spawn(std::future::pending::<()>());
+        let timer = Timer {
+            token: token.clone(),
+            task: task.abort_handle(),
+            target: Arc::new(Always),
+            first: Some(Instant::now() + MS),
+            period: None,
+            detached: false,
+        };
+        assert_eq!(timer.remaining(), Some(MS));
+        // What the server does as it takes the message to handle.
+        token.deliver();
+        assert!(!task.is_finished());
+        assert_eq!(timer.remaining(), None);
+        assert!(!timer.is_active());
+        assert_eq!(timer.cancel(), None);
     }
 }
