@@ -753,8 +753,10 @@ fn parse_timeout(cx: &Ctxt, opt: &Opt) -> Option<Timeout> {
         },
         // `250ms`: the unit was written, outside quotes.
         Lit::Int(int)
-            if parse_duration(&format!("{}{}", int.base10_digits(), int.suffix()))
-                .is_ok_and(|millis| millis.is_some_and(|millis| millis > 0)) =>
+            if matches!(
+                parse_duration(&format!("{}{}", int.base10_digits(), int.suffix())),
+                Ok(Some(1..))
+            ) =>
         {
             cx.error_spanned_by(
                 int,

@@ -634,29 +634,6 @@ fn block_visibility(server: &Server<'_>) -> (Visibility, Span) {
     )
 }
 
-/// How widely `vis` reaches: `pub` 3, `pub(crate)` 2, other restricted
-/// paths 1, private 0.
-fn rank(vis: &Visibility) -> u8 {
-    match vis {
-        Visibility::Public(_) => 3,
-        Visibility::Restricted(r) if r.path.is_ident("crate") => 2,
-        Visibility::Restricted(r) if r.path.is_ident("self") => 0,
-        Visibility::Restricted(_) => 1,
-        Visibility::Inherited => 0,
-    }
-}
-
-/// Whether a handler with visibility `handler` may take types less
-/// visible than an item with visibility `item`: when it reaches less far,
-/// or might (two restricted paths).
-fn may_be_narrower(handler: &Visibility, item: &Visibility) -> bool {
-    let (h, i) = (rank(handler), rank(item));
-    h < i
-        || (h == 1
-            && i == 1
-            && handler.to_token_stream().to_string() != item.to_token_stream().to_string())
-}
-
 /// The lints that generated items would raise because they mirror the
 /// user's signatures: a handler's arguments become a client method's
 /// (`too_many_arguments`), `start`'s and a variant's fields

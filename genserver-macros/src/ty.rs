@@ -180,6 +180,10 @@ pub(crate) fn is_unit(ty: &Type) -> bool {
     matches!(peel(ty), Type::Tuple(tuple) if tuple.elems.is_empty())
 }
 
+pub(crate) fn is_never(ty: &Type) -> bool {
+    matches!(peel(ty), Type::Never(_))
+}
+
 /// A type that cannot be a server's state whatever the names in scope
 /// are: `()` and other tuples, references, slices, arrays, pointers,
 /// functions, trait objects, `impl Trait`, `!`, a primitive, `String`,

@@ -363,7 +363,7 @@ fn returns(cx: &Ctxt, handler: &Handler<'_>) {
     let ReturnType::Type(_, ty) = &handler.method.func.sig.output else {
         return;
     };
-    if !matches!(**ty, Type::Never(_)) {
+    if !ty::is_never(ty) {
         return;
     }
     let role = handler.method.marker.role;

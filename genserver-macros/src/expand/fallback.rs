@@ -200,7 +200,7 @@ fn client_method_stub(g: &Gen<'_>, handler: &Handler<'_>) -> Option<TokenStream>
         None => match &method.func.sig.output {
             syn::ReturnType::Default => syn::parse_quote!(()),
             // Reported at the handler; as a reply, `!` is an unstable type.
-            syn::ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)) => {
+            syn::ReturnType::Type(_, ty) if ty::is_never(ty) => {
                 syn::parse_quote!(())
             }
             syn::ReturnType::Type(_, ty) => g.replace_self(ty),

@@ -4,7 +4,8 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{Gen, HandlerParts, doc_attrs, docs, may_be_narrower, mirrored_signature_lints};
+use super::visibility::may_be_narrower;
+use super::{Gen, HandlerParts, doc_attrs, docs, mirrored_signature_lints};
 use crate::attr;
 use crate::model::HandlerKind;
 use crate::names;

@@ -2,6 +2,7 @@
 //! of the handlers'.
 
 use proc_macro2::Span;
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Path, Visibility};
 
@@ -97,10 +98,16 @@ pub(super) fn widest<'a>(all: impl Iterator<Item = &'a Visibility>) -> (Visibili
     (vis, span)
 }
 
+/// Whether a handler with visibility `handler` may take types less
+/// visible than an item with visibility `item`: unless the two are written
+/// alike or `handler` is known to reach as far.
+pub(super) fn may_be_narrower(handler: &Visibility, item: &Visibility) -> bool {
+    handler.to_token_stream().to_string() != item.to_token_stream().to_string()
+        && Reach::of(handler).covers(Reach::of(item)) != Some(true)
+}
+
 #[cfg(test)]
 mod tests {
-    use quote::ToTokens;
-
     use super::*;
 
     fn widest_of(all: &[&str]) -> String {
@@ -134,6 +141,25 @@ mod tests {
         ] {
             assert_eq!(widest_of(all), expected, "{all:?}");
         }
+    }
+
+    #[test]
+    fn a_handler_may_be_narrower_unless_it_reaches_as_far_as_the_item() {
+        let narrower = |handler: &str, item: &str| {
+            may_be_narrower(
+                &syn::parse_str(handler).unwrap(),
+                &syn::parse_str(item).unwrap(),
+            )
+        };
+        assert!(!narrower("pub(super)", "pub(super)"));
+        assert!(!narrower("pub", "pub(crate)"));
+        assert!(!narrower("pub(crate)", "pub(in crate)"));
+        assert!(!narrower("pub(self)", ""));
+        assert!(narrower("", "pub(super)"));
+        assert!(narrower("pub(super)", "pub(crate)"));
+        assert!(narrower("pub(in crate::a::b)", "pub(in crate::a)"));
+        assert!(narrower("pub(super)", "pub(in crate::a)"));
+        assert!(narrower("pub(crate)", "pub"));
     }
 
     /// A path from the crate root and one from the block's module cannot
