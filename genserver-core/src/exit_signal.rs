@@ -97,6 +97,19 @@ impl Observers {
     }
 }
 
+/// `watchers` in the order they run: the one with [`FIRST`] set (the
+/// links) first, then the others in the order they were installed; those
+/// with [`LAST`] set (the supervisor's) are moved to `last`, to run after
+/// every other.
+fn in_order(
+    mut watchers: Vec<(u64, ExitWatcher)>,
+    last: &mut Vec<(u64, ExitWatcher)>,
+) -> Vec<(u64, ExitWatcher)> {
+    last.extend(watchers.extract_if(.., |(key, _)| *key & LAST != 0));
+    watchers.sort_by_key(|(key, _)| *key & FIRST == 0);
+    watchers
+}
+
 impl ExitSignal {
     pub(crate) fn new() -> Self {
         ExitSignal {
@@ -132,7 +145,7 @@ impl ExitSignal {
 
     /// Runs the watchers, then releases every waiter.
     pub(crate) fn finish(&self) {
-        let (reason, forgetters, mut watchers) = {
+        let (reason, forgetters, watchers) = {
             let mut observers = self.observers();
             observers.watchers_ran = true;
             let (forgetters, watchers) = observers
@@ -147,12 +160,8 @@ impl ExitSignal {
                 .unwrap_or_default();
             (observers.reason(), forgetters, watchers)
         };
-        let mut last: Vec<_> = watchers
-            .extract_if(.., |(key, _)| *key & LAST != 0)
-            .collect();
-        let first: Vec<_> = watchers
-            .extract_if(.., |(key, _)| *key & FIRST != 0)
-            .collect();
+        let mut last = Vec::new();
+        let watchers = in_order(watchers, &mut last);
         // Whoever hears of the end (a monitor's `Down`, a supervisor about
         // to restart the server under the same name or key) finds the
         // server already forgotten. The supervisor hears last: on another
@@ -162,7 +171,7 @@ impl ExitSignal {
         // told, as OTP sends a dying process's exit signals before its
         // `DOWN`s: a server that both links to and monitors this one
         // handles the `Exit` first.
-        for (_, watcher) in forgetters.into_iter().chain(first).chain(watchers) {
+        for (_, watcher) in forgetters.into_iter().chain(watchers) {
             watcher(&reason);
         }
         // Watchers installed meanwhile, from other threads (the supervisor,
@@ -171,7 +180,7 @@ impl ExitSignal {
         // does next, on another thread, cannot come before a `Down` of
         // this instance.
         let (waiting, ended) = loop {
-            let mut late = {
+            let late = {
                 let mut observers = self.observers();
                 let late = observers
                     .lists
@@ -198,9 +207,7 @@ impl ExitSignal {
                 }
                 continue;
             }
-            last.extend(late.extract_if(.., |(key, _)| *key & LAST != 0));
-            late.sort_by_key(|(key, _)| *key & FIRST == 0);
-            for (_, watcher) in late {
+            for (_, watcher) in in_order(late, &mut last) {
                 watcher(&reason);
             }
         };
