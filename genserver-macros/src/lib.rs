@@ -168,6 +168,15 @@ use proc_macro::TokenStream;
 /// compiled in; when every `#[init]` is compiled out, the server has none,
 /// and `start` takes the state.
 ///
+/// A `#[call]` or `#[cast]` cannot take a name the client already has:
+/// its own methods listed above, `try_reset` beside a cast `reset`, and
+/// the names of methods that take `self` by value and that every type has
+/// (`into`, `try_into`, and `tracing`'s `instrument`, `in_current_span`,
+/// `with_subscriber` and `with_current_subscriber`, wherever their trait
+/// is in scope), which method lookup would pick before the client's. Each
+/// is an error at the handler's name; the rest of the block still
+/// expands, so the code that uses the other handlers compiles.
+///
 /// A handler named like a method of `ClientExt` (`stats`,
 /// `inspect_state`, `replace_state`, `stop_after_queued`) takes that name
 /// on the client, as an inherent method does over a trait's; the runtime's

@@ -79,9 +79,21 @@ pub(crate) const CLIENT_METHODS: &[&str] = &[
 
 /// Methods of traits every type has that take `self` by value, with the
 /// trait: method lookup finds them on the client before a client method
-/// of the same name, which takes `&self`.
-pub(crate) const TRAIT_METHODS_BY_VALUE: &[(&str, &str)] =
-    &[("into", "Into"), ("try_into", "TryInto")];
+/// of the same name, which takes `&self`. Those of `tracing`, which every
+/// user of this crate has and async code often imports, hide the client's
+/// method only where the trait is in scope, which is worse: the handler
+/// works in one module and not in the next.
+pub(crate) const TRAIT_METHODS_BY_VALUE: &[(&str, &str)] = &[
+    ("into", "Into"),
+    ("try_into", "TryInto"),
+    ("instrument", "tracing::Instrument"),
+    ("in_current_span", "tracing::Instrument"),
+    ("with_subscriber", "tracing::instrument::WithSubscriber"),
+    (
+        "with_current_subscriber",
+        "tracing::instrument::WithSubscriber",
+    ),
+];
 
 /// The client's non-waiting method for the cast `name`: `try_name`.
 pub(crate) fn try_cast(name: &Ident) -> Ident {

@@ -122,6 +122,12 @@ pub(crate) mod sound {
         passes(|cx| super::check_handler(cx, server, handler))
     }
 
+    /// `handler` is the one blamed for its clash with a cast's non-waiting
+    /// client method: the cast is sound.
+    pub(crate) fn named_like_a_try_cast(server: &Server<'_>, handler: &Handler<'_>) -> bool {
+        super::try_cast_named_like(server, handler).is_some()
+    }
+
     /// No two of the server's handlers generate the same thing.
     pub(crate) fn distinct_handlers(server: &Server<'_>) -> bool {
         passes(|cx| super::handlers_are_distinct(cx, server))
@@ -265,10 +271,10 @@ fn not_named_like_client_method(cx: &Ctxt, method: &Method<'_>) {
 }
 
 /// A `#[call]` or `#[cast]` is not named like a method of a trait every
-/// type has that takes `self` by value (`into`): `client.into()` would call
-/// the trait's, which method lookup finds before the client's `&self`
-/// method, and the caller would get "type annotations needed". (The cast
-/// `into` would also make `try_into`.)
+/// type has that takes `self` by value (`into`, `tracing`'s `instrument`):
+/// `client.into()` would call the trait's, which method lookup finds
+/// before the client's `&self` method, and the caller would get "type
+/// annotations needed". (The cast `into` would also make `try_into`.)
 fn not_named_like_trait_method(cx: &Ctxt, method: &Method<'_>) {
     let ident = method.ident();
     if let Some((name, trait_name)) = names::TRAIT_METHODS_BY_VALUE
@@ -278,8 +284,13 @@ fn not_named_like_trait_method(cx: &Ctxt, method: &Method<'_>) {
         cx.error_spanned_by(
             ident,
             format_args!(
-                "every client has `{trait_name}::{name}`, which takes the client by value and is found before a client method `{name}(&self)`, so a {} handler cannot be named `{name}`\n\
+                "every client has `{trait_name}::{name}`{}, which takes the client by value and is found before a client method `{name}(&self)`, so a {} handler cannot be named `{name}`\n\
                  rename this handler",
+                if trait_name.contains("::") {
+                    " where that trait is in scope"
+                } else {
+                    ""
+                },
                 method.marker.role
             ),
         );
@@ -290,23 +301,11 @@ fn not_named_like_trait_method(cx: &Ctxt, method: &Method<'_>) {
 /// client has for a cast (`try_reset` for `reset`): the two client methods
 /// would clash.
 fn not_named_like_a_try_cast(cx: &Ctxt, server: &Server<'_>) {
-    let try_names: Vec<(syn::Ident, &syn::Ident)> = server
-        .handlers
-        .iter()
-        .filter(|h| h.kind == HandlerKind::Cast)
-        .map(|h| (names::try_cast(h.method.ident()), h.method.ident()))
-        .collect();
     for handler in &server.handlers {
-        if handler.kind == HandlerKind::Info {
-            continue;
-        }
-        let ident = handler.method.ident();
-        if let Some((try_name, cast)) = try_names
-            .iter()
-            .find(|(try_name, _)| names::same(ident, try_name))
-        {
+        if let Some(cast) = try_cast_named_like(server, handler) {
+            let try_name = names::try_cast(cast);
             cx.error_spanned_by(
-                ident,
+                handler.method.ident(),
                 format_args!(
                     "the client's non-waiting method for the cast `{cast}` is `{try_name}`, so a {} \
                      handler cannot be named `{try_name}`\n\
@@ -316,6 +315,24 @@ fn not_named_like_a_try_cast(cx: &Ctxt, server: &Server<'_>) {
             );
         }
     }
+}
+
+/// The cast whose non-waiting client method `handler` (a `#[call]` or
+/// `#[cast]`) is named like.
+fn try_cast_named_like<'s>(
+    server: &'s Server<'_>,
+    handler: &Handler<'_>,
+) -> Option<&'s syn::Ident> {
+    if handler.kind == HandlerKind::Info {
+        return None;
+    }
+    let ident = handler.method.ident();
+    server
+        .handlers
+        .iter()
+        .filter(|h| h.kind == HandlerKind::Cast)
+        .map(|h| h.method.ident())
+        .find(|cast| names::same(ident, &names::try_cast(cast)))
 }
 
 /// Handlers, `#[init]` and `#[terminate]` are plain (`async`) functions:

@@ -89,7 +89,10 @@ fn keep_sound_parts<'a>(server: &mut Server<'a>) -> Option<Vec<Handler<'a>>> {
     let sound: Vec<bool> = server
         .handlers
         .iter()
-        .map(|handler| validate::sound::handler(server, handler))
+        .map(|handler| {
+            validate::sound::handler(server, handler)
+                && !validate::sound::named_like_a_try_cast(server, handler)
+        })
         .collect();
     let all = std::mem::take(&mut server.handlers);
     let mut left_out = Vec::new();
