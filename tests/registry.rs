@@ -556,3 +556,116 @@ async fn a_restarted_server_registers_again_under_its_unique_key() {
     supervisor.stop().await.unwrap();
     assert_eq!(registry.count(), 0);
 }
+
+/// A `register` racing the server's end either adds an entry that the
+/// end removes before anyone hears of it, or adds nothing (`NoProc`):
+/// whoever saw the end (`stop()` returned, a `Down` arrived) never finds
+/// the entry, and none is left behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_racing_the_end_is_never_seen_after_it() {
+    for round in 0..10_000 {
+        let registry: Registry<u32> = Registry::duplicate();
+        let server = listener().await;
+        let down = server.server_ref().monitor();
+        let barrier = Arc::new(Barrier::new(2));
+        let register = {
+            let (registry, server, barrier) = (registry.clone(), server.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                registry.register(1, server.server_ref(), ())
+            })
+        };
+        let observe = {
+            let (registry, server) = (registry.clone(), server.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                if round % 2 == 0 {
+                    server.stop().await.unwrap();
+                } else {
+                    server.crash().await.unwrap();
+                    down.await;
+                }
+                registry.whereis::<Listener>(&1).is_some()
+            })
+        };
+        assert!(
+            !observe.await.unwrap(),
+            "found after its end, round {round}"
+        );
+        match register.await.unwrap() {
+            Ok(()) | Err(RegisterError::NoProc) => {}
+            Err(other) => panic!("unexpected {other}"),
+        }
+        assert_eq!(registry.count(), 0);
+    }
+}
+
+/// A key or value whose `Drop` panics when its server's end removes it:
+/// the panic is reported and goes no further. The other entries are
+/// still dropped, the monitors hear the reason the server ended with,
+/// and `stop()` returns.
+#[tokio::test(start_paused = true)]
+async fn a_panicking_drop_of_a_removed_entry_does_not_stop_the_end() {
+    /// Panics when dropped, if armed.
+    #[derive(Clone, PartialEq, Eq, Hash)]
+    struct Bomb(bool, Arc<()>);
+
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            assert!(!self.0 || std::thread::panicking(), "dropped a bomb");
+        }
+    }
+
+    let keys: Registry<Bomb> = Registry::duplicate();
+    let values: Registry<u32, Bomb> = Registry::unique();
+    let server = listener().await;
+    let alive = Arc::new(());
+    keys.register(Bomb(true, alive.clone()), server.server_ref(), ())
+        .unwrap();
+    keys.register(Bomb(false, alive.clone()), server.server_ref(), ())
+        .unwrap();
+    values
+        .register(1, server.server_ref(), Bomb(true, alive.clone()))
+        .unwrap();
+    values
+        .register(2, server.server_ref(), Bomb(false, alive.clone()))
+        .unwrap();
+    let down = server.server_ref().monitor();
+    let limit = std::time::Duration::from_secs(5);
+    tokio::time::timeout(limit, server.stop())
+        .await
+        .expect("stop() returns")
+        .unwrap();
+    assert_eq!(down.await.reason, ExitReason::Normal);
+    assert_eq!((keys.count(), values.count()), (0, 0));
+    assert_eq!(Arc::strong_count(&alive), 1, "every key and value dropped");
+}
+
+/// The same panic at the end of a supervised child: its supervisor hears
+/// of the end and restarts it.
+#[tokio::test(start_paused = true)]
+async fn a_panicking_drop_of_a_removed_entry_does_not_stop_a_restart() {
+    /// Panics when dropped.
+    #[derive(Clone)]
+    struct Bomb;
+
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            assert!(std::thread::panicking(), "dropped a bomb");
+        }
+    }
+
+    let registry: Registry<u32, Bomb> = Registry::unique();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(ChildSpec::server::<Listener>("listener", || Listener {
+            heard: Vec::new(),
+        }));
+    let supervisor = Supervisor::start(spec).await.unwrap();
+    let child = supervisor.child::<Listener>("listener").await.unwrap();
+    let first = child.id();
+    registry.register(1, child.server_ref(), Bomb).unwrap();
+    child.crash().await.unwrap();
+    assert!(child.heard().await.unwrap().is_empty());
+    assert_ne!(child.id(), first, "restarted");
+    supervisor.stop().await.unwrap();
+}

@@ -6,7 +6,7 @@ use std::task::{Context, Poll, Waker};
 
 use tokio::sync::Notify;
 
-use crate::ExitReason;
+use crate::{ExitReason, current};
 
 /// Set in the key of a watcher that runs after the others.
 const LAST: u64 = 1 << 63;
@@ -110,6 +110,15 @@ fn in_order(
     watchers
 }
 
+/// Runs a watcher of the end. Those that forget the server drop the
+/// user's registry keys and values: a panic in one is reported by the
+/// panic hook and goes no further, or the watchers after it (the
+/// monitors, the supervisor) would never run and the waiters never be
+/// released.
+fn run(watcher: ExitWatcher, reason: &ExitReason) {
+    let _ = current::survive(|| watcher(reason));
+}
+
 impl ExitSignal {
     pub(crate) fn new() -> Self {
         ExitSignal {
@@ -172,7 +181,7 @@ impl ExitSignal {
         // `DOWN`s: a server that both links to and monitors this one
         // handles the `Exit` first.
         for (_, watcher) in forgetters.into_iter().chain(watchers) {
-            watcher(&reason);
+            run(watcher, &reason);
         }
         // Watchers installed meanwhile, from other threads (the supervisor,
         // which installs its own once `init` has returned, and may do so
@@ -203,12 +212,12 @@ impl ExitSignal {
             };
             if late.is_empty() {
                 for (_, watcher) in last.drain(..) {
-                    watcher(&reason);
+                    run(watcher, &reason);
                 }
                 continue;
             }
             for (_, watcher) in in_order(late, &mut last) {
-                watcher(&reason);
+                run(watcher, &reason);
             }
         };
         for (_, waker) in waiting {
@@ -255,6 +264,34 @@ impl ExitSignal {
     /// it runs now.
     pub(crate) fn watch_to_forget(&self, forget: ExitWatcher) -> Option<u64> {
         self.watch_in(forget, true, 0)
+    }
+
+    /// Makes the server known somewhere (`add`: an entry in a registry)
+    /// together with what forgets it there, atomically with the start of
+    /// its end: `None`, and `add` is not called, once the forgetters have
+    /// begun to run. Otherwise `add` is called with the key its forgetter
+    /// gets, and returns what to hand back and the forgetter, if it needs
+    /// a new one; installed before the forgetters can be taken, it removes
+    /// what `add` made known before anyone is told of the end. Two steps
+    /// (make known, then watch) would leave a moment in which the server
+    /// could end unforgotten, and a lookup after its `wait()` find it.
+    ///
+    /// `add` runs under this signal's lock: it may take locks of its own,
+    /// which must never be held while taking this one.
+    pub(crate) fn known_until_forgotten<R>(
+        &self,
+        add: impl FnOnce(u64) -> (R, Option<ExitWatcher>),
+    ) -> Option<R> {
+        let mut observers = self.observers();
+        if observers.watchers_ran {
+            return None;
+        }
+        let key = observers.next_key();
+        let (made, forgetter) = add(key);
+        if let Some(forgetter) = forgetter {
+            observers.lists().forgetters.push((key, forgetter));
+        }
+        Some(made)
     }
 
     /// As [`watch`](Self::watch), for the watcher that tells the server's

@@ -12,7 +12,9 @@ use std::future::Future;
 use std::hash::Hash;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
+use crate::exit_signal::ExitWatcher;
 use crate::instance::Instance;
+use crate::server_loop::drop_reported;
 use crate::{AsServerRef, Client, GenServer, ServerId, ServerRef};
 
 /// Whether a [`Registry`] allows one entry per key or many.
@@ -139,7 +141,6 @@ struct State<K, V> {
     by_key: HashMap<K, Vec<Entry<V>>>,
     by_server: HashMap<ServerId, Member<K>>,
     entries: usize,
-    next_generation: u64,
 }
 
 /// One registration: a server under a key, with its value.
@@ -156,11 +157,8 @@ struct Member<K> {
     /// One per entry, in registration order.
     keys: Vec<K>,
     instance: Arc<Instance>,
-    /// Tells this membership from a later one of the same server, after
-    /// all its entries were unregistered in between.
-    generation: u64,
-    /// The watcher's key, once installed.
-    watch: Option<u64>,
+    /// The watcher's key.
+    watch: u64,
 }
 
 impl<K, V> Registry<K, V>
@@ -192,7 +190,6 @@ where
                     by_key: HashMap::new(),
                     by_server: HashMap::new(),
                     entries: 0,
-                    next_generation: 0,
                 }),
             }),
         }
@@ -226,20 +223,27 @@ where
         let server = server.as_server_ref();
         let instance = server.inner().instance();
         let id = instance.id;
-        if instance.exit.is_finished() {
-            return Err(RegisterError::NoProc);
-        }
-        // Made before the lock: user code under it is kept to the least.
+        // Made before the locks: user code under them is kept to the least.
         let key_in_map = key.clone();
         // The address alone: the timeout chosen on `server` is that
         // caller's, not one for whoever looks the server up.
         let address = ServerRef::from_inner(Arc::clone(server.inner()));
-        let generation = {
+        let registry = Arc::downgrade(&self.shared);
+        let forget = Box::new(move |_: &crate::ExitReason| {
+            if let Some(shared) = Weak::upgrade(&registry) {
+                shared.remove_server(id);
+            }
+        });
+        // The entry and the watcher that removes it are made at once, or
+        // not at all if the server's end has begun: whoever saw the end
+        // never finds the entry.
+        let added = instance.exit.known_until_forgotten(|watch| {
             let mut state = self.shared.write();
             let state = &mut *state;
             let entries = state.by_key.entry(key_in_map).or_default();
             if let (RegistryKind::Unique, Some(holder)) = (self.shared.kind, entries.first()) {
-                return Err(RegisterError::AlreadyRegistered(holder.id));
+                // Handed back, to be dropped out of the locks.
+                return (Err((holder.id, key, value)), None);
             }
             entries.push(Entry {
                 id,
@@ -250,45 +254,26 @@ where
             match state.by_server.entry(id) {
                 MapEntry::Occupied(mut member) => {
                     member.get_mut().keys.push(key);
-                    None
+                    (Ok(()), None)
                 }
                 MapEntry::Vacant(slot) => {
-                    let generation = state.next_generation;
-                    state.next_generation += 1;
                     slot.insert(Member {
                         keys: vec![key],
                         instance: Arc::clone(&instance),
-                        generation,
-                        watch: None,
+                        watch,
                     });
-                    Some(generation)
+                    (Ok(()), Some(forget as ExitWatcher))
                 }
             }
-        };
-        let Some(generation) = generation else {
-            return Ok(());
-        };
-        // The watcher is installed outside the lock: on a server that has
-        // already ended it runs at once, and takes the lock itself.
-        let registry = Arc::downgrade(&self.shared);
-        let watcher = Box::new(move |_: &crate::ExitReason| {
-            if let Some(shared) = Weak::upgrade(&registry) {
-                shared.remove_server(id);
-            }
         });
-        let Some(watch) = instance.exit.watch_to_forget(watcher) else {
-            return Err(RegisterError::NoProc);
-        };
-        let mut state = self.shared.write();
-        match state.by_server.get_mut(&id) {
-            Some(member) if member.generation == generation => member.watch = Some(watch),
-            // Unregistered meanwhile: the watcher is no longer wanted.
-            _ => {
-                drop(state);
-                instance.exit.unwatch(watch);
+        match added {
+            Some(Ok(())) => Ok(()),
+            Some(Err((holder, key, value))) => {
+                drop((key, value));
+                Err(RegisterError::AlreadyRegistered(holder))
             }
+            None => Err(RegisterError::NoProc),
         }
-        Ok(())
     }
 
     /// Removes every entry of `server` under `key`; returns how many there
@@ -315,7 +300,7 @@ where
                 member.get_mut().keys.retain(|k| !key.matches(k));
                 if member.get().keys.is_empty() {
                     let member = member.remove();
-                    unwatch = member.watch.map(|watch| (member.instance, watch));
+                    unwatch = Some((member.instance, member.watch));
                 }
             }
         }
@@ -496,8 +481,14 @@ impl<K, V> Shared<K, V> {
 
 impl<K: Eq + Hash, V> Shared<K, V> {
     /// Removes every entry of a server that has exited. Runs in its task.
+    ///
+    /// The keys and values removed are the user's: they are dropped out
+    /// of the lock, one by one, and one whose `Drop` panics is reported by
+    /// the panic hook and costs the rest nothing (the other drops, the end
+    /// of the server).
     fn remove_server(&self, id: ServerId) {
         let mut removed = Vec::new();
+        let mut emptied = Vec::new();
         let member = {
             let mut state = self.write();
             let state = &mut *state;
@@ -508,15 +499,16 @@ impl<K: Eq + Hash, V> Shared<K, V> {
                 if let Some(entries) = state.by_key.get_mut(key) {
                     removed.extend(entries.extract_if(.., |entry| entry.id == id));
                     if entries.is_empty() {
-                        state.by_key.remove(key);
+                        emptied.extend(state.by_key.remove_entry(key));
                     }
                 }
             }
             state.entries -= removed.len();
             member
         };
-        drop(removed);
-        drop(member);
+        removed.into_iter().for_each(drop_reported);
+        emptied.into_iter().for_each(drop_reported);
+        member.keys.into_iter().for_each(drop_reported);
     }
 }
 
@@ -526,9 +518,7 @@ impl<K, V> Drop for Shared<K, V> {
     fn drop(&mut self) {
         let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
         for member in state.by_server.values() {
-            if let Some(watch) = member.watch {
-                member.instance.exit.unwatch(watch);
-            }
+            member.instance.exit.unwatch(member.watch);
         }
     }
 }
