@@ -154,7 +154,9 @@ impl<S: GenServer> Context<S> {
     /// outcome back as a [`TaskDone`] info message with the returned id:
     /// the value, or [`TaskError::Panicked`] with the panic message if it
     /// panicked (Elixir's `Task.async` from a `GenServer`, with the reply
-    /// handled in `handle_info`).
+    /// handled in `handle_info`; unlike Elixir's, the task is not linked:
+    /// its panic does not crash the server, and it is aborted however the
+    /// server exits, `Normal` included).
     ///
     /// The server keeps serving while the task runs; the task may call it.
     /// When the server exits, its tasks are aborted, after `terminate`, and
