@@ -354,11 +354,17 @@ async fn a_cast_returns_once_queued_without_waiting_for_its_handler() {
 }
 
 /// A server written without the macro, against the core traits.
-struct ByHand;
+#[derive(Default)]
+struct ByHand {
+    /// Reply channels kept unanswered, dropped by `terminate`.
+    kept: Vec<genserver::ReplyTo<u32>>,
+}
 
 enum ByHandMessage {
     /// Drops the request's reply channel without answering.
     DropTheReply(genserver::ReplyTo<u32>),
+    /// Keeps the request's reply channel until `terminate`.
+    Keep(genserver::ReplyTo<u32>),
     /// Carries no reply channel at all.
     Nothing,
 }
@@ -396,9 +402,17 @@ impl GenServer for ByHand {
     ) -> Result<(), ExitReason> {
         match message {
             ByHandMessage::DropTheReply(reply_to) => drop(reply_to),
+            ByHandMessage::Keep(reply_to) => self.kept.push(reply_to),
             ByHandMessage::Nothing => {}
         }
         Ok(())
+    }
+
+    async fn terminate(&mut self, _: &ExitReason, _: &mut Context<Self>) {
+        self.kept.pop();
+        // And one after an await: `terminate` may take several polls.
+        tokio::task::yield_now().await;
+        self.kept.clear();
     }
 
     fn message_name(_: &ByHandMessage) -> &'static str {
@@ -411,7 +425,7 @@ impl GenServer for ByHand {
 // is `ReplyDropped` at once, not a wait for the timeout.
 #[tokio::test(start_paused = true)]
 async fn a_reply_channel_dropped_by_a_running_server_is_reply_dropped_at_once() {
-    let server = genserver::start::<ByHand>(ByHand, StartOptions::new())
+    let server = genserver::start::<ByHand>(ByHand::default(), StartOptions::new())
         .await
         .unwrap();
     let before = Instant::now();
@@ -429,4 +443,30 @@ async fn a_reply_channel_dropped_by_a_running_server_is_reply_dropped_at_once() 
     assert_eq!(before.elapsed(), Duration::ZERO);
     assert!(server.is_alive());
     server.stop().await.unwrap();
+}
+
+// 3.1, 7.2: a reply channel that `terminate` drops unanswered is dropped
+// by an exiting server: its caller hears the exit reason, as one dropped
+// with the state after `terminate` would.
+#[tokio::test(start_paused = true)]
+async fn a_reply_channel_dropped_in_terminate_is_exited() {
+    let server = genserver::start::<ByHand>(ByHand::default(), StartOptions::new())
+        .await
+        .unwrap();
+    let callers: Vec<_> = (0..2)
+        .map(|_| {
+            let server = server.clone();
+            tokio::spawn(async move { server.call(ByHandMessage::Keep).await })
+        })
+        .collect();
+    while server.stats().await.unwrap().messages_handled < 2 {
+        tokio::task::yield_now().await;
+    }
+    server.stop_with(ExitReason::Shutdown).await.unwrap();
+    for caller in callers {
+        assert_eq!(
+            caller.await.unwrap(),
+            Err(CallError::Exited(ExitReason::Shutdown))
+        );
+    }
 }

@@ -884,6 +884,14 @@ impl StopWatcher {
         ctx.is_stopping()
     }
 
+    /// Asks to stop, then fails: the failure is the reason.
+    #[cast]
+    fn stop_then_fail(&mut self, panic: bool, ctx: &mut Context<Self>) -> Result<(), &'static str> {
+        ctx.stop(ExitReason::Shutdown);
+        assert!(!panic, "failed after stopping");
+        Err("failed after stopping")
+    }
+
     #[terminate]
     fn terminate(&mut self, ctx: &mut Context<Self>) {
         *self.in_terminate.lock().unwrap() = Some(ctx.is_stopping());
@@ -904,4 +912,26 @@ async fn is_stopping_holds_from_ctx_stop_to_the_end_of_its_handler() {
     assert_eq!(server.stop_and_report().await, Ok((false, true)));
     assert_eq!(server.wait().await, ExitReason::Shutdown);
     assert_eq!(*in_terminate.lock().unwrap(), Some(false));
+}
+
+// A handler that asks to stop and then fails: the server ends with the
+// failure, and `terminate` sees no stop pending, as after any end.
+#[tokio::test]
+async fn is_stopping_is_false_in_terminate_after_a_stop_then_a_failure() {
+    for panic in [false, true] {
+        let in_terminate = Arc::new(Mutex::new(None));
+        let server = StopWatcher::start(StopWatcher {
+            in_terminate: in_terminate.clone(),
+        })
+        .await
+        .unwrap();
+        server.stop_then_fail(panic).await.unwrap();
+        let reason = server.wait().await;
+        assert_eq!(
+            matches!(reason, ExitReason::Panicked { .. }),
+            panic,
+            "{reason:?}"
+        );
+        assert_eq!(*in_terminate.lock().unwrap(), Some(false), "panic: {panic}");
+    }
 }

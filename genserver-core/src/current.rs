@@ -91,8 +91,28 @@ pub(crate) fn exit_reason() -> Option<ExitReason> {
     EXITING.with(|r| r.borrow().clone())
 }
 
-/// Runs `drop` with [`exit_reason`] answering `reason`.
+/// Runs `drop` with [`exit_reason`] answering `reason`, for a server whose
+/// end is already published: its callers are told at once. Also inside
+/// another server's end ([`while_ending`]: a supervisor's `terminate`
+/// closing the mailbox of a child waiting for its restart), whose callers
+/// these are not.
 pub(crate) fn while_exiting<R>(reason: &ExitReason, drop: impl FnOnce() -> R) -> R {
+    let _restore = RestoreEnding(ENDING.with(|e| e.replace(false)));
+    exiting(reason, drop)
+}
+
+/// Puts back whether an end is being published, also when `drop`
+/// unwinds.
+struct RestoreEnding(bool);
+
+impl Drop for RestoreEnding {
+    fn drop(&mut self) {
+        ENDING.with(|e| e.set(self.0));
+    }
+}
+
+/// Runs `drop` with [`exit_reason`] answering `reason`.
+fn exiting<R>(reason: &ExitReason, drop: impl FnOnce() -> R) -> R {
     let _restore = RestoreExiting(EXITING.with(|r| r.replace(Some(reason.clone()))));
     drop()
 }
@@ -132,7 +152,42 @@ pub(crate) fn while_ending<R>(
         },
         exit,
     };
-    while_exiting(reason, drop)
+    exiting(reason, drop)
+}
+
+/// Polls `future` (a `terminate`) as [`while_ending`] runs its closure:
+/// a request it drops unanswered (a hand-written server's `ReplyTo` kept
+/// in its state) is answered with the exit reason once the end is
+/// published, as one dropped with the state after it is.
+pub(crate) fn ending_polls<'a, F: Future>(
+    reason: &'a ExitReason,
+    exit: &'a crate::exit_signal::ExitSignal,
+    future: F,
+) -> EndingPolls<'a, F> {
+    EndingPolls {
+        reason,
+        exit,
+        future,
+    }
+}
+
+pin_project_lite::pin_project! {
+    pub(crate) struct EndingPolls<'a, F> {
+        reason: &'a ExitReason,
+        exit: &'a crate::exit_signal::ExitSignal,
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for EndingPolls<'_, F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let future = this.future;
+        while_ending(this.reason, this.exit, || future.poll(cx))
+    }
 }
 
 /// Puts [`ENDING`] back and hands the callers collected to the end's

@@ -219,10 +219,15 @@ fn end<'a, S: GenServer>(
         let reason = task.instance.exit.decide(reason);
         instrument::crashed::<S>(task.instance.id, &reason);
         current::orphans_to(&task.instance.exit);
+        // A stop asked for by a handler that then failed is left over:
+        // `terminate` is told the reason through its argument only.
+        let _ = ctx.take_stop();
         if let Some(state) = state.as_mut() {
             // A panic in terminate is reported by the panic hook; the server
             // still exits with the reason terminate was given.
-            let _ = KilledIfDropped::new(&task.instance.exit, state.terminate(&reason, ctx)).await;
+            let exit = &task.instance.exit;
+            let terminate = current::ending_polls(&reason, exit, state.terminate(&reason, ctx));
+            let _ = KilledIfDropped::new(exit, terminate).await;
         }
         current::adopt_orphans(&reason);
         current::while_ending(&reason, &task.instance.exit, || {
