@@ -669,3 +669,47 @@ async fn a_panicking_drop_of_a_removed_entry_does_not_stop_a_restart() {
     assert_ne!(child.id(), first, "restarted");
     supervisor.stop().await.unwrap();
 }
+
+/// A key whose `Hash` panics while the server's end removes its entries:
+/// the entries are found without it, and none outlives the server.
+#[tokio::test]
+async fn a_key_whose_hash_panics_at_the_end_leaves_no_entry_behind() {
+    /// Hashes as its number, or panics once armed.
+    #[derive(Clone)]
+    struct Touchy(u32, Arc<std::sync::atomic::AtomicBool>);
+
+    impl PartialEq for Touchy {
+        fn eq(&self, other: &Self) -> bool {
+            self.0 == other.0
+        }
+    }
+
+    impl Eq for Touchy {}
+
+    impl std::hash::Hash for Touchy {
+        fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+            let armed = self.1.swap(false, std::sync::atomic::Ordering::SeqCst);
+            assert!(!armed, "cannot hash this key now");
+            self.0.hash(state);
+        }
+    }
+
+    let armed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let registry: Registry<Touchy> = Registry::unique();
+    let server = listener().await;
+    for n in 0..3 {
+        registry
+            .register(Touchy(n, armed.clone()), server.server_ref(), ())
+            .unwrap();
+    }
+    armed.store(true, std::sync::atomic::Ordering::SeqCst);
+    server.stop().await.unwrap();
+    assert_eq!(registry.count(), 0);
+    for n in 0..3 {
+        assert!(
+            registry
+                .whereis::<Listener>(&Touchy(n, armed.clone()))
+                .is_none()
+        );
+    }
+}

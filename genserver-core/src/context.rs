@@ -219,9 +219,14 @@ impl<S: GenServer> Context<S> {
                     slot.revoke(reason);
                 }
             }
+            // A reply whose caller has gone is dropped here, and its
+            // `Drop` is the user's: a panic there is reported and goes no
+            // further, so that the other replies and the end still follow.
             for deliver in held.after_terminate.drain(..) {
                 if terminated {
-                    deliver();
+                    let _ = crate::current::survive(deliver);
+                } else {
+                    crate::server_loop::drop_reported(deliver);
                 }
             }
         }

@@ -2,8 +2,10 @@
 //! calling or stopping its own server fails at once instead of waiting for
 //! itself), and whether that server is dropping things because it exits.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::ops::Deref;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -260,13 +262,36 @@ pub(crate) fn adopt_orphans(reason: &ExitReason) {
     }
 }
 
+/// The payload of a caught panic. Dropped where nothing may unwind (in a
+/// server's end, or as the server runs on): a payload whose own `Drop`
+/// panics (`std::panic::panic_any` of such a value) is leaked, and that
+/// second panic reported by the panic hook, rather than let it escape.
+pub(crate) struct Payload(Option<Box<dyn Any + Send>>);
+
+impl Deref for Payload {
+    type Target = dyn Any + Send;
+
+    fn deref(&self) -> &Self::Target {
+        self.0.as_deref().expect("taken only when dropped")
+    }
+}
+
+impl Drop for Payload {
+    fn drop(&mut self) {
+        let payload = self.0.take();
+        if let Err(again) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
+            std::mem::forget(again);
+        }
+    }
+}
+
 /// Runs `f` in a server's task, catching a panic that the server survives
 /// (in a runtime request, in a `Drop`): the reply channels it dropped
 /// while unwinding were only dropped, and their callers are told so now,
 /// not when the server exits, nor by the next server on this thread that
 /// crashes.
-pub(crate) fn survive<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
-    let survived = catch_unwind(AssertUnwindSafe(f));
+pub(crate) fn survive<R>(f: impl FnOnce() -> R) -> Result<R, Payload> {
+    let survived = catch_unwind(AssertUnwindSafe(f)).map_err(|panic| Payload(Some(panic)));
     if survived.is_err() {
         release_orphans();
     }
@@ -279,11 +304,11 @@ pub(crate) fn survive<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
 pub(crate) fn poll_caught<F: Future>(
     future: Pin<&mut F>,
     cx: &mut Context<'_>,
-) -> Poll<std::thread::Result<F::Output>> {
+) -> Poll<Result<F::Output, Payload>> {
     match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
         Ok(Poll::Pending) => Poll::Pending,
         Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-        Err(panic) => Poll::Ready(Err(panic)),
+        Err(panic) => Poll::Ready(Err(Payload(Some(panic)))),
     }
 }
 

@@ -159,9 +159,15 @@ mod imp {
     }
 
     /// OTP's crash report: one event when a server ends with a failure.
+    /// The reason's `Display` is the user's error's, and a subscriber
+    /// formats it: a panic there is reported by the panic hook and goes
+    /// no further, or the end (`terminate`, the tasks joined) would be cut
+    /// short.
     pub(crate) fn crashed<S: GenServer>(id: ServerId, reason: &ExitReason) {
         if !reason.is_clean() {
-            tracing::error!(server = S::NAME, id = id.as_u64(), %reason, "server terminating");
+            let _ = crate::current::survive(|| {
+                tracing::error!(server = S::NAME, id = id.as_u64(), %reason, "server terminating");
+            });
         }
     }
 }

@@ -12,6 +12,7 @@ use std::future::Future;
 use std::hash::Hash;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
+use crate::current;
 use crate::exit_signal::ExitWatcher;
 use crate::instance::Instance;
 use crate::server_loop::drop_reported;
@@ -495,13 +496,24 @@ impl<K: Eq + Hash, V> Shared<K, V> {
             let Some(member) = state.by_server.remove(&id) else {
                 return;
             };
-            for key in &member.keys {
-                if let Some(entries) = state.by_key.get_mut(key) {
-                    removed.extend(entries.extract_if(.., |entry| entry.id == id));
-                    if entries.is_empty() {
-                        emptied.extend(state.by_key.remove_entry(key));
+            let by_key = &mut state.by_key;
+            let found = current::survive(|| {
+                for key in &member.keys {
+                    if let Some(entries) = by_key.get_mut(key) {
+                        removed.extend(entries.extract_if(.., |entry| entry.id == id));
+                        if entries.is_empty() {
+                            emptied.extend(by_key.remove_entry(key));
+                        }
                     }
                 }
+            });
+            if found.is_err() {
+                // A key's `Hash` or `Eq` panicked: the entries left are
+                // found without them, or they would outlive the server.
+                emptied.extend(by_key.extract_if(|_, entries| {
+                    removed.extend(entries.extract_if(.., |entry| entry.id == id));
+                    entries.is_empty()
+                }));
             }
             state.entries -= removed.len();
             member

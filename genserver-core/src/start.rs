@@ -57,8 +57,13 @@ pub(crate) async fn start_prepared<S: GenServer>(
     let address = inner.key();
     let me = ServerRef::from_inner(inner);
     // As OTP, the name is taken before `init` runs.
-    if let Some(name) = options.name_arc() {
-        names::register(name, &me, &instance)?;
+    if let Some(name) = options.name_arc()
+        && let Err(taken) = names::register(name, &me, &instance)
+    {
+        // Dropped as a server's end drops them: a panic in their `Drop`
+        // does not hide the error.
+        server_loop::drop_reported(args);
+        return Err(taken);
     }
     prepare(&me, &instance);
 

@@ -254,7 +254,7 @@ impl<S: GenServer> Context<S> {
 /// it. A panic in its `Drop` (a hand-written future's field) is reported
 /// by the panic hook and goes no further: the output it gave, or the panic
 /// it ended with, is still the task's outcome.
-async fn run_caught<F: Future>(future: F) -> std::thread::Result<F::Output> {
+async fn run_caught<F: Future>(future: F) -> Result<F::Output, current::Payload> {
     let mut slot = std::pin::pin!(Some(future));
     let outcome = std::future::poll_fn(|cx| {
         let future = slot

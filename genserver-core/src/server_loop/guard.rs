@@ -1,6 +1,5 @@
 //! The wrapper around the futures of user code in a server's task.
 
-use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Poll, ready};
@@ -58,7 +57,7 @@ impl<'a, F> KilledIfDropped<'a, F> {
 }
 
 impl<F: Future> Future for KilledIfDropped<'_, F> {
-    type Output = Result<F::Output, Box<dyn Any + Send>>;
+    type Output = Result<F::Output, current::Payload>;
 
     // Asked for: the compiler's own choice flips with small changes to the
     // server loop around it, and a call round trip pays about 45
@@ -83,7 +82,7 @@ impl<F: Future> Future for KilledIfDropped<'_, F> {
 fn poll_catching<F: Future>(
     future: Pin<&mut F>,
     cx: &mut std::task::Context<'_>,
-) -> Poll<Result<F::Output, Box<dyn Any + Send>>> {
+) -> Poll<Result<F::Output, current::Payload>> {
     match current::poll_caught(future, cx) {
         Poll::Ready(Err(panic)) => Poll::Ready(Err(panic)),
         polled => {

@@ -10,7 +10,6 @@
 
 use std::any::Any;
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
@@ -18,6 +17,7 @@ use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
 use crate::alarm;
+use crate::current;
 use crate::envelope::Envelope;
 use crate::instance::Instance;
 use crate::names;
@@ -143,7 +143,7 @@ impl<S: GenServer> ServerChild<S> {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return Err(StartError::NoRuntime);
         };
-        let args = catch_unwind(AssertUnwindSafe(|| (self.args)()))
+        let args = current::survive(|| (self.args)())
             .map_err(|panic| StartError::Init(ExitReason::from_panic(&*panic)))?;
         let instance = Arc::new(Instance::new());
         let (me, rx) = self.next_address(&instance).await;
@@ -165,6 +165,9 @@ impl<S: GenServer> ServerChild<S> {
             instance.exit.decide(start_failure_reason(&taken));
             instance.exit.finish();
             instance.uncount_restart();
+            // The user's: a panic in their `Drop` must not end the
+            // supervisor.
+            server_loop::drop_reported(args);
             return Err(taken);
         }
         let (started_tx, started_rx) = oneshot::channel();

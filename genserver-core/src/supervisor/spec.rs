@@ -190,6 +190,21 @@ pub struct ChildSpec {
     make: Arc<MakeRuntime>,
 }
 
+/// A user value dropped through [`drop_reported`](crate::server_loop::drop_reported).
+struct DroppedReported<T>(Option<T>);
+
+impl<T> DroppedReported<T> {
+    fn get(&self) -> &T {
+        self.0.as_ref().expect("taken only when dropped")
+    }
+}
+
+impl<T> Drop for DroppedReported<T> {
+    fn drop(&mut self) {
+        crate::server_loop::drop_reported(self.0.take());
+    }
+}
+
 impl ChildSpec {
     /// A permanent worker with a 5 s shutdown, started with the arguments
     /// `args` returns. `args` runs in the supervisor's task at every
@@ -204,7 +219,11 @@ impl ChildSpec {
         id: impl Into<ChildId>,
         args: impl Fn() -> S::Args + Send + Sync + 'static,
     ) -> Self {
-        let args: Arc<dyn Fn() -> S::Args + Send + Sync> = Arc::new(args);
+        // Dropped in the supervisor's task when the child is removed: a
+        // panic in the `Drop` of what the closure captured is reported and
+        // goes no further, as for any user value a server's end drops.
+        let args = DroppedReported(Some(args));
+        let args: Arc<dyn Fn() -> S::Args + Send + Sync> = Arc::new(move || args.get()());
         ChildSpec {
             id: id.into(),
             restart: Restart::Permanent,
