@@ -294,6 +294,59 @@ fn a_call_times_out_in_a_runtime_made_after_another_one_on_the_same_thread() {
     assert_eq!(outcome, Some(Err(CallError::Timeout)));
 }
 
+// Semantics 3.4: a call may rely on a wake-up scheduled for an earlier
+// call of the same thread's `block_on` in another runtime; when that
+// runtime shuts down, the wake-up is lost, and the call must still time
+// out.
+#[test]
+fn a_call_times_out_when_the_runtime_of_a_wake_up_it_relied_on_shuts_down() {
+    let outcome = on_a_thread_of_its_own(|| {
+        let first = multi_thread_runtime();
+        first.block_on(async {
+            let server = Recorder::start(Recorder { seen: vec![] }).await.unwrap();
+            // Leaves a wake-up due within the second, in this runtime.
+            let server = server.with_timeout(Duration::from_secs(1));
+            assert_eq!(server.push(1).await, Ok(1));
+        });
+        let second = multi_thread_runtime();
+        second.block_on(async move {
+            let server = Recorder::start(Recorder { seen: vec![] }).await.unwrap();
+            let gate = std::sync::Arc::new(Notify::new());
+            let server = server.with_timeout(Duration::from_secs(2));
+            // The first runtime goes once the call waits: a tenth of a
+            // second is ample for it to park, and the outcome must be the
+            // same if it has not.
+            let dropper = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(100));
+                drop(first);
+            });
+            let outcome = server.block_until(gate).await;
+            dropper.join().unwrap();
+            outcome
+        })
+    });
+    assert_eq!(outcome, Some(Err(CallError::Timeout)));
+}
+
+// Semantics 3.4: through the handle of a runtime that has shut down, no
+// timer of that runtime runs; a call made there still times out.
+#[test]
+fn a_call_times_out_through_the_handle_of_a_runtime_that_has_shut_down() {
+    let outcome = on_a_thread_of_its_own(|| {
+        let servers = multi_thread_runtime();
+        let server = servers
+            .block_on(Recorder::start(Recorder { seen: vec![] }))
+            .unwrap();
+        let gone = multi_thread_runtime();
+        let handle = gone.handle().clone();
+        gone.shutdown_timeout(Duration::from_secs(5));
+        let gate = std::sync::Arc::new(Notify::new());
+        let server = server.with_timeout(Duration::from_millis(100));
+        handle.block_on(server.block_until(gate))
+    });
+    assert_eq!(outcome, Some(Err(CallError::Timeout)));
+}
+
 // Semantics 3.4: on a runtime built without tokio's timer, a call still
 // ends at its deadline rather than waiting for ever.
 #[test]

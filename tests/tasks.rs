@@ -590,3 +590,28 @@ async fn a_task_whose_future_panics_when_dropped_still_reports_its_value() {
     assert_eq!((outcome.id, outcome.result), (id, Ok(5)));
     assert!(boss.ping().await.unwrap());
 }
+
+// 19.5: through the handle of a runtime that has shut down, where tokio's
+// own timer panics, `await_timeout` still gives up at its limit.
+#[test]
+fn await_timeout_keeps_time_through_the_handle_of_a_runtime_that_has_shut_down() {
+    let runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime")
+    };
+    let live = runtime();
+    let task = {
+        let _entered = live.enter();
+        Task::spawn(std::future::pending::<u32>())
+    };
+    let gone = runtime();
+    let handle = gone.handle().clone();
+    gone.shutdown_timeout(Duration::from_secs(5));
+    assert_eq!(
+        handle.block_on(task.await_timeout(Duration::from_millis(100))),
+        Err(genserver::TaskError::Timeout)
+    );
+}

@@ -88,9 +88,22 @@ impl Alarm {
 impl Future for Alarm {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if let AlarmProj::Timer { sleep } = self.as_mut().project() {
+            let at = sleep.deadline();
+            // tokio panics when a sleep is polled on a runtime that has
+            // shut down (a `block_on` through the handle of one): a thread
+            // keeps time instead, as on a runtime without a timer.
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sleep.poll(cx))) {
+                Ok(polled) => return polled,
+                Err(_) => self.set(Alarm::Thread {
+                    at,
+                    fired: Some(thread_until(at)),
+                }),
+            }
+        }
         match self.project() {
-            AlarmProj::Timer { sleep } => sleep.poll(cx),
+            AlarmProj::Timer { .. } => unreachable!("replaced above"),
             AlarmProj::Thread { at, fired } => loop {
                 if let Some(word) = fired.as_mut() {
                     let _ = ready!(Pin::new(word).poll(cx));

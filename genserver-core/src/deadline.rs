@@ -203,7 +203,7 @@ fn schedule_for(task: usize, slot: usize, at: Instant, waker: &Waker) {
     // and the slot still covers the later calls of the task, which can
     // only wait as long.
     if alarm::is_reachable(at) {
-        schedule(at, PendingWake(Some(waker.clone())));
+        schedule(at, waker);
     }
     SCHEDULED.with(|table| {
         table[slot].set(Scheduled {
@@ -214,28 +214,57 @@ fn schedule_for(task: usize, slot: usize, at: Instant, waker: &Waker) {
     });
 }
 
-fn schedule(at: Instant, wake: PendingWake) {
+fn schedule(at: Instant, waker: &Waker) {
     // Outside a runtime, or in one built without `enable_time`, a thread
     // keeps the promise instead of the call hanging.
-    match alarm::timer_sleep(at) {
-        Some(sleep) => {
-            tokio::spawn(async move {
-                sleep.await;
-                wake.fire();
-            });
-        }
-        None => alarm::on_a_thread_at(at, move || wake.fire()),
+    let Some(sleep) = alarm::timer_sleep(at) else {
+        let wake = PendingWake::new(waker.clone());
+        alarm::on_a_thread_at(at, move || wake.fire());
+        return;
+    };
+    let mut wake = PendingWake::new(waker.clone());
+    let task = tokio::spawn(async move {
+        wake.running = true;
+        sleep.await;
+        wake.fire();
+    });
+    if task.is_finished() {
+        // Refused: the runtime has shut down (a `block_on` through the
+        // handle of one that has), and no timer of its runs any more. A
+        // thread keeps the promise. (A wake-up that was due at once and
+        // already ran makes this one a spare.)
+        let wake = PendingWake::new(waker.clone());
+        alarm::on_a_thread_at(at, move || wake.fire());
     }
 }
 
 /// A scheduled wake-up. Dropped unfired (its runtime shut down), it
 /// counts itself in [`ABANDONED`] before it lets go of the waker, so that
 /// no task can reuse the waker's address while the table still trusts it.
-struct PendingWake(Option<Waker>);
+///
+/// If it had begun to wait, it also wakes the task. That task may be one
+/// of another runtime that found it in the table and relies on it: a
+/// multi-thread runtime's `block_on` wakes its thread, whatever the
+/// runtime, with the same waker. Woken, the task finds its deadline still
+/// ahead, and the table no longer trusted, and schedules its own wake-up.
+/// One dropped before it began (refused by a runtime that shut down) does
+/// not wake the task, or a task on such a runtime would be woken, schedule
+/// again and be refused again, forever.
+struct PendingWake {
+    waker: Option<Waker>,
+    running: bool,
+}
 
 impl PendingWake {
+    fn new(waker: Waker) -> Self {
+        PendingWake {
+            waker: Some(waker),
+            running: false,
+        }
+    }
+
     fn fire(mut self) {
-        if let Some(waker) = self.0.take() {
+        if let Some(waker) = self.waker.take() {
             waker.wake();
         }
     }
@@ -243,8 +272,11 @@ impl PendingWake {
 
 impl Drop for PendingWake {
     fn drop(&mut self) {
-        if self.0.is_some() {
+        if let Some(waker) = self.waker.take() {
             ABANDONED.fetch_add(1, Ordering::Release);
+            if self.running {
+                waker.wake();
+            }
         }
     }
 }
