@@ -57,7 +57,9 @@ impl<S: GenServer> Context<S> {
 
     /// Stops the server once the current handler returns: no further
     /// message is handled, `terminate` runs with `reason`, and queued
-    /// callers get [`CallError::Exited`](crate::CallError::Exited). A call
+    /// callers get [`CallError::Exited`](crate::CallError::Exited) (on a
+    /// supervised child that its supervisor restarts, what is queued is
+    /// kept for the new instance instead: semantics 15.11). A call
     /// handler that stops the server still replies, after `terminate`.
     ///
     /// The first reason given wins. A handler that asks to stop and then

@@ -299,7 +299,9 @@ impl<S: GenServer> ServerRef<S> {
     /// The server finishes the message it is handling, if any, then
     /// `terminate` runs with `reason`; the requests still queued are not
     /// handled, and their callers get
-    /// [`CallError::Exited`] with `reason`. Returns once `terminate` has
+    /// [`CallError::Exited`] with `reason`. On a supervised child that its
+    /// supervisor restarts, they are kept instead, for the new instance
+    /// (semantics 15.11, 15.13). Returns once `terminate` has
     /// run, the state is dropped and none of the server's code runs again
     /// (its tokio task returns right after). If the server
     /// exits on its own first, for another reason, this still returns once
@@ -330,7 +332,9 @@ impl<S: GenServer> ServerRef<S> {
     /// (in a full bounded mailbox it waits for room). When the server
     /// reaches it, it stops as after [`Context::stop`](crate::Context::stop):
     /// `terminate` runs with `reason`, and what was queued after the
-    /// request is not handled (its callers get [`CallError::Exited`]). A
+    /// request is not handled (its callers get [`CallError::Exited`], or,
+    /// on a supervised child that is restarted, the new instance handles
+    /// it). A
     /// stop asked for meanwhile by [`stop_with`](Self::stop_with) or the
     /// server itself comes first. On a supervised child, the instance that
     /// reaches the request ends, and its supervisor decides as for any

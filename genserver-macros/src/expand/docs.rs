@@ -227,7 +227,8 @@ pub(super) fn builtin(g: &Gen<'_>) -> Builtin {
         ),
         stop: lines(
             "Stops the server and waits until it has stopped: the message being handled \
-             finishes, `#[terminate]` runs, queued callers get `CallError::Exited`.\n\
+             finishes, `#[terminate]` runs, queued callers get `CallError::Exited` (on a \
+             supervised child that is restarted, the new instance handles them).\n\
              \n\
              # Errors\n\
              \n\
