@@ -197,6 +197,33 @@
 //! only, with [`ExitReason::Panicked`]; [`stop`](ServerRef::stop) returns
 //! after `terminate` ran and the task ended.
 //!
+//! # Coming from Elixir
+//!
+//! | Elixir | here |
+//! |---|---|
+//! | `handle_call/3`, `handle_cast/2`, `handle_info/2`, `terminate/2` | `#[call]`, `#[cast]`, `#[info]`, `#[terminate]` methods of one `#[genserver]` block |
+//! | `init/1`: `{:ok, state}`, `{:stop, reason}` | `#[init]` returning `Self`, or `Result<Self, E>` whose `Err` fails the start |
+//! | `GenServer.start_link(M, arg, name: n)` | `M::start(arg)`, `M::start_with(arg, StartOptions::named(n))`; from a server, `ctx.start_link::<M>(arg)` |
+//! | `GenServer.call(s, msg, timeout)` | `client.msg(..)`; `client.with_timeout(d).msg(..)`, `#[call(timeout = "250ms")]` |
+//! | `GenServer.cast(s, msg)`, `send(s, msg)` | `client.msg(..)` for a cast, `client.info(msg)` for an info message |
+//! | `{:reply, r, state}`, `{:noreply, state}` | return `r`, return `()` |
+//! | `{:stop, reason, state}` | return `Err(reason)` from a handler returning `Result<(), ExitReason>`, or `ctx.stop(reason)` |
+//! | `{:noreply, state, {:continue, c}}` | `ctx.continue_with(c)` |
+//! | `{:noreply, state, timeout}` | `ctx.set_idle_timeout(d)`, and an `#[info]` taking [`IdleTimeout`] |
+//! | `GenServer.reply(from, r)` | a [`Reply<T>`] argument, answered with `reply.send(r)` |
+//! | `GenServer.stop(s, reason)` | `client.stop_after_queued(reason)`; `client.stop_with(reason)` stops without handling the backlog |
+//! | `Process.send_after(self(), msg, ms)` | `ctx.send_after(d, msg)`: keep the returned [`Timer`], or `detach()` it, since dropping it cancels it |
+//! | `Process.monitor(s)`, `{:DOWN, ..}` | `ctx.monitor(&s)`, an `#[info]` taking [`Down`] |
+//! | `Process.link(s)`, `trap_exit`, `{:EXIT, ..}` | `ctx.link(&s)`, `ctx.trap_exits(true)`, an `#[info]` taking [`Exit`] |
+//! | `Task.async` from a server | `ctx.spawn_task(future)`, an `#[info]` taking [`TaskDone<T>`] |
+//! | `Registry`, `Supervisor`, `DynamicSupervisor` | [`Registry`], [`Supervisor`], [`DynamicSupervisor`] |
+//! | `:sys.get_state`, `:sys.replace_state` | `client.inspect_state(f)`, `client.replace_state(f)` ([`ClientExt`]) |
+//!
+//! Where the behaviour differs from OTP, the [`semantics`] page says so
+//! at the rule concerned: a supervised child keeps its address and its
+//! queued messages across restarts, a stop does not wait for the backlog,
+//! a cast to a stopped server is an error, names are typed.
+//!
 //! # Not ported, on purpose
 //!
 //! - Hot code upgrade (`code_change`): deploy a new binary; state that
