@@ -26,7 +26,7 @@ pub struct Counter {
     total: u64,
 }
 
-/// Sent to the counter by a timer.
+/// Sent to the counter with `client.info(Tick)`.
 pub struct Tick;
 
 // The user's impl block, with the marker attributes removed. The macro

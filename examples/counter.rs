@@ -13,7 +13,8 @@ pub struct Counter {
     total: u64,
 }
 
-/// Sent to the counter by a timer, or by anyone holding a client.
+/// Sent to the counter with `client.info(Tick)`, by anyone holding a
+/// client.
 pub struct Tick;
 
 #[genserver]

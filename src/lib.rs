@@ -93,8 +93,8 @@
 //! A server started under a name is found by it, typed
 //! ([`StartOptions::name`], [`whereis`]); a [`Registry`] holds servers by
 //! key, unique or duplicate (for [`dispatch`](Registry::dispatch) to every
-//! server under a key). Both forget a server the moment it exits, before
-//! its `stop()` returns. Every client reads its server's [`stats`] and
+//! server under a key). Both forget a server when it exits, after its
+//! `terminate` and before its `stop()` returns. Every client reads its server's [`stats`] and
 //! state, and stops it behind its queued messages (`stop_after_queued`,
 //! OTP's `GenServer.stop`), through [`ClientExt`].
 //!

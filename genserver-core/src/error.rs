@@ -75,7 +75,8 @@ impl Error for CallError {
 /// The undelivered message is handed back in the field. Holding it, the
 /// error is `Sync` only when the message is: `?` into a
 /// `Box<dyn Error + Send + Sync>` needs every argument of the server's
-/// casts and info messages to be `Sync` too. A server whose messages are
+/// handlers, calls included (the error holds the whole message enum), to
+/// be `Sync` too. A server whose messages are
 /// not (a `Cell`, a `mpsc::Receiver`) converts the error first, as in
 /// `client.add(n).await.map_err(|_| "the counter has stopped")?`.
 pub struct SendError<M>(pub M);

@@ -192,7 +192,7 @@ impl<S: GenServer> Context<S> {
 
     /// Ends the monitor `id`: from now on this server handles no [`Down`]
     /// for it, even one already in its mailbox (OTP's
-    /// `Process.demonitor(ref, [:flush])`).
+    /// `Process.demonitor(ref, [:flush, :info])`).
     ///
     /// Returns `true` if the monitored server had not ended yet, `false` if
     /// it had (its notice, if queued, is dropped) or `id` is not an active

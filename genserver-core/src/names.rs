@@ -76,8 +76,10 @@ fn release(name: &str, id: ServerId) {
 /// `None` when no server holds the name, or when the server that holds it
 /// is of another type: a lookup never panics. A name is held from the
 /// start of `init` until the server's task has ended, so the server found
-/// may be starting or exiting; a call then reports it as a call to any
-/// stopped server does.
+/// may be starting or exiting: a call to a starting server is handled once
+/// `init` has succeeded, and one to an exiting server ends with
+/// [`CallError::Exited`](crate::CallError::Exited) and its reason
+/// (semantics 11.4).
 ///
 /// # Examples
 ///

@@ -1,6 +1,6 @@
 //! A registry of running servers by key: unique keys (a server per key) or
 //! duplicate keys (pub/sub), with a value per entry, that forgets a server
-//! the moment it exits (Elixir's `Registry`).
+//! when it exits, before its `stop()` returns (Elixir's `Registry`).
 
 use std::any::Any;
 use std::borrow::Borrow;
@@ -81,7 +81,9 @@ impl Error for RegisterError {}
 ///   [`stop`](ServerRef::stop) and [`wait`](ServerRef::wait) return. Whoever
 ///   saw the server's end never finds its entries. Between the moment the
 ///   server decides to exit and the end of its task, lookups may still
-///   find it; messages sent to it then fail as for any stopped server.
+///   find it; messages sent to it then are those of an exiting server
+///   (semantics 2.3): a cast is accepted and dropped unhandled, a call
+///   ends with [`CallError::Exited`](crate::CallError::Exited).
 /// - Entries belong to a server instance: a server restarted by a
 ///   supervisor is a new instance, which registers again (from `init`, as
 ///   in OTP).

@@ -272,8 +272,10 @@ async fn run_caught<F: Future>(future: F) -> Result<F::Output, current::Payload>
 /// (Elixir's `Task.async` and `Task.await/2`).
 ///
 /// Awaiting it gives the task's value, or [`TaskError::Panicked`] if it
-/// panicked. Like a linked Elixir task, it is aborted when the `Task` is
-/// dropped before it finished; [`detach`](Task::detach) lets it run on.
+/// panicked. It is aborted when the `Task` is dropped before it finished,
+/// as by Elixir's `Task.shutdown(task, :brutal_kill)` (a linked Elixir task
+/// whose owner exits `:normal` runs on); [`detach`](Task::detach) lets it
+/// run on.
 ///
 /// # Cancel safety
 ///
