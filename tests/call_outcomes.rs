@@ -272,22 +272,28 @@ fn multi_thread_runtime() -> tokio::runtime::Runtime {
         .expect("a runtime")
 }
 
+/// A runtime in which this thread's `block_on` made a call with a timeout
+/// of a second, answered at once: the wake-up scheduled for it, due
+/// within the second, is still pending there.
+fn a_runtime_with_a_wake_up_left() -> tokio::runtime::Runtime {
+    let runtime = multi_thread_runtime();
+    runtime.block_on(async {
+        let server = Recorder::start(Recorder { seen: vec![] }).await.unwrap();
+        let server = server.with_timeout(Duration::from_secs(1));
+        assert_eq!(server.push(1).await, Ok(1));
+    });
+    runtime
+}
+
 // Semantics 3.1 and 3.4: a wake-up scheduled for a call in a runtime that
 // has shut down is gone; a later runtime on the same thread hands out
 // wakers at the same address, and its calls must still time out.
 #[test]
 fn a_call_times_out_in_a_runtime_made_after_another_one_on_the_same_thread() {
     let outcome = on_a_thread_of_its_own(|| {
-        let first = multi_thread_runtime();
-        first.block_on(async {
-            let server = Recorder::start(Recorder { seen: vec![] }).await.unwrap();
-            // Leaves a wake-up scheduled for this thread's `block_on`, due
-            // before the deadline of the call below if that one is made
-            // within the second.
-            let server = server.with_timeout(Duration::from_secs(1));
-            assert_eq!(server.push(1).await, Ok(1));
-        });
-        drop(first);
+        // Its wake-up is due before the deadline of the call below if
+        // that one is made within the second.
+        drop(a_runtime_with_a_wake_up_left());
         let second = multi_thread_runtime();
         second.block_on(async { a_call_that_is_never_answered(Duration::from_secs(1)).await })
     });
@@ -301,13 +307,7 @@ fn a_call_times_out_in_a_runtime_made_after_another_one_on_the_same_thread() {
 #[test]
 fn a_call_times_out_when_the_runtime_of_a_wake_up_it_relied_on_shuts_down() {
     let outcome = on_a_thread_of_its_own(|| {
-        let first = multi_thread_runtime();
-        first.block_on(async {
-            let server = Recorder::start(Recorder { seen: vec![] }).await.unwrap();
-            // Leaves a wake-up due within the second, in this runtime.
-            let server = server.with_timeout(Duration::from_secs(1));
-            assert_eq!(server.push(1).await, Ok(1));
-        });
+        let first = a_runtime_with_a_wake_up_left();
         let second = multi_thread_runtime();
         second.block_on(async move {
             let server = Recorder::start(Recorder { seen: vec![] }).await.unwrap();

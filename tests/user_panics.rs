@@ -119,6 +119,13 @@ impl Doomed {
     }
 }
 
+/// `terminate` ran, and the server's task was dropped before `wait()`
+/// returned.
+fn assert_the_end_ran_in_full(terminated: &Mutex<bool>, task: &Dropped) {
+    assert!(*terminated.lock().unwrap(), "terminate ran");
+    assert!(task.yet(), "the task was dropped before wait() returned");
+}
+
 /// A subscriber that formats every field of every event, as a logging
 /// subscriber does.
 struct Formatting;
@@ -160,8 +167,7 @@ async fn a_panicking_display_in_the_crash_report_does_not_cut_the_end_short() {
     caller_gone.notify_one();
     server.fail_unprintably().await.unwrap();
     assert!(matches!(server.wait().await, ExitReason::Error { .. }));
-    assert!(*terminated.lock().unwrap(), "terminate ran");
-    assert!(task.yet(), "the task was dropped before wait() returned");
+    assert_the_end_ran_in_full(&terminated, &task);
 }
 
 // 5.2: a panic whose payload panics when dropped still ends the server
@@ -172,8 +178,7 @@ async fn a_panic_payload_that_panics_when_dropped_is_still_a_panic() {
     caller_gone.notify_one();
     server.panic_with_a_bomb().await.unwrap();
     assert!(matches!(server.wait().await, ExitReason::Panicked { .. }));
-    assert!(*terminated.lock().unwrap(), "terminate ran");
-    assert!(task.yet(), "the task was dropped before wait() returned");
+    assert_the_end_ran_in_full(&terminated, &task);
 }
 
 // 6.3 and 19.3: a reply held back until after `terminate`, whose caller
@@ -189,8 +194,7 @@ async fn a_held_back_reply_that_panics_when_dropped_does_not_cut_the_end_short()
     assert!(matches!(reply, Err(CallError::Timeout)));
     caller_gone.notify_one();
     assert_eq!(server.wait().await, ExitReason::Normal);
-    assert!(*terminated.lock().unwrap(), "terminate ran");
-    assert!(task.yet(), "the task was dropped before wait() returned");
+    assert_the_end_ran_in_full(&terminated, &task);
 }
 
 /// Panics when dropped while armed: arguments that the runtime drops for
