@@ -77,23 +77,49 @@ pub(crate) const CLIENT_METHODS: &[&str] = &[
     "without_timeout",
 ];
 
-/// Methods of traits every type has that take `self` by value, with the
-/// trait: method lookup finds them on the client before a client method
-/// of the same name, which takes `&self`. Those of `tracing`, which every
-/// user of this crate has and async code often imports, hide the client's
-/// method only where the trait is in scope, which is worse: the handler
-/// works in one module and not in the next.
-pub(crate) const TRAIT_METHODS_BY_VALUE: &[(&str, &str)] = &[
-    ("into", "Into"),
-    ("try_into", "TryInto"),
-    ("instrument", "tracing::Instrument"),
-    ("in_current_span", "tracing::Instrument"),
-    ("with_subscriber", "tracing::instrument::WithSubscriber"),
-    (
+/// A method of a trait every type has, taking `self` by value.
+pub(crate) struct TraitMethod {
+    pub(crate) name: &'static str,
+    pub(crate) trait_path: &'static str,
+    /// In the prelude, so in scope everywhere.
+    pub(crate) in_prelude: bool,
+}
+
+/// Methods of traits every type has that take `self` by value: method
+/// lookup finds them on the client before a client method of the same
+/// name, which takes `&self`. Those of `tracing`, which every user of this
+/// crate has and async code often imports, hide the client's method only
+/// where the trait is in scope, which is worse: the handler works in one
+/// module and not in the next.
+pub(crate) const TRAIT_METHODS_BY_VALUE: &[TraitMethod] = &[
+    TraitMethod::prelude("into", "Into"),
+    TraitMethod::prelude("try_into", "TryInto"),
+    TraitMethod::imported("instrument", "tracing::Instrument"),
+    TraitMethod::imported("in_current_span", "tracing::Instrument"),
+    TraitMethod::imported("with_subscriber", "tracing::instrument::WithSubscriber"),
+    TraitMethod::imported(
         "with_current_subscriber",
         "tracing::instrument::WithSubscriber",
     ),
 ];
+
+impl TraitMethod {
+    const fn prelude(name: &'static str, trait_path: &'static str) -> Self {
+        TraitMethod {
+            name,
+            trait_path,
+            in_prelude: true,
+        }
+    }
+
+    const fn imported(name: &'static str, trait_path: &'static str) -> Self {
+        TraitMethod {
+            name,
+            trait_path,
+            in_prelude: false,
+        }
+    }
+}
 
 /// The client's non-waiting method for the cast `name`: `try_name`.
 pub(crate) fn try_cast(name: &Ident) -> Ident {

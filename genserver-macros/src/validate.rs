@@ -277,20 +277,21 @@ fn not_named_like_client_method(cx: &Ctxt, method: &Method<'_>) {
 /// annotations needed". (The cast `into` would also make `try_into`.)
 fn not_named_like_trait_method(cx: &Ctxt, method: &Method<'_>) {
     let ident = method.ident();
-    if let Some((name, trait_name)) = names::TRAIT_METHODS_BY_VALUE
+    if let Some(method_of) = names::TRAIT_METHODS_BY_VALUE
         .iter()
-        .find(|(name, _)| names::is(ident, name))
+        .find(|trait_method| names::is(ident, trait_method.name))
     {
+        let (name, trait_path) = (method_of.name, method_of.trait_path);
+        let scope = if method_of.in_prelude {
+            ""
+        } else {
+            " where that trait is in scope"
+        };
         cx.error_spanned_by(
             ident,
             format_args!(
-                "every client has `{trait_name}::{name}`{}, which takes the client by value and is found before a client method `{name}(&self)`, so a {} handler cannot be named `{name}`\n\
+                "every client has `{trait_path}::{name}`{scope}, which takes the client by value and is found before a client method `{name}(&self)`, so a {} handler cannot be named `{name}`\n\
                  rename this handler",
-                if trait_name.contains("::") {
-                    " where that trait is in scope"
-                } else {
-                    ""
-                },
                 method.marker.role
             ),
         );

@@ -125,7 +125,11 @@ fn client_method_stubs(
 ) -> TokenStream {
     let mut taken: Vec<String> = names::CLIENT_METHODS
         .iter()
-        .chain(names::TRAIT_METHODS_BY_VALUE.iter().map(|(name, _)| name))
+        .chain(
+            names::TRAIT_METHODS_BY_VALUE
+                .iter()
+                .map(|method| &method.name),
+        )
         .map(|name| (*name).to_owned())
         .collect();
     for handler in kept {
