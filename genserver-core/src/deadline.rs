@@ -218,8 +218,7 @@ fn schedule(at: Instant, waker: &Waker) {
     // Outside a runtime, or in one built without `enable_time`, a thread
     // keeps the promise instead of the call hanging.
     let Some(sleep) = alarm::timer_sleep(at) else {
-        let wake = PendingWake::new(waker.clone());
-        alarm::on_a_thread_at(at, move || wake.fire());
+        schedule_on_a_thread(at, waker);
         return;
     };
     let mut wake = PendingWake::new(waker.clone());
@@ -233,9 +232,14 @@ fn schedule(at: Instant, waker: &Waker) {
         // handle of one that has), and no timer of its runs any more. A
         // thread keeps the promise. (A wake-up that was due at once and
         // already ran makes this one a spare.)
-        let wake = PendingWake::new(waker.clone());
-        alarm::on_a_thread_at(at, move || wake.fire());
+        schedule_on_a_thread(at, waker);
     }
+}
+
+/// The wake-up where no timer of tokio's can keep it.
+fn schedule_on_a_thread(at: Instant, waker: &Waker) {
+    let wake = PendingWake::new(waker.clone());
+    alarm::on_a_thread_at(at, move || wake.fire());
 }
 
 /// A scheduled wake-up. Dropped unfired (its runtime shut down), it
