@@ -34,6 +34,7 @@ struct NodeArgs {
     /// Panic in a continue right after `init`: the earliest a started
     /// server can crash.
     crash_after_init: bool,
+    /// Fail `init`, after linking to `link_to`.
     fail_init: bool,
     /// A server to link to from `init`.
     link_to: Option<NodeClient>,
@@ -57,12 +58,12 @@ impl std::error::Error for InitFailed {}
 impl Node {
     #[init]
     async fn init(args: NodeArgs, ctx: &mut Context<Self>) -> Result<Self, InitFailed> {
-        if args.fail_init {
-            return Err(InitFailed);
-        }
         ctx.trap_exits(args.trap);
         if let Some(other) = &args.link_to {
             ctx.link(other);
+        }
+        if args.fail_init {
+            return Err(InitFailed);
         }
         if args.crash_after_init {
             ctx.continue_with(Boom);
@@ -802,4 +803,30 @@ async fn a_linked_and_monitored_server_hears_exit_before_down() {
             "monitor first: {monitor_first}"
         );
     }
+}
+
+/// 1.2: an `init` that linked to servers and then fails sends them the
+/// exit signal, as OTP's `{:stop, reason}` from `init` does: a trapping
+/// one receives it as an `Exit`, another stops with the reason.
+#[tokio::test]
+async fn an_init_that_linked_and_then_failed_signals_the_servers_it_linked_to() {
+    let log = new_log();
+    let (watcher, bystander) = (trapping("w", &log).await, node("b", &log).await);
+    for other in [&watcher, &bystander] {
+        let failed = Node::start(NodeArgs {
+            fail_init: true,
+            link_to: Some(other.clone()),
+            ..args("c", &log)
+        })
+        .await;
+        let Err(StartError::Init(reason)) = failed else {
+            panic!("the start did not fail with init's reason: {failed:?}");
+        };
+        assert_eq!(reason.to_string(), "error: init failed");
+    }
+
+    assert_eq!(bystander.wait().await.to_string(), "error: init failed");
+    let exits = watcher.exits().await.unwrap();
+    assert_eq!(exits.len(), 1, "{exits:?}");
+    assert_eq!(exits[0].reason.to_string(), "error: init failed");
 }

@@ -364,7 +364,8 @@ pub enum ChildState {
     Running(ServerId),
     /// Waiting for the next restart attempt, after one failed: the child
     /// whose start failed, and the siblings its strategy restarts with it
-    /// that were not started yet (semantics 15.5). The supervisor retries
+    /// that were not started yet (semantics 15.5; OTP reports those
+    /// siblings `undefined`). The supervisor retries
     /// through its mailbox. Messages sent meanwhile are kept for the next
     /// instance.
     Restarting,
