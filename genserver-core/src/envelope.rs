@@ -102,16 +102,11 @@ impl Extra {
     /// [`Delivery::accept`] for a message that carries something.
     #[cold]
     fn accept(self) -> Option<CallerSpan> {
-        if self.is_cancelled() {
-            return None;
+        match self {
+            Extra::Caller(span) => Some(span),
+            Extra::Owned(_, owner) if owner.exit.is_exiting() => None,
+            Extra::Cancel(token) | Extra::Owned(token, _) => token.take().then(CallerSpan::none),
         }
-        Some(match self {
-            Extra::Caller(span) => span,
-            Extra::Cancel(token) | Extra::Owned(token, _) => {
-                token.deliver();
-                CallerSpan::none()
-            }
-        })
     }
 }
 
@@ -149,31 +144,65 @@ pub(crate) struct CancelToken(Arc<AtomicU8>);
 const CANCELLED: u8 = 1;
 /// Set in a [`CancelToken`] when the server takes a message that carries
 /// it to handle.
-const DELIVERED: u8 = 2;
+const TAKEN: u8 = 2;
+/// Set in a [`CancelToken`] by a one-shot timer once its message is in the
+/// mailbox.
+const SENT: u8 = 4;
 
 impl CancelToken {
-    pub(crate) fn cancel(&self) {
-        self.0.fetch_or(CANCELLED, Ordering::Release);
+    /// Cancels the messages that carry this token: from now on the server
+    /// takes none of them to handle. Tells what had happened before, in
+    /// the same atomic step as the takes: a message the server took is
+    /// one that `cancel` came too late for, and one it did not take will
+    /// never be handled.
+    pub(crate) fn cancel(&self) -> TokenState {
+        TokenState(self.0.fetch_or(CANCELLED, Ordering::AcqRel))
     }
 
     pub(crate) fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Acquire) & CANCELLED != 0
+        self.state().cancelled()
     }
 
-    pub(crate) fn deliver(&self) {
-        self.0.fetch_or(DELIVERED, Ordering::Release);
+    /// Marks the token's message taken to be handled, unless the token was
+    /// cancelled: `false` then, and the message must be dropped. One step,
+    /// so that a `cancel` racing it either stops the message or hears it
+    /// was taken.
+    pub(crate) fn take(&self) -> bool {
+        self.0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
+                (state & CANCELLED == 0).then_some(state | TAKEN)
+            })
+            .is_ok()
     }
 
-    /// `true` once the server has taken a message carrying this token to
-    /// handle: before its handler runs.
-    pub(crate) fn is_delivered(&self) -> bool {
-        self.0.load(Ordering::Acquire) & DELIVERED != 0
+    /// Marks a one-shot timer's message sent: it is in the mailbox.
+    pub(crate) fn mark_sent(&self) {
+        self.0.fetch_or(SENT, Ordering::Release);
+    }
+
+    pub(crate) fn state(&self) -> TokenState {
+        TokenState(self.0.load(Ordering::Acquire))
     }
 
     /// `true` while another holder exists: a delivery still to be made or
     /// still queued. The sender may forget a token that is no longer shared.
     pub(crate) fn is_shared(&self) -> bool {
         Arc::strong_count(&self.0) > 1
+    }
+}
+
+/// What had happened to the messages of a [`CancelToken`].
+#[derive(Clone, Copy)]
+pub(crate) struct TokenState(u8);
+
+impl TokenState {
+    pub(crate) fn cancelled(self) -> bool {
+        self.0 & CANCELLED != 0
+    }
+
+    /// A one-shot timer's message is in the mailbox, or was taken from it.
+    pub(crate) fn sent(self) -> bool {
+        self.0 & (SENT | TAKEN) != 0
     }
 }
 
@@ -187,15 +216,15 @@ mod tests {
     fn accepting_a_cancellable_message_marks_its_token_delivered() {
         let token = CancelToken::default();
         let delivery = Delivery(Some(Box::new(Extra::Cancel(token.clone()))));
-        assert!(!token.is_delivered());
+        assert!(!token.state().sent());
         assert!(delivery.accept().is_some());
-        assert!(token.is_delivered());
+        assert!(token.state().sent());
         assert!(!token.is_cancelled());
 
         let cancelled = CancelToken::default();
         cancelled.cancel();
         let delivery = Delivery(Some(Box::new(Extra::Cancel(cancelled.clone()))));
         assert!(delivery.accept().is_none());
-        assert!(!cancelled.is_delivered());
+        assert!(!cancelled.state().sent());
     }
 }

@@ -54,9 +54,16 @@ impl Timer {
         reason = "most callers cancel for the effect, not for the time left"
     )]
     pub fn cancel(&self) -> Option<Duration> {
-        let remaining = self.remaining();
-        self.stop();
-        remaining
+        let left = self.time_left();
+        // Whether the server took the message is decided by this one step,
+        // not by the read above: had it taken it in between, a `Some`
+        // would promise a message that is then handled.
+        let before = self.token.cancel();
+        self.task.abort();
+        if before.cancelled() || (self.period.is_none() && before.sent()) {
+            return None;
+        }
+        left
     }
 
     fn stop(&self) {
@@ -75,17 +82,24 @@ impl Timer {
     /// sends no more.
     #[must_use]
     pub fn remaining(&self) -> Option<Duration> {
-        if self.token.is_cancelled() || self.task.is_finished() || self.target.is_gone() {
+        let token = self.token.state();
+        if token.cancelled() || (self.period.is_none() && token.sent()) {
+            return None;
+        }
+        self.time_left()
+    }
+
+    /// [`remaining`](Self::remaining), but for what the token tells.
+    fn time_left(&self) -> Option<Duration> {
+        if self.task.is_finished() || self.target.is_gone() {
             return None;
         }
         let Some(first) = self.first else {
             return Some(Duration::MAX);
         };
         let next = match self.period {
-            // Taken from the mailbox to be handled, its message has been
-            // sent, though the timer's task, on another worker, may not
-            // have finished yet.
-            None if self.token.is_delivered() => return None,
+            // Its message sent, the timer's task (on another worker) may not
+            // have finished yet: the token tells, in `remaining` and `cancel`.
             None => Some(first),
             // Where the interval's task is on its grid: a tick that is due
             // but not sent yet is still the next one. Recorded before the
@@ -294,7 +308,9 @@ fn once<S: GenServer>(target: Target<S>, delay: Duration, message: S::Message) -
         tokio::spawn(async move {
             let send = async {
                 sleep_until(first).await;
-                target.send(message, &token).await;
+                if target.send(message, &token).await {
+                    token.mark_sent();
+                }
             };
             target.until_gone(send).await;
         })
@@ -674,7 +690,7 @@ mod tests {
         };
         assert_eq!(timer.remaining(), Some(MS));
         // What the server does as it takes the message to handle.
-        token.deliver();
+        assert!(token.take());
         assert!(!task.is_finished());
         assert_eq!(timer.remaining(), None);
         assert!(!timer.is_active());
