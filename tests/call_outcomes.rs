@@ -523,3 +523,31 @@ async fn a_reply_channel_dropped_in_terminate_is_exited() {
         );
     }
 }
+
+/// 3.4: a call's wake-up is due at most a second ahead, and holds its
+/// task only until it fires: tasks that made one call with a long timeout
+/// and ended leave nothing behind a second later, rather than a wake-up
+/// (and their own allocation in tokio) each until their deadline, an hour
+/// ahead.
+#[tokio::test(start_paused = true)]
+async fn tasks_that_called_and_ended_leave_no_wake_up_behind_after_a_second() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let alive = || {
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks()
+    };
+    let before = alive();
+    for n in 0..50 {
+        let server = server.with_timeout(Duration::from_secs(3600));
+        tokio::spawn(async move { server.push(n).await.unwrap() })
+            .await
+            .unwrap();
+    }
+    assert!(alive() > before, "the callers' wake-ups are still to fire");
+
+    tokio::time::sleep(Duration::from_secs(1) + Duration::from_millis(1)).await;
+    assert_eq!(alive(), before);
+}

@@ -47,7 +47,7 @@ pin_project_lite::pin_project! {
         // period, not one per reset.
         Thread {
             at: Instant,
-            fired: Option<oneshot::Receiver<()>>,
+            fired: Option<ThreadWait>,
         },
     }
 }
@@ -106,7 +106,7 @@ impl Future for Alarm {
             AlarmProj::Timer { .. } => unreachable!("replaced above"),
             AlarmProj::Thread { at, fired } => loop {
                 if let Some(word) = fired.as_mut() {
-                    let _ = ready!(Pin::new(word).poll(cx));
+                    let _ = ready!(Pin::new(&mut word.fired).poll(cx));
                     *fired = None;
                 }
                 if Instant::now() >= *at {
@@ -152,9 +152,62 @@ pub(crate) fn on_a_thread_at(at: Instant, then: impl FnOnce() + Send + 'static) 
     });
 }
 
+/// A wait on a thread of its own, which closes `fired` at its deadline.
+/// Dropped before then (a cancelled timer, an alarm reset earlier or
+/// dropped), it ends the thread at once instead of leaving it asleep until
+/// a deadline that no longer matters, an hour ahead perhaps.
+struct ThreadWait {
+    fired: oneshot::Receiver<()>,
+    /// Its drop is what wakes the thread early.
+    _keep: std::sync::mpsc::Sender<()>,
+}
+
 /// A channel that a new thread closes at `at`.
-fn thread_until(at: Instant) -> oneshot::Receiver<()> {
-    let (tx, rx) = oneshot::channel::<()>();
-    on_a_thread_at(at, move || drop(tx));
-    rx
+fn thread_until(at: Instant) -> ThreadWait {
+    thread_until_joined(at).0
+}
+
+fn thread_until_joined(at: Instant) -> (ThreadWait, std::thread::JoinHandle<()>) {
+    let (tx, fired) = oneshot::channel::<()>();
+    let (keep, kept) = std::sync::mpsc::channel::<()>();
+    let at = at.into_std();
+    let thread = std::thread::spawn(move || {
+        // Returns at `at`, or as soon as the wait is dropped.
+        let _ = kept.recv_timeout(at.saturating_duration_since(std::time::Instant::now()));
+        drop(tx);
+    });
+    (ThreadWait { fired, _keep: keep }, thread)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A thread that waits for an alarm dropped long before its deadline
+    /// ends with the drop: a timer cancelled on a runtime without tokio's
+    /// timer leaves no thread asleep behind it.
+    #[test]
+    fn the_thread_of_a_dropped_wait_ends_at_once() {
+        let (wait, thread) = thread_until_joined(Instant::now() + Duration::from_secs(3600));
+        drop(wait);
+        let given_up = std::time::Instant::now() + Duration::from_secs(10);
+        while !thread.is_finished() {
+            assert!(
+                std::time::Instant::now() < given_up,
+                "the thread still sleeps"
+            );
+            std::thread::yield_now();
+        }
+    }
+
+    /// Not dropped, the wait ends at its deadline.
+    #[tokio::test]
+    async fn a_wait_kept_ends_at_its_deadline() {
+        let at = Instant::now() + Duration::from_millis(20);
+        let (wait, _) = thread_until_joined(at);
+        let _ = wait.fired.await;
+        assert!(Instant::now() >= at);
+    }
 }

@@ -10,9 +10,10 @@
 //! scheduled for its first call: a wake-up due at `at` covers every later
 //! call of the same task whose deadline is at or after `at`. When it fires
 //! while such a call is still waiting, the call checks the clock, finds its
-//! deadline not yet reached and schedules a wake-up for its own deadline.
-//! So a task schedules about one wake-up per timeout period instead of one
-//! per call, and a spurious wake-up reaches a task at most that often.
+//! deadline not yet reached and schedules a wake-up for its own deadline,
+//! or for the [`HORIZON`] if that comes first. So a task schedules about
+//! one wake-up per horizon instead of one per call, and a spurious
+//! wake-up reaches a task at most that often.
 //!
 //! Wake-ups are remembered per worker thread in a small table keyed by the
 //! task's waker; a miss (another thread, a collision) only costs an extra
@@ -187,14 +188,24 @@ fn wake_by(at: Instant, now: Instant, waker: &Waker) {
             && scheduled.abandoned == ABANDONED.load(Ordering::Acquire)
     });
     if !covered {
-        schedule_for(task, slot, at, waker);
+        schedule_for(task, slot, at, now, waker);
     }
 }
 
+/// How far ahead of the clock a wake-up is due at most. A wake-up holds
+/// its task's waker, and with it the task's allocation in tokio, until it
+/// fires: a task that made one call and ended is freed at most this long
+/// after, whatever the call's timeout, and a caller that comes and goes
+/// leaves at most this many seconds' worth of wake-ups behind. A call that
+/// waits longer is woken this often, finds its deadline ahead and
+/// schedules the next; a task that calls without pause schedules one
+/// wake-up per horizon.
+const HORIZON: Duration = Duration::from_secs(1);
+
 /// The wake-up of a task that has none covering `at` yet: about one per
-/// task and timeout period.
+/// task and [`HORIZON`].
 #[cold]
-fn schedule_for(task: usize, slot: usize, at: Instant, waker: &Waker) {
+fn schedule_for(task: usize, slot: usize, at: Instant, now: Instant, waker: &Waker) {
     // Read before the wake-up exists, so that its own abandonment, however
     // soon, is seen as a change.
     let abandoned = ABANDONED.load(Ordering::Acquire);
@@ -202,13 +213,19 @@ fn schedule_for(task: usize, slot: usize, at: Instant, waker: &Waker) {
     // tokio's timer would overflow rounding it up: nothing to schedule,
     // and the slot still covers the later calls of the task, which can
     // only wait as long.
-    if alarm::is_reachable(at) {
-        schedule(at, waker);
-    }
+    let due = if alarm::is_reachable(at) {
+        let due = now
+            .checked_add(HORIZON)
+            .map_or(at, |horizon| horizon.min(at));
+        schedule(due, waker);
+        due
+    } else {
+        at
+    };
     SCHEDULED.with(|table| {
         table[slot].set(Scheduled {
             task,
-            due: Some(at),
+            due: Some(due),
             abandoned,
         });
     });
