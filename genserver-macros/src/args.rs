@@ -58,28 +58,40 @@ fn crate_path(cx: &Ctxt, opt: &Opt) -> Option<Path> {
         );
         return None;
     };
-    match &**expr {
-        Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => {
-            Some(path.path.clone())
-        }
+    let path = match &**expr {
+        Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => path.path.clone(),
         Expr::Lit(lit) => match &lit.lit {
             Lit::Str(text) => {
-                let path = text.parse::<Path>().ok();
-                if path.is_none() {
+                let Ok(path) = text.parse::<Path>() else {
                     cx.error_spanned_by(text, format_args!("expected a path\n{EXPECTED}"));
-                }
+                    return None;
+                };
                 path
             }
             other => {
                 cx.error_spanned_by(other, format_args!("expected a path\n{EXPECTED}"));
-                None
+                return None;
             }
         },
         other => {
             cx.error_spanned_by(other, format_args!("expected a path\n{EXPECTED}"));
-            None
+            return None;
         }
+    };
+    // A crate is named by a plain path: `genserver::<u8>` is the path of
+    // no crate, and the generated paths would not parse after it.
+    if path
+        .segments
+        .iter()
+        .any(|segment| !segment.arguments.is_none())
+    {
+        cx.error_spanned_by(
+            expr,
+            format_args!("a crate's path takes no generic arguments\n{EXPECTED}"),
+        );
+        return None;
     }
+    Some(path)
 }
 
 /// `message = CounterMsg`: one identifier.
