@@ -20,7 +20,9 @@ pub(crate) struct Args {
 
 pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
     let mut args = Args::default();
-    for opt in attr::parse_options(cx, tokens, &attr::GENSERVER_USAGE) {
+    // The arguments' own end is the attribute, which is the call site.
+    let end = proc_macro2::Span::call_site();
+    for opt in attr::parse_options(cx, tokens, &attr::GENSERVER_USAGE, end) {
         if opt.key == CRATE {
             if let Some(path) = crate_path(cx, &opt) {
                 attr::set_once(cx, &mut args.krate, &opt, "`#[genserver]`", path);

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
@@ -395,8 +395,19 @@ fn options(input: ParseStream<'_>, usage: &Usage) -> syn::Result<Vec<Opt>> {
 
 /// Parses `a = 1, b, c(..)`. A syntax error is recorded and yields no
 /// options, so the caller goes on with its defaults.
-pub(crate) fn parse_options(cx: &Ctxt, tokens: TokenStream, usage: &Usage) -> Vec<Opt> {
-    match (|input: ParseStream<'_>| options(input, usage)).parse2(tokens) {
+///
+/// `end` is where an option cut short is reported (the closing `)` of the
+/// list): syn puts an unexpected end of its input at the macro's call
+/// site, the `#[genserver]` line, far from the marker that holds it.
+pub(crate) fn parse_options(cx: &Ctxt, tokens: TokenStream, usage: &Usage, end: Span) -> Vec<Opt> {
+    let mut list = proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, tokens);
+    list.set_span(end);
+    let parser = |input: ParseStream<'_>| {
+        let inside;
+        syn::parenthesized!(inside in input);
+        options(&inside, usage)
+    };
+    match parser.parse2(TokenTree::Group(list).into()) {
         Ok(options) => options,
         Err(error) => {
             cx.syn_error(error);
@@ -639,7 +650,12 @@ fn parse_marker(cx: &Ctxt, role: Role, attr: &Attribute) -> Marker {
                     options: &[],
                 },
             };
-            parse_options(cx, list.tokens.clone(), &usage)
+            parse_options(
+                cx,
+                list.tokens.clone(),
+                &usage,
+                list.delimiter.span().close(),
+            )
         }
         Meta::NameValue(_) => {
             cx.error_spanned_by(

@@ -70,6 +70,16 @@ fn self_ident<'a>(cx: &Ctxt, item: &'a ItemImpl) -> Option<&'a syn::Ident> {
         );
         return None;
     }
+    if let Some(word) = self_in(item.self_ty.to_token_stream()) {
+        // rustc refuses it too, but only after the macro has copied the
+        // type into every item it makes, each copy an error of its own.
+        cx.error_spanned_by(
+            word,
+            "`Self` is not valid in the type an `impl` block is for\n\
+             name the type itself, such as `impl Counter<u64>`",
+        );
+        return None;
+    }
     match ty::peel(&item.self_ty) {
         Type::Path(TypePath {
             qself: None, path, ..
@@ -82,6 +92,15 @@ fn self_ident<'a>(cx: &Ctxt, item: &'a ItemImpl) -> Option<&'a syn::Ident> {
             None
         }
     }
+}
+
+/// The first `Self` among `tokens`.
+fn self_in(tokens: TokenStream) -> Option<proc_macro2::Ident> {
+    tokens.into_iter().find_map(|tree| match tree {
+        proc_macro2::TokenTree::Ident(ident) if ident == "Self" => Some(ident),
+        proc_macro2::TokenTree::Group(group) => self_in(group.stream()),
+        _ => None,
+    })
 }
 
 fn trait_of(item: &ItemImpl) -> Option<(Option<syn::Token![!]>, &syn::Path, syn::Token![for])> {
