@@ -8,6 +8,7 @@ use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Ident, ImplItem, ItemImpl, Lit, LitStr, Meta, Path, Token};
 
 use crate::ctxt::Ctxt;
@@ -606,7 +607,9 @@ fn strip_conditional_markers(
                     predicate.to_token_stream()
                 ),
             );
-            let marker: Attribute = syn::parse_quote!(#[#meta]);
+            // At the marker's own span, so that the rules that report at a
+            // marker (a second `#[init]`, say) point into the `cfg_attr`.
+            let marker: Attribute = syn::parse_quote_spanned!(meta.span() => #[#meta]);
             found.push(parse_marker(&Ctxt::new(), role, &marker));
             removed = true;
         }
