@@ -494,3 +494,99 @@ async fn a_waiting_send_kept_unpolled_holds_up_the_line_until_dropped() {
     assert!(sink.try_put(4).is_ok());
     assert_eq!(sink.received().await.unwrap(), vec![0, 1, 4]);
 }
+
+/// Ends on a cast, for a monitor to hear of.
+struct Crasher;
+
+#[genserver]
+impl Crasher {
+    #[cast]
+    fn crash(&mut self) {
+        panic!("crashed on purpose")
+    }
+}
+
+/// A sink that monitors, and records what it handles.
+struct Watching {
+    log: Vec<String>,
+}
+
+/// Holds the server until `gate` is notified, after telling `entered`.
+struct HoldTelling {
+    entered: Arc<Notify>,
+    gate: Arc<Notify>,
+}
+
+#[genserver]
+impl Watching {
+    #[cast]
+    fn put(&mut self, n: u32) {
+        self.log.push(format!("put {n}"));
+    }
+
+    #[call]
+    fn watch(&mut self, target: CrasherClient, ctx: &mut Context<Self>) {
+        ctx.monitor(&target);
+    }
+
+    #[call]
+    fn log(&self) -> Vec<String> {
+        self.log.clone()
+    }
+
+    #[info]
+    async fn hold(&mut self, hold: HoldTelling) {
+        hold.entered.notify_one();
+        hold.gate.notified().await;
+    }
+
+    #[info]
+    fn down(&mut self, _: Down) {
+        self.log.push("down".into());
+    }
+}
+
+fn hold_telling() -> (HoldTelling, Arc<Notify>, Arc<Notify>) {
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let hold = HoldTelling {
+        entered: entered.clone(),
+        gate: gate.clone(),
+    };
+    (hold, entered, gate)
+}
+
+/// 16.7 and 2.2: a notice takes a free place when there is one, also while
+/// a sender in line holds the place it was given: it goes over the bound
+/// of a full mailbox only, and the mailbox never holds more than its bound.
+#[tokio::test(start_paused = true)]
+async fn a_notice_takes_a_free_place_while_a_sender_in_line_holds_its_own() {
+    let sink = Watching::start_with(
+        Watching { log: Vec::new() },
+        StartOptions::new().mailbox(MailboxCapacity::Bounded(2)),
+    )
+    .await
+    .unwrap();
+    let crasher = Crasher::start(Crasher).await.unwrap();
+    sink.watch(crasher.clone()).await.unwrap();
+    let (hold, entered, gate) = hold_telling();
+    sink.info(hold).await.unwrap();
+    entered.notified().await;
+    let (next_hold, next_entered, next_gate) = hold_telling();
+    sink.try_put(1).unwrap();
+    sink.try_info(next_hold).unwrap();
+    let mut waiting = Box::pin(sink.put(3));
+    assert!(poll_once(waiting.as_mut()).await.is_none(), "full: in line");
+
+    // The server takes `put 1`, whose place goes to the sender in line, and
+    // the second hold, whose place is free.
+    gate.notify_one();
+    next_entered.notified().await;
+    crasher.crash().await.unwrap();
+    crasher.wait().await;
+    assert!(matches!(poll_once(waiting.as_mut()).await, Some(Ok(()))));
+    // The `Down` and `put 3`: the mailbox is at its bound.
+    assert!(matches!(sink.try_put(4), Err(TrySendError::Full(_))));
+
+    next_gate.notify_one();
+    assert_eq!(sink.log().await.unwrap(), ["put 1", "down", "put 3"]);
+}

@@ -301,7 +301,9 @@ impl<T> Mailbox<T> {
         let Some(room) = &self.room else {
             return self.push(value);
         };
-        if room.try_take() {
+        // A free place first, even while senders are in line: it goes over
+        // the bound only of a full mailbox.
+        if room.take_free() {
             return self.push(value);
         }
         // The receiver's hand-out of a message pays this debt instead of

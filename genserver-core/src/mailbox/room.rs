@@ -69,7 +69,10 @@ impl Room {
         !self.busy.load(Ordering::SeqCst) && self.take_free()
     }
 
-    fn take_free(&self) -> bool {
+    /// Takes a free place if there is one, whoever is in line: for a
+    /// notice, which does not queue behind the senders in line (semantics
+    /// 16.7). A place given to one of them is not free, so it keeps it.
+    pub(super) fn take_free(&self) -> bool {
         self.free
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok()
