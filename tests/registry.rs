@@ -713,3 +713,110 @@ async fn a_key_whose_hash_panics_at_the_end_leaves_no_entry_behind() {
         );
     }
 }
+
+/// A registry key that, dropped at its server's end once armed, says so on
+/// `entered` and waits for `release`: it holds that end between the
+/// removal of the server from its registry and from the next one.
+#[derive(Clone)]
+struct GatedKey(Arc<Gate>);
+
+#[derive(Default)]
+struct Gate {
+    entered: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
+    release: std::sync::Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+}
+
+impl PartialEq for GatedKey {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for GatedKey {}
+
+impl std::hash::Hash for GatedKey {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
+impl Drop for GatedKey {
+    fn drop(&mut self) {
+        let entered = self.0.entered.lock().unwrap().take();
+        if let Some(entered) = entered {
+            let _ = entered.send(());
+            let release = self.0.release.lock().unwrap().take();
+            if let Some(release) = release {
+                let _ = release.recv();
+            }
+        }
+    }
+}
+
+/// Monitors listeners, and at each `Down` looks the server up in `registry`.
+struct Checker {
+    registry: Registry<u32>,
+    found_at_down: Vec<bool>,
+}
+
+#[genserver]
+impl Checker {
+    #[call]
+    fn watch(&mut self, target: ListenerClient, ctx: &mut Context<Self>) {
+        ctx.monitor(&target);
+    }
+
+    #[call]
+    fn found_at_down(&self) -> Vec<bool> {
+        self.found_at_down.clone()
+    }
+
+    #[info]
+    fn down(&mut self, down: Down) {
+        let found = self.registry.lookup::<Listener>(&1);
+        let found = found.iter().any(|(client, ())| client.id() == down.server);
+        self.found_at_down.push(found);
+    }
+}
+
+/// 12.6 and 16.2: a monitor made while the server's end is under way,
+/// after it began to forget the server and before it is done, gets its
+/// `Down` once the server is forgotten everywhere: the handler of that
+/// `Down` does not find it in a registry still to be cleared. (Made a
+/// moment later, the monitor finds the end over: a `Down` with `NoProc`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_monitor_made_while_the_end_forgets_the_server_hears_once_it_is_forgotten() {
+    let gated: Registry<GatedKey> = Registry::unique();
+    let registry: Registry<u32> = Registry::unique();
+    let checker = Checker::start(Checker {
+        registry: registry.clone(),
+        found_at_down: Vec::new(),
+    })
+    .await
+    .unwrap();
+    let server = listener().await;
+    let gate = Arc::new(Gate::default());
+    gated.register(GatedKey(gate.clone()), &server, ()).unwrap();
+    registry.register(1, &server, ()).unwrap();
+    let (entered, entered_rx) = std::sync::mpsc::channel();
+    let (release, release_rx) = std::sync::mpsc::channel();
+    *gate.entered.lock().unwrap() = Some(entered);
+    *gate.release.lock().unwrap() = Some(release_rx);
+
+    let stopping = tokio::spawn({
+        let server = server.clone();
+        async move { server.stop().await }
+    });
+    // The end has removed the server from `gated`, and is dropping its key.
+    tokio::task::spawn_blocking(move || entered_rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        registry.whereis::<Listener>(&1).is_some(),
+        "not forgotten yet"
+    );
+    checker.watch(server.clone()).await.unwrap();
+
+    release.send(()).unwrap();
+    stopping.await.unwrap().unwrap();
+    assert_eq!(checker.found_at_down().await.unwrap(), [false]);
+}

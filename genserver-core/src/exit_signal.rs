@@ -320,7 +320,7 @@ impl ExitSignal {
     }
 
     /// As [`watch`](Self::watch), except that if the server has already
-    /// ended (its watchers have run) the watcher is handed back, not run:
+    /// ended (its watchers have all run) the watcher is handed back, not run:
     /// for observers that report such a server as gone (`NoProc`).
     pub(crate) fn try_watch(&self, watcher: ExitWatcher) -> Result<u64, ExitWatcher> {
         self.try_watch_in(watcher, 0)
@@ -335,7 +335,11 @@ impl ExitSignal {
 
     fn try_watch_in(&self, watcher: ExitWatcher, flags: u64) -> Result<u64, ExitWatcher> {
         let mut observers = self.observers();
-        if observers.watchers_ran {
+        // While the watchers run, the server may still be known somewhere
+        // (a forgetter on another thread not done yet): a watcher added
+        // then runs after them, as `finish` picks up late ones, so that
+        // whoever it tells finds the server forgotten.
+        if observers.watchers_done {
             return Err(watcher);
         }
         let key = observers.next_key() | flags;
