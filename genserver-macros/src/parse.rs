@@ -72,7 +72,9 @@ fn self_ident<'a>(cx: &Ctxt, item: &'a ItemImpl) -> Option<&'a syn::Ident> {
     }
     if let Some(word) = self_in(item.self_ty.to_token_stream()) {
         // rustc refuses it too, but only after the macro has copied the
-        // type into every item it makes, each copy an error of its own.
+        // type into every item it makes, each copy an error of its own;
+        // and `ReplaceSelf`, which puts the self type where `Self` was,
+        // would find a `Self` in each copy it put there, for ever.
         cx.error_spanned_by(
             word,
             "`Self` is not valid in the type an `impl` block is for\n\

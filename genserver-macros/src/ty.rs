@@ -421,7 +421,8 @@ pub(crate) fn as_wrapped_type_param<'a>(ty: &Type, params: &'a [&'a Ident]) -> O
 /// where `Self` means something else): in type paths, in expressions
 /// inside types (`[u8; Self::BLOCK]`, const generic arguments), in a
 /// `#[call(timeout = ...)]` and in macro arguments. The self type takes
-/// the span of the `Self` it replaces, so errors still point there.
+/// the span of the `Self` it replaces, so errors still point there. The
+/// self type says no `Self` itself: `parse::server` refuses such a block.
 pub(crate) struct ReplaceSelf<'a> {
     pub(crate) self_ty: &'a Type,
 }
@@ -466,7 +467,7 @@ impl ReplaceSelf<'_> {
     /// `Self::X` in a value or pattern path becomes `Server::<T>::X`, or
     /// `<Server>::X` when the self type is not a plain path.
     fn path(&self, qself: &mut Option<QSelf>, path: &mut Path) {
-        if qself.is_some() || path.leading_colon.is_some() || self.self_type_says_self() {
+        if qself.is_some() || path.leading_colon.is_some() {
             return;
         }
         let Some(first) = path.segments.first() else {
@@ -525,28 +526,8 @@ impl ReplaceSelf<'_> {
     }
 }
 
-impl ReplaceSelf<'_> {
-    /// Whether the self type itself says `Self` (`impl Cache<Self::K>`),
-    /// which rustc refuses at the impl. Every `Self` put in its place would
-    /// bring another, for ever: then nothing is replaced, and rustc's own
-    /// error at the impl is the one the user reads.
-    fn self_type_says_self(&self) -> bool {
-        fn says_self(tokens: TokenStream) -> bool {
-            tokens.into_iter().any(|tree| match tree {
-                TokenTree::Ident(ident) => ident == "Self",
-                TokenTree::Group(group) => says_self(group.stream()),
-                _ => false,
-            })
-        }
-        says_self(self.self_ty.to_token_stream())
-    }
-}
-
 impl VisitMut for ReplaceSelf<'_> {
     fn visit_type_mut(&mut self, ty: &mut Type) {
-        if self.self_type_says_self() {
-            return;
-        }
         if let Type::Path(TypePath {
             qself: None, path, ..
         }) = ty
