@@ -11,7 +11,7 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use crate::alarm::{self, Alarm};
-use crate::envelope::{CancelToken, Envelope};
+use crate::envelope::{CancelToken, Envelope, TokenState};
 use crate::info::FromInfo;
 use crate::instance::Instance;
 use crate::server_ref::Inner;
@@ -60,10 +60,16 @@ impl Timer {
         // would promise a message that is then handled.
         let before = self.token.cancel();
         self.task.abort();
-        if before.cancelled() || (self.period.is_none() && before.sent()) {
+        if self.is_over(before) {
             return None;
         }
         left
+    }
+
+    /// Whether what the token tells ends the timer: cancelled, or a
+    /// one-shot timer's message sent.
+    fn is_over(&self, token: TokenState) -> bool {
+        token.cancelled() || (self.period.is_none() && token.sent())
     }
 
     fn stop(&self) {
@@ -82,8 +88,7 @@ impl Timer {
     /// sends no more.
     #[must_use]
     pub fn remaining(&self) -> Option<Duration> {
-        let token = self.token.state();
-        if token.cancelled() || (self.period.is_none() && token.sent()) {
+        if self.is_over(self.token.state()) {
             return None;
         }
         self.time_left()
