@@ -357,6 +357,45 @@ async fn await_timeout_gives_up_at_the_limit_and_aborts_the_task() {
     assert!(dropped.load(Ordering::SeqCst), "the task has ended");
 }
 
+// A task in its last poll on another thread when the time is up finishes
+// whatever the abort: its value is there by the time the wait for its end
+// is over, and wins, as a reply does at a call's deadline. The task never
+// awaits, so the outcome is the same in every interleaving; the blocking
+// keeps it in that poll well past the limit, so that the awaiter gives up
+// and aborts while it runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn await_timeout_gives_the_value_of_a_task_that_finished_as_it_was_aborted() {
+    let task = Task::spawn(async {
+        std::thread::sleep(Duration::from_millis(300));
+        7
+    });
+    assert_eq!(task.await_timeout(Duration::from_millis(10)).await, Ok(7));
+
+    let task = Task::spawn(async {
+        std::thread::sleep(Duration::from_millis(300));
+        panic!("late")
+    });
+    assert_eq!(
+        task.await_timeout(Duration::from_millis(10)).await,
+        Err(TaskError::Panicked {
+            message: "late".into()
+        })
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_left_running_by_a_timeout_on_a_reference_can_be_awaited_again() {
+    let (release, released) = tokio::sync::oneshot::channel::<u32>();
+    let mut task = Task::spawn(async move { released.await.unwrap() });
+    assert!(
+        tokio::time::timeout(Duration::from_millis(1), &mut task)
+            .await
+            .is_err()
+    );
+    release.send(5).unwrap();
+    assert_eq!(task.await, Ok(5));
+}
+
 #[tokio::test]
 async fn awaiting_a_task_that_panicked_gives_the_panic_message() {
     let task = Task::spawn(async {

@@ -331,7 +331,14 @@ impl<T> Task<T> {
 
     /// Waits at most `timeout` for the task's value (Elixir's
     /// `Task.await/2`). When the time is up the task is aborted and,
-    /// once it has ended, [`TaskError::Timeout`] returned.
+    /// once it has ended, [`TaskError::Timeout`] returned; a task that
+    /// finished before the abort took effect (it was in its last poll on
+    /// another thread) gives its value, or its panic, as a reply that is
+    /// there when a call's deadline passes is received.
+    ///
+    /// To wait without giving up the task (Elixir's `Task.yield/2`), wait
+    /// on `&mut task` instead: `tokio::time::timeout(d, &mut task)` leaves
+    /// it running when the time is up, to be awaited again.
     ///
     /// # Errors
     ///
@@ -346,8 +353,10 @@ impl<T> Task<T> {
             outcome
         } else {
             self.abort();
-            let _ = (&mut self.handle).await;
-            Err(TaskError::Timeout)
+            match (&mut self).await {
+                Err(TaskError::Aborted) => Err(TaskError::Timeout),
+                finished => finished,
+            }
         }
     }
 
