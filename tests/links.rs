@@ -536,6 +536,32 @@ async fn a_parents_normal_exit_stops_a_trapping_child_only() {
     assert!(plain.exits().await.unwrap().is_empty());
 }
 
+// Semantics 17.5 and 17.7: the `NoProc` of a link to a parent already gone
+// is a signal from the parent, which stops a trapping child rather than
+// arriving as an `Exit`, as OTP's gen_server stops on `{'EXIT', Parent,
+// noproc}`.
+#[tokio::test(start_paused = true)]
+async fn a_trapping_child_linking_to_its_ended_parent_stops_with_noproc() {
+    let log = new_log();
+    let parent = node("parent", &log).await;
+    let child = parent
+        .start_child(args("child", &log))
+        .await
+        .unwrap()
+        .unwrap();
+    parent.stop().await.unwrap();
+    child.set_trap(true).await.unwrap();
+
+    child.link(parent.clone()).await.unwrap();
+    // A trapping server that received an `Exit` would run on.
+    assert_eq!(ended(&child).await, ExitReason::NoProc);
+    assert!(
+        log.lock()
+            .unwrap()
+            .contains(&format!("child terminate: {}", ExitReason::NoProc))
+    );
+}
+
 // Semantics 17.7: only the parent's signal stops a trapping child; the
 // end of any other linked server is an `Exit` message.
 #[tokio::test(start_paused = true)]

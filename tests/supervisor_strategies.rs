@@ -195,6 +195,54 @@ async fn one_for_all_retries_a_failed_group_restart_from_the_first_child() {
     );
 }
 
+// Semantics 15.5 and 15.11: a sibling that a failed attempt started runs
+// until the next attempt stops it, and handles what is queued for it in
+// the meantime; the instance after it starts with its own state.
+#[tokio::test(start_paused = true)]
+async fn a_sibling_started_by_a_failed_attempt_handles_its_queue_until_the_next() {
+    let log = Log::new();
+    let b = ProbeArgs {
+        init_takes: Duration::from_millis(100),
+        ..ProbeArgs::new("b", &log)
+    };
+    let b_fails = b.failing_starts.clone();
+    let spec = SupervisorSpec::new(Strategy::OneForAll)
+        .child(probe("a", &log))
+        .child(probe_with(b));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let a = client(&sup, "a").await;
+    log.take();
+    b_fails.store(1, Ordering::SeqCst);
+
+    let _ = a.boom().await;
+    // Queued for `a` while the group restarts: `b`'s failing `init` takes
+    // 100 ms, and the instance of `a` started before it answers.
+    let began = tokio::time::Instant::now();
+    assert_eq!(a.echo(7).await, Ok(7));
+    log.push(format!(
+        "echo answered at {} ms",
+        began.elapsed().as_millis()
+    ));
+    await_all_running(&sup).await;
+
+    assert_eq!(
+        log.take(),
+        [
+            "terminate a Panicked { message: \"boom a\" }",
+            "terminate b Shutdown",
+            "start a",
+            "initializing b",
+            "echo answered at 0 ms",
+            "fail b",
+            "terminate a Shutdown",
+            "start a",
+            "initializing b",
+            "start b",
+        ]
+    );
+    assert_eq!(a.seen().await.unwrap(), [] as [u64; 0]);
+}
+
 // Semantics 15.5: with rest_for_one, as in OTP, the next attempt restarts
 // the child that failed to start and those after it; the siblings before
 // it that the failed attempt started keep running.
