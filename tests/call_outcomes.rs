@@ -551,3 +551,115 @@ async fn tasks_that_called_and_ended_leave_no_wake_up_behind_after_a_second() {
     tokio::time::sleep(Duration::from_secs(1) + Duration::from_millis(1)).await;
     assert_eq!(alive(), before);
 }
+
+/// A server whose `terminate` waits for its gate.
+struct Lingers {
+    entered: std::sync::Arc<Notify>,
+    gate: std::sync::Arc<Notify>,
+}
+
+#[genserver]
+impl Lingers {
+    #[call]
+    fn ping(&self) {}
+
+    #[terminate]
+    async fn terminate(&mut self, _: &ExitReason) {
+        self.entered.notify_one();
+        self.gate.notified().await;
+    }
+}
+
+/// A `Lingers` held in `terminate` by `stop_with(reason)`, and its gate.
+async fn lingering(
+    reason: ExitReason,
+) -> (
+    LingersClient,
+    std::sync::Arc<Notify>,
+    tokio::task::JoinHandle<Result<(), StopError>>,
+) {
+    let (entered, gate) = (std::sync::Arc::default(), std::sync::Arc::default());
+    let server = Lingers::start(Lingers {
+        entered: std::sync::Arc::clone(&entered),
+        gate: std::sync::Arc::clone(&gate),
+    })
+    .await
+    .unwrap();
+    let stopping = tokio::spawn({
+        let server = server.clone();
+        async move { server.stop_with(reason).await }
+    });
+    entered.notified().await;
+    (server, gate, stopping)
+}
+
+// Semantics 3.1 and 2.3: a call made while `terminate` runs waits for the
+// end within its timeout: it times out at its deadline when `terminate`
+// outlasts it...
+#[tokio::test(start_paused = true)]
+async fn a_call_made_during_a_terminate_that_outlasts_it_times_out_at_its_deadline() {
+    let (server, gate, stopping) = lingering(ExitReason::Normal).await;
+    let began = Instant::now();
+    assert_eq!(
+        server.with_timeout(Duration::from_secs(1)).ping().await,
+        Err(CallError::Timeout)
+    );
+    assert_eq!(began.elapsed(), Duration::from_secs(1));
+    gate.notify_one();
+    assert_eq!(stopping.await.unwrap(), Ok(()));
+}
+
+// ...and ends with the exit reason the moment the task ends, when it ends
+// within the timeout.
+#[tokio::test(start_paused = true)]
+async fn a_call_made_during_terminate_gets_the_reason_as_the_task_ends() {
+    let (server, gate, stopping) = lingering(ExitReason::Shutdown).await;
+    let patient = server.with_timeout(Duration::from_secs(10));
+    let mut call = Box::pin(patient.ping());
+    assert!(runtime_support::poll_once(call.as_mut()).await.is_none());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let released = Instant::now();
+    gate.notify_one();
+    assert_eq!(call.await, Err(CallError::Exited(ExitReason::Shutdown)));
+    assert_eq!(released.elapsed(), Duration::ZERO);
+    assert_eq!(stopping.await.unwrap(), Ok(()));
+}
+
+/// Holds a deferred reply until told to answer it.
+struct Holder {
+    held: Option<Reply<u32>>,
+}
+
+#[genserver]
+impl Holder {
+    #[call]
+    fn wait_for(&mut self, reply: Reply<u32>) {
+        self.held = Some(reply);
+    }
+
+    #[call]
+    fn holds(&self) -> bool {
+        self.held.is_some()
+    }
+
+    #[call]
+    fn answer(&mut self, value: u32) -> bool {
+        self.held.take().expect("a reply held").send(value)
+    }
+}
+
+// Semantics 3.3 and 3.4: a reply that is there when a caller whose
+// deadline has passed looks wins over the deadline: its sender was told
+// it was accepted, and the caller receives it.
+#[tokio::test(start_paused = true)]
+async fn a_reply_there_when_a_late_caller_looks_is_received() {
+    let holder = Holder::start(Holder { held: None }).await.unwrap();
+    let brief = holder.with_timeout(Duration::from_secs(1));
+    let mut call = Box::pin(brief.wait_for());
+    assert!(runtime_support::poll_once(call.as_mut()).await.is_none());
+    assert_eq!(holder.holds().await, Ok(true));
+    // The deadline passes while nobody polls the call.
+    tokio::time::advance(Duration::from_secs(2)).await;
+    assert_eq!(holder.answer(5).await, Ok(true), "the reply is accepted");
+    assert_eq!(call.await, Ok(5));
+}

@@ -556,3 +556,87 @@ async fn a_message_dropped_unhandled_does_not_cancel_the_idle_timeout() {
     assert_eq!(fired - began, 110 * MS);
     assert_eq!(idler.log().await.unwrap(), ["idle"]);
 }
+
+/// 8.2: an idle timeout of zero fires only if no message is waiting when
+/// the server would wait: one waiting then is handled and cancels it.
+#[tokio::test(start_paused = true)]
+async fn an_idle_timeout_of_zero_does_not_fire_when_a_message_is_waiting() {
+    let (idler, mut timeouts) = idler(false).await;
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    idler
+        .info(Hold(entered.clone(), gate.clone()))
+        .await
+        .unwrap();
+    entered.notified().await;
+    let mut asking = Box::pin(idler.idle_after(Duration::ZERO));
+    assert!(runtime_support::poll_once(asking.as_mut()).await.is_none());
+    idler.note("waiting").await.unwrap();
+    gate.notify_one();
+    asking.await.unwrap();
+
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(idler.log().await.unwrap(), ["first", "second", "waiting"]);
+    assert!(timeouts.try_recv().is_err());
+}
+
+/// Asks for a continue from an `init` that waits for its gate, so that a
+/// client finding it by its name queues a message while `init` runs.
+struct GatedInit {
+    log: Vec<&'static str>,
+}
+
+/// `GatedInit`'s continue.
+struct FromInit;
+
+#[genserver]
+impl GatedInit {
+    #[init]
+    async fn init(
+        entered: Arc<Notify>,
+        gate: Arc<Notify>,
+        ctx: &mut Context<Self>,
+    ) -> Result<Self, std::convert::Infallible> {
+        entered.notify_one();
+        gate.notified().await;
+        ctx.continue_with(FromInit);
+        Ok(GatedInit { log: Vec::new() })
+    }
+
+    #[info]
+    fn continued(&mut self, _: FromInit) {
+        self.log.push("from init");
+    }
+
+    #[cast]
+    fn note(&mut self) {
+        self.log.push("queued during init");
+    }
+
+    #[call]
+    fn log(&self) -> Vec<&'static str> {
+        self.log.clone()
+    }
+}
+
+/// 8.1: a continue from `init` runs before the first queued message, also
+/// one queued while `init` ran.
+#[tokio::test(start_paused = true)]
+async fn a_continue_from_init_runs_before_a_message_queued_during_init() {
+    let name = "continue:queued-during-init";
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let starting = tokio::spawn(GatedInit::start_with(
+        entered.clone(),
+        gate.clone(),
+        StartOptions::named(name),
+    ));
+    entered.notified().await;
+    let early = genserver::whereis::<GatedInit>(name).expect("named before init");
+    early.note().await.unwrap();
+    gate.notify_one();
+    let server = starting.await.unwrap().unwrap();
+    assert_eq!(
+        server.log().await.unwrap(),
+        ["from init", "queued during init"]
+    );
+    server.stop().await.unwrap();
+}

@@ -596,3 +596,43 @@ async fn queue_len_counts_trapped_exits() {
     assert_eq!(trapper.exits().await, Ok(2));
     trapper.stop().await.unwrap();
 }
+
+/// A supervised child that crashes on request.
+struct Crashing;
+
+#[genserver]
+impl Crashing {
+    #[call]
+    fn ping(&self) {}
+
+    #[cast]
+    fn crash(&mut self) {
+        panic!("crashed on request");
+    }
+}
+
+/// 9.2: `restarts` counts the restarts behind one address; the address
+/// that `restart_child` gives a terminated child starts again from 0.
+#[tokio::test(start_paused = true)]
+async fn restart_child_gives_an_address_whose_restarts_start_from_zero() {
+    use genserver::{ChildSpec, Strategy, Supervisor, SupervisorSpec};
+
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(ChildSpec::server::<Crashing>("c", || Crashing));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let child = sup.child::<Crashing>("c").await.unwrap();
+    child.crash().await.unwrap();
+    assert!(matches!(child.wait().await, ExitReason::Panicked { .. }));
+    child.ping().await.unwrap();
+    assert_eq!(child.stats().await.unwrap().restarts, 1);
+
+    sup.terminate_child("c").await.unwrap();
+    let again = sup
+        .restart_child("c")
+        .await
+        .unwrap()
+        .client::<Crashing>()
+        .unwrap();
+    assert_eq!(again.stats().await.unwrap().restarts, 0);
+    sup.stop().await.unwrap();
+}

@@ -322,9 +322,44 @@ async fn a_supervised_child_under_a_taken_name_fails_the_supervisors_start() {
         .unwrap();
     let spec = SupervisorSpec::new(Strategy::OneForOne)
         .child(ChildSpec::server::<Counter>("counter", || 0).options(StartOptions::named(name)));
-    assert!(Supervisor::start(spec).await.is_err());
+    let Err(error) = Supervisor::start(spec).await else {
+        panic!("the start succeeded")
+    };
+    let failed = genserver::ChildStartError::of(&error).expect("a child start error");
+    assert_eq!(failed.id().to_string(), "counter");
+    assert_eq!(failed.error(), &StartError::AlreadyStarted(holder.id()));
     assert_eq!(whereis_id(name), Some(holder.id()));
     holder.stop().await.unwrap();
+}
+
+/// 11.6: a child's restart takes its name again; if another server holds
+/// it by then, that start fails with `AlreadyStarted` and the holder
+/// keeps it.
+#[tokio::test(start_paused = true)]
+async fn restarting_a_child_under_a_name_taken_meanwhile_is_already_started() {
+    let name = "names:taken-before-restart";
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(ChildSpec::server::<Counter>("counter", || 0).options(StartOptions::named(name)));
+    let supervisor = Supervisor::start(spec).await.unwrap();
+    supervisor.terminate_child("counter").await.unwrap();
+    let holder = Other::start_with(Other(7), StartOptions::named(name))
+        .await
+        .unwrap();
+
+    let restarted = supervisor.restart_child("counter").await;
+    assert!(
+        matches!(
+            restarted,
+            Err(genserver::SupervisorError::StartFailed(StartError::AlreadyStarted(id)))
+                if id == holder.id()
+        ),
+        "{:?}",
+        restarted.map(|_| ())
+    );
+    assert_eq!(whereis_id(name), Some(holder.id()));
+    assert_eq!(holder.ping().await, Ok(7));
+    holder.stop().await.unwrap();
+    supervisor.stop().await.unwrap();
 }
 
 /// 11.1: names are global to the process, shared by every tokio runtime in

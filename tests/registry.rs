@@ -393,12 +393,21 @@ async fn dispatch_runs_outside_the_lock_so_it_may_use_the_registry() {
     b.stop().await.unwrap();
 }
 
+/// 12.8: dropping every handle to a registry drops its entries; the
+/// servers in it run on.
 #[tokio::test]
-async fn servers_outlive_a_dropped_registry() {
-    let registry: Registry<u32> = Registry::duplicate();
+async fn a_dropped_registry_drops_its_entries_and_its_servers_run_on() {
+    let values = Arc::new(());
+    let registry: Registry<u32, Arc<()>> = Registry::duplicate();
     let server = listener().await;
-    registry.register(1, server.server_ref(), ()).unwrap();
+    registry
+        .register(1, server.server_ref(), Arc::clone(&values))
+        .unwrap();
+    registry
+        .register(2, server.server_ref(), Arc::clone(&values))
+        .unwrap();
     drop(registry);
+    assert_eq!(Arc::strong_count(&values), 1, "the entries are dropped");
     server.deliver("still here".to_owned()).await.unwrap();
     assert_eq!(server.heard().await.unwrap(), ["still here"]);
     server.stop().await.unwrap();
@@ -819,4 +828,127 @@ async fn a_monitor_made_while_the_end_forgets_the_server_hears_once_it_is_forgot
     release.send(()).unwrap();
     stopping.await.unwrap().unwrap();
     assert_eq!(checker.found_at_down().await.unwrap(), [false]);
+}
+
+/// Reads a registry when called: what a [`ReadsOnDrop`] does once armed.
+type Reader = Arc<dyn Fn() + Send + Sync>;
+
+/// A registry key or value whose `Drop` calls the reader armed in its slot,
+/// if any, and counts that it did.
+#[derive(Clone)]
+struct ReadsOnDrop {
+    id: u32,
+    reader: Arc<std::sync::Mutex<Option<Reader>>>,
+    reads: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl ReadsOnDrop {
+    fn maker(
+        reader: &Arc<std::sync::Mutex<Option<Reader>>>,
+        reads: &Arc<std::sync::atomic::AtomicUsize>,
+    ) -> impl Fn(u32) -> ReadsOnDrop {
+        let (reader, reads) = (Arc::clone(reader), Arc::clone(reads));
+        move |id| ReadsOnDrop {
+            id,
+            reader: Arc::clone(&reader),
+            reads: Arc::clone(&reads),
+        }
+    }
+}
+
+impl PartialEq for ReadsOnDrop {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for ReadsOnDrop {}
+
+impl std::hash::Hash for ReadsOnDrop {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+impl Drop for ReadsOnDrop {
+    fn drop(&mut self) {
+        let reader = self.reader.lock().unwrap().clone();
+        if let Some(read) = reader {
+            read();
+            self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+/// Runs `test` on a current-thread runtime of its own thread: a `Drop`
+/// that deadlocks on the registry's lock shows as `None`, not a hang.
+fn deadlock_free(test: impl AsyncFnOnce() + Send + 'static) -> Option<()> {
+    #[path = "runtime_support/mod.rs"]
+    mod runtime_support;
+
+    runtime_support::on_a_thread_of_its_own(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(test());
+    })
+}
+
+/// 12.7: removed values are dropped after the registry's lock is
+/// released, those `unregister` removes and those a server's end removes:
+/// their `Drop` may use the registry.
+#[test]
+fn removed_values_are_dropped_outside_the_lock() {
+    let done = deadlock_free(async || {
+        let (reader, reads) = (Arc::default(), Arc::default());
+        let value = ReadsOnDrop::maker(&reader, &reads);
+        let registry: Registry<u32, ReadsOnDrop> = Registry::unique();
+        let (a, b) = (listener().await, listener().await);
+        registry.register(1, a.server_ref(), value(10)).unwrap();
+        registry.register(2, b.server_ref(), value(20)).unwrap();
+        let read: Reader = Arc::new({
+            let registry = registry.clone();
+            move || {
+                let _ = registry.count();
+            }
+        });
+        *reader.lock().unwrap() = Some(read);
+
+        assert_eq!(registry.unregister(&1, a.server_ref()), 1);
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 1);
+        b.stop().await.unwrap();
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert_eq!(registry.count(), 0);
+        reader.lock().unwrap().take();
+        a.stop().await.unwrap();
+    });
+    assert!(done.is_some(), "a removed value was dropped under the lock");
+}
+
+/// 12.7: so are the keys that a server's end removes (other keys' `Drop`
+/// may run under the lock, and must not use the registry).
+#[test]
+fn keys_removed_by_a_servers_end_are_dropped_outside_the_lock() {
+    let done = deadlock_free(async || {
+        let (reader, reads) = (Arc::default(), Arc::default());
+        let key = ReadsOnDrop::maker(&reader, &reads);
+        let registry: Registry<ReadsOnDrop> = Registry::duplicate();
+        let server = listener().await;
+        registry.register(key(1), server.server_ref(), ()).unwrap();
+        registry.register(key(2), server.server_ref(), ()).unwrap();
+        let read: Reader = Arc::new({
+            let registry = registry.clone();
+            move || {
+                let _ = registry.count();
+            }
+        });
+        *reader.lock().unwrap() = Some(read);
+
+        server.stop().await.unwrap();
+        assert!(reads.load(std::sync::atomic::Ordering::SeqCst) >= 2);
+        assert_eq!(registry.count(), 0);
+        reader.lock().unwrap().take();
+    });
+    assert!(done.is_some(), "a removed key was dropped under the lock");
 }

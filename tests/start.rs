@@ -395,6 +395,49 @@ async fn a_server_without_init_starts_on_the_first_poll() {
     assert_eq!(plain.value().await, Ok(3));
 }
 
+/// 1.4: a server without `#[init]` under a name already held fails at
+/// once, on the first poll, with the holder's id, and leaves nothing
+/// running.
+#[tokio::test]
+async fn a_server_without_init_under_a_held_name_fails_at_once() {
+    let name = "start:held-without-init";
+    let holder = Plain::start_with(Plain(1), StartOptions::named(name))
+        .await
+        .unwrap();
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let before = metrics.num_alive_tasks();
+    let second = futures_util::FutureExt::now_or_never(Plain::start_with(
+        Plain(2),
+        StartOptions::named(name),
+    ))
+    .expect("ready at once");
+    assert!(matches!(second, Err(StartError::AlreadyStarted(id)) if id == holder.id()));
+    tokio::task::yield_now().await;
+    assert_eq!(metrics.num_alive_tasks(), before, "nothing left running");
+    assert_eq!(holder.value().await, Ok(1));
+    holder.stop().await.unwrap();
+}
+
+/// 1.1 and 1.4: outside a runtime, a start under a name fails with
+/// `NoRuntime`, with or without `init`, and leaves the name free.
+#[test]
+fn a_named_start_outside_a_runtime_leaves_the_name_free() {
+    let name = "start:outside-a-runtime";
+    let plain = futures_util::FutureExt::now_or_never(Plain::start_with(
+        Plain(1),
+        StartOptions::named(name),
+    ));
+    assert!(matches!(plain, Some(Err(StartError::NoRuntime))));
+    let (canary, _) = canary();
+    let service = futures_util::FutureExt::now_or_never(Service::start_with(
+        Plan::Succeed,
+        canary,
+        StartOptions::named(name),
+    ));
+    assert!(matches!(service, Some(Err(StartError::NoRuntime))));
+    assert!(genserver::whereis_id(name).is_none(), "name left behind");
+}
+
 /// 1.5: dropping the start future while `init` runs aborts the server's
 /// task: `init`'s future and its arguments are dropped and no task is
 /// left running.
@@ -462,9 +505,10 @@ type StartingSlot = Arc<
 >;
 
 /// Drops its own start future from inside `init` once let through, then
-/// succeeds: the start was cancelled while `init` ran.
+/// succeeds: the start was cancelled while `init` ran. `ran` is set if
+/// any of its code runs after `init`: a handler or `terminate`.
 struct DropsItsStart {
-    handled: Arc<AtomicBool>,
+    ran: Arc<AtomicBool>,
 }
 
 #[genserver]
@@ -473,34 +517,39 @@ impl DropsItsStart {
     async fn init(
         starting: StartingSlot,
         gate: Arc<Notify>,
-        handled: Arc<AtomicBool>,
+        ran: Arc<AtomicBool>,
     ) -> Result<Self, std::convert::Infallible> {
         gate.notified().await;
         let start = starting.lock().unwrap().take();
         drop(start);
-        Ok(DropsItsStart { handled })
+        Ok(DropsItsStart { ran })
     }
 
     #[call]
     fn ping(&self) {
-        self.handled.store(true, Ordering::SeqCst);
+        self.ran.store(true, Ordering::SeqCst);
+    }
+
+    #[terminate]
+    fn terminate(&mut self, _: &ExitReason) {
+        self.ran.store(true, Ordering::SeqCst);
     }
 }
 
 /// 1.5: an `init` that succeeds after its start future was dropped finds
 /// nobody to report to: the server ends as `Killed`, as the abort ends
 /// it, without handling the call queued meanwhile by a client that found
-/// it by its name.
+/// it by its name, and without `terminate`.
 #[tokio::test]
 async fn an_init_that_succeeds_after_its_start_was_dropped_handles_nothing() {
     let slot: StartingSlot = Arc::default();
     let gate = Arc::new(Notify::new());
-    let handled = Arc::new(AtomicBool::new(false));
+    let ran = Arc::new(AtomicBool::new(false));
     let mut starting: std::pin::Pin<Box<dyn Future<Output = _> + Send>> =
         Box::pin(DropsItsStart::start_with(
             slot.clone(),
             gate.clone(),
-            handled.clone(),
+            ran.clone(),
             StartOptions::named("start:dropped-in-init"),
         ));
     assert!(poll_once(starting.as_mut()).await.is_none());
@@ -514,10 +563,10 @@ async fn an_init_that_succeeds_after_its_start_was_dropped_handles_nothing() {
 
     gate.notify_one();
     assert_eq!(call.await, Err(CallError::Exited(ExitReason::Killed)));
-    assert!(
-        !handled.load(Ordering::SeqCst),
-        "the queued call was not handled"
-    );
     assert_eq!(found.wait().await, ExitReason::Killed);
+    assert!(
+        !ran.load(Ordering::SeqCst),
+        "neither the queued call nor terminate ran"
+    );
     assert!(genserver::whereis::<DropsItsStart>("start:dropped-in-init").is_none());
 }

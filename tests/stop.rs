@@ -140,6 +140,16 @@ impl Worker {
             .is_err()
     }
 
+    /// Waits for its own monitor's `Down`, for at most a minute: `true` if
+    /// it gave up.
+    #[call]
+    async fn monitor_myself(&mut self, ctx: &mut Context<Self>) -> bool {
+        let limit = Duration::from_secs(60);
+        tokio::time::timeout(limit, ctx.server_ref().monitor())
+            .await
+            .is_err()
+    }
+
     #[terminate]
     async fn terminate(&mut self, reason: &ExitReason) {
         tokio::task::yield_now().await;
@@ -302,13 +312,15 @@ async fn an_idle_server_stops_before_what_was_queued_while_it_waited() {
     assert_eq!(*log.lock().unwrap(), ["work 0", "terminate: normal exit"]);
 }
 
+/// 6.2: the reply of a call that stops the server is sent once
+/// `terminate` has run and the state has been dropped.
 #[tokio::test]
-async fn a_call_that_stops_the_server_replies_after_terminate() {
+async fn a_call_that_stops_the_server_replies_after_terminate_and_the_drop() {
     let (server, log, dropped) = worker().await;
     assert_eq!(server.finish().await, Ok("bye"));
+    assert!(dropped.load(Ordering::SeqCst), "replied before the drop");
     assert_eq!(*log.lock().unwrap(), ["finish", "terminate: normal exit"]);
     assert_eq!(server.wait().await, ExitReason::Normal);
-    assert!(dropped.load(Ordering::SeqCst));
 }
 
 #[tokio::test]
@@ -616,6 +628,34 @@ fn a_reply_held_back_for_after_terminate_is_not_sent_when_terminate_is_cut_short
     );
 }
 
+/// 6.5 and 15.7: a supervisor's shutdown timeout that aborts a child in
+/// `terminate` keeps the reason already decided: its monitors are told
+/// `Shutdown`, not `Killed`.
+#[tokio::test(start_paused = true)]
+async fn a_monitor_of_a_child_cut_short_in_terminate_hears_the_decided_reason() {
+    use genserver::{ChildSpec, Shutdown, Strategy, Supervisor, SupervisorSpec};
+
+    let in_terminate = Arc::new(Notify::new());
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(
+        ChildSpec::server::<StuckInTerminate>("stuck", move || StuckInTerminate {
+            in_terminate: in_terminate.clone(),
+        })
+        .shutdown(Shutdown::Timeout(Duration::from_secs(1))),
+    );
+    let sup = Supervisor::start(spec).await.unwrap();
+    let child = sup.child::<StuckInTerminate>("stuck").await.unwrap();
+    let down = child.server_ref().monitor();
+    let began = tokio::time::Instant::now();
+    sup.stop().await.unwrap();
+    assert_eq!(
+        began.elapsed(),
+        Duration::from_secs(1),
+        "aborted at its timeout"
+    );
+    assert_eq!(down.await.reason, ExitReason::Shutdown);
+    assert_eq!(child.wait().await, ExitReason::Shutdown);
+}
+
 /// 6.8: `stop_after_queued` is OTP's `GenServer.stop`: what was queued
 /// before it is handled, then the server stops with the reason, and what
 /// was queued after it is not handled.
@@ -741,12 +781,14 @@ async fn stop_from_the_servers_own_handler_is_calling_self() {
     assert!(log.lock().unwrap().is_empty(), "terminate did not run");
 }
 
-/// 6.7: `wait()` awaited in one of the server's own handlers does not
-/// return: the server cannot end while its handler waits.
+/// 6.7: `wait()`, or a monitor, awaited in one of the server's own
+/// handlers does not return: the server cannot end while its handler
+/// waits.
 #[tokio::test(start_paused = true)]
-async fn wait_in_the_servers_own_handler_does_not_return() {
+async fn wait_or_a_monitor_in_the_servers_own_handler_does_not_return() {
     let (server, _, _) = worker().await;
     assert_eq!(server.without_timeout().wait_for_myself().await, Ok(true));
+    assert_eq!(server.without_timeout().monitor_myself().await, Ok(true));
     assert!(server.is_alive());
 }
 
@@ -838,6 +880,29 @@ async fn a_stop_returns_ok_when_the_server_ends_on_its_own_first() {
     assert_eq!(
         *log.lock().unwrap(),
         ["terminate: panicked: panicked while a stop waited"]
+    );
+}
+
+/// 6.8: so does a queued stop whose server ends on its own before
+/// reaching the request; once the server has ended, it is `NoProc`.
+#[tokio::test]
+async fn a_queued_stop_returns_ok_when_the_server_ends_on_its_own_first() {
+    let (server, _, dropped) = worker().await;
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    server
+        .info(HoldThenPanic(entered.clone(), gate.clone()))
+        .await
+        .unwrap();
+    entered.notified().await;
+    let mut stopping = Box::pin(server.stop_after_queued(ExitReason::Normal));
+    assert!(poll_once(stopping.as_mut()).await.is_none());
+    gate.notify_one();
+    assert_eq!(stopping.await, Ok(()));
+    assert!(dropped.load(Ordering::SeqCst), "the server has ended");
+    assert!(matches!(server.wait().await, ExitReason::Panicked { .. }));
+    assert_eq!(
+        server.stop_after_queued(ExitReason::Normal).await,
+        Err(StopError::NoProc)
     );
 }
 

@@ -301,15 +301,18 @@ fn a_sender_under_another_subscriber_than_the_server_gets_its_reply() {
     runtime.block_on(store.stop()).unwrap();
 }
 
-/// Records the events at `ERROR` level with their fields.
+/// Records the events at `ERROR` level with their fields, and the span
+/// each was emitted in under `"in span"` (`"none"` outside any).
 #[derive(Clone, Default)]
 struct Errors(Arc<Mutex<Vec<HashMap<&'static str, String>>>>);
 
-impl<S: Subscriber> Layer<S> for Errors {
-    fn on_event(&self, event: &tracing::Event<'_>, _: LayerContext<'_, S>) {
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Errors {
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: LayerContext<'_, S>) {
         if *event.metadata().level() == tracing::Level::ERROR {
             let mut fields = HashMap::new();
             event.record(&mut Fields(&mut fields));
+            let span = ctx.event_span(event).map_or("none", |span| span.name());
+            fields.insert("in span", span.to_owned());
             self.0
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -326,6 +329,11 @@ impl Brittle {
     #[cast]
     fn shatter(&mut self) {
         panic!("shattered")
+    }
+
+    #[cast]
+    fn fail(&mut self) -> Result<(), ExitReason> {
+        Err(ExitReason::error("failed"))
     }
 
     #[cast]
@@ -359,6 +367,19 @@ async fn a_crash_is_reported_once_at_error_level_and_a_clean_stop_is_not() {
     assert_eq!(reported[0]["server"], "Brittle");
     assert_eq!(reported[0]["id"], crashing.id().as_u64().to_string());
     assert_eq!(reported[0]["reason"], "panicked: shattered");
+    // After the failing handler's span has closed (14.5).
+    assert_eq!(reported[0]["in span"], "none");
+
+    let failing = Brittle::start(Brittle).await.unwrap();
+    failing.fail().await.unwrap();
+    failing.wait().await;
+    let reported = errors.0.lock().unwrap().clone();
+    assert_eq!(reported.len(), 2);
+    assert_eq!(
+        reported[1]["reason"],
+        ExitReason::error("failed").to_string()
+    );
+    assert_eq!(reported[1]["in span"], "none");
 }
 
 // Semantics 14.5: an aborted server runs none of its own code, as a BEAM
