@@ -167,6 +167,9 @@ impl Node {
         Err(InitFailed)
     }
 
+    #[cast]
+    fn nothing(&mut self) {}
+
     #[info]
     fn boom(&mut self, _: Boom) {
         panic!("{} crashed", self.name)
@@ -855,4 +858,68 @@ async fn an_init_that_linked_and_then_failed_signals_the_servers_it_linked_to() 
     let exits = watcher.exits().await.unwrap();
     assert_eq!(exits.len(), 1, "{exits:?}");
     assert_eq!(exits[0].reason.to_string(), "error: init failed");
+}
+
+/// 17.2: every reason but `Normal` stops a linked server that does not
+/// trap exits with that reason, `Killed` and `NoProc` included; a trapping
+/// one receives it as an `Exit`, `Killed` as an ordinary reason.
+#[tokio::test(start_paused = true)]
+async fn killed_and_noproc_are_signalled_as_any_other_abnormal_reason() {
+    for reason in [
+        ExitReason::Killed,
+        ExitReason::Shutdown,
+        ExitReason::NoProc,
+        ExitReason::error("bad"),
+    ] {
+        let log = new_log();
+        let (a, b) = (node("a", &log).await, node("b", &log).await);
+        a.link(b.clone()).await.unwrap();
+        b.stop_with(reason.clone()).await.unwrap();
+        assert_eq!(ended(&a).await, reason, "not trapping");
+
+        let keeper = trapping("keeper", &log).await;
+        let worker = node("worker", &log).await;
+        keeper.link(worker.clone()).await.unwrap();
+        let worker_id = worker.id();
+        worker.stop_with(reason.clone()).await.unwrap();
+        let exits = keeper.exits().await.unwrap();
+        assert_eq!(exits.len(), 1, "{reason:?}");
+        assert_eq!(exits[0].from, worker_id);
+        assert_eq!(exits[0].reason, reason);
+        assert!(keeper.is_alive());
+    }
+}
+
+/// 17.4: an `Exit` is queued at once, over the bound of a full bounded
+/// mailbox, as a monitor's notice is: the ending server does not wait for
+/// the trapping one to make room.
+#[tokio::test(start_paused = true)]
+async fn an_exit_goes_over_the_bound_of_a_full_mailbox_at_once() {
+    let log = new_log();
+    let keeper = Node::start_with(
+        NodeArgs {
+            trap: true,
+            ..args("keeper", &log)
+        },
+        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
+    )
+    .await
+    .unwrap();
+    let (worker, stranger) = (node("worker", &log).await, node("stranger", &log).await);
+    keeper.link(worker.clone()).await.unwrap();
+    let (gate, held) = hold_then_unlink(&keeper, &stranger).await;
+    keeper.nothing().await.unwrap();
+    assert!(matches!(keeper.try_nothing(), Err(TrySendError::Full(_))));
+
+    let worker_id = worker.id();
+    worker.fail().await.unwrap();
+    let reason = ended(&worker).await;
+    gate.notify_one();
+    held.await.unwrap().unwrap();
+
+    let exits = keeper.exits().await.unwrap();
+    assert_eq!(exits.len(), 1);
+    assert_eq!(exits[0].from, worker_id);
+    assert_eq!(exits[0].reason, reason);
+    stranger.stop().await.unwrap();
 }

@@ -398,6 +398,105 @@ async fn a_monitor_of_a_supervised_server_reports_only_the_instance_it_watched()
     assert_eq!(watcher.downs().await.unwrap().len(), 1);
 }
 
+/// Traps exits, and records in one sequence the starts it is told of and
+/// the `Exit` and `Down` notices it handles.
+struct Witness {
+    seen: Vec<&'static str>,
+}
+
+#[genserver]
+impl Witness {
+    /// Links to and monitors the instance behind `reporter`.
+    #[call]
+    fn watch(&mut self, reporter: ReporterClient, ctx: &mut Context<Self>) {
+        ctx.trap_exits(true);
+        ctx.link(&reporter);
+        ctx.monitor(&reporter);
+    }
+
+    #[cast]
+    fn mark(&mut self, what: &'static str) {
+        self.seen.push(what);
+    }
+
+    #[call]
+    fn seen(&self) -> Vec<&'static str> {
+        self.seen.clone()
+    }
+
+    #[info]
+    fn exit(&mut self, _: Exit) {
+        self.seen.push("exit");
+    }
+
+    #[info]
+    fn down(&mut self, _: Down) {
+        self.seen.push("down");
+    }
+}
+
+/// A worker whose `init` tells a witness it started.
+struct Reporter;
+
+#[genserver]
+impl Reporter {
+    #[init]
+    async fn init(witness: WitnessClient) -> Result<Self, String> {
+        witness.mark("init").await.map_err(|e| e.to_string())?;
+        Ok(Reporter)
+    }
+
+    #[cast]
+    fn crash(&mut self) {
+        panic!("reporter crashed")
+    }
+
+    #[call]
+    fn ping(&self) -> u32 {
+        1
+    }
+}
+
+/// A supervised reporter, linked to and monitored by a witness.
+async fn witnessed() -> (genserver::SupervisorClient, WitnessClient, ReporterClient) {
+    let witness = Witness::start(Witness { seen: Vec::new() }).await.unwrap();
+    let (supervisor, reporter) = supervised::<Reporter, _>({
+        let witness = witness.clone();
+        move || witness.clone()
+    })
+    .await;
+    witness.watch(reporter.clone()).await.unwrap();
+    (supervisor, witness, reporter)
+}
+
+/// 16.4: a supervised instance's `Exit` and `Down` are queued before its
+/// supervisor hears of its end, so before the restarted instance's `init`.
+#[tokio::test(start_paused = true)]
+async fn a_supervised_instances_notices_are_queued_before_its_restart() {
+    let (supervisor, witness, reporter) = witnessed().await;
+    reporter.crash().await.unwrap();
+    // Queued behind the crash: answered by the restarted instance.
+    assert_eq!(reporter.ping().await, Ok(1));
+    assert_eq!(
+        witness.seen().await.unwrap(),
+        ["init", "exit", "down", "init"]
+    );
+    supervisor.stop().await.unwrap();
+}
+
+/// 16.4: a supervised instance's `Exit` and `Down` are queued before its
+/// supervisor's `stop()` returns.
+#[tokio::test(start_paused = true)]
+async fn a_supervised_instances_notices_are_queued_before_its_supervisors_stop_returns() {
+    let (supervisor, witness, _reporter) = witnessed().await;
+    supervisor.stop().await.unwrap();
+    witness.mark("stopped").await.unwrap();
+    assert_eq!(
+        witness.seen().await.unwrap(),
+        ["init", "exit", "down", "stopped"]
+    );
+}
+
 /// 16.5: the monitors of a supervised watcher end with its instance: a
 /// `Down` queued for the instance that crashed is dropped, not handled by
 /// the instance the restart hands the mailbox to.

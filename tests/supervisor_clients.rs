@@ -147,6 +147,91 @@ async fn messages_queued_when_a_child_crashes_are_handled_by_the_new_instance() 
     );
 }
 
+// Semantics 15.11: while the child is down, callers wait within their
+// timeouts: a call with a limit to a child whose restarts keep failing
+// ends with `Timeout` at that limit.
+#[tokio::test(start_paused = true)]
+async fn a_call_to_a_child_waiting_for_its_restart_times_out_at_its_limit() {
+    let log = Log::new();
+    let mut args = ProbeArgs::new("p", &log);
+    // Each attempt fails after 10 s, so the attempts do not use up the
+    // intensity at once.
+    args.init_takes = Duration::from_secs(10);
+    let failing = args.failing_starts.clone();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(RestartIntensity::new(1_000_000, Duration::from_secs(5)))
+        .child(probe_with(args));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let p = client(&sup, "p").await;
+    let old = p.id();
+    failing.store(usize::MAX, Ordering::SeqCst);
+    assert_eq!(p.boom().await, Err(CallError::Exited(panicked("boom p"))));
+    assert_eq!(settle(&sup, "p", old).await, Some(ChildState::Restarting));
+    let began = tokio::time::Instant::now();
+
+    let answer = p.with_timeout(Duration::from_millis(300)).echo(1).await;
+
+    assert_eq!(answer, Err(CallError::Timeout));
+    assert_eq!(began.elapsed(), Duration::from_millis(300));
+    sup.terminate_child("p").await.unwrap();
+}
+
+/// Logs its `init`, its `terminate` (which takes a second), and the drop
+/// of its state.
+struct Dropper {
+    log: Log,
+}
+
+impl Drop for Dropper {
+    fn drop(&mut self) {
+        self.log.push("drop".to_string());
+    }
+}
+
+#[genserver]
+impl Dropper {
+    #[init]
+    async fn init(log: Log) -> Result<Self, String> {
+        log.push("init".to_string());
+        Ok(Dropper { log })
+    }
+
+    #[call]
+    fn boom(&self) -> u32 {
+        panic!("boom")
+    }
+
+    #[call]
+    fn ping(&self) -> u32 {
+        1
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, _reason: &ExitReason) {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        self.log.push("terminate".to_string());
+    }
+}
+
+// Semantics 15.11: the new instance's `init` runs only after the old one's
+// `terminate` has finished and its state is dropped.
+#[tokio::test(start_paused = true)]
+async fn a_restarted_childs_init_runs_after_the_old_state_is_dropped() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(ChildSpec::server::<Dropper>("d", {
+        let log = log.clone();
+        move || log.clone()
+    }));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let d = sup.child::<Dropper>("d").await.unwrap();
+
+    assert!(d.boom().await.is_err());
+    assert_eq!(d.ping().await, Ok(1));
+
+    assert_eq!(log.take(), ["init", "terminate", "drop", "init"]);
+    sup.stop().await.unwrap();
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_child_that_is_not_restarted_closes_its_mailbox_and_queued_callers_get_the_reason() {
     let log = Log::new();

@@ -204,6 +204,46 @@ async fn a_failing_restart_loop_goes_through_the_mailbox_so_admin_requests_are_a
     assert!(sup.is_alive());
 }
 
+// Semantics 15.14: the next attempt of a failed restart is queued in the
+// supervisor's own mailbox at once, over the bound of a full bounded one,
+// and is not lost: the child runs again.
+#[tokio::test(start_paused = true)]
+async fn the_next_attempt_goes_over_the_bound_of_a_full_supervisor_mailbox() {
+    let log = Log::new();
+    let mut b = ProbeArgs::new("b", &log);
+    b.init_takes = Duration::from_secs(1);
+    let failing = b.failing_starts.clone();
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(probe_with(b));
+    let sup = Supervisor::start_with(
+        spec,
+        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
+    )
+    .await
+    .unwrap();
+    let b = client(&sup, "b").await;
+    log.take();
+
+    failing.store(1, Ordering::SeqCst);
+    assert_eq!(b.boom().await, Err(CallError::Exited(panicked("boom b"))));
+    while !log.take().iter().any(|e| e == "initializing b") {
+        tokio::task::yield_now().await;
+    }
+    // The supervisor is in the attempt that fails: this request fills its
+    // mailbox before the next attempt is queued.
+    let queued = tokio::spawn({
+        let sup = sup.clone();
+        async move { sup.which_children().await }
+    });
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+
+    let answer = tokio::time::timeout(Duration::from_secs(60), b.echo(5)).await;
+    assert_eq!(answer, Ok(Ok(5)), "the next attempt ran");
+    queued.await.unwrap().unwrap();
+    assert_eq!(log.take(), ["fail b", "initializing b", "start b"]);
+}
+
 // Semantics 15.4: the default intensity is Elixir's, 3 restarts in 5 s:
 // after restarts at 0, 1 and 2 s, a fourth at 5 s is one too many (the
 // one at 0 s is exactly a period ago and still counts), one at 5.001 s is

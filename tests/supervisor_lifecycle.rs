@@ -141,6 +141,41 @@ async fn a_zero_shutdown_timeout_aborts_the_child_as_it_is_asked() {
     assert!(log.take().is_empty(), "terminate did not run");
 }
 
+// Semantics 15.7: a zero shutdown timeout aborts the child as it is asked
+// unless it had already decided its reason: a child already in its slow
+// `terminate` after an error keeps that error, not `Killed`.
+#[tokio::test(start_paused = true)]
+async fn a_zero_shutdown_timeout_keeps_a_reason_the_child_had_already_decided() {
+    let log = Log::new();
+    let args = ProbeArgs {
+        terminate_takes: Duration::from_secs(10),
+        ..ProbeArgs::new("a", &log)
+    };
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(probe_with(args).shutdown(Shutdown::Timeout(Duration::ZERO)));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let a = client(&sup, "a").await;
+    log.take();
+    a.exit(ExitReason::error("mine")).await.unwrap();
+    while !log.take().iter().any(|e| e.starts_with("terminate a")) {
+        tokio::task::yield_now().await;
+    }
+    // Asked now, as `wait()` is about the instance running when it is
+    // called (15.11).
+    let waited = tokio::spawn({
+        let a = a.clone();
+        async move { a.wait().await }
+    });
+    tokio::task::yield_now().await;
+    let began = Instant::now();
+
+    sup.stop().await.unwrap();
+
+    assert_eq!(ms(began), 0);
+    assert_eq!(waited.await.unwrap().to_string(), "error: mine");
+    assert!(log.take().is_empty(), "terminate was cut short");
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_supervisor_that_stops_closes_its_children_and_their_queued_callers_get_the_reason() {
     let log = Log::new();
@@ -191,6 +226,39 @@ async fn a_worker_is_permanent_and_given_five_seconds_to_stop_by_default() {
     assert_eq!(ms(began), 5000);
     assert_eq!(log.take(), ["0 terminate a Shutdown"]);
     assert_eq!(a.wait().await, ExitReason::Shutdown);
+}
+
+// Semantics 15.1 and 18.1: a shutdown timeout or a start timeout past
+// what tokio's clock can hold is no limit: an `init` and a `terminate` of
+// 10 s each run to their end.
+#[tokio::test(start_paused = true)]
+async fn start_and_shutdown_timeouts_past_the_clock_are_no_limit() {
+    let log = Log::timed();
+    let args = ProbeArgs {
+        terminate_takes: Duration::from_secs(10),
+        init_takes: Duration::from_secs(10),
+        ..ProbeArgs::new("a", &log)
+    };
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(
+        probe_with(args)
+            .options(StartOptions::new().init_timeout(Duration::MAX))
+            .shutdown(Shutdown::Timeout(Duration::MAX)),
+    );
+    let sup = Supervisor::start(spec).await.unwrap();
+    let a = client(&sup, "a").await;
+
+    sup.stop().await.unwrap();
+
+    assert_eq!(a.wait().await, ExitReason::Shutdown);
+    assert_eq!(
+        log.take(),
+        [
+            "0 initializing a",
+            "10000 start a",
+            "10000 terminate a Shutdown",
+            "20000 terminated a"
+        ]
+    );
 }
 
 // Semantics 15.1: the default shutdown follows the child's kind however
@@ -309,4 +377,63 @@ async fn a_child_aborted_in_a_handler_ends_killed_and_its_caller_hears_it() {
     );
     assert_eq!(a.wait().await, ExitReason::Killed);
     assert!(log.take().is_empty(), "terminate did not run");
+}
+
+/// A child whose handler blocks its thread, then sets `done`.
+struct Blocker {
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+#[genserver]
+impl Blocker {
+    /// Tells `entered`, blocks for 300 ms, then waits for ever: whenever
+    /// the abort comes, it takes effect at that wait, after the blocking.
+    #[call]
+    async fn block(&mut self, entered: std::sync::Arc<tokio::sync::Notify>) -> u32 {
+        entered.notify_one();
+        std::thread::sleep(Duration::from_millis(300));
+        self.done.store(true, Ordering::SeqCst);
+        std::future::pending().await
+    }
+}
+
+// Semantics 15.7: an abort takes effect at the child's next `.await`, so a
+// handler blocked in synchronous code cannot be interrupted, and the
+// supervisor waits for it, even under `BrutalKill`. Real threads: the
+// handler blocks one worker while the supervisor runs on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_supervisor_waits_for_a_child_blocked_in_synchronous_code() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    let done = Arc::new(AtomicBool::new(false));
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(
+        ChildSpec::server::<Blocker>("b", {
+            let done = Arc::clone(&done);
+            move || Blocker {
+                done: Arc::clone(&done),
+            }
+        })
+        .shutdown(Shutdown::BrutalKill),
+    );
+    let sup = Supervisor::start(spec).await.unwrap();
+    let b = sup.child::<Blocker>("b").await.unwrap();
+    let entered = Arc::new(tokio::sync::Notify::new());
+    let call = tokio::spawn({
+        let (b, entered) = (b.clone(), Arc::clone(&entered));
+        async move { b.block(entered).await }
+    });
+    entered.notified().await;
+
+    sup.terminate_child("b").await.unwrap();
+
+    assert!(
+        done.load(Ordering::SeqCst),
+        "terminate_child returned after the blocking code"
+    );
+    assert_eq!(
+        call.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Killed))
+    );
+    assert_eq!(b.wait().await, ExitReason::Killed);
 }

@@ -337,6 +337,56 @@ async fn terminating_the_child_whose_restart_failed_stops_the_siblings_left_for_
     }
 }
 
+// Semantics 15.5: unlike OTP, which reports them `undefined`, the siblings
+// a failed attempt did not start yet are `Restarting` and belong to the
+// attempt: `restart_child` and `delete_child` of one fail with
+// `Restarting` until the next attempt, which starts it.
+#[tokio::test(start_paused = true)]
+async fn siblings_a_failed_attempt_did_not_start_are_restarting_and_refuse_restart_and_delete() {
+    let log = Log::new();
+    let mut b = ProbeArgs::new("b", &log);
+    b.init_takes = Duration::from_secs(1);
+    let b_fails = b.failing_starts.clone();
+    let spec = SupervisorSpec::new(Strategy::OneForAll)
+        .child(probe("a", &log))
+        .child(probe_with(b))
+        .child(probe("c", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    b_fails.store(1, Ordering::SeqCst);
+    log.take();
+
+    let _ = client(&sup, "b").await.boom().await;
+    // The supervisor is in `b`'s `init`: these reach it before the next
+    // attempt, queued when this one fails.
+    while !log.take().iter().any(|e| e == "initializing b") {
+        tokio::task::yield_now().await;
+    }
+    let restart = tokio::spawn({
+        let sup = sup.clone();
+        async move { sup.restart_child("c").await.map(|_| ()) }
+    });
+    let delete = tokio::spawn({
+        let sup = sup.clone();
+        async move { sup.delete_child("c").await }
+    });
+    let seen = tokio::spawn({
+        let sup = sup.clone();
+        async move { states(&sup).await }
+    });
+
+    let restarting = Err(genserver::SupervisorError::Restarting);
+    assert_eq!(restart.await.unwrap(), restarting);
+    assert_eq!(delete.await.unwrap(), restarting);
+    assert_eq!(
+        seen.await.unwrap()[1..],
+        [
+            ("b".to_string(), ChildState::Restarting),
+            ("c".to_string(), ChildState::Restarting)
+        ]
+    );
+    await_all_running(&sup).await;
+}
+
 // Semantics 15.3: as in OTP, every member of a group restart that is not
 // temporary is started again, whatever it ended with while the group was
 // being stopped: here a transient child linked to a sibling, taken down by

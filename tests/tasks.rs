@@ -654,3 +654,98 @@ fn await_timeout_keeps_time_through_the_handle_of_a_runtime_that_has_shut_down()
         Err(genserver::TaskError::Timeout)
     );
 }
+
+/// Runs a task holding a canary, and records in `terminate` whether the
+/// task's future had been dropped by then.
+#[derive(Clone)]
+struct ChecksTaskInTerminate {
+    dropped: Arc<AtomicBool>,
+    /// `None` until `terminate` runs, then whether the future was dropped.
+    dropped_in_terminate: Arc<std::sync::Mutex<Option<bool>>>,
+}
+
+#[genserver]
+impl ChecksTaskInTerminate {
+    /// As [`Boss::hang`], with this server's canary.
+    #[call]
+    fn hang(&mut self, started: Arc<Notify>, ctx: &mut Context<Self>) -> TaskId {
+        let canary = Canary(Arc::clone(&self.dropped));
+        ctx.spawn_task(async move {
+            let _canary = canary;
+            started.notify_one();
+            std::future::pending::<u32>().await
+        })
+    }
+
+    #[info]
+    fn done(&mut self, _done: TaskDone<u32>) {}
+
+    #[terminate]
+    async fn terminate(&mut self, _reason: &ExitReason) {
+        // Had the task been aborted already, this lets the abort take effect.
+        tokio::task::yield_now().await;
+        *self.dropped_in_terminate.lock().unwrap() = Some(self.dropped.load(Ordering::SeqCst));
+    }
+}
+
+/// Its state, and the flags it shares.
+fn checks_task_in_terminate() -> (
+    ChecksTaskInTerminate,
+    Arc<AtomicBool>,
+    Arc<std::sync::Mutex<Option<bool>>>,
+) {
+    let (dropped, in_terminate) = (Arc::default(), Arc::default());
+    let state = ChecksTaskInTerminate {
+        dropped: Arc::clone(&dropped),
+        dropped_in_terminate: Arc::clone(&in_terminate),
+    };
+    (state, dropped, in_terminate)
+}
+
+/// 19.3: the server's tasks are aborted after `terminate`: a task still
+/// runs while `terminate` does, and its future is dropped by the time
+/// `stop` returns.
+#[tokio::test(start_paused = true)]
+async fn tasks_are_aborted_after_terminate() {
+    let (state, dropped, in_terminate) = checks_task_in_terminate();
+    let server = ChecksTaskInTerminate::start(state).await.unwrap();
+    let started = Arc::new(Notify::new());
+    server.hang(Arc::clone(&started)).await.unwrap();
+    started.notified().await;
+
+    server.stop().await.unwrap();
+    assert_eq!(*in_terminate.lock().unwrap(), Some(false));
+    assert!(dropped.load(Ordering::SeqCst));
+}
+
+/// 19.3: when the server's own task is aborted (`Killed`, here by a
+/// supervisor's `BrutalKill`), its tasks are aborted too, though not
+/// waited for, and `terminate` does not run.
+#[tokio::test(start_paused = true)]
+async fn the_tasks_of_a_killed_server_are_aborted() {
+    let (state, dropped, in_terminate) = checks_task_in_terminate();
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(
+        ChildSpec::server::<ChecksTaskInTerminate>("server", move || state.clone())
+            .shutdown(Shutdown::BrutalKill),
+    );
+    let supervisor = Supervisor::start(spec).await.unwrap();
+    let server = supervisor
+        .child::<ChecksTaskInTerminate>("server")
+        .await
+        .unwrap();
+    let started = Arc::new(Notify::new());
+    server.hang(Arc::clone(&started)).await.unwrap();
+    started.notified().await;
+
+    supervisor.terminate_child("server").await.unwrap();
+    assert_eq!(server.wait().await, ExitReason::Killed);
+    // Not waited for: the abort takes effect when tokio next runs the task.
+    for _ in 0..100 {
+        if dropped.load(Ordering::SeqCst) {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(dropped.load(Ordering::SeqCst), "the task was aborted");
+    assert_eq!(*in_terminate.lock().unwrap(), None, "terminate did not run");
+}

@@ -106,6 +106,31 @@ impl Clock {
         self.handled += 1;
         let _ = self.ticks.send((label, Instant::now()));
     }
+
+    #[info]
+    fn brittle(&mut self, _: Brittle) {
+        self.handled += 1;
+    }
+}
+
+/// A timer message whose clones panic once `limit` clones have been made.
+struct Brittle {
+    clones: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    limit: usize,
+}
+
+impl Clone for Brittle {
+    fn clone(&self) -> Self {
+        let made = self
+            .clones
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
+        assert!(made < self.limit, "clone {made} panics");
+        Brittle {
+            clones: std::sync::Arc::clone(&self.clones),
+            limit: self.limit,
+        }
+    }
 }
 
 async fn clock() -> (ClockClient, mpsc::UnboundedReceiver<(u32, Instant)>) {
@@ -938,4 +963,77 @@ async fn cancel_racing_the_server_taking_the_message_tells_whether_it_is_handled
         };
     }
     clock.stop().await.unwrap();
+}
+
+/// 18.2: the clones of an interval's message are made in the timer's own
+/// task, so a `Clone` that panics ends the interval there: no more ticks,
+/// `remaining()` is `None` from then on, and the server runs on.
+#[tokio::test(start_paused = true)]
+async fn a_panicking_clone_ends_the_interval_and_leaves_the_server_running() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let (clock, _ticks) = clock().await;
+    let clones = Arc::new(AtomicUsize::new(0));
+    let interval = send_interval(
+        &clock,
+        10 * MS,
+        Brittle {
+            clones: Arc::clone(&clones),
+            limit: 2,
+        },
+    );
+    tokio::time::sleep(15 * MS).await;
+    assert_eq!(clock.handled().await, Ok(1));
+
+    // The second tick's clone panics.
+    tokio::time::sleep(10 * MS).await;
+    assert_eq!(interval.remaining(), None);
+    assert!(!interval.is_active());
+    tokio::time::sleep(100 * MS).await;
+    assert_eq!(clock.handled().await, Ok(1));
+    assert_eq!(clones.load(Ordering::SeqCst), 2);
+    assert!(clock.is_alive());
+}
+
+/// 18.3: a timer is a task of the runtime that sets it: one set from
+/// another runtime ends with that runtime when it shuts down first. It
+/// sends nothing, its task drops the message it holds, and `remaining()`
+/// and `cancel()` answer `None`, as for a timer that is over.
+#[test]
+fn a_timer_set_from_another_runtime_ends_with_that_runtime() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let home = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = home
+        .block_on(FarAhead::start((Arc::new(AtomicUsize::new(0)), false)))
+        .unwrap();
+    let other = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let hour = Duration::from_secs(3600);
+    let (once, every) = other.block_on(async {
+        let once = send_after(&server, hour, Counted(Arc::clone(&drops)));
+        let every = send_interval(&server, hour, Counted(Arc::clone(&drops)));
+        tokio::task::yield_now().await;
+        (once, every)
+    });
+    assert!(once.remaining().is_some());
+
+    drop(other);
+    assert_eq!(once.remaining(), None);
+    assert_eq!(every.remaining(), None);
+    assert_eq!(once.cancel(), None);
+    assert_eq!(every.cancel(), None);
+    // One each: the interval's original, no clone having been sent.
+    assert_eq!(drops.load(Ordering::SeqCst), 2);
+    let stats = home.block_on(server.stats()).unwrap();
+    assert_eq!(stats.messages_handled, 0);
 }
