@@ -184,6 +184,17 @@ async fn hold(server: &WorkerClient) -> Arc<Notify> {
     gate
 }
 
+/// As [`hold`], in a handler that panics once let through.
+async fn hold_then_panic(server: &WorkerClient) -> Arc<Notify> {
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    server
+        .info(HoldThenPanic(entered.clone(), gate.clone()))
+        .await
+        .unwrap();
+    entered.notified().await;
+    gate
+}
+
 #[tokio::test]
 async fn stop_returns_after_terminate_ran_and_the_state_was_dropped() {
     let (server, log, dropped) = worker().await;
@@ -862,12 +873,7 @@ async fn a_queue_len_read_before_a_queued_stop_counts_the_messages_behind_it() {
 #[tokio::test]
 async fn a_stop_returns_ok_when_the_server_ends_on_its_own_first() {
     let (server, log, dropped) = worker().await;
-    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-    server
-        .info(HoldThenPanic(entered.clone(), gate.clone()))
-        .await
-        .unwrap();
-    entered.notified().await;
+    let gate = hold_then_panic(&server).await;
     let mut stopping = Box::pin(server.stop());
     assert!(poll_once(stopping.as_mut()).await.is_none());
     gate.notify_one();
@@ -888,12 +894,7 @@ async fn a_stop_returns_ok_when_the_server_ends_on_its_own_first() {
 #[tokio::test]
 async fn a_queued_stop_returns_ok_when_the_server_ends_on_its_own_first() {
     let (server, _, dropped) = worker().await;
-    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-    server
-        .info(HoldThenPanic(entered.clone(), gate.clone()))
-        .await
-        .unwrap();
-    entered.notified().await;
+    let gate = hold_then_panic(&server).await;
     let mut stopping = Box::pin(server.stop_after_queued(ExitReason::Normal));
     assert!(poll_once(stopping.as_mut()).await.is_none());
     gate.notify_one();
