@@ -204,6 +204,19 @@ async fn idler_with(
     (idler, rx)
 }
 
+/// Holds `idler` in a handler that asks for the continues `first` and
+/// `second` once the returned gate is opened, so that what is sent next
+/// waits in its mailbox.
+async fn hold(idler: &IdlerClient) -> Arc<Notify> {
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    idler
+        .info(Hold(entered.clone(), gate.clone()))
+        .await
+        .unwrap();
+    entered.notified().await;
+    gate
+}
+
 fn count(log: &[String], what: &str) -> usize {
     log.iter().filter(|l| *l == what).count()
 }
@@ -257,12 +270,7 @@ async fn a_stats_request_does_not_cancel_the_idle_timeout() {
 #[tokio::test(start_paused = true)]
 async fn continues_run_before_messages_already_queued_and_chain() {
     let (idler, _timeouts) = idler(false).await;
-    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-    idler
-        .info(Hold(entered.clone(), gate.clone()))
-        .await
-        .unwrap();
-    entered.notified().await;
+    let gate = hold(&idler).await;
 
     // Queued while the server holds.
     idler.note("queued 1").await.unwrap();
@@ -356,12 +364,7 @@ async fn a_pending_stop_comes_before_a_pending_continue() {
     })
     .await
     .unwrap();
-    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-    idler
-        .info(Hold(entered.clone(), gate.clone()))
-        .await
-        .unwrap();
-    entered.notified().await;
+    let gate = hold(&idler).await;
     let mut stopping = Box::pin(idler.stop_with(ExitReason::Shutdown));
     assert!(
         runtime_support::poll_once(stopping.as_mut())
@@ -562,12 +565,7 @@ async fn a_message_dropped_unhandled_does_not_cancel_the_idle_timeout() {
 #[tokio::test(start_paused = true)]
 async fn an_idle_timeout_of_zero_does_not_fire_when_a_message_is_waiting() {
     let (idler, mut timeouts) = idler(false).await;
-    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-    idler
-        .info(Hold(entered.clone(), gate.clone()))
-        .await
-        .unwrap();
-    entered.notified().await;
+    let gate = hold(&idler).await;
     let mut asking = Box::pin(idler.idle_after(Duration::ZERO));
     assert!(runtime_support::poll_once(asking.as_mut()).await.is_none());
     idler.note("waiting").await.unwrap();
