@@ -20,8 +20,13 @@ pub(crate) struct Args {
 
 pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Args {
     let mut args = Args::default();
-    // The arguments' own end is the attribute, which is the call site.
-    let end = proc_macro2::Span::call_site();
+    // Options cut short are reported at the last token written; with no
+    // tokens there is nothing to cut short.
+    let end = tokens
+        .clone()
+        .into_iter()
+        .last()
+        .map_or_else(proc_macro2::Span::call_site, |token| token.span());
     for opt in attr::parse_options(cx, tokens, &attr::GENSERVER_USAGE, end) {
         if opt.key == CRATE {
             if let Some(path) = crate_path(cx, &opt) {

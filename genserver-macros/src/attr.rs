@@ -422,7 +422,7 @@ pub(crate) fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, opt: &Opt, what: &str
     if slot.is_some() {
         cx.error_spanned_by(
             &opt.key,
-            format_args!("duplicate {what} option `{}`", opt.key),
+            format_args!("duplicate {what} option `{}`\nremove this one", opt.key),
         );
     } else {
         *slot = Some(value);
@@ -770,41 +770,73 @@ fn parse_timeout(cx: &Ctxt, opt: &Opt) -> Option<Timeout> {
                 None
             }
         },
-        // `250ms`: the unit was written, outside quotes.
-        Lit::Int(int)
-            if matches!(
-                parse_duration(&format!("{}{}", int.base10_digits(), int.suffix())),
-                Ok(Some(1..))
-            ) =>
-        {
-            cx.error_spanned_by(
-                int,
-                format_args!(
-                    "a duration is written as a string\nwrite `timeout = \"{}{}\"`",
-                    int.base10_digits(),
-                    int.suffix()
+        // `250ms`, `1.5s`: the duration written outside quotes. Whatever
+        // would be wrong with it inside them is wrong with it here too.
+        Lit::Int(_) | Lit::Float(_) if !number_suffix(lit).is_empty() => {
+            let text = format!("{}{}", number_digits(lit), number_suffix(lit));
+            match parse_duration(&text) {
+                Ok(_) => cx.error_spanned_by(
+                    lit,
+                    format_args!("a duration is written as a string\nwrite `timeout = \"{text}\"`"),
                 ),
-            );
+                Err(why) => cx.error_spanned_by(lit, why),
+            }
             None
         }
-        Lit::Int(int) => {
-            cx.error_spanned_by(
-                int,
-                format_args!(
-                    "a timeout needs a unit\nwrite `timeout = \"{0}ms\"` or `timeout = \"{0}s\"`",
-                    int.base10_digits()
+        Lit::Int(_) | Lit::Float(_) => {
+            let digits = number_digits(lit);
+            let message = match mixed_millis(&format!("{digits}s")) {
+                Some(0) => zero_timeout(&digits),
+                Some(millis) if matches!(lit, Lit::Float(_)) => format!(
+                    "a timeout needs a unit\nwrite `timeout = \"{}\"` for {digits} seconds",
+                    in_one_unit(millis)
                 ),
-            );
+                _ => format!(
+                    "a timeout needs a unit\nwrite `timeout = \"{digits}ms\"` or `timeout = \"{digits}s\"`"
+                ),
+            };
+            cx.error_spanned_by(lit, message);
             None
         }
         other => {
             cx.error_spanned_by(
                 other,
-                "expected a duration such as `\"250ms\"`, `\"5s\"`, `\"2m\"` or `\"infinity\"`, or an expression of type `Duration`",
+                "expected a duration\nwrite a string such as `\"250ms\"`, `\"5s\"`, `\"2m\"` or `\"infinity\"`, or an expression of type `Duration`",
             );
             None
         }
     }
+}
+
+/// The digits of a number literal, without its suffix.
+fn number_digits(lit: &Lit) -> String {
+    match lit {
+        Lit::Int(int) => int.base10_digits().to_owned(),
+        Lit::Float(float) => float.base10_digits().to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// The suffix of a number literal (`ms` in `250ms`), unless it is one of
+/// Rust's number types (`250u64`), which says nothing of a unit.
+fn number_suffix(lit: &Lit) -> &str {
+    const TYPES: [&str; 14] = [
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64",
+    ];
+    let suffix = match lit {
+        Lit::Int(int) => int.suffix(),
+        Lit::Float(float) => float.suffix(),
+        _ => "",
+    };
+    if TYPES.contains(&suffix) { "" } else { suffix }
+}
+
+/// Why a timeout of zero, written `written`, is refused.
+fn zero_timeout(written: &str) -> String {
+    format!(
+        "a timeout of `{written}` has passed once the request is queued: every call would return `Timeout` before its reply, while the request is still handled\ngive the call some time, such as `\"250ms\"`, or make it a `#[cast]`"
+    )
 }
 
 /// The first `self` in `tokens` whose field is read (`self.n`): the
@@ -896,9 +928,7 @@ pub(crate) fn parse_duration(text: &str) -> Result<Option<u64>, String> {
             format!("timeout `\"{text}\"` is too long\nwrite `\"infinity\"` for no limit")
         })?;
     if millis == 0 {
-        return Err(format!(
-            "a timeout of `\"{text}\"` has passed once the request is queued: every call would return `Timeout` before its reply, while the request is still handled\ngive the call some time, such as `\"250ms\"`, or make it a `#[cast]`"
-        ));
+        return Err(zero_timeout(&format!("\"{text}\"")));
     }
     Ok(Some(millis))
 }

@@ -89,7 +89,7 @@ fn self_ident<'a>(cx: &Ctxt, item: &'a ItemImpl) -> Option<&'a syn::Ident> {
         other => {
             cx.error_spanned_by(
                 other,
-                "`#[genserver]` needs a named type, such as `impl Counter`",
+                "`#[genserver]` needs a named type, such as `impl Counter`\nput it on the `impl` block of the server's own struct or enum",
             );
             None
         }

@@ -130,6 +130,16 @@ pub(crate) fn context_of(ty: &Type) -> Option<&Type> {
     }
 }
 
+/// The last segment of `ty` (behind a reference) when it has no generic
+/// arguments at all: `Context` in `&mut Context`.
+pub(crate) fn without_arguments(ty: &Type) -> Option<&syn::PathSegment> {
+    let named = match peel(ty) {
+        Type::Reference(reference) => &*reference.elem,
+        other => other,
+    };
+    last_segment(named).filter(|segment| segment.arguments.is_none())
+}
+
 /// The generic arguments of a type whose last segment is `name`, as in
 /// `name<...>`.
 fn generic_args<'a>(

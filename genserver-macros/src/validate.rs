@@ -662,6 +662,15 @@ fn context_is_this_servers(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) 
             continue;
         }
         let Some(of) = ty::context_of(&input.arg.ty) else {
+            // Other shapes have their own error, with the same hint.
+            if let InputKind::Context(ContextShape::Mut) = input.kind
+                && let Some(bare) = ty::without_arguments(&input.arg.ty)
+            {
+                cx.error_spanned_by(
+                    bare,
+                    "`Context` takes the server's type\nwrite `&mut Context<Self>`",
+                );
+            }
             continue;
         };
         if !ty::is_self(of, &server.item.self_ty) {

@@ -1,0 +1,15 @@
+use genserver::prelude::*;
+
+pub struct Counter {
+    total: u64,
+}
+
+#[genserver]
+impl Counter {
+    #[cast(,)]
+    pub fn reset(&mut self) {
+        self.total = 0;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,16 @@
+use genserver::prelude::*;
+
+pub struct Counter {
+    total: u64,
+}
+
+#[genserver]
+impl Counter {
+    #[call]
+    #[genserver::prelude::call]
+    pub fn get(&self) -> u64 {
+        self.total
+    }
+}
+
+fn main() {}

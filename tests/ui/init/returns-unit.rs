@@ -1,0 +1,17 @@
+use genserver::prelude::*;
+
+pub struct Counter {
+    total: u64,
+}
+
+#[genserver]
+impl Counter {
+    #[init]
+    fn init() -> () {}
+    #[call]
+    pub fn get(&self) -> u64 {
+        self.total
+    }
+}
+
+fn main() {}
