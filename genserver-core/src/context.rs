@@ -48,7 +48,7 @@ impl<S: GenServer> Context<S> {
 
     /// A client for this server, to hand to other servers or tasks.
     ///
-    /// Calling it from this server's own handlers fails with
+    /// A call made through it from this server's own handlers fails with
     /// [`CallError::CallingSelf`](crate::CallError::CallingSelf).
     #[must_use]
     pub fn client(&self) -> S::Client {

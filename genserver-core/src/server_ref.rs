@@ -309,7 +309,9 @@ impl<S: GenServer> ServerRef<S> {
     ///
     /// # Errors
     ///
-    /// [`StopError::NoProc`] if the server had already stopped;
+    /// [`StopError::NoProc`] if the server had already stopped, or, on a
+    /// supervised child, while it waits to be restarted (no instance runs
+    /// to stop; semantics 15.13);
     /// [`StopError::CallingSelf`] from one of the server's own handlers
     /// (use [`Context::stop`](crate::Context::stop) there).
     ///
@@ -343,7 +345,9 @@ impl<S: GenServer> ServerRef<S> {
     ///
     /// # Errors
     ///
-    /// [`StopError::NoProc`] if the server had already stopped;
+    /// [`StopError::NoProc`] if the server had already stopped, or, on a
+    /// supervised child, while it waits to be restarted (no instance runs
+    /// to stop; semantics 15.13);
     /// [`StopError::CallingSelf`] from one of the server's own handlers
     /// (use [`Context::stop`](crate::Context::stop) there).
     ///

@@ -162,7 +162,9 @@ impl<S: GenServer> Context<S> {
     /// When the server exits, its tasks are aborted, after `terminate`, and
     /// it has ended only once they have ([`stop`](crate::ServerRef::stop)
     /// returns after that). A task's outcome not yet handled then is
-    /// dropped.
+    /// dropped. If the server's own task is aborted (it ends as
+    /// [`Killed`](crate::ExitReason::Killed)), its tasks are aborted but
+    /// not waited for (semantics 19.3).
     ///
     /// The server's message type must convert from `TaskDone<T>`, for the
     /// task's output type `T`: give it an `#[info]` handler taking it.
