@@ -686,6 +686,33 @@ fn context_is_this_servers(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) 
     }
 }
 
+/// The marked methods' `&mut Context` arguments written without the
+/// server's type, reported by [`context_is_this_servers`]: each method's
+/// name and the argument's position in its signature.
+pub(crate) fn bare_contexts(server: &Server<'_>) -> Vec<(syn::Ident, usize)> {
+    let methods = server
+        .handlers
+        .iter()
+        .map(|handler| &handler.method)
+        .chain(&server.inits)
+        .chain(&server.terminates);
+    let mut bare = Vec::new();
+    for method in methods {
+        for input in &method.inputs {
+            if let InputKind::Context(ContextShape::Mut) = input.kind
+                && ty::context_of(&input.arg.ty).is_none()
+                && ty::without_arguments(&input.arg.ty).is_some()
+                && let Some(at) = method.func.sig.inputs.iter().position(
+                    |arg| matches!(arg, syn::FnArg::Typed(typed) if std::ptr::eq(typed, input.arg)),
+                )
+            {
+                bare.push((method.func.sig.ident.clone(), at));
+            }
+        }
+    }
+    bare
+}
+
 /// At most one context argument: there is one context per server.
 fn at_most_one_context(cx: &Ctxt, method: &Method<'_>) {
     let mut contexts = method
