@@ -355,6 +355,40 @@ fn a_call_times_out_on_a_runtime_without_a_timer() {
     assert_eq!(outcome, Some(Err(CallError::Timeout)));
 }
 
+// `ServerRef::call_timeout` (3.2): a timeout chosen on the reference wins
+// over the handler's, which wins over the 5 s default; of two choices made
+// on the reference, the later one holds, and copies keep it.
+#[tokio::test(start_paused = true)]
+async fn call_timeout_takes_the_references_choice_then_the_handlers_then_five_seconds() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let plain = server.server_ref();
+    let (second, handler_timeout) = (Duration::from_secs(1), Duration::from_millis(250));
+    assert_eq!(genserver::DEFAULT_CALL_TIMEOUT, Duration::from_secs(5));
+    assert_eq!(plain.call_timeout(None), Some(Duration::from_secs(5)));
+    assert_eq!(
+        plain.call_timeout(Some(Some(handler_timeout))),
+        Some(handler_timeout)
+    );
+    assert_eq!(plain.call_timeout(Some(None)), None);
+
+    let limited = plain.with_timeout(second);
+    for handler in [None, Some(Some(handler_timeout)), Some(None)] {
+        assert_eq!(limited.call_timeout(handler), Some(second));
+    }
+    assert_eq!(limited.clone().call_timeout(None), Some(second));
+
+    let unlimited = plain.without_timeout();
+    assert_eq!(unlimited.call_timeout(None), None);
+    assert_eq!(unlimited.call_timeout(Some(Some(handler_timeout))), None);
+    assert_eq!(
+        unlimited.with_timeout(second).call_timeout(None),
+        Some(second)
+    );
+    assert_eq!(limited.without_timeout().call_timeout(None), None);
+}
+
 /// 3.2: `without_timeout()` on the client overrides the handler's
 /// `#[call(timeout = "250ms")]`: the call waits as long as the handler
 /// takes.
@@ -420,6 +454,9 @@ enum ByHandMessage {
     Keep(genserver::ReplyTo<u32>),
     /// Carries no reply channel at all.
     Nothing,
+    /// Answers the newest kept reply channel with the value, and replies
+    /// what its `send` returned (`false` when none is kept).
+    Answer(u32, genserver::ReplyTo<bool>),
 }
 
 #[derive(Clone)]
@@ -457,6 +494,10 @@ impl GenServer for ByHand {
             ByHandMessage::DropTheReply(reply_to) => drop(reply_to),
             ByHandMessage::Keep(reply_to) => self.kept.push(reply_to),
             ByHandMessage::Nothing => {}
+            ByHandMessage::Answer(value, told) => {
+                let sent = self.kept.pop().is_some_and(|kept| kept.send(value));
+                told.send(sent);
+            }
         }
         Ok(())
     }
@@ -522,6 +563,53 @@ async fn a_reply_channel_dropped_in_terminate_is_exited() {
             Err(CallError::Exited(ExitReason::Shutdown))
         );
     }
+}
+
+/// Whether each reply channel `server` keeps is closed, oldest first.
+async fn kept_closed(server: &ServerRef<ByHand>) -> Vec<bool> {
+    server
+        .inspect_state(|s| s.kept.iter().map(genserver::ReplyTo::is_closed).collect())
+        .await
+        .unwrap()
+}
+
+// `ReplyTo::is_closed` and `ReplyTo::send` (3.3): a kept reply channel is
+// open while its caller waits, and a send then reaches the caller; once
+// the caller has timed out it is closed, and a send is refused.
+#[tokio::test(start_paused = true)]
+async fn a_kept_reply_channel_is_open_while_its_caller_waits_and_closed_once_it_timed_out() {
+    let server = genserver::start::<ByHand>(ByHand::default(), StartOptions::new())
+        .await
+        .unwrap();
+    let brief = tokio::spawn({
+        let server = server.with_timeout(Duration::from_secs(1));
+        async move { server.call(ByHandMessage::Keep).await }
+    });
+    while kept_closed(&server).await.is_empty() {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(kept_closed(&server).await, [false], "its caller waits");
+    assert_eq!(brief.await.unwrap(), Err(CallError::Timeout));
+    assert_eq!(kept_closed(&server).await, [true]);
+    assert_eq!(
+        server.call(|told| ByHandMessage::Answer(1, told)).await,
+        Ok(false)
+    );
+
+    let waiting = tokio::spawn({
+        let server = server.clone();
+        async move { server.call(ByHandMessage::Keep).await }
+    });
+    while kept_closed(&server).await.is_empty() {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(kept_closed(&server).await, [false]);
+    assert_eq!(
+        server.call(|told| ByHandMessage::Answer(9, told)).await,
+        Ok(true)
+    );
+    assert_eq!(waiting.await.unwrap(), Ok(9));
+    server.stop().await.unwrap();
 }
 
 /// 3.4: a call's wake-up is due at most a second ahead, and holds its

@@ -415,3 +415,31 @@ fn only_normal_and_shutdown_are_clean_exits() {
         assert!(!failure.is_clean(), "{failure:?}");
     }
 }
+
+// `Error::source` of `CallError`, `StartError` and `SupervisorError`: each
+// leads to the error inside it, down to the one the server failed with, as
+// its own type; errors that hold none have no source.
+#[test]
+fn errors_lead_to_the_error_inside_them() {
+    use std::error::Error as _;
+
+    let exited = CallError::Exited(ExitReason::error(Refused));
+    assert!(exited.source().unwrap().downcast_ref::<Refused>().is_some());
+    assert!(CallError::Exited(panicked("boom")).source().is_none());
+    assert!(CallError::Timeout.source().is_none());
+
+    let init = StartError::Init(ExitReason::error(Refused));
+    assert!(init.source().unwrap().downcast_ref::<Refused>().is_some());
+    assert!(StartError::Timeout.source().is_none());
+
+    let failed = genserver::SupervisorError::StartFailed(init);
+    let inner = failed.source().unwrap();
+    assert!(inner.downcast_ref::<StartError>().is_some());
+    assert!(inner.source().unwrap().downcast_ref::<Refused>().is_some());
+    let call = genserver::SupervisorError::Call(CallError::NoProc);
+    assert_eq!(
+        call.source().unwrap().downcast_ref::<CallError>(),
+        Some(&CallError::NoProc)
+    );
+    assert!(genserver::SupervisorError::NotFound.source().is_none());
+}

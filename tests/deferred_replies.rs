@@ -78,26 +78,30 @@ impl Vault {
         panic!("vault crashed")
     }
 
-    /// Answers the waiting calls with `value` and tells what each `send`
-    /// returned.
+    /// Answers the waiting calls with `value` and tells, for each, whether
+    /// its reply was closed before, and what `send` returned.
     #[cast]
-    fn provide_and_tell(&mut self, value: u32, told: oneshot::Sender<Vec<bool>>) {
-        let sent = self.waiting.drain(..).map(|r| r.send(value)).collect();
+    fn provide_and_tell(&mut self, value: u32, told: oneshot::Sender<Vec<(bool, bool)>>) {
+        let sent = self
+            .waiting
+            .drain(..)
+            .map(|r| (r.is_closed(), r.send(value)))
+            .collect();
         let _ = told.send(sent);
     }
 
     /// Hands the reply to a task that answers when `go` fires and tells
-    /// what `send` returned.
+    /// whether the reply was closed before, and what `send` returned.
     #[call]
     fn answer_when_told(
         &mut self,
         go: oneshot::Receiver<u32>,
-        told: oneshot::Sender<bool>,
+        told: oneshot::Sender<(bool, bool)>,
         reply: Reply<u32>,
     ) {
         tokio::spawn(async move {
             if let Ok(value) = go.await {
-                let _ = told.send(reply.send(value));
+                let _ = told.send((reply.is_closed(), reply.send(value)));
             }
         });
     }
@@ -380,8 +384,8 @@ async fn a_reply_held_by_the_handler_in_hand_at_an_abort_ends_with_killed() {
     );
 }
 
-/// 3.3: once the caller has timed out, `Reply::send` returns `false`; the
-/// server runs on.
+/// 3.3: once the caller has timed out, `Reply::is_closed` is true and
+/// `Reply::send` returns `false`; the server runs on.
 #[tokio::test(start_paused = true)]
 async fn a_reply_sent_after_its_caller_timed_out_is_refused() {
     let vault = vault().await;
@@ -394,12 +398,12 @@ async fn a_reply_sent_after_its_caller_timed_out_is_refused() {
     );
     let (told, sent) = oneshot::channel();
     vault.provide_and_tell(3, told).await.unwrap();
-    assert_eq!(sent.await, Ok(vec![false]));
+    assert_eq!(sent.await, Ok(vec![(true, false)]));
     assert!(vault.is_alive());
 }
 
-/// 3.3: a reply sent in time is accepted (`send` returns `true`) and
-/// received.
+/// 3.3: a reply whose caller waits is not closed (`Reply::is_closed`); sent
+/// in time, it is accepted (`send` returns `true`) and received.
 #[tokio::test(start_paused = true)]
 async fn a_reply_sent_in_time_is_accepted_and_received() {
     let vault = vault().await;
@@ -412,12 +416,12 @@ async fn a_reply_sent_in_time_is_accepted_and_received() {
     }
     let (told, sent) = oneshot::channel();
     vault.provide_and_tell(4, told).await.unwrap();
-    assert_eq!(sent.await, Ok(vec![true]));
+    assert_eq!(sent.await, Ok(vec![(false, true)]));
     assert_eq!(pending.await.unwrap(), Ok(4));
 }
 
-/// 7.2: once the server has exited, a `send` on a `Reply` held elsewhere
-/// returns `false`; its caller heard the exit reason.
+/// 7.2: once the server has exited, a `Reply` held elsewhere is closed and
+/// a `send` on it returns `false`; its caller heard the exit reason.
 #[tokio::test(start_paused = true)]
 async fn a_send_after_the_server_exited_returns_false() {
     let vault = vault().await;
@@ -436,7 +440,7 @@ async fn a_send_after_the_server_exited_returns_false() {
         Err(CallError::Exited(ExitReason::Shutdown))
     );
     go.send(9).unwrap();
-    assert_eq!(sent.await, Ok(false));
+    assert_eq!(sent.await, Ok((true, false)));
 }
 
 /// 6.3: a deferred `Reply` sent before the handler that stops the server
@@ -498,6 +502,21 @@ async fn handed_out(
         async move { vault.hand_out(HandOut(to)).await }
     });
     (caller, handed.await.unwrap())
+}
+
+// `Reply::is_closed` (3.6): a caller cancelled while it waits closes its
+// reply, and a `send` is refused; the server runs on.
+#[tokio::test(start_paused = true)]
+async fn a_reply_is_closed_once_its_caller_is_cancelled() {
+    let vault = vault().await;
+    let (caller, reply) = handed_out(&vault).await;
+    assert!(!reply.is_closed(), "its caller waits");
+    caller.abort();
+    assert!(caller.await.unwrap_err().is_cancelled());
+    assert!(reply.is_closed());
+    assert!(!reply.send(1));
+    assert!(vault.is_alive());
+    vault.stop().await.unwrap();
 }
 
 /// 7.2 and 9.1: a `Reply` dropped by a runtime request that panics, which

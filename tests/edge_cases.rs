@@ -41,6 +41,12 @@ impl Sink {
 
     #[info]
     fn note(&mut self, _: Note) {}
+
+    /// Whether `other` addresses this server.
+    #[call]
+    fn is_me(&self, other: ServerRef<Sink>, ctx: &mut Context<Self>) -> bool {
+        *ctx.server_ref() == other
+    }
 }
 
 fn sink() -> Sink {
@@ -247,6 +253,27 @@ async fn a_server_keeps_running_when_every_client_is_dropped() {
     let found = whereis::<Sink>(name).expect("still running");
     assert_eq!(found.received().await, Ok(vec![7]));
     found.stop().await.unwrap();
+}
+
+// `ServerRef`'s equality: two references are equal when they address the
+// same server, whatever timeout each carries, held by a client or by the
+// server's own context, and still once the server has stopped.
+#[tokio::test(start_paused = true)]
+async fn references_are_equal_when_they_address_the_same_server() {
+    let a = Sink::start(sink()).await.unwrap();
+    let b = Sink::start(sink()).await.unwrap();
+    let to_a = a.server_ref().clone();
+    assert_eq!(to_a, *a.server_ref());
+    assert_eq!(to_a.with_timeout(Duration::from_millis(1)), to_a);
+    assert_eq!(to_a.without_timeout(), to_a);
+    assert_ne!(to_a, *b.server_ref());
+    assert_eq!(a.is_me(to_a.clone()).await, Ok(true));
+    assert_eq!(a.is_me(b.server_ref().clone()).await, Ok(false));
+
+    a.stop().await.unwrap();
+    assert_eq!(to_a, *a.server_ref());
+    assert_ne!(to_a, *b.server_ref());
+    b.stop().await.unwrap();
 }
 
 struct Worker;

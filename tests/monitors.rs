@@ -179,6 +179,28 @@ async fn after_demonitor_no_notice_arrives() {
     assert!(!watcher.demonitor(id).await.unwrap(), "already removed");
 }
 
+// `Context::demonitor` (16.3): an id that is not an active monitor of this
+// server, another server's or a `Monitor` future's, gives `false` and
+// leaves that monitor in place.
+#[tokio::test(start_paused = true)]
+async fn demonitor_of_a_monitor_this_server_does_not_hold_is_false_and_leaves_it() {
+    let worker = Worker::start(Worker).await.unwrap();
+    let (holder, other) = (watcher().await, watcher().await);
+    let held = holder.watch(worker.clone()).await.unwrap();
+    let plain = worker.server_ref().monitor();
+    assert!(!other.demonitor(held).await.unwrap());
+    assert!(!other.demonitor(plain.id()).await.unwrap());
+
+    worker.stop().await.unwrap();
+    assert_eq!(plain.await.reason, ExitReason::Normal);
+    let downs = holder.downs().await.unwrap();
+    assert_eq!(
+        (only(&downs).id, &only(&downs).reason),
+        (held, &ExitReason::Normal)
+    );
+    assert!(other.downs().await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn demonitor_drops_a_notice_already_queued() {
     let watcher = watcher().await;
@@ -203,26 +225,37 @@ async fn demonitor_drops_a_notice_already_queued() {
     assert!(watcher.downs().await.unwrap().is_empty());
 }
 
+// `Monitor::id` and `Monitor::server`: the id of its `Down`, and the
+// instance monitored, which the `Down` names too.
 #[tokio::test]
 async fn a_monitor_future_resolves_to_the_down_of_the_server() {
     let worker = Worker::start(Worker).await.unwrap();
     let monitor = worker.server_ref().monitor();
-    let id = monitor.id();
-    assert_eq!(monitor.server(), worker.id());
+    let (id, server) = (monitor.id(), monitor.server());
+    assert_eq!(server, worker.id());
 
     worker.crash().await.unwrap();
     let down = monitor.await;
-    assert_eq!(down.id, id);
+    assert_eq!((down.id, down.server), (id, server));
     assert!(matches!(down.reason, ExitReason::Panicked { .. }));
 }
 
+// 16.6, with `Monitor::id` and `Monitor::server`: a monitor made once the
+// server is gone still has an id of its own and names that server, and its
+// `Down` carries both.
 #[tokio::test]
 async fn a_monitor_future_of_a_server_already_gone_is_noproc() {
     let worker = Worker::start(Worker).await.unwrap();
+    let before = worker.server_ref().monitor();
     worker.stop().await.unwrap();
+    let monitor = worker.server_ref().monitor();
+    let (id, server) = (monitor.id(), monitor.server());
+    assert_ne!(id, before.id());
+    assert_eq!(server, worker.id());
+    let down = monitor.await;
     assert_eq!(
-        worker.server_ref().monitor().await.reason,
-        ExitReason::NoProc
+        (down.id, down.server, down.reason),
+        (id, server, ExitReason::NoProc)
     );
 }
 

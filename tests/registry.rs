@@ -491,6 +491,37 @@ async fn a_lookup_returns_the_entries_in_registration_order() {
     }
 }
 
+// `Registry::dispatch`, cancel safety: dropping the future while `f` is
+// at one server stops the dispatch there; the servers after it are not
+// visited.
+#[tokio::test(start_paused = true)]
+async fn a_dropped_dispatch_visits_no_further_server() {
+    let topics: Registry<&'static str> = Registry::duplicate();
+    let (a, b, c) = (listener().await, listener().await, listener().await);
+    for server in [&a, &b, &c] {
+        topics.register("t", server.server_ref(), ()).unwrap();
+    }
+    let visited = std::sync::Mutex::new(Vec::new());
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let mut dispatch = Box::pin(topics.dispatch::<Listener, _>("t", |listener, ()| {
+        visited.lock().unwrap().push(listener.id());
+        let gate = Arc::clone(&gate);
+        async move { gate.notified().await }
+    }));
+    assert!(futures_util::FutureExt::now_or_never(dispatch.as_mut()).is_none());
+    assert_eq!(*visited.lock().unwrap(), [a.id()], "held at the first");
+
+    drop(dispatch);
+    // Were the dispatch carried on elsewhere, this would let it go on to
+    // the next server.
+    gate.notify_waiters();
+    tokio::task::yield_now().await;
+    assert_eq!(*visited.lock().unwrap(), [a.id()]);
+    for server in [&a, &b, &c] {
+        server.stop().await.unwrap();
+    }
+}
+
 /// 12.4: `dispatch` works on a snapshot taken before the first `f` runs:
 /// an entry added by `f` is not reached, and a server that exits before its
 /// turn gets `f` anyway, where what `f` sends it fails as for any stopped

@@ -348,6 +348,21 @@ async fn by_default_init_has_no_time_limit() {
     assert_eq!(slow.ping().await, Ok(()));
 }
 
+// `StartOptions::new` (1.3, 2.2): no start timeout, an unbounded mailbox
+// and no name, as `Default` gives; `StartOptions::named` adds only the name.
+#[test]
+fn start_options_default_to_no_start_timeout_an_unbounded_mailbox_and_no_name() {
+    for options in [StartOptions::new(), StartOptions::default()] {
+        assert_eq!(options.get_init_timeout(), None);
+        assert_eq!(options.mailbox_capacity(), MailboxCapacity::Unbounded);
+        assert_eq!(options.registered_name(), None);
+    }
+    let named = StartOptions::named("start:options");
+    assert_eq!(named.registered_name(), Some("start:options"));
+    assert_eq!(named.get_init_timeout(), None);
+    assert_eq!(named.mailbox_capacity(), MailboxCapacity::Unbounded);
+}
+
 /// 1.3: a limit past what tokio's clock can hold is no limit either, not
 /// a panic nor an at-once timeout.
 #[tokio::test(start_paused = true)]

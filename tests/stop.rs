@@ -514,16 +514,20 @@ async fn lingering() -> (LingeringClient, Log, Arc<Notify>, Arc<Notify>) {
 }
 
 /// 2.3: while `terminate` runs, casts are accepted and dropped with the
-/// mailbox; once the server has ended, they fail.
+/// mailbox; once the server has ended, they fail. `ServerRef::is_alive` is
+/// already false then, the server having started to exit, though `stop`
+/// has not returned.
 #[tokio::test]
 async fn casts_during_terminate_are_accepted_and_dropped() {
     let (server, log, entered, gate) = lingering().await;
+    assert!(server.is_alive());
     let stopping = tokio::spawn({
         let server = server.clone();
         async move { server.stop().await }
     });
     entered.notified().await;
     assert!(!server.is_alive());
+    assert!(!stopping.is_finished());
     assert!(server.note("during terminate".into()).await.is_ok());
     assert!(server.try_note("during terminate".into()).is_ok());
     gate.notify_one();

@@ -58,6 +58,38 @@ async fn children_start_on_demand_up_to_max_children() {
     assert_eq!((counts.specs, counts.active, counts.workers), (2, 2, 2));
 }
 
+// `DynamicSupervisorSpec::max_children`: at most `max` children at once,
+// running or restarting. A child between failed restart attempts holds its
+// place until it is terminated.
+#[tokio::test(start_paused = true)]
+async fn a_child_waiting_for_its_restart_counts_toward_max_children() {
+    let log = Log::new();
+    let pool = DynamicSupervisor::start(
+        DynamicSupervisorSpec::new()
+            .max_children(1)
+            .intensity(RestartIntensity::new(1_000_000, Duration::from_secs(5))),
+    )
+    .await
+    .unwrap();
+    let args = ProbeArgs::new("a", &log);
+    let failing = args.failing_starts.clone();
+    let child = pool.start_child(probe_with(args)).await.unwrap();
+    failing.store(usize::MAX, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        child.client::<Probe>().unwrap().boom().await,
+        Err(CallError::Exited(panicked("boom a")))
+    );
+    assert_eq!(settle(&pool, child.id()).await, [ChildState::Restarting]);
+
+    assert_eq!(
+        pool.start_child(probe("b", &log)).await.unwrap_err(),
+        SupervisorError::MaxChildren
+    );
+    pool.terminate_child(child.id()).await.unwrap();
+    let b = pool.start_child(probe("b", &log)).await.unwrap();
+    assert_eq!(b.client::<Probe>().unwrap().name().await, Ok("b"));
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_crashed_child_is_restarted_and_its_client_follows() {
     let log = Log::new();
@@ -286,4 +318,14 @@ async fn each_child_is_restarted_on_its_own() {
             .map(|c| ChildState::Running(c.id()))
             .collect::<Vec<_>>()
     );
+}
+
+// `DynamicSupervisor::start` (1.1): outside a tokio runtime it is
+// `StartError::NoRuntime`, not a panic.
+#[test]
+fn starting_a_dynamic_supervisor_outside_a_runtime_is_no_runtime() {
+    let started = futures_util::FutureExt::now_or_never(DynamicSupervisor::start(
+        DynamicSupervisorSpec::new(),
+    ));
+    assert!(matches!(started, Some(Err(StartError::NoRuntime))));
 }

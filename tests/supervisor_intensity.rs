@@ -53,6 +53,39 @@ async fn one_restart_more_than_the_intensity_stops_the_children_in_reverse_and_e
     assert_eq!(c.name().await, Err(CallError::NoProc));
 }
 
+// `RestartIntensity::new` with 0 (15.4): the first restart is one too
+// many and the supervisor gives up; `restart_child` does not count, so any
+// number of them leave it running.
+#[tokio::test(start_paused = true)]
+async fn with_an_intensity_of_zero_the_first_restart_stops_the_supervisor() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(RestartIntensity::new(0, Duration::from_secs(5)))
+        .child(probe("a", &log))
+        .child(probe("b", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    for _ in 0..3 {
+        sup.terminate_child("b").await.unwrap();
+        sup.restart_child("b").await.unwrap();
+    }
+    assert!(sup.is_alive());
+    let (a, b) = (client(&sup, "a").await, client(&sup, "b").await);
+    assert_eq!(b.name().await, Ok("b"));
+    log.take();
+
+    assert_eq!(b.boom().await, Err(CallError::Exited(panicked("boom b"))));
+
+    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+    assert_eq!(
+        log.take(),
+        [
+            "terminate b Panicked { message: \"boom b\" }",
+            "terminate a Shutdown",
+        ]
+    );
+    assert_eq!(a.name().await, Err(CallError::NoProc));
+}
+
 // Semantics 15.4: a group restart is one restart, however many children
 // it starts again, as in OTP.
 #[tokio::test(start_paused = true)]

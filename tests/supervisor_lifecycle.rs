@@ -10,7 +10,7 @@ use std::time::Duration;
 use genserver::prelude::*;
 use genserver::{ChildKind, ChildStartError, StartError};
 use supervisor_support::{Log, Probe, ProbeArgs, client, ms, probe, probe_with};
-use tokio::time::Instant;
+use tokio::time::{Instant, timeout};
 
 #[tokio::test(start_paused = true)]
 async fn children_start_in_order_and_start_returns_once_all_have_started() {
@@ -59,6 +59,50 @@ async fn a_child_that_fails_to_start_stops_the_started_ones_in_reverse_and_is_na
         error.to_string(),
         "server failed to start (error: child `c` failed to start: server failed to start (error: c cannot start))"
     );
+}
+
+// `Supervisor::start`, cancel safety: dropping the future while the
+// children start aborts the supervisor and the children it started, the
+// one in its `init` included; no `terminate` runs and their names are
+// free again.
+#[tokio::test(start_paused = true)]
+async fn dropping_the_start_future_aborts_the_supervisor_and_its_started_children() {
+    const SUP: &str = "supervisor_lifecycle:dropped start";
+    const A: &str = "supervisor_lifecycle:dropped start:a";
+    const B: &str = "supervisor_lifecycle:dropped start:b";
+    let log = Log::new();
+    let b = ProbeArgs {
+        init_takes: Duration::from_secs(3600),
+        ..ProbeArgs::new("b", &log)
+    };
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(probe("a", &log).options(StartOptions::named(A)))
+        .child(probe_with(b).options(StartOptions::named(B)));
+    let mut starting = Box::pin(Supervisor::start_with(spec, StartOptions::named(SUP)));
+    assert!(futures_util::FutureExt::now_or_never(starting.as_mut()).is_none());
+    let mut seen = Vec::new();
+    while !seen.iter().any(|e| e == "initializing b") {
+        seen.extend(log.take());
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(seen, ["start a", "initializing b"]);
+    let sup = genserver::whereis::<Supervisor>(SUP).expect("the supervisor is named");
+    let a = genserver::whereis::<Probe>(A).expect("a has started");
+    let b = genserver::whereis::<Probe>(B).expect("b is in its init");
+
+    drop(starting);
+
+    // A limit, so that a server left running fails the test rather than
+    // hang it; on the paused clock it passes only once nothing else can
+    // happen.
+    let limit = Duration::from_secs(60);
+    assert_eq!(timeout(limit, sup.wait()).await, Ok(ExitReason::Killed));
+    assert_eq!(timeout(limit, a.wait()).await, Ok(ExitReason::Killed));
+    assert_eq!(timeout(limit, b.wait()).await, Ok(ExitReason::Killed));
+    assert!(log.take().is_empty(), "no terminate ran");
+    assert!(genserver::whereis_id(SUP).is_none());
+    assert!(genserver::whereis_id(A).is_none());
+    assert!(genserver::whereis_id(B).is_none());
 }
 
 /// As OTP checks the whole child list before it starts any child

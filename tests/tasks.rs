@@ -560,11 +560,61 @@ async fn abort_task_drops_an_outcome_already_queued() {
 }
 
 /// 19.5: awaiting a `Task` stopped with `abort` gives `TaskError::Aborted`.
-#[tokio::test]
+/// `Task::is_finished` turns true only once the abort has taken effect, at
+/// the task's next `.await`, not as `abort` returns.
+#[tokio::test(start_paused = true)]
 async fn awaiting_an_aborted_task_gives_aborted() {
-    let task = Task::spawn(std::future::pending::<()>());
+    let mut task = Task::spawn(std::future::pending::<()>());
+    tokio::task::yield_now().await;
+    assert!(!task.is_finished());
     task.abort();
-    assert_eq!(task.await, Err(TaskError::Aborted));
+    assert!(!task.is_finished(), "the abort has not taken effect yet");
+    assert_eq!((&mut task).await, Err(TaskError::Aborted));
+    assert!(task.is_finished());
+}
+
+// `Task::abort` (19.5): a task that had already finished keeps its value.
+#[tokio::test(start_paused = true)]
+async fn aborting_a_task_that_had_finished_still_gives_its_value() {
+    let task = Task::spawn(async { 7_u32 });
+    for _ in 0..100 {
+        if task.is_finished() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(task.is_finished());
+    task.abort();
+    assert_eq!(task.await, Ok(7));
+}
+
+// `Context::abort_task` (19.4): an id that is not a task of this server,
+// another server's or a plain `Task`'s, gives `false` and leaves that task
+// running.
+#[tokio::test(start_paused = true)]
+async fn abort_task_of_a_task_not_of_this_server_is_false_and_leaves_it_running() {
+    let (other, mut others_done) = boss().await;
+    let (boss, _done) = boss().await;
+    let gate = Arc::new(Notify::new());
+    let others = other.gated(gate.clone()).await.unwrap();
+    let (release, released) = tokio::sync::oneshot::channel::<u32>();
+    let plain = Task::spawn(async move { released.await.unwrap() });
+
+    assert_eq!(boss.abort(others).await, Ok(false));
+    assert_eq!(boss.abort(plain.id()).await, Ok(false));
+
+    gate.notify_one();
+    let outcome = others_done.recv().await.unwrap();
+    assert_eq!((outcome.id, outcome.result), (others, Ok(1)));
+    release.send(5).unwrap();
+    assert_eq!(plain.await, Ok(5));
+}
+
+// `Task::spawn`, `# Panics`: outside a tokio runtime.
+#[test]
+#[should_panic = "must be called from the context of a Tokio 1.x runtime"]
+fn spawning_a_task_outside_a_runtime_panics() {
+    Task::spawn(async { 1 }).detach();
 }
 
 /// Spawns a task holding `canary` from `init`, then fails its start.

@@ -483,6 +483,43 @@ fn timers_fire_on_a_runtime_without_a_timer() {
     assert_eq!(labels, Some([1, 2, 2]), "the timers fired");
 }
 
+// `ServerRef::send_after`, `ServerRef::send_interval` and the free
+// `send_after` and `send_interval`, `# Panics`: outside a tokio runtime,
+// even when the target runs on one, since the timer is a task of the
+// runtime that sets it (18.3).
+#[test]
+fn setting_a_timer_to_an_address_outside_a_runtime_panics() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (clock, _ticks) = runtime.block_on(clock());
+    let hour = Duration::from_secs(3600);
+    let panic_of = |set: &dyn Fn() -> Timer| {
+        let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(set)).err()?;
+        Some(
+            payload
+                .downcast_ref::<String>()
+                .cloned()
+                .unwrap_or_default(),
+        )
+    };
+    let sets: [(&str, &dyn Fn() -> Timer); 4] = [
+        ("ServerRef::send_after", &|| {
+            clock.server_ref().send_after(hour, Tick(1))
+        }),
+        ("ServerRef::send_interval", &|| {
+            clock.server_ref().send_interval(hour, Tick(2))
+        }),
+        ("send_after", &|| send_after(&clock, hour, Tick(3))),
+        ("send_interval", &|| send_interval(&clock, hour, Tick(4))),
+    ];
+    for (what, set) in sets {
+        let message = panic_of(set).unwrap_or_else(|| panic!("{what} did not panic"));
+        assert!(message.contains("Tokio 1.x runtime"), "{what}: {message}");
+    }
+}
+
 /// A timer message that counts its drops: it is dropped by the timer's
 /// task when that ends without sending it.
 #[derive(Clone)]
