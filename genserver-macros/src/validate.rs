@@ -9,7 +9,7 @@ use syn::{ReceiverKind, ReturnType, Safety, Type};
 
 use crate::attr::{self, Role};
 use crate::ctxt::Ctxt;
-use crate::model::{Handler, HandlerKind, InputKind, Method, Server};
+use crate::model::{Handler, HandlerKind, Input, InputKind, Method, Server};
 use crate::ty::{self, ContextShape};
 use crate::{names, parse};
 
@@ -662,10 +662,7 @@ fn context_is_this_servers(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) 
             continue;
         }
         let Some(of) = ty::context_of(&input.arg.ty) else {
-            // Other shapes have their own error, with the same hint.
-            if let InputKind::Context(ContextShape::Mut) = input.kind
-                && let Some(bare) = ty::without_arguments(&input.arg.ty)
-            {
+            if let Some(bare) = bare_context(input) {
                 cx.error_spanned_by(
                     bare,
                     "`Context` takes the server's type\nwrite `&mut Context<Self>`",
@@ -699,9 +696,7 @@ pub(crate) fn bare_contexts(server: &Server<'_>) -> Vec<(syn::Ident, usize)> {
     let mut bare = Vec::new();
     for method in methods {
         for input in &method.inputs {
-            if let InputKind::Context(ContextShape::Mut) = input.kind
-                && ty::context_of(&input.arg.ty).is_none()
-                && ty::without_arguments(&input.arg.ty).is_some()
+            if bare_context(input).is_some()
                 && let Some(at) = method.func.sig.inputs.iter().position(
                     |arg| matches!(arg, syn::FnArg::Typed(typed) if std::ptr::eq(typed, input.arg)),
                 )
@@ -711,6 +706,16 @@ pub(crate) fn bare_contexts(server: &Server<'_>) -> Vec<(syn::Ident, usize)> {
         }
     }
     bare
+}
+
+/// `Context` in an argument `&mut Context`, written without the server's
+/// type. Other shapes (`&Context`, `Context`) have their own error, with
+/// the same hint.
+fn bare_context<'a>(input: &Input<'a>) -> Option<&'a syn::PathSegment> {
+    match input.kind {
+        InputKind::Context(ContextShape::Mut) => ty::without_arguments(&input.arg.ty),
+        _ => None,
+    }
 }
 
 /// At most one context argument: there is one context per server.
