@@ -646,6 +646,64 @@ pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
+/// The first trait object in `ty` that is certainly not `Send`: one of
+/// the standard library's traits that do not require `Send` (`dyn
+/// FnOnce()`, `dyn std::any::Any`, `dyn Iterator<Item = u8>`, ...) with no
+/// `Send` bound written. A trait of the user's own may require `Send` of
+/// its implementors, so it is left to rustc: a name that needs importing
+/// (`Any`, `Error`, `Debug`, ...) counts only written with its `std` or
+/// `core` path. What a trait object's own signature names (`dyn Fn() ->
+/// Box<dyn Any> + Send`) and what a pointer or a reference points to are
+/// not looked into: they do not decide whether the value is sent.
+pub(crate) fn unsent_trait_object(ty: &Type) -> Option<&syn::TypeTraitObject> {
+    match ty {
+        Type::TraitObject(object) => {
+            let mut traits = object.bounds.iter().filter_map(|bound| match bound {
+                TypeParamBound::Trait(bound) => Some(&bound.path),
+                _ => None,
+            });
+            let all_without_send = traits.clone().all(is_std_trait_without_send);
+            (traits.next().is_some() && all_without_send).then_some(object)
+        }
+        Type::Path(TypePath { path, .. }) => path.segments.iter().find_map(|segment| {
+            let PathArguments::AngleBracketed(args) = &segment.arguments else {
+                return None;
+            };
+            args.args.iter().find_map(|arg| match arg {
+                GenericArgument::Type(inner) => unsent_trait_object(inner),
+                _ => None,
+            })
+        }),
+        Type::Tuple(tuple) => tuple.elems.iter().find_map(unsent_trait_object),
+        Type::Array(array) => unsent_trait_object(&array.elem),
+        Type::Slice(slice) => unsent_trait_object(&slice.elem),
+        Type::Paren(paren) => unsent_trait_object(&paren.elem),
+        Type::Group(group) => unsent_trait_object(&group.elem),
+        _ => None,
+    }
+}
+
+/// Whether `path` names a standard trait that does not require `Send`.
+fn is_std_trait_without_send(path: &Path) -> bool {
+    let Some(last) = path.segments.last() else {
+        return false;
+    };
+    let from_std = path.segments.len() > 1
+        && ["std", "core", "alloc"]
+            .iter()
+            .any(|krate| path.segments[0].ident == krate);
+    let bare = path.segments.len() == 1 && path.leading_colon.is_none();
+    let name = last.ident.to_string();
+    match name.as_str() {
+        // The parenthesized form is the closure traits' own.
+        "Fn" | "FnMut" | "FnOnce" => matches!(last.arguments, PathArguments::Parenthesized(_)),
+        // In the prelude.
+        "Iterator" | "Future" => bare || from_std,
+        "Any" | "Error" | "Debug" | "Display" | "Read" | "Write" => from_std,
+        _ => false,
+    }
+}
+
 /// Whether `ty`, as written, certainly has no higher-ranked part: no
 /// reference, lifetime, function pointer, trait object, `Fn(..)` sugar,
 /// `for<..>` or macro. (An alias may still hide one: see

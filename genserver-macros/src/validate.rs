@@ -44,6 +44,7 @@ fn check_handler(cx: &Ctxt, server: &Server<'_>, handler: &Handler<'_>) {
     arguments_are_owned(cx, server, method);
     arguments_are_not_impl_trait(cx, method);
     arguments_are_sized(cx, method);
+    carried_trait_objects_are_send(cx, handler);
     context_is_mut_ref(cx, method);
     context_is_this_servers(cx, server, method);
     at_most_one_context(cx, method);
@@ -89,6 +90,7 @@ fn check_init(cx: &Ctxt, server: &Server<'_>, init: &Method<'_>) {
     arguments_are_owned(cx, server, init);
     arguments_are_not_impl_trait(cx, init);
     arguments_are_sized(cx, init);
+    arguments_are_not_unsent_trait_objects(cx, init, "start arguments travel to the server's task");
     context_is_mut_ref(cx, init);
     context_is_this_servers(cx, server, init);
     at_most_one_context(cx, init);
@@ -602,6 +604,44 @@ fn arguments_are_sized(cx: &Ctxt, method: &Method<'_>) {
                 ),
             );
         }
+    }
+}
+
+/// What a handler's message and its reply carry between tasks hold no
+/// trait object that is certainly not `Send` (`Box<dyn FnOnce()>`): one
+/// error at the `dyn`, with the bound to add, rather than rustc's at every
+/// generated item that needs the message to be `Send`.
+fn carried_trait_objects_are_send(cx: &Ctxt, handler: &Handler<'_>) {
+    let method = &handler.method;
+    arguments_are_not_unsent_trait_objects(cx, method, "a message travels to the server's task");
+    if handler.kind != HandlerKind::Call {
+        return;
+    }
+    // A boxed error in a `Result` reply has its own check and message,
+    // and a deferred `Reply<T>` requires `T: Send` in the signature
+    // itself, where rustc says so at the user's type.
+    if let ReturnType::Type(_, reply) = &method.func.sig.output
+        && boxed_error(method).is_none()
+    {
+        unsent_trait_object(cx, reply, "a reply travels back to the caller's task");
+    }
+}
+
+fn arguments_are_not_unsent_trait_objects(cx: &Ctxt, method: &Method<'_>, why: &str) {
+    for input in &method.inputs {
+        if matches!(input.kind, InputKind::Plain) {
+            unsent_trait_object(cx, &input.arg.ty, why);
+        }
+    }
+}
+
+fn unsent_trait_object(cx: &Ctxt, ty: &Type, why: &str) {
+    if let Some(object) = ty::unsent_trait_object(ty) {
+        let text = ty::type_text(object);
+        cx.error_spanned_by(
+            object,
+            format_args!("`{text}` is not `Send`, and {why}\nwrite `{text} + Send`"),
+        );
     }
 }
 
