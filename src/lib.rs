@@ -75,7 +75,7 @@
 //! | attribute | client method returns | the handler returns |
 //! |---|---|---|
 //! | `#[call]`, `#[call(timeout = "250ms")]` | `Result<T, CallError>` | `T`, the reply (or takes a [`Reply<T>`] and answers later) |
-//! | `#[cast]` | `Result<(), SendError<Msg>>`; and `try_<name>`, which never waits: `Result<(), TrySendError<Msg>>` | `()`, or `Result<(), E>` whose `Err` stops the server |
+//! | `#[cast]` | `Result<(), SendError<Msg>>`; and `try_<name>`, which never waits: `Result<(), TrySendError<Msg>>` | `()`, or `Result<(), E>` whose `Err` stops the server (with `E = ExitReason`, with that reason) |
 //! | `#[info]` | (sent with `client.info(msg)`) | as `#[cast]`; takes one message argument of its own type |
 //! | `#[init]` | `Server::start(args)` | `Result<Self, E>` or `Self` |
 //! | `#[terminate]` | — | `()`; runs when the server stops for any reason it can observe |
@@ -193,9 +193,10 @@
 //! [`CallError::NoProc`] when no server was running, or
 //! [`CallError::ReplyDropped`] when a deferred reply was dropped unsent,
 //! never a hang; a server calling itself fails at once
-//! ([`CallError::CallingSelf`]); a panic in a handler ends that server
-//! only, with [`ExitReason::Panicked`]; [`stop`](ServerRef::stop) returns
-//! after `terminate` ran and the task ended.
+//! ([`CallError::CallingSelf`]); a panic in a handler ends that server,
+//! with [`ExitReason::Panicked`], and no other unless linked to it;
+//! [`stop`](ServerRef::stop) returns after `terminate` ran and the state
+//! was dropped.
 //!
 //! # Coming from Elixir
 //!
