@@ -638,3 +638,17 @@ async fn a_continue_from_init_runs_before_a_message_queued_during_init() {
     );
     server.stop().await.unwrap();
 }
+
+// `IdleTimeout` derives the traits of a plain value: a handler may copy,
+// compare or print the message, and code of the user's may make one with
+// `Default`.
+#[test]
+fn the_idle_timeout_message_is_a_plain_value() {
+    fn by_default<T: Default>() -> T {
+        T::default()
+    }
+    let made: IdleTimeout = by_default();
+    let copied = made;
+    assert_eq!(made, copied);
+    assert_eq!(format!("{copied:?}"), "IdleTimeout");
+}

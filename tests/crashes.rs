@@ -5,10 +5,21 @@ use std::sync::{Arc, Mutex};
 
 use genserver::prelude::*;
 
-/// Logs its end to a shared list.
+/// Logs its end to a shared list, and keeps the reason `terminate` got.
 struct Fragile {
     name: &'static str,
     log: Arc<Mutex<Vec<String>>>,
+    ended_with: Arc<Mutex<Option<ExitReason>>>,
+}
+
+impl Fragile {
+    fn new(name: &'static str, log: &Arc<Mutex<Vec<String>>>) -> Self {
+        Fragile {
+            name,
+            log: log.clone(),
+            ended_with: Arc::default(),
+        }
+    }
 }
 
 /// An info message that makes the server panic.
@@ -56,6 +67,16 @@ impl Fragile {
         panic!("async cast panicked")
     }
 
+    #[cast]
+    fn crash_with_text(&mut self, n: u32) {
+        panic!("formatted {n}")
+    }
+
+    #[cast]
+    fn crash_with_a_number(&mut self) {
+        std::panic::panic_any(42_u32)
+    }
+
     #[info]
     fn explode(&mut self, _: Explode) {
         panic!("info panicked")
@@ -85,23 +106,14 @@ impl Fragile {
             .lock()
             .unwrap()
             .push(format!("{} terminated: {reason}", self.name));
+        *self.ended_with.lock().unwrap() = Some(reason.clone());
     }
 }
 
 async fn pair() -> (FragileClient, FragileClient, Arc<Mutex<Vec<String>>>) {
     let log = Arc::new(Mutex::new(Vec::new()));
-    let a = Fragile::start(Fragile {
-        name: "a",
-        log: log.clone(),
-    })
-    .await
-    .unwrap();
-    let b = Fragile::start(Fragile {
-        name: "b",
-        log: log.clone(),
-    })
-    .await
-    .unwrap();
+    let a = Fragile::start(Fragile::new("a", &log)).await.unwrap();
+    let b = Fragile::start(Fragile::new("b", &log)).await.unwrap();
     (a, b, log)
 }
 
@@ -156,15 +168,55 @@ async fn a_panicking_info_handler_ends_its_server() {
     assert_eq!(b.ping().await, Ok("b"));
 }
 
-#[tokio::test]
-async fn an_err_from_a_cast_stops_the_server_with_that_error() {
-    let (a, _, log) = pair().await;
+// 5.1 with `ExitReason`: "every observer of an exit sees the same
+// reason", the error "shared between every observer". Errors compare by
+// identity, so equality here means one `Arc` for the caller queued behind
+// the failing cast, `wait` and `terminate`; each can match the handler's
+// typed error with `downcast_ref`.
+#[tokio::test(start_paused = true)]
+async fn an_err_from_a_cast_stops_the_server_with_that_error_shared_by_every_observer() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let fragile = Fragile::new("a", &log);
+    let ended_with = fragile.ended_with.clone();
+    let a = Fragile::start(fragile).await.unwrap();
+    let waiter = tokio::spawn({
+        let a = a.clone();
+        async move { a.wait().await }
+    });
+    // Both are queued before the server runs: this runtime has one thread.
     a.refuse().await.unwrap();
-    match a.wait().await {
-        ExitReason::Error { source } => assert_eq!(source.to_string(), "refused"),
-        other => panic!("expected Error, got {other:?}"),
-    }
+    let Err(CallError::Exited(told_the_caller)) = a.ping().await else {
+        panic!("the call queued behind the failing cast is told the exit")
+    };
+    let from_wait = waiter.await.unwrap();
+    assert_eq!(
+        told_the_caller
+            .downcast_ref::<Refused>()
+            .map(ToString::to_string),
+        Some("refused".into())
+    );
+    assert_eq!(told_the_caller, from_wait);
+    assert_eq!(Some(told_the_caller), *ended_with.lock().unwrap());
     assert_eq!(*log.lock().unwrap(), ["a terminated: error: refused"]);
+}
+
+// `ExitReason::Panicked::message`: the panic payload when it was a string
+// (a formatted one included), otherwise a placeholder, for `terminate` as
+// for `wait`.
+#[tokio::test(start_paused = true)]
+async fn a_panic_keeps_a_text_payload_as_its_message_and_replaces_any_other() {
+    let (a, b, log) = pair().await;
+    a.crash_with_text(3).await.unwrap();
+    assert_eq!(a.wait().await, panicked("formatted 3"));
+    b.crash_with_a_number().await.unwrap();
+    assert_eq!(b.wait().await, panicked("Box<dyn Any>"));
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "a terminated: panicked: formatted 3",
+            "b terminated: panicked: Box<dyn Any>"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -179,22 +231,12 @@ async fn a_cast_to_a_crashed_server_hands_the_message_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_crashing_servers_leave_the_runtime_and_their_peers_running() {
     let log = Arc::new(Mutex::new(Vec::new()));
-    let survivor = Fragile::start(Fragile {
-        name: "survivor",
-        log: log.clone(),
-    })
-    .await
-    .unwrap();
+    let survivor = Fragile::start(Fragile::new("survivor", &log))
+        .await
+        .unwrap();
     let mut doomed = Vec::new();
     for _ in 0..100 {
-        doomed.push(
-            Fragile::start(Fragile {
-                name: "doomed",
-                log: log.clone(),
-            })
-            .await
-            .unwrap(),
-        );
+        doomed.push(Fragile::start(Fragile::new("doomed", &log)).await.unwrap());
     }
     for server in &doomed {
         server.crash_cast().await.unwrap();
@@ -442,4 +484,62 @@ fn errors_lead_to_the_error_inside_them() {
         Some(&CallError::NoProc)
     );
     assert!(genserver::SupervisorError::NotFound.source().is_none());
+}
+
+// `ExitReason`'s `PartialEq`: the same variant with equal messages; errors
+// compare by identity, and a clone shares its error (payloads are
+// reference counted), so it is equal.
+#[test]
+fn panics_compare_by_message_and_errors_by_identity() {
+    assert_eq!(panicked("a"), panicked("a"));
+    assert_ne!(panicked("a"), panicked("b"));
+    assert_ne!(panicked("x"), ExitReason::error("x"));
+    assert_ne!(ExitReason::Normal, ExitReason::Shutdown);
+    assert_ne!(ExitReason::Killed, ExitReason::NoProc);
+
+    let error = ExitReason::error("same text");
+    let copy = error.clone();
+    assert_eq!(error, copy);
+    assert_ne!(error, ExitReason::error("same text"));
+    let (ExitReason::Error { source: a }, ExitReason::Error { source: b }) = (&error, &copy) else {
+        unreachable!()
+    };
+    assert!(Arc::ptr_eq(a, b));
+}
+
+// What a reason shows in logs and in the crash report.
+#[test]
+fn each_reason_displays_as_its_own_short_text() {
+    let shown = [
+        ExitReason::Normal,
+        ExitReason::Shutdown,
+        ExitReason::Killed,
+        ExitReason::NoProc,
+        panicked("boom"),
+        ExitReason::error(Refused),
+    ]
+    .map(|reason| reason.to_string());
+    assert_eq!(
+        shown,
+        [
+            "normal exit",
+            "shutdown",
+            "killed",
+            "no such server",
+            "panicked: boom",
+            "error: refused"
+        ]
+    );
+}
+
+// `ExitReason::downcast_ref`: an error given as a `String`, as `&str` is,
+// is kept as its text, which no error type of the user's matches.
+#[test]
+fn an_error_given_as_a_string_is_kept_as_its_text() {
+    let reason = ExitReason::error(format!("no item {}", 9));
+    let ExitReason::Error { source } = &reason else {
+        unreachable!()
+    };
+    assert_eq!(source.to_string(), "no item 9");
+    assert!(reason.downcast_ref::<Refused>().is_none());
 }

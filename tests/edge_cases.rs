@@ -1,14 +1,15 @@
 //! Edge cases of the runtime contract (docs/semantics.md) that cross
 //! sections: calls against full mailboxes, runtime shutdown, timers whose
 //! target ends, supervisors with bounded mailboxes, servers whose clients
-//! are all dropped.
+//! are all dropped, and what identifies and addresses a server.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use genserver::prelude::*;
 use genserver::{
-    CallError, ChildSpec, ExitReason, Strategy, Supervisor, SupervisorSpec, send_after, whereis,
+    AsServerRef, CallError, ChildSpec, ExitReason, Strategy, Supervisor, SupervisorSpec,
+    send_after, whereis,
 };
 use tokio::sync::Notify;
 
@@ -274,6 +275,47 @@ async fn references_are_equal_when_they_address_the_same_server() {
     assert_eq!(to_a, *a.server_ref());
     assert_ne!(to_a, *b.server_ref());
     b.stop().await.unwrap();
+}
+
+// `ServerId`: shown as `<n>`, `n` being `as_u64`, in `Display` and
+// `Debug` alike; never reused, also once its server has stopped.
+#[tokio::test(start_paused = true)]
+async fn server_ids_show_as_their_number_and_are_never_reused() {
+    let first = Sink::start(sink()).await.unwrap();
+    let id = first.id();
+    assert_eq!(id.to_string(), format!("<{}>", id.as_u64()));
+    assert_eq!(format!("{id:?}"), format!("<{}>", id.as_u64()));
+    first.stop().await.unwrap();
+    let mut seen = vec![id];
+    for _ in 0..20 {
+        let next = Sink::start(sink()).await.unwrap();
+        assert!(!seen.contains(&next.id()), "{:?} reused", next.id());
+        seen.push(next.id());
+        next.stop().await.unwrap();
+    }
+}
+
+// `AsServerRef`: a client, a `ServerRef` and a `&ServerRef` (as
+// `&client.server_ref()` gives) all address the server, so timers (and
+// monitors and links) take any of them as they are.
+#[tokio::test(start_paused = true)]
+async fn a_client_a_reference_and_a_reference_to_it_all_address_the_server() {
+    fn id_of<T: AsServerRef>(target: &T) -> genserver::ServerId {
+        target.as_server_ref().id()
+    }
+    let sink = Sink::start(sink()).await.unwrap();
+    assert_eq!(id_of(&sink), sink.id());
+    assert_eq!(id_of(sink.server_ref()), sink.id());
+    assert_eq!(id_of(&sink.server_ref()), sink.id());
+    // Held: a dropped timer is cancelled.
+    let _timers = [
+        send_after(&sink, Duration::from_secs(1), Note),
+        send_after(sink.server_ref(), Duration::from_secs(1), Note),
+        send_after(&sink.server_ref(), Duration::from_secs(1), Note),
+    ];
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(sink.stats().await.unwrap().messages_handled, 3);
+    sink.stop().await.unwrap();
 }
 
 struct Worker;

@@ -124,6 +124,26 @@ async fn calls_casts_and_info_messages() {
     assert!(!counter.is_alive());
 }
 
+// The crate docs' table of what each client method returns, type by type:
+// `start`, a call, an info message, a cast and its `try_` form.
+#[tokio::test]
+async fn client_methods_return_what_the_crate_docs_table_says() {
+    let started: Result<CounterClient, StartError> = Counter::start(5, Arc::default()).await;
+    let counter = started.unwrap();
+    let call: Result<u64, CallError> = counter.add(1).await;
+    assert_eq!(call, Ok(6));
+    let info: Result<(), SendError<CounterMessage>> = counter.info(Tick).await;
+    assert!(info.is_ok());
+    let cast: Result<(), SendError<CounterMessage>> = counter.fail().await;
+    assert!(cast.is_ok());
+    counter.wait().await;
+    let try_cast: Result<(), TrySendError<CounterMessage>> = counter.try_fail();
+    assert!(matches!(
+        try_cast,
+        Err(TrySendError::NoProc(CounterMessage::Fail(..)))
+    ));
+}
+
 #[tokio::test]
 async fn init_errors_fail_the_start() {
     let error = Counter::start(u64::MAX, Arc::default()).await.unwrap_err();

@@ -148,8 +148,13 @@ async fn an_init_error_is_the_start_error_and_nothing_is_left_running() {
     let before = metrics.num_alive_tasks();
     let (canary, dropped) = canary();
     match Service::start(Plan::Fail, canary).await {
-        Err(StartError::Init(ExitReason::Error { source })) => {
-            assert_eq!(source.to_string(), "bad config: port");
+        // `ExitReason::downcast_ref`: the caller matches the typed error
+        // `init` returned.
+        Err(StartError::Init(reason)) => {
+            assert_eq!(
+                reason.downcast_ref::<BadConfig>().map(|e| e.0),
+                Some("port")
+            );
         }
         other => panic!("expected Init(Error), got {:?}", other.map(|_| ())),
     }
@@ -408,6 +413,74 @@ async fn a_server_without_init_starts_on_the_first_poll() {
     let started = futures_util::FutureExt::now_or_never(Plain::start(Plain(3)));
     let plain = started.expect("ready at once").unwrap();
     assert_eq!(plain.value().await, Ok(3));
+}
+
+/// Written without the macro, with an `init` that says it ran.
+struct LateInit;
+
+/// What [`LateInit`]'s `init` sets.
+struct InitRan(Arc<AtomicBool>);
+
+enum LateInitMessage {
+    Ping(genserver::ReplyTo<()>),
+}
+
+#[derive(Clone)]
+struct LateInitClient(ServerRef<LateInit>);
+
+impl Client for LateInitClient {
+    type Server = LateInit;
+
+    fn from_server_ref(server: ServerRef<LateInit>) -> Self {
+        LateInitClient(server)
+    }
+
+    fn server_ref(&self) -> &ServerRef<LateInit> {
+        &self.0
+    }
+}
+
+impl GenServer for LateInit {
+    type Args = InitRan;
+    type Message = LateInitMessage;
+    type Client = LateInitClient;
+    const NAME: &'static str = "LateInit";
+    const HAS_INIT: bool = false;
+
+    async fn init(InitRan(ran): InitRan, _: &mut Context<Self>) -> Result<Self, ExitReason> {
+        ran.store(true, Ordering::SeqCst);
+        Ok(LateInit)
+    }
+
+    async fn handle(
+        &mut self,
+        LateInitMessage::Ping(reply_to): LateInitMessage,
+        _: &mut Context<Self>,
+    ) -> Result<(), ExitReason> {
+        reply_to.send(());
+        Ok(())
+    }
+
+    fn message_name(_: &LateInitMessage) -> &'static str {
+        "Ping"
+    }
+}
+
+/// `GenServer::HAS_INIT`: when `false`, start returns without waiting for
+/// the server's task to run `init`; it runs before the first message. The
+/// typed client of a server is reached from its type, as generic code
+/// does, through `GenServer::Client`.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_server_whose_has_init_is_false_starts_before_its_init_runs() {
+    let ran = Arc::new(AtomicBool::new(false));
+    let server = genserver::start::<LateInit>(InitRan(ran.clone()), StartOptions::new())
+        .await
+        .unwrap();
+    assert!(!ran.load(Ordering::SeqCst), "start waited for init");
+    let client = <<LateInit as GenServer>::Client as Client>::from_server_ref(server);
+    client.0.call(LateInitMessage::Ping).await.unwrap();
+    assert!(ran.load(Ordering::SeqCst));
+    client.0.stop().await.unwrap();
 }
 
 /// 1.4: a server without `#[init]` under a name already held fails at

@@ -196,6 +196,26 @@ async fn child_looks_a_client_up_by_id_and_type() {
     );
 }
 
+// `ChildRef::client` and `ChildRef::server_ref`: `None` when the child's
+// server is not the type asked for, from either kind of supervisor.
+#[tokio::test(start_paused = true)]
+async fn a_child_ref_gives_nothing_for_another_server_type() {
+    let log = Log::new();
+    let sup = two(&log).await;
+    let c = sup.start_child(probe("c", &log)).await.unwrap();
+    assert!(c.client::<Supervisor>().is_none());
+    assert!(c.server_ref::<Supervisor>().is_none());
+    assert_eq!(c.server_ref::<Probe>().map(|r| r.id()), Some(c.id()));
+
+    let pool = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+        .await
+        .unwrap();
+    let d = pool.start_child(probe("d", &log)).await.unwrap();
+    assert!(d.client::<DynamicSupervisor>().is_none());
+    assert!(d.server_ref::<DynamicSupervisor>().is_none());
+    assert_eq!(d.client::<Probe>().unwrap().name().await, Ok("d"));
+}
+
 #[tokio::test(start_paused = true)]
 async fn admin_requests_to_a_stopped_supervisor_fail_with_a_call_error() {
     let log = Log::new();
@@ -210,7 +230,8 @@ async fn admin_requests_to_a_stopped_supervisor_fail_with_a_call_error() {
 
 // Semantics 15.8: admin requests wait without a time limit, as OTP's do:
 // a child whose `init` takes a minute is started; a client given a limit
-// with `with_timeout` gets `Call(Timeout)` instead.
+// with `with_timeout` gets `Call(Timeout)` instead. The same for a
+// dynamic supervisor.
 #[tokio::test(start_paused = true)]
 async fn admin_requests_wait_without_a_limit_unless_the_client_has_one() {
     let log = Log::new();
@@ -234,6 +255,97 @@ async fn admin_requests_wait_without_a_limit_unless_the_client_has_one() {
         SupervisorError::Call(CallError::Timeout)
     );
     assert_eq!(began.elapsed(), Duration::from_secs(61));
+
+    let pool = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+        .await
+        .unwrap();
+    let began = tokio::time::Instant::now();
+    pool.start_child(probe_with(slow("e"))).await.unwrap();
+    assert_eq!(began.elapsed(), Duration::from_secs(60));
+    let limited = pool.with_timeout(Duration::from_secs(1));
+    assert_eq!(limited.id(), pool.id());
+    assert_eq!(
+        limited
+            .start_child(probe_with(slow("f")))
+            .await
+            .unwrap_err(),
+        SupervisorError::Call(CallError::Timeout)
+    );
+    assert_eq!(began.elapsed(), Duration::from_secs(61));
+}
+
+/// Yields until `entry` is in the log, emptying it. Under the paused
+/// clock, time does not move meanwhile.
+async fn until_logged(log: &Log, entry: &str) {
+    for _ in 0..10_000 {
+        if log.take().iter().any(|e| e == entry) {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("{entry:?} was never logged");
+}
+
+/// A child whose `terminate` takes ten seconds, waited for.
+fn slow_to_stop(name: &'static str, log: &Log) -> ChildSpec {
+    let args = ProbeArgs {
+        terminate_takes: Duration::from_secs(10),
+        ..ProbeArgs::new(name, log)
+    };
+    probe_with(args).shutdown(Shutdown::Infinity)
+}
+
+// `is_alive` of the admin clients: `true` until the supervisor starts to
+// exit, so already `false` while it stops its children, not only once it
+// has ended.
+#[tokio::test(start_paused = true)]
+async fn a_supervisor_is_no_longer_alive_once_it_begins_to_stop_its_children() {
+    let log = Log::new();
+    let sup =
+        Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(slow_to_stop("a", &log)))
+            .await
+            .unwrap();
+    assert!(sup.is_alive());
+    let stopping = tokio::spawn({
+        let sup = sup.clone();
+        async move { sup.stop().await }
+    });
+    until_logged(&log, "terminate a Shutdown").await;
+    assert!(!sup.is_alive());
+    stopping.await.unwrap().unwrap();
+
+    let pool = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+        .await
+        .unwrap();
+    pool.start_child(slow_to_stop("b", &log)).await.unwrap();
+    assert!(pool.is_alive());
+    let stopping = tokio::spawn({
+        let pool = pool.clone();
+        async move { pool.stop().await }
+    });
+    until_logged(&log, "terminate b Shutdown").await;
+    assert!(!pool.is_alive());
+    stopping.await.unwrap().unwrap();
+}
+
+// The admin clients are `Client`s of their supervisor: one rebuilt from
+// the address reaches the same supervisor, whose id the client reports.
+#[tokio::test(start_paused = true)]
+async fn an_admin_client_is_rebuilt_from_its_address() {
+    let log = Log::new();
+    let sup = two(&log).await;
+    let again = <SupervisorClient as Client>::from_server_ref(sup.server_ref().clone());
+    assert_eq!(again.id(), sup.id());
+    assert_eq!(sup.id(), sup.server_ref().id());
+    assert_eq!(again.count_children().await.unwrap().specs, 2);
+
+    let pool = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+        .await
+        .unwrap();
+    let again = <DynamicSupervisorClient as Client>::from_server_ref(pool.server_ref().clone());
+    assert_eq!(again.id(), pool.id());
+    assert_eq!(pool.id(), pool.server_ref().id());
+    assert_eq!(again.count_children().await.unwrap().specs, 0);
 }
 
 // Semantics 15.8: a child between failed restart attempts has no

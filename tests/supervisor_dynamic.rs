@@ -7,7 +7,7 @@ mod supervisor_support;
 use std::time::Duration;
 
 use genserver::prelude::*;
-use genserver::{ChildState, DynamicSupervisorClient, SupervisorError};
+use genserver::{ChildId, ChildKind, ChildState, DynamicSupervisorClient, SupervisorError};
 use supervisor_support::{Log, Probe, ProbeArgs, ProbeClient, ms, panicked, probe, probe_with};
 use tokio::time::Instant;
 
@@ -90,6 +90,51 @@ async fn a_child_waiting_for_its_restart_counts_toward_max_children() {
     assert_eq!(b.client::<Probe>().unwrap().name().await, Ok("b"));
 }
 
+// `ChildInfo`: a dynamic supervisor's children are reported by the id of
+// the spec each was started from, with their server's `NAME` and kind.
+#[tokio::test(start_paused = true)]
+async fn dynamic_children_are_reported_by_the_id_of_their_spec() {
+    let log = Log::new();
+    let pool = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+        .await
+        .unwrap();
+    let worker = pool.start_child(probe("alpha", &log)).await.unwrap();
+    let sub = pool
+        .start_child(ChildSpec::supervisor(
+            "beta",
+            SupervisorSpec::new(Strategy::OneForOne),
+        ))
+        .await
+        .unwrap();
+    let reported: Vec<_> = pool
+        .which_children()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.id, c.state, c.server, c.kind))
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            (
+                ChildId::from("alpha"),
+                ChildState::Running(worker.id()),
+                "Probe",
+                ChildKind::Worker
+            ),
+            (
+                ChildId::from("beta"),
+                ChildState::Running(sub.id()),
+                "Supervisor",
+                ChildKind::Supervisor
+            ),
+        ]
+    );
+}
+
+// `ChildRef`: its `id` is the instance's when the reference was made,
+// while its client, valid across restarts, follows them; a client made
+// from it later is the same address.
 #[tokio::test(start_paused = true)]
 async fn a_crashed_child_is_restarted_and_its_client_follows() {
     let log = Log::new();
@@ -98,9 +143,11 @@ async fn a_crashed_child_is_restarted_and_its_client_follows() {
         .unwrap();
     let child = pool.start_child(probe("a", &log)).await.unwrap();
     let a = child.client::<Probe>().unwrap();
+    assert_eq!(a.id(), child.id());
     assert_eq!(a.boom().await, Err(CallError::Exited(panicked("boom a"))));
     assert_eq!(a.echo(1).await, Ok(1));
     assert_ne!(a.id(), child.id());
+    assert_eq!(child.client::<Probe>().unwrap().id(), a.id());
     assert_eq!(
         log.take(),
         [

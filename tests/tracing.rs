@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use genserver::prelude::*;
@@ -486,6 +487,74 @@ async fn a_stop_with_killed_runs_terminate_and_is_reported() {
     assert_eq!(reported[0]["server"], "Tidy");
     assert_eq!(reported[0]["id"], tidy.id().as_u64().to_string());
     assert_eq!(reported[0]["reason"], "killed");
+}
+
+/// A subscriber that panics when asked for a `handle` span and on every
+/// `ERROR` event, counting both.
+#[derive(Clone, Default)]
+struct Hostile(Arc<HostileCounts>);
+
+#[derive(Default)]
+struct HostileCounts {
+    next_id: AtomicU64,
+    handle_spans: AtomicUsize,
+    errors: AtomicUsize,
+}
+
+impl Subscriber for Hostile {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, attrs: &Attributes<'_>) -> Id {
+        if attrs.metadata().name() == "handle" {
+            self.0.handle_spans.fetch_add(1, Ordering::SeqCst);
+            panic!("no handle spans here");
+        }
+        Id::from_u64(self.0.next_id.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+
+    fn record(&self, _: &Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        if *event.metadata().level() == tracing::Level::ERROR {
+            self.0.errors.fetch_add(1, Ordering::SeqCst);
+            panic!("no crash reports here");
+        }
+    }
+
+    fn enter(&self, _: &Id) {}
+
+    fn exit(&self, _: &Id) {}
+}
+
+// The subscriber is the user's code: one that panics on the `handle` span
+// costs the message its span, not the server its life; one that panics on
+// the crash report stops the report there, not the end: `terminate` runs.
+#[tokio::test]
+async fn a_panicking_subscriber_costs_spans_and_reports_not_the_server() {
+    let hostile = Hostile::default();
+    let _guard = tracing::subscriber::set_default(hostile.clone());
+    let store = Store::start(Store { value: 7 }).await.unwrap();
+    let fetched = store
+        .fetch()
+        .instrument(tracing::info_span!("caller"))
+        .await;
+    assert_eq!(fetched, Ok(7));
+    assert_eq!(hostile.0.handle_spans.load(Ordering::SeqCst), 1);
+
+    let (tx, terminated) = oneshot::channel();
+    let tidy = Tidy::start(Tidy {
+        terminated: Some(tx),
+    })
+    .await
+    .unwrap();
+    let reason = ExitReason::error("failed");
+    tidy.stop_with(reason.clone()).await.unwrap();
+    assert_eq!(terminated.await, Ok(reason));
+    assert_eq!(hostile.0.errors.load(Ordering::SeqCst), 1);
 }
 
 /// Asks for a continue and a timer from a handler run under its sender's
