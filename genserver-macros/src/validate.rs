@@ -621,6 +621,7 @@ fn carried_trait_objects_are_send(cx: &Ctxt, handler: &Handler<'_>) {
     // and a deferred `Reply<T>` requires `T: Send` in the signature
     // itself, where rustc says so at the user's type.
     if let ReturnType::Type(_, reply) = &method.func.sig.output
+        && !method.is_conditional()
         && boxed_error(method).is_none()
     {
         unsent_trait_object(cx, reply, "a reply travels back to the caller's task");
@@ -628,6 +629,11 @@ fn carried_trait_objects_are_send(cx: &Ctxt, handler: &Handler<'_>) {
 }
 
 fn arguments_are_not_unsent_trait_objects(cx: &Ctxt, method: &Method<'_>, why: &str) {
+    // A method compiled out is not checked: what it would carry never
+    // travels.
+    if method.is_conditional() {
+        return;
+    }
     for input in &method.inputs {
         if matches!(input.kind, InputKind::Plain) {
             unsent_trait_object(cx, &input.arg.ty, why);
