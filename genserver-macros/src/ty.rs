@@ -697,8 +697,8 @@ fn is_std_trait_without_send(path: &Path) -> bool {
     match name.as_str() {
         // The parenthesized form is the closure traits' own.
         "Fn" | "FnMut" | "FnOnce" => matches!(last.arguments, PathArguments::Parenthesized(_)),
-        // In the prelude.
-        "Iterator" | "Future" => bare || from_std,
+        // In the prelude; the auto traits besides `Send` imply nothing of it.
+        "Iterator" | "Future" | "Sync" | "Unpin" => bare || from_std,
         "Any" | "Error" | "Debug" | "Display" | "Read" | "Write" => from_std,
         _ => false,
     }

@@ -22,7 +22,7 @@ impl Runner {
     }
 
     #[call]
-    pub fn inspect(&self, value: Vec<Box<dyn std::any::Any>>) -> usize {
+    pub fn inspect(&self, value: Vec<Box<dyn std::any::Any + Sync>>) -> usize {
         value.len()
     }
 
