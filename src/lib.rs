@@ -67,7 +67,9 @@
 //! # Handlers
 //!
 //! Handlers may be `fn` or `async fn`, take `&self` or `&mut self`, any
-//! number of owned arguments (the message's fields), and optionally a
+//! number of owned arguments (the message's fields, which travel to the
+//! server's task and so are `Send`: `Box<dyn FnOnce() + Send>`, not
+//! `Box<dyn FnOnce()>`), and optionally a
 //! [`&mut Context<Self>`](Context) for the server's own address, `stop`,
 //! continues, the idle timeout, monitors ([`Down`]), links and trapped
 //! exits ([`Exit`]), timers ([`Timer`]) and tasks ([`TaskDone`]).
