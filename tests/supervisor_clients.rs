@@ -363,6 +363,10 @@ async fn stop_while_a_child_waits_for_its_restart_is_no_proc() {
     let queued = crash_and_queue_a_call(&w).await;
 
     assert_eq!(w.stop().await, Err(StopError::NoProc));
+    assert_eq!(
+        w.stop_after_queued(ExitReason::Normal).await,
+        Err(StopError::NoProc)
+    );
     // The restart still comes, and the queued call reaches it.
     assert_eq!(queued.await.unwrap(), Ok(1));
     busy.await.unwrap().unwrap();
