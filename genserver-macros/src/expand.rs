@@ -48,11 +48,8 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
     attr::strip_duplicate_genserver(&args_cx, &mut item);
     let unmarked = item.clone();
     let markers = attr::strip(&cx, &mut item, args.krate.as_ref());
+    validate::complete_bare_contexts(&cx, &mut item, &markers, args.krate.as_ref());
     let server = parse::server(&cx, &item, &args, markers);
-    let bare_contexts = server
-        .as_ref()
-        .map(validate::bare_contexts)
-        .unwrap_or_default();
     if let Some(server) = &server {
         validate::check(&cx, server);
         if !validate::generated_names_clash(server) && !validate::sound::method_names(server) {
@@ -72,7 +69,6 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
         Some(server) => fallback::beside_errors(server),
         None => TokenStream::new(),
     };
-    ty::complete_bare_contexts(&mut item, &bare_contexts);
     let mut tokens = with_errors(block_tokens(&item), args_cx, cx);
     tokens.extend(generated);
     tokens

@@ -132,46 +132,22 @@ pub(crate) fn context_of(ty: &Type) -> Option<&Type> {
 
 /// The last segment of `ty` (behind a reference) when it has no generic
 /// arguments at all: `Context` in `&mut Context`.
-pub(crate) fn without_arguments(ty: &Type) -> Option<&syn::PathSegment> {
-    let named = match peel(ty) {
-        Type::Reference(reference) => &*reference.elem,
-        other => other,
-    };
-    last_segment(named).filter(|segment| segment.arguments.is_none())
-}
-
-/// Writes `Context<Self>` for each bare `&mut Context` at `bare` (a
-/// method's name and the argument's position), once reported: the block
-/// is emitted beside the errors, where rustc would report the missing
-/// argument again and suggest `Context<S>`.
-pub(crate) fn complete_bare_contexts(item: &mut syn::ItemImpl, bare: &[(Ident, usize)]) {
-    for impl_item in &mut item.items {
-        let syn::ImplItem::Fn(func) = impl_item else {
-            continue;
-        };
-        for (method, at) in bare {
-            if func.sig.ident != *method {
-                continue;
-            }
-            let Some(syn::FnArg::Typed(arg)) = func.sig.inputs.iter_mut().nth(*at) else {
-                continue;
-            };
-            let mut ty = &mut *arg.ty;
-            while let Type::Paren(syn::TypeParen { elem, .. })
-            | Type::Group(syn::TypeGroup { elem, .. })
-            | Type::Reference(syn::TypeReference { elem, .. }) = ty
-            {
-                ty = elem;
-            }
-            if let Type::Path(TypePath { path, .. }) = ty
-                && let Some(segment) = path.segments.last_mut()
-            {
-                let span = segment.ident.span();
-                segment.arguments =
-                    PathArguments::AngleBracketed(syn::parse_quote_spanned!(span=> <Self>));
-            }
-        }
+pub(crate) fn without_arguments_mut(mut ty: &mut Type) -> Option<&mut syn::PathSegment> {
+    while let Type::Paren(syn::TypeParen { elem, .. })
+    | Type::Group(syn::TypeGroup { elem, .. })
+    | Type::Reference(syn::TypeReference { elem, .. }) = ty
+    {
+        ty = elem;
     }
+    let Type::Path(TypePath {
+        qself: None, path, ..
+    }) = ty
+    else {
+        return None;
+    };
+    path.segments
+        .last_mut()
+        .filter(|segment| segment.arguments.is_none())
 }
 
 /// The generic arguments of a type whose last segment is `name`, as in

@@ -9,7 +9,7 @@ use syn::{ReceiverKind, ReturnType, Safety, Type};
 
 use crate::attr::{self, Role};
 use crate::ctxt::Ctxt;
-use crate::model::{Handler, HandlerKind, Input, InputKind, Method, Server};
+use crate::model::{Handler, HandlerKind, InputKind, Method, Server};
 use crate::ty::{self, ContextShape};
 use crate::{names, parse};
 
@@ -708,12 +708,6 @@ fn context_is_this_servers(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) 
             continue;
         }
         let Some(of) = ty::context_of(&input.arg.ty) else {
-            if let Some(bare) = bare_context(input) {
-                cx.error_spanned_by(
-                    bare,
-                    "`Context` takes the server's type\nwrite `&mut Context<Self>`",
-                );
-            }
             continue;
         };
         if !ty::is_self(of, &server.item.self_ty) {
@@ -729,38 +723,39 @@ fn context_is_this_servers(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) 
     }
 }
 
-/// The marked methods' `&mut Context` arguments written without the
-/// server's type, reported by [`context_is_this_servers`]: each method's
-/// name and the argument's position in its signature.
-pub(crate) fn bare_contexts(server: &Server<'_>) -> Vec<(syn::Ident, usize)> {
-    let methods = server
-        .handlers
-        .iter()
-        .map(|handler| &handler.method)
-        .chain(&server.inits)
-        .chain(&server.terminates);
-    let mut bare = Vec::new();
-    for method in methods {
-        for input in &method.inputs {
-            if bare_context(input).is_some()
-                && let Some(at) = method.func.sig.inputs.iter().position(
-                    |arg| matches!(arg, syn::FnArg::Typed(typed) if std::ptr::eq(typed, input.arg)),
-                )
-            {
-                bare.push((method.func.sig.ident.clone(), at));
+/// A marked method's `&mut Context` written without the server's type:
+/// reported at `Context`, and completed to `Context<Self>` in the block,
+/// which is emitted beside the errors, where rustc would report it again
+/// and suggest `Context<S>`. Done before the block is parsed, so that the
+/// rules on the context see the type the user meant. (`&Context` and
+/// `Context` by value have errors of their own, with the same hint.)
+pub(crate) fn complete_bare_contexts(
+    cx: &Ctxt,
+    item: &mut syn::ItemImpl,
+    markers: &[Option<attr::Marker>],
+    krate: Option<&syn::Path>,
+) {
+    for (impl_item, marker) in item.items.iter_mut().zip(markers) {
+        let (syn::ImplItem::Fn(func), Some(_)) = (impl_item, marker) else {
+            continue;
+        };
+        for arg in &mut func.sig.inputs {
+            let syn::FnArg::Typed(arg) = arg else {
+                continue;
+            };
+            if ty::context_shape(&arg.ty, krate) != Some(ContextShape::Mut) {
+                continue;
+            }
+            if let Some(bare) = ty::without_arguments_mut(&mut arg.ty) {
+                cx.error_spanned_by(
+                    &*bare,
+                    "`Context` takes the server's type\nwrite `&mut Context<Self>`",
+                );
+                let span = bare.ident.span();
+                bare.arguments =
+                    syn::PathArguments::AngleBracketed(syn::parse_quote_spanned!(span=> <Self>));
             }
         }
-    }
-    bare
-}
-
-/// `Context` in an argument `&mut Context`, written without the server's
-/// type. Other shapes (`&Context`, `Context`) have their own error, with
-/// the same hint.
-fn bare_context<'a>(input: &Input<'a>) -> Option<&'a syn::PathSegment> {
-    match input.kind {
-        InputKind::Context(ContextShape::Mut) => ty::without_arguments(&input.arg.ty),
-        _ => None,
     }
 }
 
