@@ -770,30 +770,28 @@ fn parse_timeout(cx: &Ctxt, opt: &Opt) -> Option<Timeout> {
                 None
             }
         },
-        // `250ms`, `1.5s`: the duration written outside quotes. Whatever
-        // would be wrong with it inside them is wrong with it here too.
-        Lit::Int(_) | Lit::Float(_) if !number_suffix(lit).is_empty() => {
-            let text = format!("{}{}", number_digits(lit), number_suffix(lit));
-            match parse_duration(&text) {
-                Ok(_) => cx.error_spanned_by(
-                    lit,
-                    format_args!("a duration is written as a string\nwrite `timeout = \"{text}\"`"),
-                ),
-                Err(why) => cx.error_spanned_by(lit, why),
-            }
-            None
-        }
         Lit::Int(_) | Lit::Float(_) => {
-            let digits = number_digits(lit);
-            let message = match mixed_millis(&format!("{digits}s")) {
-                Some(0) => zero_timeout(&digits),
-                Some(millis) if matches!(lit, Lit::Float(_)) => format!(
-                    "a timeout needs a unit\nwrite `timeout = \"{}\"` for {digits} seconds",
-                    in_one_unit(millis)
-                ),
-                _ => format!(
-                    "a timeout needs a unit\nwrite `timeout = \"{digits}ms\"` or `timeout = \"{digits}s\"`"
-                ),
+            let (digits, unit) = number_parts(lit);
+            let message = if unit.is_empty() {
+                match mixed_millis(&format!("{digits}s")) {
+                    Some(0) => zero_timeout(&digits),
+                    Some(millis) if matches!(lit, Lit::Float(_)) => format!(
+                        "a timeout needs a unit\nwrite `timeout = \"{}\"` for {digits} seconds",
+                        in_one_unit(millis)
+                    ),
+                    _ => format!(
+                        "a timeout needs a unit\nwrite `timeout = \"{digits}ms\"` or `timeout = \"{digits}s\"`"
+                    ),
+                }
+            } else {
+                // `250ms`, `1.5s`: the duration written outside quotes.
+                // Whatever would be wrong with it inside them is wrong
+                // with it here too.
+                let text = format!("{digits}{unit}");
+                parse_duration(&text).map_or_else(
+                    |why| why,
+                    |_| format!("a duration is written as a string\nwrite `timeout = \"{text}\"`"),
+                )
             };
             cx.error_spanned_by(lit, message);
             None
@@ -808,28 +806,21 @@ fn parse_timeout(cx: &Ctxt, opt: &Opt) -> Option<Timeout> {
     }
 }
 
-/// The digits of a number literal, without its suffix.
-fn number_digits(lit: &Lit) -> String {
-    match lit {
-        Lit::Int(int) => int.base10_digits().to_owned(),
-        Lit::Float(float) => float.base10_digits().to_owned(),
-        _ => String::new(),
-    }
-}
-
-/// The suffix of a number literal (`ms` in `250ms`), unless it is one of
-/// Rust's number types (`250u64`), which says nothing of a unit.
-fn number_suffix(lit: &Lit) -> &str {
+/// The digits of a number literal and its unit: its suffix (`ms` in
+/// `250ms`), unless that is one of Rust's number types (`250u64`), which
+/// says nothing of a unit.
+fn number_parts(lit: &Lit) -> (String, &str) {
     const TYPES: [&str; 14] = [
         "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
         "f32", "f64",
     ];
-    let suffix = match lit {
-        Lit::Int(int) => int.suffix(),
-        Lit::Float(float) => float.suffix(),
-        _ => "",
+    let (digits, suffix) = match lit {
+        Lit::Int(int) => (int.base10_digits(), int.suffix()),
+        Lit::Float(float) => (float.base10_digits(), float.suffix()),
+        _ => ("", ""),
     };
-    if TYPES.contains(&suffix) { "" } else { suffix }
+    let unit = if TYPES.contains(&suffix) { "" } else { suffix };
+    (digits.to_owned(), unit)
 }
 
 /// Why a timeout of zero, written `written`, is refused.
