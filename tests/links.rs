@@ -463,11 +463,7 @@ async fn a_failed_init_under_start_link_is_the_start_error_only() {
 async fn the_children_of_a_crashed_parent_stop_with_it() {
     let log = new_log();
     let parent = node("parent", &log).await;
-    let child = parent
-        .start_child(args("child", &log))
-        .await
-        .unwrap()
-        .unwrap();
+    let child = child_of(&parent, args("child", &log)).await;
 
     parent.fail().await.unwrap();
     let reason = parent.wait().await;
@@ -482,16 +478,21 @@ async fn ended(server: &NodeClient) -> ExitReason {
         .expect("the server still runs")
 }
 
+/// A child started linked by `parent`, its start checked.
+async fn child_of(parent: &NodeClient, args: NodeArgs) -> NodeClient {
+    parent.start_child(args).await.unwrap().unwrap()
+}
+
 /// A child that traps exits, started linked by `parent`.
 async fn trapping_child(parent: &NodeClient, log: &Log) -> NodeClient {
-    parent
-        .start_child(NodeArgs {
+    child_of(
+        parent,
+        NodeArgs {
             trap: true,
             ..args("child", log)
-        })
-        .await
-        .unwrap()
-        .unwrap()
+        },
+    )
+    .await
 }
 
 // Semantics 17.7: as OTP's gen_server on `{'EXIT', Parent, Reason}`, a
@@ -522,11 +523,7 @@ async fn a_parents_normal_exit_stops_a_trapping_child_only() {
     let log = new_log();
     let parent = node("parent", &log).await;
     let trapping = trapping_child(&parent, &log).await;
-    let plain = parent
-        .start_child(args("plain", &log))
-        .await
-        .unwrap()
-        .unwrap();
+    let plain = child_of(&parent, args("plain", &log)).await;
 
     parent.stop().await.unwrap();
     assert_eq!(ended(&trapping).await, ExitReason::Normal);
@@ -547,11 +544,7 @@ async fn a_parents_normal_exit_stops_a_trapping_child_only() {
 async fn a_trapping_child_linking_to_its_ended_parent_stops_with_noproc() {
     let log = new_log();
     let parent = node("parent", &log).await;
-    let child = parent
-        .start_child(args("child", &log))
-        .await
-        .unwrap()
-        .unwrap();
+    let child = child_of(&parent, args("child", &log)).await;
     parent.stop().await.unwrap();
     child.set_trap(true).await.unwrap();
 
