@@ -166,6 +166,27 @@ async fn send_after_delivers_at_the_right_virtual_time() {
     assert_eq!(at - began, 250 * MS);
 }
 
+/// 18.7: on a current-thread runtime, timers due at the same moment are
+/// handled in the order they were set, and one due earlier before one
+/// set before it, as OTP's timers of one process.
+#[tokio::test(start_paused = true)]
+async fn timers_due_together_on_a_current_thread_runtime_come_in_the_order_set() {
+    let (clock, mut ticks) = clock().await;
+    let began = Instant::now();
+    for label in 0..40 {
+        clock.after_detached(10 * MS, label).await.unwrap();
+    }
+    clock.after_detached(5 * MS, 100).await.unwrap();
+    assert_eq!(Instant::now(), began, "the timers were set at one instant");
+
+    let (first, at) = ticks.recv().await.unwrap();
+    assert_eq!((first, at - began), (100, 5 * MS));
+    for expected in 0..40 {
+        let (label, at) = ticks.recv().await.unwrap();
+        assert_eq!((label, at - began), (expected, 10 * MS));
+    }
+}
+
 /// 18.4: `cancel` returns the time that was left, as OTP's
 /// `cancel_timer`; `None` (OTP's `false`) once the timer has sent its
 /// message or was cancelled before.
