@@ -82,3 +82,32 @@ async fn restart_type_by_exit_reason() {
         }
     }
 }
+
+/// 10, 15.4: a supervisor does not end because a child finished (OTP's
+/// significant children are not provided); the recipe the docs give
+/// instead, a monitor on the child and a stop on its `Down`, ends it.
+#[tokio::test(start_paused = true)]
+async fn a_supervisor_outlives_a_finished_child_until_stopped_on_its_down() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(probe("job", &log).restart(Restart::Transient))
+        .child(probe("other", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let job = client(&sup, "job").await;
+    let down = job.server_ref().monitor();
+
+    job.exit(ExitReason::Normal).await.unwrap();
+    assert_eq!(down.await.reason, ExitReason::Normal);
+    assert!(
+        sup.is_alive(),
+        "a finished child does not end its supervisor"
+    );
+    assert_eq!(
+        client(&sup, "other").await.name().await,
+        Ok("other"),
+        "nor its siblings"
+    );
+
+    sup.stop().await.unwrap();
+    assert_eq!(sup.wait().await, ExitReason::Normal);
+}
