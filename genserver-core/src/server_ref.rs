@@ -372,6 +372,75 @@ impl<S: GenServer> ServerRef<S> {
         Ok(())
     }
 
+    /// Kills the server and waits until it has ended (OTP's
+    /// `Process.exit(pid, :kill)`): its task is aborted where it waits, as
+    /// a supervisor's [`Shutdown::BrutalKill`](crate::Shutdown::BrutalKill)
+    /// aborts a child, and it ends with [`ExitReason::Killed`].
+    ///
+    /// None of the server's code runs again: not the rest of the handler
+    /// in progress, not `terminate`, not what is queued. The state and
+    /// what the handler in progress held are dropped, then the server
+    /// ends as any server does (semantics 6.5): its callers, the one whose
+    /// request was in hand included, get [`CallError::Exited`] with
+    /// `Killed`; monitors and links are told `Killed`, which a link
+    /// carries to a server that does not trap exits; a supervisor restarts
+    /// a permanent or transient child, with the messages queued for it.
+    /// A server already ending (in `terminate`, say) keeps the reason it
+    /// ends with, its end cut short. The abort takes effect where the task
+    /// next waits: code blocking its thread runs to its next `.await`
+    /// first. This is the way to end a server stuck in a handler, where
+    /// [`stop`](Self::stop) would wait for that handler.
+    ///
+    /// # Errors
+    ///
+    /// [`StopError::NoProc`] if the server had already stopped, or, on a
+    /// supervised child, while it waits to be restarted;
+    /// [`StopError::CallingSelf`] from one of the server's own handlers
+    /// (use [`Context::stop`](crate::Context::stop) there).
+    ///
+    /// # Cancel safety
+    ///
+    /// The kill is done before the first wait: dropping the future does
+    /// not withdraw it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use genserver::prelude::*;
+    /// use genserver::{CallError, ExitReason};
+    ///
+    /// struct Stuck;
+    ///
+    /// #[genserver]
+    /// impl Stuck {
+    ///     /// Never returns.
+    ///     #[call]
+    ///     async fn hang(&self) {
+    ///         std::future::pending::<()>().await
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let stuck = Stuck::start(Stuck).await.unwrap();
+    /// let caller = tokio::spawn({
+    ///     let stuck = stuck.without_timeout();
+    ///     async move { stuck.hang().await }
+    /// });
+    /// tokio::task::yield_now().await; // the call is in hand
+    ///
+    /// stuck.server_ref().kill().await.unwrap();
+    /// assert_eq!(stuck.wait().await, ExitReason::Killed);
+    /// assert_eq!(caller.await.unwrap(), Err(CallError::Exited(ExitReason::Killed)));
+    /// # }
+    /// ```
+    pub async fn kill(&self) -> Result<(), StopError> {
+        let instance = self.instance_to_stop()?;
+        instance.kill();
+        instance.exit.finished().await;
+        Ok(())
+    }
+
     /// The instance a stop is asked of: `CallingSelf` from its own task,
     /// `NoProc` once it has ended.
     fn instance_to_stop(&self) -> Result<Arc<Instance>, StopError> {
