@@ -27,9 +27,6 @@ pub(crate) struct Instance {
     killed: AtomicBool,
     /// Instances put behind the same address before this one.
     restarts: AtomicU32,
-    /// Boxed: every server carries this word, few are ever asked to stop
-    /// before they end.
-    stop_reason: Mutex<Option<Box<ExitReason>>>,
     /// The instance's task, for [`kill`](Self::kill): `None` until it is
     /// spawned, and once it has ended, so that an ended server's clients
     /// do not keep its task's memory.
@@ -46,7 +43,6 @@ impl Instance {
             stop_requested: AtomicBool::new(false),
             killed: AtomicBool::new(false),
             restarts: AtomicU32::new(0),
-            stop_reason: Mutex::new(None),
             task: Mutex::new(None),
         }
     }
@@ -124,14 +120,12 @@ impl Instance {
 
     /// Records a stop request; the first reason wins.
     pub(crate) fn request_stop(&self, reason: ExitReason) {
-        let mut slot = self
-            .stop_reason
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if !self.stop_requested.load(Ordering::Acquire) {
-            *slot = Some(Box::new(reason));
-            self.stop_requested.store(true, Ordering::Release);
-        }
+        self.exit.with_stop_request(|slot| {
+            if !self.stop_requested.load(Ordering::Acquire) {
+                *slot = Some(reason);
+                self.stop_requested.store(true, Ordering::Release);
+            }
+        });
     }
 
     /// The reason of a pending stop request, taken once. One atomic load
@@ -146,11 +140,7 @@ impl Instance {
 
     #[cold]
     fn take_stop_reason(&self) -> Option<ExitReason> {
-        self.stop_reason
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-            .map(|reason| *reason)
+        self.exit.with_stop_request(Option::take)
     }
 }
 
