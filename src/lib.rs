@@ -97,9 +97,8 @@
 //! key, unique or duplicate (for [`dispatch`](Registry::dispatch) to every
 //! server under a key). Both forget a server when it exits, after its
 //! `terminate` and before its `stop()` returns. Every client reads its server's [`stats`] and
-//! state, stops it behind its queued messages (`stop_after_queued`,
-//! OTP's `GenServer.stop`) and kills it (`kill`, OTP's
-//! `Process.exit(pid, :kill)`), through [`ClientExt`].
+//! state, and stops it behind its queued messages (`stop_after_queued`,
+//! OTP's `GenServer.stop`), through [`ClientExt`].
 //!
 //! ```
 //! use genserver::prelude::*;
@@ -216,7 +215,6 @@
 //! | `{:noreply, state, timeout}` | `ctx.set_idle_timeout(d)`, and an `#[info]` taking [`IdleTimeout`] |
 //! | `GenServer.reply(from, r)` | a [`Reply<T>`] argument, answered with `reply.send(r)` |
 //! | `GenServer.stop(s, reason)` | `client.stop_after_queued(reason)`; `client.stop_with(reason)` stops without handling the backlog |
-//! | `Process.exit(s, :kill)` | `client.kill()` ([`ClientExt`]): the task is aborted, `terminate` does not run |
 //! | `Process.send_after(self(), msg, ms)` | `ctx.send_after(d, msg)`: keep the returned [`Timer`], or `detach()` it, since dropping it cancels it |
 //! | `Process.monitor(s)`, `{:DOWN, ..}` | `ctx.monitor(&s)`, an `#[info]` taking [`Down`] |
 //! | `Process.link(s)`, `trap_exit`, `{:EXIT, ..}` | `ctx.link(&s)`, `ctx.trap_exits(true)`, an `#[info]` taking [`Exit`] |

@@ -1,13 +1,13 @@
 //! The runtime's requests on every client: statistics, the state
-//! escapes, the stop behind the queue and the kill of
-//! [`ServerRef`](crate::ServerRef), without going through `server_ref()`.
+//! escapes and the stop behind the queue of [`ServerRef`](crate::ServerRef),
+//! without going through `server_ref()`.
 
 use std::future::Future;
 
 use crate::{CallError, Client, ExitReason, ServerStats, StopError};
 
-/// Statistics, state inspection, a stop behind the queued messages and a
-/// kill on any client (`CounterClient`, ...),
+/// Statistics, state inspection and a stop behind the queued messages on
+/// any client (`CounterClient`, ...),
 /// as on its [`ServerRef`](crate::ServerRef). Implemented for every [`Client`]; in the
 /// prelude.
 ///
@@ -124,23 +124,6 @@ pub trait ClientExt: Client {
         reason: ExitReason,
     ) -> impl Future<Output = Result<(), StopError>> + Send {
         self.server_ref().stop_after_queued(reason)
-    }
-
-    /// Kills the server (OTP's `Process.exit(pid, :kill)`): its task is
-    /// aborted, `terminate` does not run, and it ends with
-    /// [`ExitReason::Killed`]; waits until it has ended. See
-    /// [`ServerRef::kill`](crate::ServerRef::kill).
-    ///
-    /// # Errors
-    ///
-    /// As [`ServerRef::kill`](crate::ServerRef::kill).
-    ///
-    /// # Cancel safety
-    ///
-    /// The kill is done before the first wait: dropping the future does
-    /// not withdraw it.
-    fn kill(&self) -> impl Future<Output = Result<(), StopError>> + Send {
-        self.server_ref().kill()
     }
 }
 

@@ -69,11 +69,6 @@ struct Lists {
     waiting: Vec<(u64, Waker)>,
     /// Keys of watchers and waiters.
     next_key: u64,
-    /// The reason of a stop request not yet acted on
-    /// ([`Instance::request_stop`](crate::instance::Instance::request_stop)):
-    /// kept here, allocated with the rest once the server is stopped or
-    /// watched, rather than in a word of every instance.
-    stop_request: Option<ExitReason>,
     /// Told when the task has finished, for what lives as long as the
     /// server and no longer, however many (its timers): a `Notify`'s
     /// waiters come and go in constant time, where `waiting` is a list
@@ -147,11 +142,6 @@ impl ExitSignal {
         let decided = lists.reason.get_or_insert(reason).clone();
         self.decided.store(true, Ordering::Release);
         decided
-    }
-
-    /// Runs `f` on the reason of a pending stop request, under the lock.
-    pub(crate) fn with_stop_request<R>(&self, f: impl FnOnce(&mut Option<ExitReason>) -> R) -> R {
-        f(&mut self.observers().lists().stop_request)
     }
 
     pub(crate) fn is_exiting(&self) -> bool {

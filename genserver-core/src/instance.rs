@@ -9,8 +9,6 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use tokio::task::AbortHandle;
-
 use crate::exit_signal::ExitSignal;
 use crate::link::LinkSlot;
 use crate::stats::StatsCell;
@@ -23,14 +21,11 @@ pub(crate) struct Instance {
     /// The servers linked to this one, and whether it traps exits.
     pub(crate) links: LinkSlot,
     stop_requested: AtomicBool,
-    /// A kill was asked for; read and written under the lock of `task`.
-    killed: AtomicBool,
     /// Instances put behind the same address before this one.
     restarts: AtomicU32,
-    /// The instance's task, for [`kill`](Self::kill): `None` until it is
-    /// spawned, and once it has ended, so that an ended server's clients
-    /// do not keep its task's memory.
-    task: Mutex<Option<AbortHandle>>,
+    /// Boxed: every server carries this word, few are ever asked to stop
+    /// before they end.
+    stop_reason: Mutex<Option<Box<ExitReason>>>,
 }
 
 impl Instance {
@@ -41,43 +36,9 @@ impl Instance {
             stats: StatsCell::new(),
             links: LinkSlot::default(),
             stop_requested: AtomicBool::new(false),
-            killed: AtomicBool::new(false),
             restarts: AtomicU32::new(0),
-            task: Mutex::new(None),
+            stop_reason: Mutex::new(None),
         }
-    }
-
-    /// Records the instance's task once it is spawned. A kill asked for
-    /// before (a client found the server by its name in between) takes
-    /// effect now.
-    pub(crate) fn set_task(&self, task: AbortHandle) {
-        let mut slot = self.task.lock().unwrap_or_else(PoisonError::into_inner);
-        if self.killed.load(Ordering::Relaxed) {
-            task.abort();
-        } else {
-            *slot = Some(task);
-        }
-    }
-
-    /// Aborts the instance's task, now or as soon as it is spawned: it
-    /// ends as `Killed` without running anything more of the server's
-    /// code (the guards of the server loop decide the reason).
-    pub(crate) fn kill(&self) {
-        let slot = self.task.lock().unwrap_or_else(PoisonError::into_inner);
-        self.killed.store(true, Ordering::Relaxed);
-        if let Some(task) = &*slot {
-            task.abort();
-        }
-    }
-
-    /// Lets go of the task at its end.
-    pub(crate) fn forget_task(&self) {
-        let task = self
-            .task
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        drop(task);
     }
 
     /// What stays behind an address that closed after `last`, its last
@@ -120,12 +81,14 @@ impl Instance {
 
     /// Records a stop request; the first reason wins.
     pub(crate) fn request_stop(&self, reason: ExitReason) {
-        self.exit.with_stop_request(|slot| {
-            if !self.stop_requested.load(Ordering::Acquire) {
-                *slot = Some(reason);
-                self.stop_requested.store(true, Ordering::Release);
-            }
-        });
+        let mut slot = self
+            .stop_reason
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !self.stop_requested.load(Ordering::Acquire) {
+            *slot = Some(Box::new(reason));
+            self.stop_requested.store(true, Ordering::Release);
+        }
     }
 
     /// The reason of a pending stop request, taken once. One atomic load
@@ -140,7 +103,11 @@ impl Instance {
 
     #[cold]
     fn take_stop_reason(&self) -> Option<ExitReason> {
-        self.exit.with_stop_request(Option::take)
+        self.stop_reason
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .map(|reason| *reason)
     }
 }
 
@@ -149,30 +116,13 @@ mod tests {
     use super::Instance;
 
     /// Every server holds one instance from its start to its end, most of
-    /// it unused until the server is watched, awaited, stopped or killed.
-    /// With the reference counts, 120 bytes are 136, one 144-byte block of
-    /// the allocator; a few bytes more take the next size. Raise the bound
+    /// it unused until the server is watched, awaited or stopped. With the
+    /// reference counts, 104 bytes are 120, one 128-byte block of the
+    /// allocator; a few bytes more take the next size. Raise the bound
     /// only knowingly, and re-measure the benchmarks' idle-memory row.
-    /// A kill asked for before the task is recorded (a client found the
-    /// server by its name in between) aborts the task once it is.
-    #[tokio::test(start_paused = true)]
-    async fn a_kill_before_the_task_is_recorded_aborts_it_then() {
-        let instance = Instance::new();
-        instance.kill();
-        let task = tokio::spawn(std::future::pending::<()>());
-        instance.set_task(task.abort_handle());
-        let ended = tokio::time::timeout(std::time::Duration::from_secs(1), task).await;
-        assert!(
-            ended
-                .expect("the task was aborted")
-                .unwrap_err()
-                .is_cancelled()
-        );
-    }
-
     #[test]
     fn an_instance_stays_small() {
         let size = std::mem::size_of::<Instance>();
-        assert!(size <= 120, "an instance grew to {size} bytes");
+        assert!(size <= 104, "an instance grew to {size} bytes");
     }
 }

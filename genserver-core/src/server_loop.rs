@@ -38,8 +38,7 @@ pub(crate) enum MailboxFate<S: GenServer> {
 }
 
 /// Spawns the task of one instance on `runtime`, its polls marked as the
-/// server at `address` (for the self-call check), and records it in
-/// `instance`, which a kill aborts.
+/// server at `address` (for the self-call check).
 ///
 /// The future goes into tokio's task cell as it is, not boxed: the cell is
 /// a multiple of 128 bytes either way, and a box would add an allocation.
@@ -49,12 +48,9 @@ pub(crate) enum MailboxFate<S: GenServer> {
 pub(crate) fn spawn(
     runtime: &tokio::runtime::Handle,
     address: usize,
-    instance: &Instance,
     task: impl Future<Output = ()> + Send + 'static,
 ) -> JoinHandle<()> {
-    let task = runtime.spawn(current::scope(address, task));
-    instance.set_task(task.abort_handle());
-    task
+    runtime.spawn(current::scope(address, task))
 }
 
 /// Runs one instance of a server from `init` to the end of its task.
@@ -414,7 +410,6 @@ impl<S: GenServer> TaskEnd<S> {
             }
             None => close_and_drain(&mut rx, &reason, Some(&self.instance.exit)),
         }
-        self.instance.forget_task();
         self.instance.exit.finish();
     }
 }

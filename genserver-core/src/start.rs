@@ -68,28 +68,21 @@ pub(crate) async fn start_prepared<S: GenServer>(
     prepare(&me, &instance);
 
     if !S::HAS_INIT {
-        let run = server_loop::run(
-            me.clone(),
-            Arc::clone(&instance),
-            args,
-            rx,
-            MailboxFate::Close,
-            None,
-        );
-        server_loop::spawn(&runtime, address, &instance, run);
+        let run = server_loop::run(me.clone(), instance, args, rx, MailboxFate::Close, None);
+        server_loop::spawn(&runtime, address, run);
         return Ok(me);
     }
 
     let (started_tx, started_rx) = oneshot::channel();
     let run = server_loop::run(
         me.clone(),
-        Arc::clone(&instance),
+        instance,
         args,
         rx,
         MailboxFate::Close,
         Some(started_tx),
     );
-    let task = server_loop::spawn(&runtime, address, &instance, run);
+    let task = server_loop::spawn(&runtime, address, run);
     let mut starting = Starting {
         task: Some(task.abort_handle()),
         started: started_rx,

@@ -180,7 +180,7 @@ impl<S: GenServer> ServerChild<S> {
             MailboxFate::HandBack(back_tx),
             Some(started_tx),
         );
-        let task = server_loop::spawn(&runtime, address, &instance, run);
+        let task = server_loop::spawn(&runtime, address, run);
         self.task = Some(task.abort_handle());
         let outcome = match self.options.get_init_timeout() {
             Some(limit) => alarm::within(limit, started_rx).await,
