@@ -428,3 +428,40 @@ async fn a_childs_init_that_calls_its_own_supervisor_waits_for_itself() {
     // Once the child has started, the supervisor answers again.
     assert_eq!(sup.count_children().await.unwrap().specs, 3);
 }
+
+/// 10, 15.7: a child stuck in a handler, for which a `stop` would wait,
+/// is ended by `terminate_child` at its shutdown timeout: its task is
+/// aborted, it ends with `Killed`, and `terminate` does not run.
+#[tokio::test(start_paused = true)]
+async fn terminate_child_aborts_a_child_stuck_in_a_handler_at_its_timeout() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(probe("a", &log).shutdown(Shutdown::Timeout(Duration::from_secs(1))));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let a = client(&sup, "a").await.without_timeout();
+    let stuck = tokio::spawn({
+        let a = a.clone();
+        async move { a.sleep(Duration::from_secs(3600)).await }
+    });
+    // Every task waits once the handler sleeps: only then does the paused
+    // clock move on.
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let down = a.server_ref().monitor();
+
+    let began = tokio::time::Instant::now();
+    sup.terminate_child("a").await.unwrap();
+
+    assert_eq!(began.elapsed(), Duration::from_secs(1));
+    assert_eq!(down.await.reason, ExitReason::Killed);
+    assert_eq!(
+        stuck.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Killed))
+    );
+    assert!(
+        !log.take()
+            .iter()
+            .any(|entry| entry.starts_with("terminate")),
+        "terminate did not run"
+    );
+    sup.stop().await.unwrap();
+}
