@@ -624,7 +624,7 @@ fn carried_trait_objects_are_send(cx: &Ctxt, handler: &Handler<'_>) {
         && !method.is_conditional()
         && boxed_error(method).is_none()
     {
-        unsent_trait_object(cx, reply, "a reply travels back to the caller's task");
+        report_unsent_trait_object(cx, reply, "a reply travels back to the caller's task");
     }
 }
 
@@ -636,12 +636,13 @@ fn arguments_are_not_unsent_trait_objects(cx: &Ctxt, method: &Method<'_>, why: &
     }
     for input in &method.inputs {
         if matches!(input.kind, InputKind::Plain) {
-            unsent_trait_object(cx, &input.arg.ty, why);
+            report_unsent_trait_object(cx, &input.arg.ty, why);
         }
     }
 }
 
-fn unsent_trait_object(cx: &Ctxt, ty: &Type, why: &str) {
+/// Reports the first trait object in `ty` that is certainly not `Send`.
+fn report_unsent_trait_object(cx: &Ctxt, ty: &Type, why: &str) {
     if let Some(object) = ty::unsent_trait_object(ty) {
         let text = ty::type_text(object);
         cx.error_spanned_by(
