@@ -11,7 +11,8 @@ use std::time::Duration;
 use genserver::ChildState;
 use genserver::prelude::*;
 use supervisor_support::{
-    Log, ProbeArgs, client, crash_and_await_restart, panicked, probe, probe_with, settle, states,
+    Log, ProbeArgs, client, crash_and_await_restart, crash_past_the_intensity, panicked, probe,
+    probe_with, settle, states,
 };
 use tokio::time::{Instant, sleep_until};
 
@@ -37,9 +38,7 @@ async fn one_restart_more_than_the_intensity_stops_the_children_in_reverse_and_e
     assert!(sup.is_alive());
     log.take();
 
-    assert_eq!(b.boom().await, Err(CallError::Exited(panicked("boom b"))));
-
-    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+    crash_past_the_intensity(&sup, &b, "b").await;
     assert_eq!(
         log.take(),
         [
@@ -73,9 +72,7 @@ async fn with_an_intensity_of_zero_the_first_restart_stops_the_supervisor() {
     assert_eq!(b.name().await, Ok("b"));
     log.take();
 
-    assert_eq!(b.boom().await, Err(CallError::Exited(panicked("boom b"))));
-
-    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+    crash_past_the_intensity(&sup, &b, "b").await;
     assert_eq!(
         log.take(),
         [
@@ -104,8 +101,7 @@ async fn a_group_restart_counts_once() {
     assert!(sup.is_alive());
     // The second within the period is one too many.
     let b = client(&sup, "b").await;
-    assert_eq!(b.boom().await, Err(CallError::Exited(panicked("boom b"))));
-    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+    crash_past_the_intensity(&sup, &b, "b").await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -127,8 +123,7 @@ async fn restarts_are_counted_in_a_sliding_window_that_includes_its_start() {
     }
     // At 7 s the window (2 s ..= 7 s) holds 2, 6, 6.5 and 7: one too many.
     sleep_until(began + Duration::from_secs(7)).await;
-    assert_eq!(a.boom().await, Err(CallError::Exited(panicked("boom a"))));
-    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+    crash_past_the_intensity(&sup, &a, "a").await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -144,9 +139,7 @@ async fn failed_restart_attempts_count_toward_the_intensity() {
     log.take();
 
     failing.store(usize::MAX, Ordering::SeqCst);
-    assert_eq!(b.boom().await, Err(CallError::Exited(panicked("boom b"))));
-
-    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+    crash_past_the_intensity(&sup, &b, "b").await;
     // Three attempts (the intensity), each failing; the fourth is refused.
     assert_eq!(
         log.take(),
@@ -187,8 +180,7 @@ async fn temporary_exits_and_clean_transient_exits_do_not_count() {
     let p = client(&sup, "p").await;
     crash_and_await_restart(&p).await;
     assert!(sup.is_alive());
-    assert_eq!(p.boom().await, Err(CallError::Exited(panicked("boom p"))));
-    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+    crash_past_the_intensity(&sup, &p, "p").await;
 }
 
 #[tokio::test(start_paused = true)]

@@ -215,6 +215,21 @@ pub(crate) async fn crash_and_await_restart(probe: &ProbeClient) {
     probe.name().await.unwrap();
 }
 
+/// Crashes the probe named `name` once more than its supervisor's
+/// restart intensity allows: its caller hears the panic, and the
+/// supervisor gives up with `Shutdown`.
+pub(crate) async fn crash_past_the_intensity(
+    sup: &SupervisorClient,
+    probe: &ProbeClient,
+    name: &str,
+) {
+    assert_eq!(
+        probe.boom().await,
+        Err(CallError::Exited(panicked(&format!("boom {name}"))))
+    );
+    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+}
+
 pub(crate) fn panicked(message: &str) -> ExitReason {
     ExitReason::Panicked {
         message: Arc::from(message),
