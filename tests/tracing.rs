@@ -302,6 +302,48 @@ fn a_sender_under_another_subscriber_than_the_server_gets_its_reply() {
     runtime.block_on(store.stop()).unwrap();
 }
 
+// The same, where the handle span is certain to end on the server's
+// thread, under the server's subscriber: the handle span closes in the
+// sender's subscriber, which lets go of its parent there too; asking the
+// server's thread's default instead panicked in the server's task.
+#[test]
+fn a_handle_span_of_another_subscriber_ends_on_the_servers_thread() {
+    let (spans, _guard) = record();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (finish_tx, finish_rx) = oneshot::channel::<()>();
+    let server_thread = std::thread::spawn(move || {
+        let subscriber = tracing_subscriber::registry().with(Spans::default());
+        let _server_side = tracing::subscriber::set_default(subscriber);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let store = Store::start(Store { value: 5 }).await.unwrap();
+            started_tx.send(store).unwrap();
+            let _ = finish_rx.await;
+        });
+    });
+    let store = started_rx.recv().unwrap();
+    let request = tracing::info_span!("request");
+    let request_id = request.id().unwrap().into_u64();
+
+    let client = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    client.block_on(store.put(7).instrument(request)).unwrap();
+    // Handled after the cast: the server survived the end of its span.
+    let value = client.block_on(store.fetch());
+
+    finish_tx.send(()).unwrap();
+    server_thread.join().unwrap();
+    assert_eq!(value, Ok(7));
+    let [(_, put)] = spans.handled_by("Store").try_into().unwrap();
+    assert_eq!(put.parent, Some(request_id));
+    assert_eq!(put.fields["message"], "Put");
+}
+
 /// Records the events at `ERROR` level with their fields, and the span
 /// each was emitted in under `"in span"` (`"none"` outside any).
 #[derive(Clone, Default)]

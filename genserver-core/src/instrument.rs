@@ -34,9 +34,20 @@ mod imp {
         }
     }
 
+    /// Drops the span with its own subscriber as this thread's default. A
+    /// span that closes asks the default subscriber, not its own, to let
+    /// go of its parent (tracing-subscriber's `Registry` does): a message's
+    /// spans are often dropped on a thread whose default is another
+    /// subscriber (the server's, when the sender ran under one of its
+    /// own), which would be asked to close a span it never issued, and
+    /// panic in the server's task.
     #[cold]
     fn drop_span(span: ManuallyDrop<Box<tracing::Span>>) {
-        drop(ManuallyDrop::into_inner(span));
+        let span = ManuallyDrop::into_inner(span);
+        match span.with_subscriber(|(_, dispatch)| dispatch.clone()) {
+            Some(dispatch) => tracing::dispatcher::with_default(&dispatch, || drop(span)),
+            None => drop(span),
+        }
     }
 
     /// The span of whoever sent a message, so that a request can be
