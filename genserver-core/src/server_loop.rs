@@ -169,29 +169,8 @@ fn init<S: GenServer>(
 
 /// The life of an instance once `init` has built its state: the loop,
 /// then the end.
-#[allow(
-    clippy::manual_async_fn,
-    reason = "an async fn stores its arguments twice"
-)]
 fn live<S: GenServer>(running: Box<Running<S>>) -> impl Future<Output = ()> + Send {
-    let mut live = Live(running);
-    async move {
-        // Borrowed afresh for the end: a reference kept across the loop's
-        // awaits would take room in the task.
-        let running = &mut *live.0;
-        let reason = match &mut running.state {
-            Some(state) => serve(state, &mut running.ctx, &mut running.task).await,
-            None => unreachable!("init returns the state it built"),
-        };
-        let running = &mut *live.0;
-        end(
-            &mut running.state,
-            reason,
-            &mut running.ctx,
-            &mut running.task,
-        )
-        .await;
-    }
+    serve(Live(running))
 }
 
 /// What an instance works on from its first poll: the context, the end of
@@ -243,33 +222,32 @@ impl<S: GenServer> Drop for Live<S> {
     clippy::manual_async_fn,
     reason = "an async fn stores its arguments twice"
 )]
-fn end<'a, S: GenServer>(
-    state: &'a mut Option<S>,
+fn end<S: GenServer>(
+    running: &mut Running<S>,
     reason: ExitReason,
-    ctx: &'a mut Context<S>,
-    task: &'a mut TaskEnd<S>,
-) -> impl Future<Output = ()> + Send + 'a {
+) -> impl Future<Output = ()> + Send + '_ {
     async move {
-        let reason = task.instance.exit.decide(reason);
-        instrument::crashed::<S>(task.instance.id, &reason);
-        current::orphans_to(&task.instance.exit);
+        let reason = running.task.instance.exit.decide(reason);
+        instrument::crashed::<S>(running.task.instance.id, &reason);
+        current::orphans_to(&running.task.instance.exit);
         // A stop asked for by a handler that then failed is left over:
         // `terminate` is told the reason through its argument only.
-        let _ = ctx.take_stop();
-        if let Some(state) = state.as_mut() {
+        let _ = running.ctx.take_stop();
+        if let Some(state) = running.state.as_mut() {
             // A panic in terminate is reported by the panic hook; the server
             // still exits with the reason terminate was given.
-            let exit = &task.instance.exit;
-            let terminate = current::ending_polls(&reason, exit, state.terminate(&reason, ctx));
+            let exit = &running.task.instance.exit;
+            let terminate =
+                current::ending_polls(&reason, exit, state.terminate(&reason, &mut running.ctx));
             let _ = KilledIfDropped::new(exit, terminate).await;
         }
         current::adopt_orphans(&reason);
-        current::while_ending(&reason, &task.instance.exit, || {
-            drop_reported(state.take());
-            ctx.finish(&reason, true);
+        current::while_ending(&reason, &running.task.instance.exit, || {
+            drop_reported(running.state.take());
+            running.ctx.finish(&reason, true);
         });
-        ctx.join_tasks().await;
-        task.finish();
+        running.ctx.join_tasks().await;
+        running.task.finish();
     }
 }
 
@@ -284,137 +262,145 @@ pub(crate) fn drop_reported<T>(value: T) {
 }
 
 /// Handles messages until a handler, the context or a stop request ends
-/// the server; returns why.
+/// the server, then ends the instance ([`end`]).
 ///
 /// Order of work, highest first: a pending stop, continues asked for by
 /// the previous handler, the mailbox (in arrival order), and the idle
 /// timeout when the mailbox stays empty.
 ///
-/// An `async move` block, so the references are kept once: an `async fn`
+/// An `async move` block, so the instance is kept once: an `async fn`
 /// would keep each argument twice (the argument and the local it is moved
-/// into), and every server carries its task's size.
+/// into), and every server carries its task's size. For the same reason
+/// the loop reaches what it works on through the one box, and the end is
+/// awaited here rather than by a future around this one: each reference
+/// kept, and each layer of future, takes room in every server's task.
 #[allow(
     clippy::manual_async_fn,
     reason = "an async fn stores its arguments twice"
 )]
-fn serve<'a, S: GenServer>(
-    state: &'a mut S,
-    ctx: &'a mut Context<S>,
-    task: &'a mut TaskEnd<S>,
-) -> impl Future<Output = ExitReason> + Send + 'a {
+fn serve<S: GenServer>(mut live: Live<S>) -> impl Future<Output = ()> + Send {
     async move {
         // Boxed, and made once: a sleep is over a hundred bytes, which every
-        // server's task would carry, idle timeout or not.
-        let mut idle_timer: Option<Pin<Box<Alarm>>> = None;
-        'serve: loop {
-            if ctx.has_continue() || ctx.idle_due() {
-                // A chain of continues, or of idle timeouts of zero, spends
-                // the task's budget as the mailbox does (2.5): the other
-                // tasks on this thread run, and a stop asked for meanwhile
-                // is seen before the next.
-                coop::consume_budget().await;
-            }
-            if let Some(reason) = ctx.take_stop() {
-                return reason;
-            }
-            if let Some(reason) = task.instance.take_stop_request() {
-                return reason;
-            }
-            let (message, caller) = if let Some(message) = ctx.next_continue() {
-                (message, CallerSpan::none())
-            } else {
-                let rx = task.mailbox();
-                let envelope = match ctx.idle_deadline() {
-                    None => rx.recv().await,
-                    Some(at) => 'idle: {
-                        // Due already (a timeout of zero, OTP's `{:noreply,
-                        // state, 0}`): it fires at once unless a message is
-                        // waiting, without the millisecond of tokio's
-                        // timer. Tested here, not in a match guard: a guard
-                        // keeps the matched value in the task across the
-                        // arms' awaits, which every server would carry.
-                        if at <= Instant::now() {
-                            if let Some(envelope) = rx.try_recv() {
-                                break 'idle Received::Message(envelope);
+        // server's task would carry, idle timeout or not. In a block of its
+        // own, so that it is dropped before the end, whose awaits would
+        // otherwise keep room for it.
+        let reason = {
+            let mut idle_timer: Option<Pin<Box<Alarm>>> = None;
+            'serve: loop {
+                if live.0.ctx.has_continue() || live.0.ctx.idle_due() {
+                    // A chain of continues, or of idle timeouts of zero, spends
+                    // the task's budget as the mailbox does (2.5): the other
+                    // tasks on this thread run, and a stop asked for meanwhile
+                    // is seen before the next.
+                    coop::consume_budget().await;
+                }
+                if let Some(reason) = live.0.ctx.take_stop() {
+                    break 'serve reason;
+                }
+                if let Some(reason) = live.0.task.instance.take_stop_request() {
+                    break 'serve reason;
+                }
+                let (message, caller) = if let Some(message) = live.0.ctx.next_continue() {
+                    (message, CallerSpan::none())
+                } else {
+                    let rx = live.0.task.mailbox();
+                    let envelope = match live.0.ctx.idle_deadline() {
+                        None => rx.recv().await,
+                        Some(at) => 'idle: {
+                            // Due already (a timeout of zero, OTP's `{:noreply,
+                            // state, 0}`): it fires at once unless a message is
+                            // waiting, without the millisecond of tokio's
+                            // timer. Tested here, not in a match guard: a guard
+                            // keeps the matched value in the task across the
+                            // arms' awaits, which every server would carry.
+                            if at <= Instant::now() {
+                                if let Some(envelope) = rx.try_recv() {
+                                    break 'idle Received::Message(envelope);
+                                }
+                                let Some(idle) = live.0.ctx.take_idle_message() else {
+                                    continue 'serve;
+                                };
+                                break 'idle Received::Message(Envelope::Message(
+                                    idle,
+                                    Delivery::none(),
+                                ));
                             }
-                            let Some(idle) = ctx.take_idle_message() else {
-                                continue 'serve;
+                            let timer = match &mut idle_timer {
+                                Some(timer) => {
+                                    timer.as_mut().reset(at);
+                                    timer
+                                }
+                                none => none.insert(Box::pin(Alarm::at(at))),
                             };
-                            break 'idle Received::Message(Envelope::Message(
-                                idle,
-                                Delivery::none(),
-                            ));
+                            tokio::select! {
+                                biased;
+                                envelope = rx.recv() => envelope,
+                                () = timer.as_mut() => {
+                                    let Some(idle) = live.0.ctx.take_idle_message() else { continue 'serve };
+                                    Received::Message(Envelope::Message(idle, Delivery::none()))
+                                }
+                            }
                         }
-                        let timer = match &mut idle_timer {
-                            Some(timer) => {
-                                timer.as_mut().reset(at);
-                                timer
-                            }
-                            none => none.insert(Box::pin(Alarm::at(at))),
-                        };
-                        tokio::select! {
-                            biased;
-                            envelope = rx.recv() => envelope,
-                            () = timer.as_mut() => {
-                                let Some(idle) = ctx.take_idle_message() else { continue 'serve };
-                                Received::Message(Envelope::Message(idle, Delivery::none()))
-                            }
+                    };
+                    // Only this receiver closes the mailbox, when the task ends,
+                    // so `Closed` cannot happen; a normal end keeps the loop
+                    // total.
+                    match envelope {
+                        Received::Closed => break 'serve ExitReason::Normal,
+                        // A stop request, noticed at the top of the loop.
+                        Received::Interrupted => continue,
+                        Received::Message(Envelope::Message(message, delivery)) => {
+                            let Some(caller) = delivery.accept() else {
+                                // Cancelled: dropped unhandled, and a panicking
+                                // `Drop` costs the server nothing, as a queued
+                                // message's at the end does.
+                                drop_reported(message);
+                                continue;
+                            };
+                            (message, caller)
+                        }
+                        Received::Message(Envelope::System(request)) => {
+                            // A panicking runtime request leaves the server running:
+                            // requests that change the state build the new state
+                            // before they assign it.
+                            let handler = live.0.ctx.id();
+                            let queued = rx.count(|queued| queued.is_pending_message(handler));
+                            let _ = current::survive(|| {
+                                request(state_of(&mut live.0.state), &mut live.0.ctx, queued);
+                            });
+                            continue;
+                        }
+                        Received::Message(Envelope::Exit(exit)) => {
+                            // Made a continue, handled next.
+                            live.0.ctx.receive_exit(*exit);
+                            continue;
                         }
                     }
                 };
-                // Only this receiver closes the mailbox, when the task ends,
-                // so `Closed` cannot happen; a normal end keeps the loop
-                // total.
-                match envelope {
-                    Received::Closed => return ExitReason::Normal,
-                    // A stop request, noticed at the top of the loop.
-                    Received::Interrupted => continue,
-                    Received::Message(Envelope::Message(message, delivery)) => {
-                        let Some(caller) = delivery.accept() else {
-                            // Cancelled: dropped unhandled, and a panicking
-                            // `Drop` costs the server nothing, as a queued
-                            // message's at the end does.
-                            drop_reported(message);
-                            continue;
-                        };
-                        (message, caller)
-                    }
-                    Received::Message(Envelope::System(request)) => {
-                        // A panicking runtime request leaves the server running:
-                        // requests that change the state build the new state
-                        // before they assign it.
-                        let handler = ctx.id();
-                        let queued = rx.count(|queued| queued.is_pending_message(handler));
-                        let _ = current::survive(|| request(state, ctx, queued));
-                        continue;
-                    }
-                    Received::Message(Envelope::Exit(exit)) => {
-                        // Made a continue, handled next.
-                        ctx.receive_exit(*exit);
-                        continue;
-                    }
+                live.0.ctx.cancel_idle_timeout();
+                live.0.task.instance.stats.count_handled();
+                let span = instrument::span::<S>(live.0.task.instance.id, &message, caller);
+                let handled = KilledIfDropped::in_span(
+                    span,
+                    &live.0.task.instance.exit,
+                    state_of(&mut live.0.state).handle(message, &mut live.0.ctx),
+                )
+                .await;
+                match handled {
+                    Ok(Ok(())) => {}
+                    Ok(Err(reason)) => break 'serve reason,
+                    Err(panic) => break 'serve ExitReason::from_panic(&*panic),
                 }
-            };
-            ctx.cancel_idle_timeout();
-            task.instance.stats.count_handled();
-            // The message is borrowed in a block of its own: a local that
-            // is borrowed keeps its room in the task across every later
-            // await, even once moved, and every server would carry the
-            // largest message.
-            let handled = {
-                let message = message;
-                let instance = &task.instance;
-                let span = instrument::span::<S>(instance.id, &message, caller);
-                KilledIfDropped::in_span(span, &instance.exit, state.handle(message, ctx))
             }
-            .await;
-            match handled {
-                Ok(Ok(())) => {}
-                Ok(Err(reason)) => return reason,
-                Err(panic) => return ExitReason::from_panic(&*panic),
-            }
-        }
+        };
+        end(&mut live.0, reason).await;
     }
+}
+
+/// The state of an instance whose `init` has built it.
+#[inline]
+fn state_of<S>(state: &mut Option<S>) -> &mut S {
+    state.as_mut().expect("init returns the state it built")
 }
 
 /// Owns the mailbox's receiving end so that the end of the task is
