@@ -97,8 +97,8 @@ where
                 }
                 PhaseProj::Init { init } => {
                     let next = match ready!(init.poll(cx)) {
-                        Some(held) => Phase::Live {
-                            live: (this.live)(held),
+                        Some(running) => Phase::Live {
+                            live: (this.live)(running),
                         },
                         None => Phase::Done,
                     };
