@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use genserver::prelude::*;
 use runtime_support::{on_a_thread_of_its_own, without_a_timer};
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::Instant;
 
 /// Records what it is sent, and can be told to block or crash.
@@ -55,6 +55,13 @@ impl Recorder {
     #[call]
     async fn call_myself(&mut self, ctx: &mut Context<Self>) -> Result<usize, CallError> {
         ctx.client().push(9).await
+    }
+
+    /// Calls its own server through the client its name gives.
+    #[call]
+    async fn call_myself_by_name(&mut self, name: &'static str) -> Result<usize, CallError> {
+        let me = genserver::whereis::<Recorder>(name).expect("a server under the name");
+        me.push(9).await
     }
 
     #[info]
@@ -226,6 +233,75 @@ async fn a_handler_calling_its_own_server_fails_at_once() {
     assert_eq!(server.call_myself().await, Ok(Err(CallError::CallingSelf)));
     assert_eq!(began.elapsed(), Duration::ZERO);
     assert!(server.is_alive());
+}
+
+/// 3.1: a handler that reaches its own server through a client found by
+/// its name is calling itself all the same, and fails at once.
+#[tokio::test(start_paused = true)]
+async fn a_handler_calling_its_own_server_by_its_name_fails_at_once() {
+    const NAME: &str = "call_outcomes: calls itself by its name";
+    let server = Recorder::start_with(Recorder { seen: Vec::new() }, StartOptions::named(NAME))
+        .await
+        .unwrap();
+    let began = Instant::now();
+    assert_eq!(
+        server.call_myself_by_name(NAME).await,
+        Ok(Err(CallError::CallingSelf))
+    );
+    assert_eq!(began.elapsed(), Duration::ZERO);
+    assert_eq!(server.seen().await, Ok(vec![]));
+    server.stop().await.unwrap();
+}
+
+/// What a call to itself answered, and the time it took.
+type SelfCall = (Result<(), CallError>, Duration);
+
+/// Calls its own server from `init` and from `terminate`, and sends what
+/// each call answered.
+struct CallsItself {
+    answers: mpsc::UnboundedSender<SelfCall>,
+}
+
+async fn call_itself(me: &CallsItselfClient) -> SelfCall {
+    let began = Instant::now();
+    (me.ping().await, began.elapsed())
+}
+
+#[genserver]
+impl CallsItself {
+    #[init]
+    async fn init(
+        answers: mpsc::UnboundedSender<SelfCall>,
+        ctx: &mut Context<Self>,
+    ) -> Result<Self, std::convert::Infallible> {
+        let _ = answers.send(call_itself(&ctx.client()).await);
+        Ok(CallsItself { answers })
+    }
+
+    #[call]
+    fn ping(&self) {}
+
+    #[terminate]
+    async fn terminate(&mut self, _reason: &ExitReason, ctx: &mut Context<Self>) {
+        let _ = self.answers.send(call_itself(&ctx.client()).await);
+    }
+}
+
+/// 3.1: `init` and `terminate` run in the server's task as its handlers
+/// do, so a call they make to their own server fails at once with
+/// `CallingSelf` instead of waiting for its timeout.
+#[tokio::test(start_paused = true)]
+async fn a_call_from_init_or_terminate_to_its_own_server_fails_at_once() {
+    let (tx, mut answers) = mpsc::unbounded_channel();
+    let server = CallsItself::start(tx).await.unwrap();
+    let from_init = answers.recv().await.unwrap();
+    assert_eq!(server.ping().await, Ok(()));
+    server.stop().await.unwrap();
+    let from_terminate = answers.recv().await.unwrap();
+
+    let at_once = (Err(CallError::CallingSelf), Duration::ZERO);
+    assert_eq!(from_init, at_once);
+    assert_eq!(from_terminate, at_once);
 }
 
 #[tokio::test]
@@ -612,6 +688,59 @@ async fn a_kept_reply_channel_is_open_while_its_caller_waits_and_closed_once_it_
     server.stop().await.unwrap();
 }
 
+/// Whether `waited` is within tokio's timer resolution of `timeout`,
+/// never before it.
+fn at_its_deadline(waited: Duration, timeout: Duration) -> bool {
+    waited >= timeout && waited <= timeout + Duration::from_millis(1)
+}
+
+/// 3.4: a task's calls reuse the wake-up scheduled for its earlier ones;
+/// each call, whatever its timeout (shorter or longer than the one before,
+/// or than a second), still times out at its own deadline.
+#[tokio::test(start_paused = true)]
+async fn successive_calls_of_one_task_each_time_out_at_their_own_deadline() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let gate = std::sync::Arc::new(Notify::new());
+    server.info(Block(gate)).await.unwrap();
+    for ms in [3000, 100, 1500, 999, 1001, 2000, 1, 2500, 10, 5] {
+        let timeout = Duration::from_millis(ms);
+        let began = Instant::now();
+        assert_eq!(
+            server.with_timeout(timeout).push(1).await,
+            Err(CallError::Timeout)
+        );
+        let waited = began.elapsed();
+        assert!(at_its_deadline(waited, timeout), "{timeout:?}: {waited:?}");
+    }
+}
+
+/// 3.4: calls of several tasks waiting at once, each with its own
+/// timeout, each time out at their own deadline.
+#[tokio::test(start_paused = true)]
+async fn concurrent_calls_of_several_tasks_each_time_out_at_their_own_deadline() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let gate = std::sync::Arc::new(Notify::new());
+    server.info(Block(gate)).await.unwrap();
+    let began = Instant::now();
+    let callers: Vec<_> = [1500, 300, 2200, 1000, 50, 4000]
+        .into_iter()
+        .map(|ms| {
+            let timeout = Duration::from_millis(ms);
+            let server = server.with_timeout(timeout);
+            tokio::spawn(async move { (timeout, server.push(1).await, began.elapsed()) })
+        })
+        .collect();
+    for caller in callers {
+        let (timeout, outcome, waited) = caller.await.unwrap();
+        assert_eq!(outcome, Err(CallError::Timeout));
+        assert!(at_its_deadline(waited, timeout), "{timeout:?}: {waited:?}");
+    }
+}
+
 /// 3.4: a call's wake-up is due at most a second ahead, and holds its
 /// task only until it fires: tasks that made one call with a long timeout
 /// and ended leave nothing behind a second later, rather than a wake-up
@@ -750,4 +879,40 @@ async fn a_reply_there_when_a_late_caller_looks_is_received() {
     tokio::time::advance(Duration::from_secs(2)).await;
     assert_eq!(holder.answer(5).await, Ok(true), "the reply is accepted");
     assert_eq!(call.await, Ok(5));
+}
+
+// Semantics 3.3: a reply sent a millisecond before its caller's deadline,
+// at the deadline itself, or a millisecond after, reaches the caller
+// exactly when its sender was told it was accepted: an accepted reply is
+// never lost to the timeout, and a refused one never arrives.
+#[tokio::test(start_paused = true)]
+async fn a_reply_sent_about_the_deadline_is_received_exactly_when_it_was_accepted() {
+    let holder = Holder::start(Holder { held: None }).await.unwrap();
+    let (deadline, ms) = (Duration::from_secs(1), Duration::from_millis(1));
+    for sent_at in [Duration::from_millis(999), deadline, deadline + ms] {
+        let began = Instant::now();
+        let call = tokio::spawn({
+            let brief = holder.with_timeout(deadline);
+            async move { brief.wait_for().await }
+        });
+        let answer = tokio::spawn({
+            let holder = holder.clone();
+            async move {
+                tokio::time::sleep_until(began + sent_at).await;
+                holder.answer(5).await
+            }
+        });
+        let (outcome, accepted) = (call.await.unwrap(), answer.await.unwrap().unwrap());
+        if accepted {
+            assert_eq!(outcome, Ok(5), "sent at {sent_at:?}");
+        } else {
+            assert_eq!(outcome, Err(CallError::Timeout), "sent at {sent_at:?}");
+        }
+        if sent_at < deadline {
+            assert!(accepted, "sent before the deadline");
+        }
+        if sent_at > deadline {
+            assert!(!accepted, "sent after the deadline");
+        }
+    }
 }

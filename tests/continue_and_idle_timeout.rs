@@ -51,6 +51,9 @@ struct Stale;
 /// Holds the server in a handler: notifies `.0` on entering, waits for `.1`.
 struct Hold(Arc<Notify>, Arc<Notify>);
 
+/// A continue that stops the server.
+struct StopHere;
+
 #[genserver]
 impl Idler {
     #[init]
@@ -104,6 +107,36 @@ impl Idler {
     #[info]
     fn stale(&mut self, _: Stale) {
         self.log.lock().unwrap().push("stale".to_string());
+    }
+
+    /// Asks for an idle timeout, then withdraws it.
+    #[call]
+    fn idle_after_then_cancel(&mut self, after: Duration, ctx: &mut Context<Self>) {
+        ctx.set_idle_timeout(after);
+        ctx.cancel_idle_timeout();
+    }
+
+    /// Asks for an idle timeout of `first`, then of `second`.
+    #[call]
+    fn idle_after_twice(&mut self, first: Duration, second: Duration, ctx: &mut Context<Self>) {
+        ctx.set_idle_timeout(first);
+        ctx.set_idle_timeout(second);
+    }
+
+    /// Asks for a continue that stops the server, then for another one.
+    #[call]
+    fn continue_to_stop(&mut self, ctx: &mut Context<Self>) {
+        ctx.continue_with(StopHere);
+        ctx.continue_with(Step {
+            name: "after the stop",
+            then: None,
+        });
+    }
+
+    #[info]
+    fn stop_here(&mut self, _: StopHere, ctx: &mut Context<Self>) {
+        self.log.lock().unwrap().push("stopping".to_string());
+        ctx.stop(ExitReason::Normal);
     }
 
     /// Asks for an idle timeout and for a continue.
@@ -376,6 +409,68 @@ async fn a_pending_stop_comes_before_a_pending_continue() {
     stopping.await.unwrap();
     assert_eq!(idler.wait().await, ExitReason::Shutdown);
     assert!(log.lock().unwrap().is_empty(), "{:?}", log.lock().unwrap());
+}
+
+/// 8.1 and 2.4: a continue that calls `ctx.stop` ends the server before
+/// the continues queued behind it, as a stop comes before any continue.
+#[tokio::test(start_paused = true)]
+async fn a_continue_that_stops_the_server_ends_it_before_the_continues_behind_it() {
+    let (log, (tx, _timeouts)) = (Log::default(), mpsc::unbounded_channel());
+    let idler = Idler::start(IdlerArgs {
+        log: log.clone(),
+        timeouts: tx,
+        continue_from_init: false,
+        idle_from_init: None,
+    })
+    .await
+    .unwrap();
+    idler.continue_to_stop().await.unwrap();
+    assert_eq!(idler.wait().await, ExitReason::Normal);
+    assert_eq!(*log.lock().unwrap(), ["stopping"]);
+}
+
+/// 8.2: `ctx.cancel_idle_timeout()` withdraws the idle timeout the same
+/// handler asked for: none ever arrives.
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_idle_timeout_never_fires() {
+    let (idler, mut timeouts) = idler(false).await;
+    idler.idle_after_then_cancel(100 * MS).await.unwrap();
+
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert!(timeouts.try_recv().is_err());
+    assert_eq!(idler.log().await.unwrap(), Vec::<String>::new());
+}
+
+/// 8.2: asking again replaces the pending idle timeout: only the second
+/// fires, at its own time, and once.
+#[tokio::test(start_paused = true)]
+async fn an_idle_timeout_asked_for_again_replaces_the_first() {
+    let (idler, mut timeouts) = idler(false).await;
+    let began = Instant::now();
+    idler.idle_after_twice(10 * MS, 500 * MS).await.unwrap();
+
+    assert_eq!(timeouts.recv().await.unwrap() - began, 500 * MS);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(count(&idler.log().await.unwrap(), "idle"), 1);
+}
+
+/// 8.2 and 9.2: a `stats` request waiting when the handler that asked for
+/// an idle timeout of zero returns is not a message: the timeout still
+/// fires, once, as that handler returns.
+#[tokio::test(start_paused = true)]
+async fn an_idle_timeout_of_zero_fires_though_a_stats_request_is_waiting() {
+    let (idler, mut timeouts) = idler(false).await;
+    let began = Instant::now();
+    let mut asking = Box::pin(idler.idle_after_working(Duration::ZERO, 10 * MS));
+    assert!(runtime_support::poll_once(asking.as_mut()).await.is_none());
+    let mut stats = Box::pin(idler.stats());
+    assert!(runtime_support::poll_once(stats.as_mut()).await.is_none());
+    asking.await.unwrap();
+    stats.await.unwrap();
+
+    assert_eq!(timeouts.recv().await.unwrap() - began, 10 * MS);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(idler.log().await.unwrap(), ["idle"]);
 }
 
 /// 8.2: `inspect_state` and `replace_state` neither cancel the idle

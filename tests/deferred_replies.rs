@@ -18,6 +18,9 @@ struct Vault {
     waiting: Vec<Reply<u32>>,
     /// Holds `terminate` until notified.
     gate: Option<Arc<Notify>>,
+    /// What `terminate` answers the waiting calls with, and where it tells
+    /// what each `send` returned.
+    at_the_end: Option<(u32, oneshot::Sender<Vec<bool>>)>,
 }
 
 /// Where [`Vault::hand_out`] sends its reply.
@@ -137,8 +140,17 @@ impl Vault {
         assert!(caught.is_err());
     }
 
+    /// Has `terminate` answer the waiting calls with `value`.
+    #[cast]
+    fn provide_at_the_end(&mut self, value: u32, told: oneshot::Sender<Vec<bool>>) {
+        self.at_the_end = Some((value, told));
+    }
+
     #[terminate]
     async fn terminate(&mut self, _reason: &ExitReason) {
+        if let Some((value, told)) = self.at_the_end.take() {
+            let _ = told.send(self.waiting.drain(..).map(|r| r.send(value)).collect());
+        }
         if let Some(gate) = self.gate.take() {
             gate.notified().await;
         }
@@ -213,6 +225,7 @@ async fn vault() -> VaultClient {
     Vault::start(Vault {
         waiting: Vec::new(),
         gate: None,
+        at_the_end: None,
     })
     .await
     .unwrap()
@@ -285,6 +298,28 @@ async fn a_stored_reply_of_a_stopped_server_ends_with_its_reason() {
     );
 }
 
+/// 6.2: `terminate` runs before the replies the server still holds are
+/// cancelled, so it can answer them, as OTP's `terminate/2` can
+/// `GenServer.reply/2`: the caller gets the value, not the exit reason.
+#[tokio::test(start_paused = true)]
+async fn terminate_can_answer_the_replies_the_server_still_holds() {
+    let vault = vault().await;
+    let pending = tokio::spawn({
+        let vault = vault.clone();
+        async move { vault.wait_for_value().await }
+    });
+    while vault.waiting().await.unwrap() == 0 {
+        tokio::task::yield_now().await;
+    }
+    let (told, sent) = oneshot::channel();
+    vault.provide_at_the_end(8, told).await.unwrap();
+    // A stop comes before what is queued (2.4): the cast is handled first.
+    assert_eq!(vault.waiting().await, Ok(1));
+    vault.stop().await.unwrap();
+    assert_eq!(sent.await, Ok(vec![true]));
+    assert_eq!(pending.await.unwrap(), Ok(8));
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_dropped_reply_ends_the_call_with_reply_dropped() {
     let vault = vault().await;
@@ -314,6 +349,7 @@ async fn killable_vault() -> (genserver::SupervisorClient, VaultClient) {
             ChildSpec::server::<Vault>("vault", || Vault {
                 waiting: Vec::new(),
                 gate: None,
+                at_the_end: None,
             })
             .shutdown(Shutdown::BrutalKill),
         ),

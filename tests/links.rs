@@ -352,6 +352,74 @@ async fn linking_twice_links_once() {
     assert_eq!(keeper.exits().await.unwrap().len(), 1);
 }
 
+/// 17.1 and 17.6: a link made several times, from either side, is one
+/// link: one `unlink` removes it, and the other's end no longer reaches.
+#[tokio::test(start_paused = true)]
+async fn one_unlink_removes_a_link_made_several_times() {
+    let log = new_log();
+    let (a, b) = (node("a", &log).await, node("b", &log).await);
+    a.link(b.clone()).await.unwrap();
+    a.link(b.clone()).await.unwrap();
+    b.link(a.clone()).await.unwrap();
+    assert!(a.unlink(b.clone()).await.unwrap());
+    assert!(!a.unlink(b.clone()).await.unwrap(), "no link left");
+    assert!(!b.unlink(a.clone()).await.unwrap(), "none the other way");
+
+    b.fail().await.unwrap();
+    assert!(matches!(ended(&b).await, ExitReason::Error { .. }));
+    assert!(a.traps().await.is_ok(), "a still serves");
+}
+
+/// 17.6: `unlink` by the server that did not make the link removes it all
+/// the same, both ways: the end of the one that made it no longer reaches.
+#[tokio::test(start_paused = true)]
+async fn unlink_by_the_side_that_did_not_link_removes_the_link() {
+    let log = new_log();
+    let (a, b) = (node("a", &log).await, node("b", &log).await);
+    a.link(b.clone()).await.unwrap();
+    assert!(b.unlink(a.clone()).await.unwrap());
+    assert!(!a.unlink(b.clone()).await.unwrap(), "no link left");
+
+    a.fail().await.unwrap();
+    assert!(matches!(ended(&a).await, ExitReason::Error { .. }));
+    assert!(b.traps().await.is_ok(), "b still serves");
+}
+
+/// 17.2: a server stopped by an exit signal signals its own links in turn:
+/// an abnormal exit travels along a chain of links with the same reason,
+/// each server running `terminate` with it, and a trapping server at the
+/// end hears the peer it is linked to.
+#[tokio::test(start_paused = true)]
+async fn an_abnormal_exit_travels_along_a_chain_of_links() {
+    let log = new_log();
+    let keeper = trapping("keeper", &log).await;
+    let (a, b, c) = (
+        node("a", &log).await,
+        node("b", &log).await,
+        node("c", &log).await,
+    );
+    keeper.link(a.clone()).await.unwrap();
+    a.link(b.clone()).await.unwrap();
+    b.link(c.clone()).await.unwrap();
+
+    c.fail().await.unwrap();
+    let reason = ended(&c).await;
+    assert!(matches!(reason, ExitReason::Error { .. }));
+    assert_eq!(ended(&b).await, reason);
+    assert_eq!(ended(&a).await, reason);
+    let exits = keeper.exits().await.unwrap();
+    assert_eq!(exits.len(), 1);
+    assert_eq!(exits[0].from, a.id());
+    assert_eq!(exits[0].reason, reason);
+    let log = log.lock().unwrap();
+    for name in ["a", "b"] {
+        assert!(
+            log.contains(&format!("{name} terminate: {reason}")),
+            "{log:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn linking_to_a_server_already_gone_signals_noproc() {
     let log = new_log();

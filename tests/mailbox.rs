@@ -262,6 +262,50 @@ async fn a_server_with_a_long_queue_lets_other_tasks_on_its_thread_run() {
     );
 }
 
+/// 2.1 and 2.2: senders contending for a mailbox of one, each waiting for
+/// room for some messages and retrying `try_` sends for others, each have
+/// every message handled once, in the order they sent them.
+#[tokio::test(start_paused = true)]
+async fn senders_contending_for_a_mailbox_of_one_lose_nothing_and_keep_their_order() {
+    const SENDERS: u32 = 6;
+    const EACH: u32 = 200;
+    let sink = bounded(1).await;
+    let senders: Vec<_> = (0..SENDERS)
+        .map(|from| {
+            let sink = sink.clone();
+            tokio::spawn(async move {
+                for n in 0..EACH {
+                    let message = from * EACH + n;
+                    if n % 3 == 0 {
+                        loop {
+                            match sink.try_put(message) {
+                                Ok(()) => break,
+                                Err(TrySendError::Full(_)) => tokio::task::yield_now().await,
+                                Err(other) => panic!("unexpected {other:?}"),
+                            }
+                        }
+                    } else {
+                        sink.put(message).await.unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for sender in senders {
+        sender.await.unwrap();
+    }
+    let received = sink.received().await.unwrap();
+    assert_eq!(received.len(), (SENDERS * EACH) as usize);
+    for from in 0..SENDERS {
+        let theirs: Vec<u32> = received
+            .iter()
+            .filter(|m| **m / EACH == from)
+            .map(|m| m % EACH)
+            .collect();
+        assert_eq!(theirs, (0..EACH).collect::<Vec<_>>(), "sender {from}");
+    }
+}
+
 /// 2.2: `Bounded(0)` holds one message, as `Bounded(1)` does.
 #[tokio::test(start_paused = true)]
 async fn a_mailbox_bounded_at_zero_holds_one_message() {

@@ -53,6 +53,11 @@ impl Watcher {
     }
 
     #[call]
+    fn watch_lingering(&mut self, target: LingeringClient, ctx: &mut Context<Self>) -> MonitorRef {
+        ctx.monitor(&target)
+    }
+
+    #[call]
     fn demonitor(&mut self, id: MonitorRef, ctx: &mut Context<Self>) -> bool {
         ctx.demonitor(id)
     }
@@ -179,6 +184,25 @@ async fn after_demonitor_no_notice_arrives() {
     assert!(!watcher.demonitor(id).await.unwrap(), "already removed");
 }
 
+/// 16.3: demonitoring one of two monitors of a server ends that one only:
+/// the other still gets its `Down`.
+#[tokio::test(start_paused = true)]
+async fn demonitoring_one_of_two_monitors_leaves_the_other() {
+    let watcher = watcher().await;
+    let worker = Worker::start(Worker).await.unwrap();
+    let ended = watcher.watch(worker.clone()).await.unwrap();
+    let kept = watcher.watch(worker.clone()).await.unwrap();
+    assert!(watcher.demonitor(ended).await.unwrap());
+
+    worker.stop_with(ExitReason::Shutdown).await.unwrap();
+    let downs = watcher.downs().await.unwrap();
+    let down = only(&downs);
+    assert_eq!(
+        (down.id, down.server, &down.reason),
+        (kept, worker.id(), &ExitReason::Shutdown)
+    );
+}
+
 // `Context::demonitor` (16.3): an id that is not an active monitor of this
 // server, another server's or a `Monitor` future's, gives `false` and
 // leaves that monitor in place.
@@ -277,6 +301,78 @@ async fn the_monitors_of_a_server_end_with_it() {
     // The worker's end has no one left to tell, and does not fail.
     worker.crash().await.unwrap();
     assert!(matches!(worker.wait().await, ExitReason::Panicked { .. }));
+}
+
+/// Tells `entered` when its `terminate` runs, then holds it until `gate`.
+struct Lingering {
+    entered: Arc<Notify>,
+    gate: Arc<Notify>,
+}
+
+#[genserver]
+impl Lingering {
+    #[terminate]
+    async fn terminate(&mut self, _reason: &ExitReason) {
+        self.entered.notify_one();
+        self.gate.notified().await;
+    }
+}
+
+/// A [`Lingering`] server, with what tells when its `terminate` runs and
+/// the gate that lets it end.
+async fn lingering() -> (LingeringClient, Arc<Notify>, Arc<Notify>) {
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let server = Lingering::start(Lingering {
+        entered: entered.clone(),
+        gate: gate.clone(),
+    })
+    .await
+    .unwrap();
+    (server, entered, gate)
+}
+
+/// Stops `server` with `reason` from another task.
+fn stop_with(
+    server: &LingeringClient,
+    reason: ExitReason,
+) -> JoinHandle<Result<(), genserver::StopError>> {
+    let server = server.clone();
+    tokio::spawn(async move { server.stop_with(reason).await })
+}
+
+/// 16.1 and 16.2: a server running its `terminate` has not ended: a monitor
+/// made then is told the reason it ends with, not `NoProc`.
+#[tokio::test(start_paused = true)]
+async fn a_monitor_made_while_the_server_terminates_hears_its_real_reason() {
+    let (watcher, (server, entered, gate)) = (watcher().await, lingering().await);
+    let reason = ExitReason::error("leaving");
+    let stopping = stop_with(&server, reason.clone());
+    entered.notified().await;
+    let id = watcher.watch_lingering(server.clone()).await.unwrap();
+    let plain = server.server_ref().monitor();
+
+    gate.notify_one();
+    stopping.await.unwrap().unwrap();
+    let downs = watcher.downs().await.unwrap();
+    let down = only(&downs);
+    assert_eq!((down.id, down.server), (id, server.id()));
+    assert_eq!(down.reason, reason);
+    assert_eq!(plain.await.reason, reason);
+}
+
+/// 16.3: while its target runs `terminate`, it has not ended: `demonitor`
+/// answers `true`, and no `Down` of that monitor comes.
+#[tokio::test(start_paused = true)]
+async fn demonitor_while_the_server_terminates_is_true_and_no_notice_comes() {
+    let (watcher, (server, entered, gate)) = (watcher().await, lingering().await);
+    let id = watcher.watch_lingering(server.clone()).await.unwrap();
+    let stopping = stop_with(&server, ExitReason::Shutdown);
+    entered.notified().await;
+
+    assert!(watcher.demonitor(id).await.unwrap());
+    gate.notify_one();
+    stopping.await.unwrap().unwrap();
+    assert!(watcher.downs().await.unwrap().is_empty());
 }
 
 /// A watcher whose mailbox holds one message.

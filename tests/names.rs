@@ -480,6 +480,60 @@ async fn the_name_of_an_aborted_server_is_free_once_it_has_ended() {
     supervisor.stop().await.unwrap();
 }
 
+/// Monitors counters, and notes at each `Down` whether `name` is held.
+struct NameWatcher {
+    name: &'static str,
+    held_at_down: Vec<bool>,
+}
+
+#[genserver]
+impl NameWatcher {
+    #[call]
+    fn watch(&mut self, target: CounterClient, ctx: &mut Context<Self>) {
+        ctx.monitor(&target);
+    }
+
+    /// What the `Down`s handled so far found, once.
+    #[call]
+    fn held_at_down(&mut self) -> Vec<bool> {
+        std::mem::take(&mut self.held_at_down)
+    }
+
+    #[info]
+    fn down(&mut self, _: Down) {
+        self.held_at_down.push(whereis_id(self.name).is_some());
+    }
+}
+
+/// 11.4 and 12.6: the name is freed before a monitor hears of the end: the
+/// handler of the `Down` never finds it still held. On two workers, so
+/// that the watcher may handle the `Down` while the ended server's task is
+/// still finishing; repeated, as the two race.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_down_handler_never_finds_the_name_of_the_ended_server_held() {
+    let name = "names:free-at-down";
+    let watcher = NameWatcher::start(NameWatcher {
+        name,
+        held_at_down: Vec::new(),
+    })
+    .await
+    .unwrap();
+    for round in 0..200 {
+        let counter = Counter::start_with(0, StartOptions::named(name))
+            .await
+            .unwrap();
+        watcher.watch(counter.clone()).await.unwrap();
+        counter.crash().await.unwrap();
+        counter.wait().await;
+        assert_eq!(
+            watcher.held_at_down().await.unwrap(),
+            [false],
+            "round {round}"
+        );
+    }
+    watcher.stop().await.unwrap();
+}
+
 /// Stops when let through; a cast's value can hold up the drain of its
 /// mailbox; a deferred reply can wait in its state.
 #[derive(Default)]

@@ -285,6 +285,56 @@ async fn a_crashed_server_is_forgotten_before_wait_returns() {
     survivor.stop().await.unwrap();
 }
 
+/// 12.5 and 12.6: the end of a server removes its own entries only: a
+/// unique key it gave up, and another server took meanwhile, stays with
+/// the new holder.
+#[tokio::test(start_paused = true)]
+async fn the_end_of_a_server_leaves_a_key_it_gave_up_to_its_new_holder() {
+    let registry: Registry<&'static str, u32> = Registry::unique();
+    let (first, second) = (listener().await, listener().await);
+    registry.register("key", &first, 1).unwrap();
+    registry.register("kept", &first, 2).unwrap();
+    assert_eq!(registry.unregister("key", &first), 1);
+    registry.register("key", &second, 3).unwrap();
+
+    first.crash().await.unwrap();
+    first.wait().await;
+    let found: Vec<_> = registry
+        .lookup::<Listener>("key")
+        .into_iter()
+        .map(|(client, value)| (client.id(), value))
+        .collect();
+    assert_eq!(found, [(second.id(), 3)]);
+    assert_eq!(registry.count(), 1, "the key first kept is gone");
+    second.stop().await.unwrap();
+}
+
+/// 12.6: a server's end removes its entries from every registry that holds
+/// it, before `stop()` returns, and leaves the other servers' entries.
+#[tokio::test(start_paused = true)]
+async fn a_server_in_several_registries_leaves_them_all_when_it_ends() {
+    let names: Registry<String> = Registry::unique();
+    let topics: Registry<u32, &'static str> = Registry::duplicate();
+    let (server, bystander) = (listener().await, listener().await);
+    names.register("me".to_owned(), &server, ()).unwrap();
+    topics.register(7, &server, "a").unwrap();
+    topics.register(7, &bystander, "b").unwrap();
+    topics.register(7, &server, "c").unwrap();
+
+    server.stop().await.unwrap();
+    assert_eq!(names.count(), 0);
+    assert!(names.keys(&server).is_empty());
+    assert!(topics.keys(&server).is_empty());
+    let left: Vec<_> = topics
+        .lookup::<Listener>(&7)
+        .into_iter()
+        .map(|(client, value)| (client.id(), value))
+        .collect();
+    assert_eq!(left, [(bystander.id(), "b")]);
+    bystander.stop().await.unwrap();
+    assert_eq!(topics.count(), 0);
+}
+
 #[tokio::test]
 async fn a_stopped_server_cannot_be_registered() {
     let registry: Registry<&'static str> = Registry::unique();

@@ -551,6 +551,39 @@ async fn dropping_the_start_future_while_init_runs_aborts_the_server() {
     assert_eq!(metrics.num_alive_tasks(), before);
 }
 
+/// 1.5: a caller that found the server by its name while `init` ran
+/// hears `Exited(Killed)` when the start future is dropped; `terminate`
+/// does not run and the name is freed.
+#[tokio::test(start_paused = true)]
+async fn a_caller_that_found_the_server_by_its_name_hears_killed_when_its_start_is_dropped() {
+    const NAME: &str = "start: dropped while a caller waits";
+    let (entered, gate) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let (ended, terminated) = oneshot::channel();
+    let mut starting = Box::pin(Gated::start_with(
+        GatedArgs {
+            entered: entered.clone(),
+            gate,
+            ended,
+        },
+        StartOptions::named(NAME),
+    ));
+    assert!(poll_once(starting.as_mut()).await.is_none());
+    entered.notified().await;
+    let found = genserver::whereis::<Gated>(NAME).expect("the name is taken before init");
+    let patient = found.without_timeout();
+    let mut call = Box::pin(patient.ping());
+    assert!(
+        poll_once(call.as_mut()).await.is_none(),
+        "the call is queued"
+    );
+
+    drop(starting);
+    assert_eq!(call.await, Err(CallError::Exited(ExitReason::Killed)));
+    assert_eq!(found.wait().await, ExitReason::Killed);
+    assert!(terminated.await.is_err(), "terminate did not run");
+    assert!(genserver::whereis_id(NAME).is_none());
+}
+
 /// 1.5: once `init` has succeeded, the server runs on even if the start
 /// future is dropped before it returned the address: a client that found
 /// the server by its name keeps it.

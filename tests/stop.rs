@@ -559,6 +559,33 @@ async fn a_stop_whose_wait_timed_out_still_stops_the_server() {
     assert_eq!(*log.lock().unwrap(), ["terminated"]);
 }
 
+/// 6.4: the stop request is made when `stop` is first polled: a wait that
+/// ends while the server is still in a handler does not withdraw it, and
+/// once that handler returns the server stops with the request's reason,
+/// before what was queued.
+#[tokio::test(start_paused = true)]
+async fn a_stop_whose_wait_ended_during_a_handler_still_stops_the_server() {
+    let (server, log, dropped) = worker().await;
+    let gate = hold(&server).await;
+    let waited = tokio::time::timeout(
+        Duration::from_secs(1),
+        server.stop_with(ExitReason::Shutdown),
+    )
+    .await;
+    assert!(waited.is_err(), "the wait timed out");
+    let mut queued = Box::pin(server.work(1));
+    assert!(poll_once(queued.as_mut()).await.is_none());
+
+    gate.notify_one();
+    assert_eq!(server.wait().await, ExitReason::Shutdown);
+    assert!(dropped.load(Ordering::SeqCst));
+    assert_eq!(queued.await, Err(CallError::Exited(ExitReason::Shutdown)));
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["hold", "released", "terminate: shutdown"]
+    );
+}
+
 /// Stops itself from a call that returns a value; its `terminate` panics.
 struct PanicsInTerminate;
 

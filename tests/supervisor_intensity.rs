@@ -83,6 +83,48 @@ async fn with_an_intensity_of_zero_the_first_restart_stops_the_supervisor() {
     assert_eq!(a.name().await, Err(CallError::NoProc));
 }
 
+// Semantics 15.4 and 15.12: a supervisor that gives up will not run the
+// crashed child again, so the calls queued for its restart hear
+// `Shutdown`, not the crash, and later calls `NoProc`.
+#[tokio::test(start_paused = true)]
+async fn giving_up_closes_the_crashed_child_and_its_queued_callers_hear_shutdown() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(RestartIntensity::new(0, Duration::from_secs(5)))
+        .child(probe("a", &log))
+        .child(probe("b", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let b = client(&sup, "b").await;
+    // `b` is busy for a second; behind it queue the crash, then a call.
+    let busy = tokio::spawn({
+        let b = b.clone();
+        async move { b.sleep(Duration::from_secs(1)).await }
+    });
+    tokio::task::yield_now().await;
+    let crash = tokio::spawn({
+        let b = b.clone();
+        async move { b.boom().await }
+    });
+    tokio::task::yield_now().await;
+    let queued = tokio::spawn({
+        let b = b.clone();
+        async move { b.echo(1).await }
+    });
+    tokio::task::yield_now().await;
+
+    assert_eq!(busy.await.unwrap(), Ok(0));
+    assert_eq!(
+        crash.await.unwrap(),
+        Err(CallError::Exited(panicked("boom b")))
+    );
+    assert_eq!(
+        queued.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Shutdown))
+    );
+    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+    assert_eq!(b.echo(2).await, Err(CallError::NoProc));
+}
+
 // Semantics 15.4: a group restart is one restart, however many children
 // it starts again, as in OTP.
 #[tokio::test(start_paused = true)]
@@ -102,6 +144,62 @@ async fn a_group_restart_counts_once() {
     // The second within the period is one too many.
     let b = client(&sup, "b").await;
     crash_past_the_intensity(&sup, &b, "b").await;
+}
+
+// Semantics 15.3 and 15.4: two children that crash before the
+// supervisor handles either exit make one group restart, which starts
+// both again; the second exit, already dealt with, is not a second
+// restart and does not count.
+#[tokio::test(start_paused = true)]
+async fn two_crashes_handled_by_one_group_restart_count_once() {
+    let log = Log::new();
+    let slow = ProbeArgs {
+        terminate_takes: Duration::from_secs(10),
+        ..ProbeArgs::new("slow", &log)
+    };
+    let spec = SupervisorSpec::new(Strategy::OneForAll)
+        .intensity(RestartIntensity::new(1, Duration::from_secs(60)))
+        .child(probe_with(slow).shutdown(Shutdown::Infinity))
+        .child(probe("a", &log))
+        .child(probe("b", &log))
+        .child(probe("c", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let (a, b) = (client(&sup, "a").await, client(&sup, "b").await);
+    log.take();
+    // Busy for ten seconds stopping `slow`, the supervisor leaves both
+    // exit notices queued.
+    let busy = tokio::spawn({
+        let sup = sup.clone();
+        async move { sup.terminate_child("slow").await }
+    });
+    while !log.take().iter().any(|e| e == "terminate slow Shutdown") {
+        tokio::task::yield_now().await;
+    }
+
+    assert_eq!(a.boom().await, Err(CallError::Exited(panicked("boom a"))));
+    assert_eq!(a.wait().await, panicked("boom a"));
+    assert_eq!(b.boom().await, Err(CallError::Exited(panicked("boom b"))));
+    assert_eq!(b.wait().await, panicked("boom b"));
+    busy.await.unwrap().unwrap();
+    // The group restart is one supervisor message: once it answers, it is done.
+    sup.count_children().await.unwrap();
+
+    assert_eq!(
+        log.take(),
+        [
+            "terminate a Panicked { message: \"boom a\" }",
+            "terminate b Panicked { message: \"boom b\" }",
+            "terminated slow",
+            "terminate c Shutdown",
+            "start a",
+            "start b",
+            "start c",
+        ]
+    );
+    assert!(sup.is_alive());
+    // One restart of the one allowed is used: the next is one too many.
+    let c = client(&sup, "c").await;
+    crash_past_the_intensity(&sup, &c, "c").await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -296,6 +394,34 @@ async fn the_default_intensity_is_three_restarts_in_five_seconds() {
             assert_eq!(sup.wait().await, ExitReason::Shutdown);
         }
     }
+}
+
+// Semantics 15.5 and 5.2: a restart whose `init` panics is a failed
+// attempt, as one whose `init` returns an error: the next attempt follows
+// and the supervisor runs on.
+#[tokio::test(start_paused = true)]
+async fn a_restart_whose_init_panics_is_a_failed_attempt() {
+    let log = Log::new();
+    let args = ProbeArgs::new("a", &log);
+    let panicking = args.panicking_starts.clone();
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(probe_with(args));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let a = client(&sup, "a").await;
+    log.take();
+
+    panicking.store(1, Ordering::SeqCst);
+    crash_and_await_restart(&a).await;
+
+    assert_eq!(
+        log.take(),
+        [
+            "terminate a Panicked { message: \"boom a\" }",
+            "panic a",
+            "start a"
+        ]
+    );
+    assert!(sup.is_alive());
+    assert!(matches!(states(&sup).await[0].1, ChildState::Running(id) if id == a.id()));
 }
 
 // Semantics 15.5: a restart whose arguments closure panics is a failed

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use genserver::prelude::*;
 use genserver::{ChildKind, ChildStartError, StartError};
-use supervisor_support::{Log, Probe, ProbeArgs, client, ms, probe, probe_with};
+use supervisor_support::{Log, Probe, ProbeArgs, client, ms, panicked, probe, probe_with};
 use tokio::time::{Instant, timeout};
 
 #[tokio::test(start_paused = true)]
@@ -58,6 +58,68 @@ async fn a_child_that_fails_to_start_stops_the_started_ones_in_reverse_and_is_na
     assert_eq!(
         error.to_string(),
         "server failed to start (error: child `c` failed to start: server failed to start (error: c cannot start))"
+    );
+}
+
+// Semantics 15.6 and 5.2: a child whose `init` panics fails the start as
+// one whose `init` returns an error: named, with its panic, after the
+// started children have been stopped in reverse.
+#[tokio::test(start_paused = true)]
+async fn a_child_whose_init_panics_fails_the_start_with_its_panic_after_undoing_the_others() {
+    let log = Log::new();
+    let c = ProbeArgs::new("c", &log);
+    c.panicking_starts.store(1, Ordering::SeqCst);
+    let spec = SupervisorSpec::new(Strategy::OneForAll)
+        .child(probe("a", &log))
+        .child(probe("b", &log))
+        .child(probe_with(c))
+        .child(probe("d", &log));
+
+    let error = Supervisor::start(spec).await.unwrap_err();
+
+    let failed = ChildStartError::of(&error).expect("a child start error");
+    assert_eq!(failed.id(), "c");
+    assert_eq!(
+        failed.error(),
+        &StartError::Init(panicked("c panics in init"))
+    );
+    assert_eq!(
+        log.take(),
+        [
+            "start a",
+            "start b",
+            "panic c",
+            "terminate b Shutdown",
+            "terminate a Shutdown"
+        ]
+    );
+}
+
+// Semantics 15.6 and 1.3: a child whose `init` overruns its start timeout
+// fails the start with `Timeout` at that limit, and the started children
+// are stopped in reverse; the children after it never start.
+#[tokio::test(start_paused = true)]
+async fn a_child_whose_init_times_out_fails_the_start_at_its_limit_after_undoing_the_others() {
+    let log = Log::timed();
+    let b = ProbeArgs {
+        init_takes: Duration::from_secs(10),
+        ..ProbeArgs::new("b", &log)
+    };
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(probe("a", &log))
+        .child(probe_with(b).options(StartOptions::new().init_timeout(Duration::from_millis(250))))
+        .child(probe("c", &log));
+    let began = Instant::now();
+
+    let error = Supervisor::start(spec).await.unwrap_err();
+
+    assert_eq!(ms(began), 250);
+    let failed = ChildStartError::of(&error).expect("a child start error");
+    assert_eq!(failed.id(), "b");
+    assert_eq!(failed.error(), &StartError::Timeout);
+    assert_eq!(
+        log.take(),
+        ["0 start a", "0 initializing b", "250 terminate a Shutdown"]
     );
 }
 
@@ -164,6 +226,67 @@ async fn shutdown_stops_children_one_at_a_time_in_reverse_order_each_by_its_shut
     assert_eq!(a.wait().await, ExitReason::Shutdown);
     assert_eq!(b.wait().await, ExitReason::Shutdown);
     assert_eq!(c.wait().await, ExitReason::Killed);
+}
+
+// Semantics 15.7: the order of a shutdown is the order of the children's
+// list, in reverse: a restarted child keeps its place, and one added by
+// `start_child`, last in the list, is stopped first.
+#[tokio::test(start_paused = true)]
+async fn a_restarted_child_keeps_its_place_in_the_shutdown_order() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(probe("a", &log))
+        .child(probe("b", &log))
+        .child(probe("c", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    supervisor_support::crash_and_await_restart(&client(&sup, "a").await).await;
+    sup.start_child(probe("d", &log)).await.unwrap();
+    log.take();
+
+    sup.stop().await.unwrap();
+
+    assert_eq!(
+        log.take(),
+        [
+            "terminate d Shutdown",
+            "terminate c Shutdown",
+            "terminate b Shutdown",
+            "terminate a Shutdown",
+        ]
+    );
+}
+
+// Semantics 5.3 and 15.7: a panic in a child's `terminate` does not cut
+// its supervisor's shutdown short: the children before it are stopped
+// too, the child keeps the reason it was given, and the supervisor ends
+// with its own.
+#[tokio::test(start_paused = true)]
+async fn a_panic_in_a_childs_terminate_does_not_cut_the_shutdown_short() {
+    let log = Log::new();
+    let b = ProbeArgs {
+        terminate_panics: true,
+        ..ProbeArgs::new("b", &log)
+    };
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(probe("a", &log))
+        .child(probe_with(b))
+        .child(probe("c", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let b = client(&sup, "b").await;
+    log.take();
+
+    sup.stop_with(ExitReason::error("going")).await.unwrap();
+
+    assert_eq!(
+        log.take(),
+        [
+            "terminate c Shutdown",
+            "terminate b Shutdown",
+            "terminate a Shutdown",
+        ]
+    );
+    assert_eq!(b.wait().await, ExitReason::Shutdown);
+    assert_eq!(sup.wait().await.to_string(), "error: going");
 }
 
 // Semantics 15.7: a zero shutdown timeout aborts an idle child as it is

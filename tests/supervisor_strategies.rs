@@ -113,6 +113,139 @@ async fn rest_for_one_restarts_the_crashed_child_and_those_started_after_it() {
     }
 }
 
+// Semantics 15.3: the group of a rest_for_one restart is the crashed
+// child and those after it, so the last child's crash touches no sibling.
+#[tokio::test(start_paused = true)]
+async fn rest_for_one_restarts_the_last_child_alone() {
+    let log = Log::new();
+    let sup = tree(Strategy::RestForOne, &["a", "b", "c"], &log).await;
+    let before = ids(&sup, &["a", "b", "c"]).await;
+
+    crash_and_await_restart(&client(&sup, "c").await).await;
+    let after = ids(&sup, &["a", "b", "c"]).await;
+
+    assert_eq!(
+        log.take(),
+        ["terminate c Panicked { message: \"boom c\" }", "start c"]
+    );
+    assert_eq!(after[..2], before[..2]);
+    assert_ne!(after[2], before[2]);
+}
+
+// Semantics 15.3 and 15.8: `start_child` adds a child after the others, so
+// a one_for_all restart stops it first and starts it last.
+#[tokio::test(start_paused = true)]
+async fn a_child_added_by_start_child_is_stopped_first_and_started_last_in_a_group_restart() {
+    let log = Log::new();
+    let sup = tree(Strategy::OneForAll, &["a", "b"], &log).await;
+    sup.start_child(probe("x", &log)).await.unwrap();
+    log.take();
+
+    crash_and_await_restart(&client(&sup, "b").await).await;
+    // The group restart is one supervisor message: once it answers, it is done.
+    sup.count_children().await.unwrap();
+
+    assert_eq!(
+        log.take(),
+        [
+            "terminate b Panicked { message: \"boom b\" }",
+            "terminate x Shutdown",
+            "terminate a Shutdown",
+            "start a",
+            "start b",
+            "start x",
+        ]
+    );
+}
+
+// Semantics 15.3 and 15.7: a group restart stops the siblings one at a
+// time, each once the one after it has finished its `terminate`, and
+// starts no child before the last of them has stopped.
+#[tokio::test(start_paused = true)]
+async fn a_group_restart_stops_the_siblings_one_at_a_time_before_starting_any() {
+    let log = Log::timed();
+    let slow = |name, takes| ProbeArgs {
+        terminate_takes: Duration::from_millis(takes),
+        ..ProbeArgs::new(name, &log)
+    };
+    let spec = SupervisorSpec::new(Strategy::OneForAll)
+        .child(probe_with(slow("a", 300)))
+        .child(probe("b", &log))
+        .child(probe_with(slow("c", 200)));
+    let sup = Supervisor::start(spec).await.unwrap();
+    log.take();
+
+    crash_and_await_restart(&client(&sup, "b").await).await;
+
+    assert_eq!(
+        log.take(),
+        [
+            "0 terminate b Panicked { message: \"boom b\" }",
+            "0 terminate c Shutdown",
+            "200 terminated c",
+            "200 terminate a Shutdown",
+            "500 terminated a",
+            "500 start a",
+            "500 start b",
+            "500 start c",
+        ]
+    );
+}
+
+// Semantics 15.2 and 15.3: a permanent child is restarted whatever it
+// ended with, a clean `Normal` exit too, and under one_for_all that
+// restart is the whole group's, as in OTP.
+#[tokio::test(start_paused = true)]
+async fn a_permanent_childs_normal_exit_restarts_the_whole_one_for_all_group() {
+    let log = Log::new();
+    let sup = tree(Strategy::OneForAll, &["a", "b"], &log).await;
+    let before = ids(&sup, &["a", "b"]).await;
+    let b = client(&sup, "b").await;
+
+    b.exit(ExitReason::Normal).await.unwrap();
+    // Queued behind the exit: answered once the group has restarted.
+    assert_eq!(b.name().await, Ok("b"));
+
+    assert_eq!(
+        log.take(),
+        [
+            "exit b Normal",
+            "terminate b Normal",
+            "terminate a Shutdown",
+            "start a",
+            "start b",
+        ]
+    );
+    let after = ids(&sup, &["a", "b"]).await;
+    assert_ne!(after[0], before[0]);
+    assert_ne!(after[1], before[1]);
+}
+
+// Semantics 15.2 to 15.4: a temporary child's exit is not followed by a
+// restart, so under one_for_all it restarts no sibling, and it does not
+// count toward the intensity: with none allowed, the supervisor runs on.
+#[tokio::test(start_paused = true)]
+async fn a_temporary_childs_crash_under_one_for_all_restarts_no_sibling() {
+    let log = Log::new();
+    let spec = SupervisorSpec::new(Strategy::OneForAll)
+        .intensity(RestartIntensity::new(0, Duration::from_secs(5)))
+        .child(probe("a", &log))
+        .child(probe("t", &log).restart(Restart::Temporary))
+        .child(probe("c", &log));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let before = ids(&sup, &["a", "c"]).await;
+    let t = client(&sup, "t").await;
+    let old = t.id();
+    log.take();
+
+    assert_eq!(t.boom().await, Err(CallError::Exited(panicked("boom t"))));
+    assert_eq!(supervisor_support::settle(&sup, "t", old).await, None);
+
+    assert_eq!(log.take(), ["terminate t Panicked { message: \"boom t\" }"]);
+    assert_eq!(ids(&sup, &["a", "c"]).await, before);
+    assert!(sup.is_alive());
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_group_restart_drops_temporary_bystanders_instead_of_restarting_them() {
     let log = Log::new();

@@ -331,6 +331,39 @@ async fn an_aborted_task_reports_nothing() {
     assert_eq!(done.recv().await.unwrap().id, later);
 }
 
+/// 19.4: once a task's outcome has been handled, `abort_task` of it
+/// answers `false`.
+#[tokio::test(start_paused = true)]
+async fn abort_task_after_its_outcome_was_handled_returns_false() {
+    let (boss, mut done) = boss().await;
+    let id = boss.double(4).await.unwrap();
+    assert_eq!(done.recv().await.unwrap().id, id);
+    assert_eq!(boss.abort(id).await, Ok(false));
+}
+
+/// 19.3: an outcome still queued when the server stops is dropped, not
+/// handled.
+#[tokio::test(start_paused = true)]
+async fn an_outcome_still_queued_when_the_server_stops_is_not_handled() {
+    let (boss, mut done) = boss().await;
+    let task_gate = Arc::new(Notify::new());
+    boss.gated(task_gate.clone()).await.unwrap();
+    let gate = Arc::new(Notify::new());
+    boss.hold(gate.clone()).await.unwrap();
+    task_gate.notify_one();
+    // The task ends; its outcome is queued behind `hold`.
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let stopping = tokio::spawn({
+        let boss = boss.clone();
+        async move { boss.stop().await }
+    });
+    tokio::time::sleep(Duration::from_millis(1)).await;
+
+    gate.notify_one();
+    stopping.await.unwrap().unwrap();
+    assert!(done.recv().await.is_none(), "the server ended without it");
+}
+
 #[tokio::test(start_paused = true)]
 async fn await_timeout_returns_the_value_in_time() {
     let task = Task::spawn(async {
@@ -766,6 +799,49 @@ async fn tasks_are_aborted_after_terminate() {
     server.stop().await.unwrap();
     assert_eq!(*in_terminate.lock().unwrap(), Some(false));
     assert!(dropped.load(Ordering::SeqCst));
+}
+
+/// Spawns a task holding its canary from `terminate`.
+struct SpawnsInTerminate {
+    canary: Option<Canary>,
+    started: Arc<AtomicBool>,
+}
+
+#[genserver]
+impl SpawnsInTerminate {
+    #[info]
+    fn done(&mut self, _done: TaskDone<u32>) {}
+
+    #[terminate]
+    async fn terminate(&mut self, _reason: &ExitReason, ctx: &mut Context<Self>) {
+        let (canary, started) = (self.canary.take(), Arc::clone(&self.started));
+        ctx.spawn_task(async move {
+            let _canary = canary;
+            started.store(true, Ordering::SeqCst);
+            std::future::pending::<u32>().await
+        });
+        started_and_gone().await;
+    }
+}
+
+/// 19.3: the tasks are aborted after `terminate`, those `terminate` itself
+/// spawned included: their futures are dropped before `stop` returns.
+#[tokio::test(start_paused = true)]
+async fn a_task_spawned_in_terminate_is_aborted_before_stop_returns() {
+    let (dropped, started) = (Arc::new(AtomicBool::new(false)), Arc::default());
+    let server = SpawnsInTerminate::start(SpawnsInTerminate {
+        canary: Some(Canary(Arc::clone(&dropped))),
+        started: Arc::clone(&started),
+    })
+    .await
+    .unwrap();
+
+    server.stop().await.unwrap();
+    assert!(started.load(Ordering::SeqCst), "the task ran");
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the task's future was dropped"
+    );
 }
 
 /// 19.3: when the server's own task is aborted (`Killed`, here by a

@@ -232,6 +232,25 @@ async fn cancel_drops_a_timer_message_already_queued() {
     assert_eq!(clock.handled().await.unwrap(), 0);
 }
 
+/// 18.4: cancelling an interval drops every tick of it already queued,
+/// and answers the time to its next tick.
+#[tokio::test(start_paused = true)]
+async fn cancelling_an_interval_drops_the_ticks_already_queued() {
+    let (clock, _ticks) = clock().await;
+    let interval = send_interval(&clock, 10 * MS, Tick(1));
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    clock.hold(gate.clone()).await.unwrap();
+    // The ticks of 10, 20 and 30 ms are queued behind `hold`.
+    tokio::time::sleep(35 * MS).await;
+    assert_eq!(interval.cancel(), Some(5 * MS));
+
+    gate.notify_one();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(clock.handled().await.unwrap(), 0);
+    let stats = clock.stats().await.unwrap();
+    assert_eq!(stats.messages_handled, 2, "`hold` and `handled` only");
+}
+
 #[tokio::test(start_paused = true)]
 async fn an_interval_ticks_every_period_and_stops_when_dropped() {
     let (clock, mut ticks) = clock().await;
@@ -294,6 +313,24 @@ async fn a_tick_taken_periods_late_is_sent_once_and_the_next_is_a_period_on() {
         Duration::from_secs(6),
         "one tick at 5 s, not two"
     );
+    clock.drop_timer().await.unwrap();
+}
+
+// Semantics 18.2: the tick after a late one is the first point of the
+// grid after it, not a period after it: taken two and a half periods
+// late, a tick is followed by the next half a period on.
+#[tokio::test(start_paused = true)]
+async fn a_tick_taken_late_is_followed_by_the_next_point_of_the_grid() {
+    let (clock, mut ticks) = clock().await;
+    let began = Instant::now();
+    clock.every(100 * MS, 7).await.unwrap();
+    tokio::time::advance(250 * MS).await;
+
+    let (_, at) = ticks.recv().await.unwrap();
+    assert_eq!(at - began, 250 * MS);
+    assert_eq!(clock.remaining().await.unwrap(), Some(50 * MS));
+    let (_, at) = ticks.recv().await.unwrap();
+    assert_eq!(at - began, 300 * MS, "on the grid, not at 350 ms");
     clock.drop_timer().await.unwrap();
 }
 

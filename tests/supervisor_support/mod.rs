@@ -58,10 +58,14 @@ pub(crate) struct ProbeArgs {
     pub(crate) log: Log,
     /// How many of the next starts fail.
     pub(crate) failing_starts: Arc<AtomicUsize>,
+    /// How many of the next starts panic, after logging "panic NAME".
+    pub(crate) panicking_starts: Arc<AtomicUsize>,
     /// How long `terminate` takes.
     pub(crate) terminate_takes: Duration,
     /// How long `init` takes, after logging "initializing NAME".
     pub(crate) init_takes: Duration,
+    /// Whether `terminate` panics once it has logged and taken its time.
+    pub(crate) terminate_panics: bool,
 }
 
 impl ProbeArgs {
@@ -70,8 +74,10 @@ impl ProbeArgs {
             name,
             log: log.clone(),
             failing_starts: Arc::default(),
+            panicking_starts: Arc::default(),
             terminate_takes: Duration::ZERO,
             init_takes: Duration::ZERO,
+            terminate_panics: false,
         }
     }
 }
@@ -82,6 +88,7 @@ pub(crate) struct Probe {
     log: Log,
     seen: Vec<u64>,
     terminate_takes: Duration,
+    terminate_panics: bool,
 }
 
 #[genserver]
@@ -92,11 +99,11 @@ impl Probe {
             args.log.push(format!("initializing {}", args.name));
             tokio::time::sleep(args.init_takes).await;
         }
-        let failing = args
-            .failing_starts
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        if failing {
+        if take_one(&args.panicking_starts) {
+            args.log.push(format!("panic {}", args.name));
+            panic!("{} panics in init", args.name);
+        }
+        if take_one(&args.failing_starts) {
             args.log.push(format!("fail {}", args.name));
             return Err(format!("{} cannot start", args.name));
         }
@@ -106,6 +113,7 @@ impl Probe {
             log: args.log,
             seen: Vec::new(),
             terminate_takes: args.terminate_takes,
+            terminate_panics: args.terminate_panics,
         })
     }
 
@@ -175,7 +183,14 @@ impl Probe {
             tokio::time::sleep(self.terminate_takes).await;
             self.log.push(format!("terminated {}", self.name));
         }
+        assert!(!self.terminate_panics, "terminate of {} panics", self.name);
     }
+}
+
+/// Takes one from `n` unless it is zero; whether it did.
+fn take_one(n: &AtomicUsize) -> bool {
+    n.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
 }
 
 /// A permanent probe child with default shutdown.
