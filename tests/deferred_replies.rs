@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use genserver::prelude::*;
 use tokio::sync::{Notify, oneshot};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 /// Hands out values once they are known.
@@ -231,17 +232,23 @@ async fn vault() -> VaultClient {
     .unwrap()
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_stored_reply_is_answered_later_while_the_server_keeps_serving() {
-    let vault = vault().await;
+/// A caller of `wait_for_value`, spawned, once the vault holds its reply.
+async fn a_waiting_caller(vault: &VaultClient) -> JoinHandle<Result<u32, CallError>> {
     let pending = tokio::spawn({
         let vault = vault.clone();
         async move { vault.wait_for_value().await }
     });
-    // The server serves other calls meanwhile.
     while vault.waiting().await.unwrap() == 0 {
         tokio::task::yield_now().await;
     }
+    pending
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stored_reply_is_answered_later_while_the_server_keeps_serving() {
+    let vault = vault().await;
+    // The server serves other calls meanwhile.
+    let pending = a_waiting_caller(&vault).await;
     assert_eq!(vault.waiting().await.unwrap(), 1);
 
     vault.provide(7).await.unwrap();
@@ -284,13 +291,7 @@ async fn a_server_that_dies_while_a_reply_is_held_elsewhere_tells_the_caller_at_
 #[tokio::test(start_paused = true)]
 async fn a_stored_reply_of_a_stopped_server_ends_with_its_reason() {
     let vault = vault().await;
-    let pending = tokio::spawn({
-        let vault = vault.clone();
-        async move { vault.wait_for_value().await }
-    });
-    while vault.waiting().await.unwrap() == 0 {
-        tokio::task::yield_now().await;
-    }
+    let pending = a_waiting_caller(&vault).await;
     vault.stop_with(ExitReason::Shutdown).await.unwrap();
     assert_eq!(
         pending.await.unwrap(),
@@ -304,13 +305,7 @@ async fn a_stored_reply_of_a_stopped_server_ends_with_its_reason() {
 #[tokio::test(start_paused = true)]
 async fn terminate_can_answer_the_replies_the_server_still_holds() {
     let vault = vault().await;
-    let pending = tokio::spawn({
-        let vault = vault.clone();
-        async move { vault.wait_for_value().await }
-    });
-    while vault.waiting().await.unwrap() == 0 {
-        tokio::task::yield_now().await;
-    }
+    let pending = a_waiting_caller(&vault).await;
     let (told, sent) = oneshot::channel();
     vault.provide_at_the_end(8, told).await.unwrap();
     // A stop comes before what is queued (2.4): the cast is handled first.
@@ -365,13 +360,7 @@ async fn killable_vault() -> (genserver::SupervisorClient, VaultClient) {
 #[tokio::test(start_paused = true)]
 async fn a_stored_reply_of_an_aborted_server_ends_with_killed() {
     let (supervisor, vault) = killable_vault().await;
-    let pending = tokio::spawn({
-        let vault = vault.clone();
-        async move { vault.wait_for_value().await }
-    });
-    while vault.waiting().await.unwrap() == 0 {
-        tokio::task::yield_now().await;
-    }
+    let pending = a_waiting_caller(&vault).await;
     supervisor.terminate_child("vault").await.unwrap();
     assert_eq!(
         pending.await.unwrap(),
@@ -443,13 +432,7 @@ async fn a_reply_sent_after_its_caller_timed_out_is_refused() {
 #[tokio::test(start_paused = true)]
 async fn a_reply_sent_in_time_is_accepted_and_received() {
     let vault = vault().await;
-    let pending = tokio::spawn({
-        let vault = vault.clone();
-        async move { vault.wait_for_value().await }
-    });
-    while vault.waiting().await.unwrap() == 0 {
-        tokio::task::yield_now().await;
-    }
+    let pending = a_waiting_caller(&vault).await;
     let (told, sent) = oneshot::channel();
     vault.provide_and_tell(4, told).await.unwrap();
     assert_eq!(sent.await, Ok(vec![(false, true)]));
