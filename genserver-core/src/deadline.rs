@@ -15,22 +15,28 @@
 //! one wake-up per horizon instead of one per call, and a spurious
 //! wake-up reaches a task at most that often.
 //!
-//! Wake-ups are remembered per worker thread in a small table keyed by the
-//! task's waker; a miss (another thread, a collision) only costs an extra
-//! wake-up. Precision is that of tokio's timer: a call times out at its
-//! deadline or up to about a millisecond after it, and the paused clock of
+//! Wake-ups are remembered in one table for the process, keyed by the
+//! task's waker, so a task that a multi-thread runtime moves to another
+//! worker still finds its own; a wake-up that fires takes itself out. A
+//! miss (a collision, a slot being written) only costs an extra wake-up.
+//! Precision is that of tokio's timer: a call times out at its deadline or
+//! up to about a millisecond after it, and the paused clock of
 //! `tokio::test(start_paused = true)` is honoured.
 //!
 //! A remembered wake-up can be lost before it fires: its runtime shut down
-//! and dropped the task that kept it. A later runtime on the same thread
-//! can hand out wakers at the same address (a multi-thread runtime's
-//! `block_on` wakes the thread, not a task), so the table would take that
-//! lost wake-up for a live one and the call would never time out. Every
+//! and dropped the task that kept it. A later runtime can hand out wakers
+//! at the same address (a `block_on` wakes through the runtime's handle,
+//! or a multi-thread runtime's through the thread, not a task), so the
+//! table would take that lost wake-up for a live one and the call would
+//! never time out. Every
 //! wake-up dropped unfired therefore counts itself in [`ABANDONED`], and a
 //! remembered wake-up counts only while that count has not moved since it
 //! was scheduled.
 
-use std::cell::Cell;
+mod table;
+#[cfg(test)]
+mod tests;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,6 +45,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use self::table::{Scheduled, WAKE_UPS};
 use crate::alarm;
 
 /// When a call gives up: `None` for never.
@@ -131,39 +138,10 @@ impl<F: Future> Future for WithDeadline<F> {
     }
 }
 
-/// Slots per thread. Each covers one task at a time; a task that finds its
-/// slot taken by another schedules a wake-up of its own, so the table is
-/// sized for a few hundred tasks calling from one worker thread.
-const SLOTS: usize = 1024;
-
-thread_local! {
-    /// For each slot, the task's address, when its wake-up is due, and
-    /// [`ABANDONED`] when it was scheduled. Cells rather than one
-    /// `RefCell`: a look-up is a plain load, with no borrow flag to set and
-    /// clear.
-    static SCHEDULED: [Cell<Scheduled>; SLOTS] =
-        const { [const { Cell::new(Scheduled { task: 0, due: None, abandoned: 0 }) }; SLOTS] };
-}
-
-#[derive(Clone, Copy)]
-struct Scheduled {
-    task: usize,
-    due: Option<Instant>,
-    abandoned: u64,
-}
-
 /// How many scheduled wake-ups were dropped before they fired, in the
 /// whole process: written when a runtime shuts down with wake-ups pending,
 /// read by every call that waits.
 static ABANDONED: AtomicU64 = AtomicU64::new(0);
-
-fn slot_of(task: usize) -> usize {
-    // Fibonacci hashing of the task's address spreads neighbouring
-    // allocations over the table; the top bits of the product are the
-    // well-mixed ones.
-    let mixed = (task as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54;
-    usize::try_from(mixed).unwrap_or_default() % SLOTS
-}
 
 /// Makes sure the task behind `waker` is woken at or before `at`.
 ///
@@ -180,15 +158,13 @@ fn slot_of(task: usize) -> usize {
 /// task's allocation alive until it fires or is dropped.
 fn wake_by(at: Instant, now: Instant, waker: &Waker) {
     let task = waker.data() as usize;
-    let slot = slot_of(task);
-    let covered = SCHEDULED.with(|table| {
-        let scheduled = table[slot].get();
-        scheduled.task == task
-            && scheduled.due.is_some_and(|due| now < due && due <= at)
+    let covered = WAKE_UPS.lookup(task).is_some_and(|scheduled| {
+        now < scheduled.due
+            && scheduled.due <= at
             && scheduled.abandoned == ABANDONED.load(Ordering::Acquire)
     });
     if !covered {
-        schedule_for(task, slot, at, now, waker);
+        schedule_for(task, at, now, waker);
     }
 }
 
@@ -205,7 +181,7 @@ const HORIZON: Duration = Duration::from_secs(1);
 /// The wake-up of a task that has none covering `at` yet: about one per
 /// task and [`HORIZON`].
 #[cold]
-fn schedule_for(task: usize, slot: usize, at: Instant, now: Instant, waker: &Waker) {
+fn schedule_for(task: usize, at: Instant, now: Instant, waker: &Waker) {
     // Read before the wake-up exists, so that its own abandonment, however
     // soon, is seen as a change.
     let abandoned = ABANDONED.load(Ordering::Acquire);
@@ -213,22 +189,23 @@ fn schedule_for(task: usize, slot: usize, at: Instant, now: Instant, waker: &Wak
     // tokio's timer would overflow rounding it up: nothing to schedule,
     // and the slot still covers the later calls of the task, which can
     // only wait as long.
-    let due = if alarm::is_reachable(at) {
-        let due = now
-            .checked_add(HORIZON)
-            .map_or(at, |horizon| horizon.min(at));
-        schedule(due, waker);
-        due
+    let reachable = alarm::is_reachable(at);
+    let due = if reachable {
+        now.checked_add(HORIZON)
+            .map_or(at, |horizon| horizon.min(at))
     } else {
         at
     };
-    SCHEDULED.with(|table| {
-        table[slot].set(Scheduled {
-            task,
-            due: Some(due),
-            abandoned,
-        });
+    // Recorded before the wake-up exists, so that its firing, however
+    // soon and on whichever thread, finds the entry to forget.
+    WAKE_UPS.record(Scheduled {
+        task,
+        due,
+        abandoned,
     });
+    if reachable {
+        schedule(due, waker);
+    }
 }
 
 fn schedule(at: Instant, waker: &Waker) {
@@ -238,7 +215,7 @@ fn schedule(at: Instant, waker: &Waker) {
         schedule_on_a_thread(at, waker);
         return;
     };
-    let mut wake = PendingWake::new(waker.clone());
+    let mut wake = PendingWake::new(waker.clone(), at);
     let task = tokio::spawn(async move {
         wake.running = true;
         sleep.await;
@@ -255,11 +232,20 @@ fn schedule(at: Instant, waker: &Waker) {
 
 /// The wake-up where no timer of tokio's can keep it.
 fn schedule_on_a_thread(at: Instant, waker: &Waker) {
-    let wake = PendingWake::new(waker.clone());
+    let wake = PendingWake::new(waker.clone(), at);
     alarm::on_a_thread_at(at, move || wake.fire());
 }
 
-/// A scheduled wake-up. Dropped unfired (its runtime shut down), it
+/// A scheduled wake-up. When it fires, it takes itself out of the table
+/// before it wakes the task: a task is known there by its waker's address
+/// alone, and one that lives on (a multi-thread runtime's `block_on`
+/// wakes its thread with the same waker whatever the runtime) may call
+/// next under another clock. A paused clock starts where the real one
+/// was when its runtime was built, and moves as its test advances it, so
+/// a fired wake-up's due time can be ahead of the next runtime's clock,
+/// and would pass there for one still to come.
+///
+/// Dropped unfired (its runtime shut down), it
 /// counts itself in [`ABANDONED`] before it lets go of the waker, so that
 /// no task can reuse the waker's address while the table still trusts it.
 ///
@@ -273,19 +259,22 @@ fn schedule_on_a_thread(at: Instant, waker: &Waker) {
 /// again and be refused again, forever.
 struct PendingWake {
     waker: Option<Waker>,
+    due: Instant,
     running: bool,
 }
 
 impl PendingWake {
-    fn new(waker: Waker) -> Self {
+    fn new(waker: Waker, due: Instant) -> Self {
         PendingWake {
             waker: Some(waker),
+            due,
             running: false,
         }
     }
 
     fn fire(mut self) {
         if let Some(waker) = self.waker.take() {
+            WAKE_UPS.forget(waker.data() as usize, self.due);
             waker.wake();
         }
     }
