@@ -18,7 +18,11 @@
 //! Wake-ups are remembered in one table for the process, keyed by the
 //! task's waker, so a task that a multi-thread runtime moves to another
 //! worker still finds its own; a wake-up that fires takes itself out. A
-//! miss (a collision, a slot being written) only costs an extra wake-up.
+//! slot being written only costs an extra wake-up. A task whose slot holds
+//! another task's wake-up, still to come, gives its wait a timer of its
+//! own (tokio's `timeout`, in effect) rather than taking the slot, so that
+//! thousands of tasks calling at once do not each schedule a wake-up at
+//! every call.
 //! Precision is that of tokio's timer: a call times out at its deadline or
 //! up to about a millisecond after it, and the paused clock of
 //! `tokio::test(start_paused = true)` is honoured.
@@ -45,8 +49,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use self::table::{Scheduled, WAKE_UPS};
-use crate::alarm;
+use self::table::{Scheduled, Table, WAKE_UPS};
+use crate::alarm::{self, Alarm};
 
 /// When a call gives up: `None` for never.
 #[derive(Clone, Copy)]
@@ -83,6 +87,7 @@ pub(crate) fn with_deadline<F: Future>(deadline: &mut Deadline, future: F) -> Wi
         future,
         deadline: *deadline,
         polled,
+        own_timer: None,
     }
 }
 
@@ -92,6 +97,9 @@ pin_project_lite::pin_project! {
         future: F,
         deadline: Deadline,
         polled: bool,
+        // The wait's own timer, when another task's wake-up holds this
+        // task's place in the table (see `wake_by`).
+        own_timer: Option<Pin<Box<Alarm>>>,
     }
 }
 
@@ -113,6 +121,7 @@ impl<F> WithDeadline<F> {
 impl<F: Future> Future for WithDeadline<F> {
     type Output = Option<F::Output>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         if let Poll::Ready(value) = this.future.poll(cx) {
@@ -133,9 +142,34 @@ impl<F: Future> Future for WithDeadline<F> {
             *this.polled = true;
             set_at
         };
-        wake_by(at, now, cx.waker());
-        Poll::Pending
+        if this.own_timer.is_none() && matches!(wake_by(at, now, cx.waker()), Waking::Covered) {
+            return Poll::Pending;
+        }
+        if own_timer_fired(this.own_timer, at, cx) {
+            Poll::Ready(None)
+        } else {
+            Poll::Pending
+        }
     }
+}
+
+/// Arms the wait's own timer if it has none yet, and polls it. tokio's
+/// timer never fires before the deadline it was given.
+#[cold]
+fn own_timer_fired(timer: &mut Option<Pin<Box<Alarm>>>, at: Instant, cx: &mut Context<'_>) -> bool {
+    timer
+        .get_or_insert_with(|| Box::pin(Alarm::at(at)))
+        .as_mut()
+        .poll(cx)
+        .is_ready()
+}
+
+/// What makes sure that a waiting task is woken by its deadline.
+enum Waking {
+    /// A wake-up in the table, scheduled now or earlier.
+    Covered,
+    /// None: the wait is to arm a timer of its own.
+    OwnTimer,
 }
 
 /// How many scheduled wake-ups were dropped before they fired, in the
@@ -143,28 +177,66 @@ impl<F: Future> Future for WithDeadline<F> {
 /// read by every call that waits.
 static ABANDONED: AtomicU64 = AtomicU64::new(0);
 
-/// Makes sure the task behind `waker` is woken at or before `at`.
+/// Makes sure the task behind `waker` is woken at or before `at`, or says
+/// that the wait must arm its own timer.
 ///
 /// A wake-up already scheduled for the same task covers `at` when it is
 /// due at or before `at` and has not fired by `now` (tokio never fires a
 /// timer before it is due, so `now < due` means it is still to come).
 ///
+/// When the task's slot holds the wake-up of another task, still to come,
+/// the wait arms a timer of its own rather than scheduling a wake-up and
+/// taking the slot: with more tasks calling at once than the table has
+/// slots, two tasks of one slot would otherwise each schedule a wake-up
+/// at every call, and each would hold its task's memory for up to the
+/// [`HORIZON`]. The wait's timer goes with the wait.
+///
 /// The task is known by its waker's data pointer alone: `Waker::will_wake`
 /// also compares vtable addresses, which differ between copies of one
 /// vtable made in different codegen units (rust-lang/rust#121622), so the
 /// same task would look new at every call. The address cannot have been
-/// reused by another task while `now < due` and no wake-up was abandoned:
-/// the scheduled wake-up holds a clone of the waker, which keeps the
-/// task's allocation alive until it fires or is dropped.
-fn wake_by(at: Instant, now: Instant, waker: &Waker) {
+/// reused by another task while the wake-up is in the table and no
+/// wake-up was abandoned: the scheduled wake-up holds a clone of the
+/// waker, which keeps the task's allocation alive until it fires (and
+/// takes itself out of the table) or is dropped.
+fn wake_by(at: Instant, now: Instant, waker: &Waker) -> Waking {
     let task = waker.data() as usize;
-    let covered = WAKE_UPS.lookup(task).is_some_and(|scheduled| {
-        now < scheduled.due
-            && scheduled.due <= at
-            && scheduled.abandoned == ABANDONED.load(Ordering::Acquire)
-    });
-    if !covered {
-        schedule_for(task, at, now, waker);
+    match decide(&WAKE_UPS, task, at, now) {
+        Decision::Covered => Waking::Covered,
+        Decision::OwnTimer => Waking::OwnTimer,
+        Decision::Schedule => {
+            schedule_for(task, at, now, waker);
+            Waking::Covered
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Decision {
+    Covered,
+    OwnTimer,
+    Schedule,
+}
+
+/// What [`wake_by`] does for `task`, from what `table` holds.
+fn decide(table: &Table, task: usize, at: Instant, now: Instant) -> Decision {
+    let Some(scheduled) = table.lookup(task) else {
+        return Decision::Schedule;
+    };
+    let pending = now < scheduled.due && scheduled.abandoned == ABANDONED.load(Ordering::Acquire);
+    if !pending {
+        Decision::Schedule
+    } else if scheduled.task != task {
+        if alarm::is_reachable(at) {
+            Decision::OwnTimer
+        } else {
+            // Never reached: nothing to wake the task for.
+            Decision::Covered
+        }
+    } else if scheduled.due <= at {
+        Decision::Covered
+    } else {
+        Decision::Schedule
     }
 }
 

@@ -31,7 +31,7 @@ pub(super) struct Scheduled {
     pub(super) abandoned: u64,
 }
 
-struct Slot {
+pub(super) struct Slot {
     /// Even at rest, odd while the slot is written.
     sequence: AtomicU64,
     task: AtomicUsize,
@@ -63,7 +63,7 @@ impl Table {
     // Only ever evaluated at compile time, into a static: the array is
     // never on a stack.
     #[expect(clippy::large_stack_arrays)]
-    const fn new() -> Self {
+    pub(super) const fn new() -> Self {
         Table {
             slots: [const { Slot::new() }; SLOTS],
         }
@@ -72,13 +72,13 @@ impl Table {
     /// The slot of a task. Fibonacci hashing of its address spreads
     /// neighbouring allocations over the table; the top bits of the
     /// product are the well-mixed ones.
-    fn slot_of(&self, task: usize) -> &Slot {
+    pub(super) fn slot_of(&self, task: usize) -> &Slot {
         let mixed = (task as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52;
         &self.slots[usize::try_from(mixed).unwrap_or_default() % SLOTS]
     }
 
-    /// What the table remembers in `task`'s slot, if it is `task`'s and
-    /// was not being written.
+    /// What the table remembers in `task`'s slot, whichever task's it is,
+    /// unless the slot is empty or was being written.
     pub(super) fn lookup(&self, task: usize) -> Option<Scheduled> {
         let slot = self.slot_of(task);
         let before = slot.sequence.load(Ordering::Acquire);
@@ -91,11 +91,11 @@ impl Table {
         // Orders the loads above before the second read of the sequence: if
         // any of them saw a writer's store, that read sees its odd sequence.
         fence(Ordering::Acquire);
-        if slot.sequence.load(Ordering::Relaxed) != before || entry_task != task {
+        if slot.sequence.load(Ordering::Relaxed) != before || entry_task == 0 {
             return None;
         }
         Some(Scheduled {
-            task,
+            task: entry_task,
             due: decode(due)?,
             abandoned,
         })
@@ -195,13 +195,17 @@ mod tests {
     }
 
     #[test]
-    fn a_recorded_wake_up_is_found_by_its_task_alone() {
+    fn a_recorded_wake_up_is_found_in_its_slot_and_an_empty_slot_is_none() {
         static TABLE: Table = Table::new();
         let table = &TABLE;
         let scheduled = entry(0x5eed_0010, Duration::from_millis(1500), 7);
         table.record(scheduled);
         assert_eq!(table.lookup(scheduled.task), Some(scheduled));
-        assert_eq!(table.lookup(scheduled.task + 0x1000), None);
+        let elsewhere = (scheduled.task + 8..)
+            .step_by(8)
+            .find(|&task| !std::ptr::eq(table.slot_of(task), table.slot_of(scheduled.task)))
+            .expect("an address of another slot");
+        assert_eq!(table.lookup(elsewhere), None);
     }
 
     #[test]
@@ -239,10 +243,10 @@ mod tests {
             .step_by(8)
             .find(|&task| index(task) == index(first.task))
             .expect("another address of the same slot");
+        let second = entry(second_task, Duration::from_secs(1), 0);
         table.record(first);
-        table.record(entry(second_task, Duration::from_secs(1), 0));
-        assert_eq!(table.lookup(first.task), None);
-        assert!(table.lookup(second_task).is_some());
+        table.record(second);
+        assert_eq!(table.lookup(first.task), Some(second));
     }
 
     #[test]

@@ -74,3 +74,120 @@ fn a_wake_up_that_fired_under_another_paused_clock_does_not_cover_a_call() {
         "the second call's task was woken in its own runtime"
     );
 }
+
+mod deciding {
+    use std::time::Duration;
+
+    use tokio::time::Instant;
+
+    use super::super::table::{Scheduled, Table};
+    use super::super::{ABANDONED, Decision, decide};
+
+    const TASK: usize = 0x5eed_1000;
+
+    /// Another task's address in `task`'s slot of `table`.
+    fn neighbour_of(table: &Table, task: usize) -> usize {
+        (task + 8..)
+            .step_by(8)
+            .find(|&other| std::ptr::eq(table.slot_of(other), table.slot_of(task)))
+            .expect("another address of the same slot")
+    }
+
+    fn scheduled(task: usize, due: Instant) -> Scheduled {
+        Scheduled {
+            task,
+            due,
+            abandoned: ABANDONED.load(std::sync::atomic::Ordering::Acquire),
+        }
+    }
+
+    #[test]
+    fn a_task_with_no_wake_up_schedules_one() {
+        static TABLE: Table = Table::new();
+        let now = Instant::now();
+        let at = now + Duration::from_secs(5);
+        assert_eq!(decide(&TABLE, TASK, at, now), Decision::Schedule);
+    }
+
+    #[test]
+    fn a_task_is_covered_by_its_own_wake_up_due_by_its_deadline() {
+        static TABLE: Table = Table::new();
+        let now = Instant::now();
+        TABLE.record(scheduled(TASK, now + Duration::from_secs(1)));
+        assert_eq!(
+            decide(&TABLE, TASK, now + Duration::from_secs(5), now),
+            Decision::Covered
+        );
+        // One due after the deadline does not cover it.
+        assert_eq!(
+            decide(&TABLE, TASK, now + Duration::from_millis(500), now),
+            Decision::Schedule
+        );
+        // Nor one whose time has come.
+        assert_eq!(
+            decide(
+                &TABLE,
+                TASK,
+                now + Duration::from_secs(6),
+                now + Duration::from_secs(1)
+            ),
+            Decision::Schedule
+        );
+    }
+
+    /// With more tasks calling than the table has slots, a task whose
+    /// slot another task's wake-up holds arms a timer for its wait rather
+    /// than scheduling a wake-up and taking the slot: two tasks of one
+    /// slot would otherwise each schedule one at every call.
+    #[test]
+    fn a_task_whose_slot_holds_another_tasks_wake_up_arms_its_own_timer() {
+        static TABLE: Table = Table::new();
+        let now = Instant::now();
+        let other = neighbour_of(&TABLE, TASK);
+        TABLE.record(scheduled(other, now + Duration::from_secs(1)));
+        let at = now + Duration::from_secs(5);
+        assert_eq!(decide(&TABLE, TASK, at, now), Decision::OwnTimer);
+        // Once that wake-up's time has come, the slot is taken over.
+        let later = now + Duration::from_secs(1);
+        assert_eq!(
+            decide(&TABLE, TASK, later + Duration::from_secs(5), later),
+            Decision::Schedule
+        );
+    }
+}
+
+/// The wait that arms its own timer (another task's wake-up holds its
+/// slot) times out at its deadline, not before, and is woken for it.
+#[test]
+fn a_wait_with_its_own_timer_times_out_at_its_deadline() {
+    use super::table::{Scheduled, WAKE_UPS};
+
+    let counter = Arc::new(Wakes::default());
+    let waker = Waker::from(Arc::clone(&counter));
+    let task = waker.data() as usize;
+    let runtime = paused_runtime();
+    runtime.block_on(async {
+        let began = tokio::time::Instant::now();
+        let other = (task + 8..)
+            .step_by(8)
+            .find(|&other| std::ptr::eq(WAKE_UPS.slot_of(other), WAKE_UPS.slot_of(task)))
+            .expect("another address of the same slot");
+        WAKE_UPS.record(Scheduled {
+            task: other,
+            due: began + Duration::from_secs(60),
+            abandoned: super::ABANDONED.load(Ordering::Acquire),
+        });
+        let mut deadline = Deadline::after(Some(Duration::from_secs(2)));
+        let mut wait = pin!(with_deadline(&mut deadline, pending::<()>()));
+        let mut cx = Context::from_waker(&waker);
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+
+        tokio::time::sleep(Duration::from_millis(1999)).await;
+        assert_eq!(counter.count(), 0, "not woken before the deadline");
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(counter.count(), 1, "woken at the deadline");
+        assert_eq!(wait.as_mut().poll(&mut cx), std::task::Poll::Ready(None));
+        assert_eq!(began.elapsed(), Duration::from_secs(2));
+    });
+}
