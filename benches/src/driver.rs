@@ -77,6 +77,9 @@ pub struct Sizes {
     /// Row 2: concurrent clients, and calls per client.
     pub clients: u64,
     pub calls_per_client: u64,
+    /// Row 2b: the crowd of concurrent clients, and calls per client.
+    pub crowd_clients: u64,
+    pub crowd_calls_per_client: u64,
     /// Row 3: casts before the sync call.
     pub casts: u64,
     /// Row 4: servers, and casts to each.
@@ -93,6 +96,8 @@ impl Sizes {
         rtt_calls: 200_000,
         clients: 100,
         calls_per_client: 2_000,
+        crowd_clients: 10_000,
+        crowd_calls_per_client: 40,
         casts: 1_000_000,
         fan_servers: 10_000,
         fan_casts: 100,
@@ -104,6 +109,8 @@ impl Sizes {
         rtt_calls: 50_000,
         clients: 100,
         calls_per_client: 500,
+        crowd_clients: 10_000,
+        crowd_calls_per_client: 10,
         casts: 300_000,
         fan_servers: 2_000,
         fan_casts: 100,
@@ -119,6 +126,8 @@ impl Sizes {
             rtt_calls: scale(self.rtt_calls),
             clients: self.clients,
             calls_per_client: scale(self.calls_per_client),
+            crowd_clients: self.crowd_clients,
+            crowd_calls_per_client: scale(self.crowd_calls_per_client),
             casts: scale(self.casts),
             fan_servers: scale(self.fan_servers),
             fan_casts: self.fan_casts,
@@ -160,7 +169,22 @@ pub async fn call_rtt<S: Server>(sizes: Sizes) -> f64 {
 /// Row 2: 100 clients calling one server concurrently. Nanoseconds per
 /// call (wall time over all calls).
 pub async fn call_contended<S: Server>(sizes: Sizes) -> f64 {
-    let (clients, per_client) = (sizes.clients, sizes.calls_per_client);
+    calls_from_clients::<S>("call_contended", sizes.clients, sizes.calls_per_client).await
+}
+
+/// Row 2b: a crowd of clients (10,000) calling one server at once, a few
+/// calls each: more calling tasks than a table or cache sized for the
+/// common case holds. Nanoseconds per call (wall time over all calls).
+pub async fn call_crowd<S: Server>(sizes: Sizes) -> f64 {
+    calls_from_clients::<S>(
+        "call_crowd",
+        sizes.crowd_clients,
+        sizes.crowd_calls_per_client,
+    )
+    .await
+}
+
+async fn calls_from_clients<S: Server>(row: &str, clients: u64, per_client: u64) -> f64 {
     let counter = S::spawn(0).await;
     let warm = warm_up_ops(clients * per_client);
     for _ in 0..warm {
@@ -182,7 +206,7 @@ pub async fn call_contended<S: Server>(sizes: Sizes) -> f64 {
     }
     let elapsed = start.elapsed();
     check(
-        "call_contended: total",
+        &format!("{row}: total"),
         S::get(&counter).await,
         warm + clients * per_client,
     );

@@ -17,7 +17,8 @@ usage: compare [--quick] [--rounds N] [--only ROW,..] [--impl NAME,..] [--scale 
 
   --quick        5 rounds and smaller sizes (the default is the full suite)
   --rounds N     rounds per row (default: 5 quick, 7 full)
-  --only ROWS    rows to run: call_rtt, call_contended, cast, fan_out, spawn, ping_pong
+  --only ROWS    rows to run: call_rtt, call_contended, call_crowd, cast, fan_out,
+                 spawn, ping_pong
   --impl NAMES   implementations to run (default: all), see --list
   --scale X      multiply the work sizes by X (not the number of clients)
   --no-warmup    skip the untimed warm-up run before each row
@@ -35,6 +36,7 @@ Progress goes to stderr, the markdown table to stdout.";
 enum Row {
     CallRtt,
     CallContended,
+    CallCrowd,
     Cast,
     FanOut,
     Idle,
@@ -42,9 +44,10 @@ enum Row {
 }
 
 impl Row {
-    const ALL: [Row; 6] = [
+    const ALL: [Row; 7] = [
         Row::CallRtt,
         Row::CallContended,
+        Row::CallCrowd,
         Row::Cast,
         Row::FanOut,
         Row::Idle,
@@ -55,6 +58,7 @@ impl Row {
         match self {
             Row::CallRtt => "call_rtt",
             Row::CallContended => "call_contended",
+            Row::CallCrowd => "call_crowd",
             Row::Cast => "cast",
             Row::FanOut => "fan_out",
             Row::Idle => "spawn",
@@ -74,6 +78,7 @@ impl Row {
         match self {
             Row::CallRtt => sizes.rtt_calls,
             Row::CallContended => sizes.clients * sizes.calls_per_client,
+            Row::CallCrowd => sizes.crowd_clients * sizes.crowd_calls_per_client,
             Row::Cast => sizes.casts,
             Row::FanOut => sizes.fan_servers * (sizes.fan_casts + 1),
             Row::Idle => sizes.idle_servers,
@@ -87,6 +92,10 @@ impl Row {
             Row::CallRtt => vec![("1. call round trip, 1 client".into(), "ns/call")],
             Row::CallContended => vec![(
                 format!("2. call throughput, {} clients", sizes.clients),
+                "ns/call",
+            )],
+            Row::CallCrowd => vec![(
+                format!("2b. call throughput, {} clients", sizes.crowd_clients),
                 "ns/call",
             )],
             Row::Cast => vec![(
@@ -160,6 +169,7 @@ fn measure<S: Server>(row: Row, sizes: Sizes) -> Vec<f64> {
     match row {
         Row::CallRtt => vec![S::run(driver::call_rtt::<S>(sizes))],
         Row::CallContended => vec![S::run(driver::call_contended::<S>(sizes))],
+        Row::CallCrowd => vec![S::run(driver::call_crowd::<S>(sizes))],
         Row::Cast => vec![S::run(driver::cast::<S>(sizes))],
         Row::FanOut => vec![S::run(driver::fan_out::<S>(sizes))],
         Row::PingPong => vec![S::run(driver::ping_pong::<S>(sizes))],

@@ -18,9 +18,12 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// Slots in the table. Each covers one task at a time; a task that finds
-/// its slot taken by another schedules a wake-up of its own, so the table
-/// is sized for a few thousand tasks calling at once.
-const SLOTS: usize = 4096;
+/// its slot holding another task's wake-up arms a timer for each of its
+/// waits instead, which costs it about what tokio's `timeout` does. With
+/// 10,000 tasks calling one server at once, 4,096 slots made a call 555
+/// to 601 ns, these 462 to 486. The table is 512 KB of address space, of
+/// which only the pages of the slots in use become resident.
+const SLOTS: usize = 16384;
 
 /// A wake-up scheduled for `task` (its waker's data address), due at
 /// `due`, when the process had abandoned `abandoned` wake-ups.
@@ -73,7 +76,7 @@ impl Table {
     /// neighbouring allocations over the table; the top bits of the
     /// product are the well-mixed ones.
     pub(super) fn slot_of(&self, task: usize) -> &Slot {
-        let mixed = (task as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52;
+        let mixed = (task as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 50;
         &self.slots[usize::try_from(mixed).unwrap_or_default() % SLOTS]
     }
 
