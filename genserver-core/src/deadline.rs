@@ -22,9 +22,8 @@
 //! another task's wake-up, still to come, gives its wait a timer of its
 //! own (tokio's `timeout`, in effect) rather than taking the slot, so that
 //! thousands of tasks calling at once do not each schedule a wake-up at
-//! every call.
-//! Precision is that of tokio's timer: a call times out at its deadline or
-//! up to about a millisecond after it, and the paused clock of
+//! every call. Precision is that of tokio's timer: a call times out at its
+//! deadline or up to about a millisecond after it, and the paused clock of
 //! `tokio::test(start_paused = true)` is honoured.
 //!
 //! A remembered wake-up can be lost before it fires: its runtime shut down
@@ -142,7 +141,7 @@ impl<F: Future> Future for WithDeadline<F> {
             *this.polled = true;
             set_at
         };
-        if this.own_timer.is_none() && matches!(wake_by(at, now, cx.waker()), Waking::Covered) {
+        if this.own_timer.is_none() && wake_by(at, now, cx.waker()) {
             return Poll::Pending;
         }
         if own_timer_fired(this.own_timer, at, cx) {
@@ -164,21 +163,14 @@ fn own_timer_fired(timer: &mut Option<Pin<Box<Alarm>>>, at: Instant, cx: &mut Co
         .is_ready()
 }
 
-/// What makes sure that a waiting task is woken by its deadline.
-enum Waking {
-    /// A wake-up in the table, scheduled now or earlier.
-    Covered,
-    /// None: the wait is to arm a timer of its own.
-    OwnTimer,
-}
-
 /// How many scheduled wake-ups were dropped before they fired, in the
 /// whole process: written when a runtime shuts down with wake-ups pending,
 /// read by every call that waits.
 static ABANDONED: AtomicU64 = AtomicU64::new(0);
 
-/// Makes sure the task behind `waker` is woken at or before `at`, or says
-/// that the wait must arm its own timer.
+/// Makes sure the task behind `waker` is woken at or before `at` by a
+/// wake-up in the table, scheduled now or earlier (`true`), or says that
+/// the wait must arm a timer of its own (`false`).
 ///
 /// A wake-up already scheduled for the same task covers `at` when it is
 /// due at or before `at` and has not fired by `now` (tokio never fires a
@@ -199,14 +191,14 @@ static ABANDONED: AtomicU64 = AtomicU64::new(0);
 /// wake-up was abandoned: the scheduled wake-up holds a clone of the
 /// waker, which keeps the task's allocation alive until it fires (and
 /// takes itself out of the table) or is dropped.
-fn wake_by(at: Instant, now: Instant, waker: &Waker) -> Waking {
+fn wake_by(at: Instant, now: Instant, waker: &Waker) -> bool {
     let task = waker.data() as usize;
     match decide(&WAKE_UPS, task, at, now) {
-        Decision::Covered => Waking::Covered,
-        Decision::OwnTimer => Waking::OwnTimer,
+        Decision::Covered => true,
+        Decision::OwnTimer => false,
         Decision::Schedule => {
             schedule_for(task, at, now, waker);
-            Waking::Covered
+            true
         }
     }
 }
