@@ -208,6 +208,45 @@ async fn the_default_timeout_is_five_seconds() {
     assert_eq!(server.push(1).await, Ok(1));
 }
 
+/// 3.4: more tasks calling at once than the runtime keeps wake-ups for
+/// (16,384): every call still times out at its own deadline, none before,
+/// and the server handles the requests afterwards (3.5).
+#[tokio::test(start_paused = true)]
+async fn twenty_thousand_waiting_callers_each_time_out_at_their_deadline() {
+    const CALLERS: u32 = 20_000;
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let gate = std::sync::Arc::new(Notify::new());
+    server.info(Block(gate.clone())).await.unwrap();
+    let began = Instant::now();
+    let callers: Vec<_> = (0..CALLERS)
+        .map(|n| {
+            let server = server.with_timeout(Duration::from_millis(100 + u64::from(n % 7)));
+            tokio::spawn(async move {
+                let outcome = server.push(n).await;
+                (n, outcome, began.elapsed())
+            })
+        })
+        .collect();
+    // A caller left without a wake-up would wait for ever: this fails
+    // instead, once nothing else is left to run.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        for caller in callers {
+            let (n, outcome, waited) = caller.await.unwrap();
+            assert_eq!(outcome, Err(CallError::Timeout));
+            assert_eq!(waited, Duration::from_millis(100 + u64::from(n % 7)));
+        }
+    })
+    .await
+    .expect("every caller ended");
+    gate.notify_one();
+    assert_eq!(
+        server.seen().await.map(|seen| seen.len()),
+        Ok(CALLERS as usize)
+    );
+}
+
 /// 3.4: a zero timeout has passed once the request is queued, as
 /// Elixir's `call(server, msg, 0)`; the request is still handled (3.5).
 #[tokio::test(start_paused = true)]
