@@ -247,6 +247,45 @@ async fn twenty_thousand_waiting_callers_each_time_out_at_their_deadline() {
     );
 }
 
+/// 3.4 on two worker threads, whose tasks move between them: every one
+/// of many callers times out, none before its deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_on_two_workers_never_time_out_before_their_deadline() {
+    const CALLERS: u32 = 20_000;
+    const TIMEOUT: Duration = Duration::from_millis(50);
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let gate = std::sync::Arc::new(Notify::new());
+    server.info(Block(gate.clone())).await.unwrap();
+    let callers: Vec<_> = (0..CALLERS)
+        .map(|n| {
+            let server = server.with_timeout(TIMEOUT);
+            tokio::spawn(async move {
+                let called = Instant::now();
+                let outcome = server.push(n).await;
+                (outcome, called.elapsed())
+            })
+        })
+        .collect();
+    // A caller left without a wake-up would wait for ever: this fails
+    // instead (the calls take a fraction of a second).
+    tokio::time::timeout(Duration::from_secs(60), async {
+        for caller in callers {
+            let (outcome, waited) = caller.await.unwrap();
+            assert_eq!(outcome, Err(CallError::Timeout));
+            assert!(waited >= TIMEOUT, "timed out after {waited:?}");
+        }
+    })
+    .await
+    .expect("every caller ended");
+    gate.notify_one();
+    assert_eq!(
+        server.seen().await.map(|seen| seen.len()),
+        Ok(CALLERS as usize)
+    );
+}
+
 /// 3.4: a zero timeout has passed once the request is queued, as
 /// Elixir's `call(server, msg, 0)`; the request is still handled (3.5).
 #[tokio::test(start_paused = true)]
