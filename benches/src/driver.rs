@@ -80,6 +80,8 @@ pub struct Sizes {
     /// Row 2b: the crowd of concurrent clients, and calls per client.
     pub crowd_clients: u64,
     pub crowd_calls_per_client: u64,
+    /// Row 2c: short-lived tasks, one call each.
+    pub one_call_tasks: u64,
     /// Row 3: casts before the sync call.
     pub casts: u64,
     /// Row 4: servers, and casts to each.
@@ -98,6 +100,7 @@ impl Sizes {
         calls_per_client: 2_000,
         crowd_clients: 10_000,
         crowd_calls_per_client: 40,
+        one_call_tasks: 200_000,
         casts: 1_000_000,
         fan_servers: 10_000,
         fan_casts: 100,
@@ -111,6 +114,7 @@ impl Sizes {
         calls_per_client: 500,
         crowd_clients: 10_000,
         crowd_calls_per_client: 10,
+        one_call_tasks: 50_000,
         casts: 300_000,
         fan_servers: 2_000,
         fan_casts: 100,
@@ -128,6 +132,7 @@ impl Sizes {
             calls_per_client: scale(self.calls_per_client),
             crowd_clients: self.crowd_clients,
             crowd_calls_per_client: scale(self.crowd_calls_per_client),
+            one_call_tasks: scale(self.one_call_tasks),
             casts: scale(self.casts),
             fan_servers: scale(self.fan_servers),
             fan_casts: self.fan_casts,
@@ -212,6 +217,36 @@ async fn calls_from_clients<S: Server>(row: &str, clients: u64, per_client: u64)
     );
     S::stop(counter).await;
     per_op(elapsed, clients * per_client)
+}
+
+/// Row 2c: short-lived tasks that make one call each, as a task per
+/// request would, spawned in batches of 1,000 and awaited. Nanoseconds per
+/// task (spawn, call, end).
+pub async fn call_per_task<S: Server>(sizes: Sizes) -> f64 {
+    const BATCH: u64 = 1_000;
+    let n = sizes.one_call_tasks;
+    let counter = S::spawn(0).await;
+    let warm = warm_up_ops(n);
+    for _ in 0..warm {
+        S::add(&counter, 1).await;
+    }
+    let start = Instant::now();
+    let mut tasks = Vec::with_capacity(BATCH as usize);
+    for i in 0..n {
+        let counter = counter.clone();
+        tasks.push(S::spawn_client(async move {
+            S::add(&counter, 1).await;
+        }));
+        if (i + 1) % BATCH == 0 || i + 1 == n {
+            for task in tasks.drain(..) {
+                task.await.expect("a client panicked");
+            }
+        }
+    }
+    let elapsed = start.elapsed();
+    check("call_per_task: total", S::get(&counter).await, warm + n);
+    S::stop(counter).await;
+    per_op(elapsed, n)
 }
 
 /// Row 3: one producer casts, then one call waits for them all to be

@@ -17,8 +17,8 @@ usage: compare [--quick] [--rounds N] [--only ROW,..] [--impl NAME,..] [--scale 
 
   --quick        5 rounds and smaller sizes (the default is the full suite)
   --rounds N     rounds per row (default: 5 quick, 7 full)
-  --only ROWS    rows to run: call_rtt, call_contended, call_crowd, cast, fan_out,
-                 spawn, ping_pong
+  --only ROWS    rows to run: call_rtt, call_contended, call_crowd,
+                 call_per_task, cast, fan_out, spawn, ping_pong
   --impl NAMES   implementations to run (default: all), see --list
   --scale X      multiply the work sizes by X (not the number of clients)
   --no-warmup    skip the untimed warm-up run before each row
@@ -37,6 +37,7 @@ enum Row {
     CallRtt,
     CallContended,
     CallCrowd,
+    CallPerTask,
     Cast,
     FanOut,
     Idle,
@@ -44,10 +45,11 @@ enum Row {
 }
 
 impl Row {
-    const ALL: [Row; 7] = [
+    const ALL: [Row; 8] = [
         Row::CallRtt,
         Row::CallContended,
         Row::CallCrowd,
+        Row::CallPerTask,
         Row::Cast,
         Row::FanOut,
         Row::Idle,
@@ -59,6 +61,7 @@ impl Row {
             Row::CallRtt => "call_rtt",
             Row::CallContended => "call_contended",
             Row::CallCrowd => "call_crowd",
+            Row::CallPerTask => "call_per_task",
             Row::Cast => "cast",
             Row::FanOut => "fan_out",
             Row::Idle => "spawn",
@@ -79,6 +82,7 @@ impl Row {
             Row::CallRtt => sizes.rtt_calls,
             Row::CallContended => sizes.clients * sizes.calls_per_client,
             Row::CallCrowd => sizes.crowd_clients * sizes.crowd_calls_per_client,
+            Row::CallPerTask => sizes.one_call_tasks,
             Row::Cast => sizes.casts,
             Row::FanOut => sizes.fan_servers * (sizes.fan_casts + 1),
             Row::Idle => sizes.idle_servers,
@@ -97,6 +101,13 @@ impl Row {
             Row::CallCrowd => vec![(
                 format!("2b. call throughput, {} clients", sizes.crowd_clients),
                 "ns/call",
+            )],
+            Row::CallPerTask => vec![(
+                format!(
+                    "2c. one call from each of {} short-lived tasks",
+                    sizes.one_call_tasks
+                ),
+                "ns/task",
             )],
             Row::Cast => vec![(
                 "3. cast throughput, 1 producer, then 1 call".into(),
@@ -170,6 +181,7 @@ fn measure<S: Server>(row: Row, sizes: Sizes) -> Vec<f64> {
         Row::CallRtt => vec![S::run(driver::call_rtt::<S>(sizes))],
         Row::CallContended => vec![S::run(driver::call_contended::<S>(sizes))],
         Row::CallCrowd => vec![S::run(driver::call_crowd::<S>(sizes))],
+        Row::CallPerTask => vec![S::run(driver::call_per_task::<S>(sizes))],
         Row::Cast => vec![S::run(driver::cast::<S>(sizes))],
         Row::FanOut => vec![S::run(driver::fan_out::<S>(sizes))],
         Row::PingPong => vec![S::run(driver::ping_pong::<S>(sizes))],
