@@ -212,6 +212,15 @@ enum Decision {
 
 /// What [`wake_by`] does for `task`, from what `table` holds.
 fn decide(table: &Table, task: usize, at: Instant, now: Instant) -> Decision {
+    // A waker with no data (a no-op one, as `now_or_never` polls with) has
+    // no address to be known by: it would find no entry at every poll.
+    if task == 0 {
+        return if alarm::is_reachable(at) {
+            Decision::OwnTimer
+        } else {
+            Decision::Covered
+        };
+    }
     let Some(scheduled) = table.lookup(task) else {
         return Decision::Schedule;
     };

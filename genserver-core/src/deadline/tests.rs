@@ -102,6 +102,14 @@ mod deciding {
     }
 
     #[test]
+    fn a_waker_with_no_data_arms_a_timer_of_its_own() {
+        static TABLE: Table = Table::new();
+        let now = Instant::now();
+        let at = now + Duration::from_secs(5);
+        assert_eq!(decide(&TABLE, 0, at, now), Decision::OwnTimer);
+    }
+
+    #[test]
     fn a_task_with_no_wake_up_schedules_one() {
         static TABLE: Table = Table::new();
         let now = Instant::now();
