@@ -255,20 +255,17 @@ const HORIZON: Duration = Duration::from_secs(1);
 /// task and [`HORIZON`].
 #[cold]
 fn schedule_for(task: usize, at: Instant, now: Instant, waker: &Waker) {
+    // A deadline in the clock's last millisecond is never reached, and
+    // tokio's timer would overflow rounding it up: nothing to schedule.
+    if !alarm::is_reachable(at) {
+        return;
+    }
     // Read before the wake-up exists, so that its own abandonment, however
     // soon, is seen as a change.
     let abandoned = ABANDONED.load(Ordering::Acquire);
-    // A deadline in the clock's last millisecond is never reached, and
-    // tokio's timer would overflow rounding it up: nothing to schedule,
-    // and the slot still covers the later calls of the task, which can
-    // only wait as long.
-    let reachable = alarm::is_reachable(at);
-    let due = if reachable {
-        now.checked_add(HORIZON)
-            .map_or(at, |horizon| horizon.min(at))
-    } else {
-        at
-    };
+    let due = now
+        .checked_add(HORIZON)
+        .map_or(at, |horizon| horizon.min(at));
     // Recorded before the wake-up exists, so that its firing, however
     // soon and on whichever thread, finds the entry to forget.
     WAKE_UPS.record(Scheduled {
@@ -276,9 +273,7 @@ fn schedule_for(task: usize, at: Instant, now: Instant, waker: &Waker) {
         due,
         abandoned,
     });
-    if reachable {
-        schedule(due, waker);
-    }
+    schedule(due, waker);
 }
 
 fn schedule(at: Instant, waker: &Waker) {
@@ -311,12 +306,12 @@ fn schedule_on_a_thread(at: Instant, waker: &Waker) {
 
 /// A scheduled wake-up. When it fires, it takes itself out of the table
 /// before it wakes the task: a task is known there by its waker's address
-/// alone, and one that lives on (a multi-thread runtime's `block_on`
-/// wakes its thread with the same waker whatever the runtime) may call
-/// next under another clock. A paused clock starts where the real one
-/// was when its runtime was built, and moves as its test advances it, so
-/// a fired wake-up's due time can be ahead of the next runtime's clock,
-/// and would pass there for one still to come.
+/// alone, and a later runtime can hand out a waker at the same address (a
+/// `block_on`'s, through its runtime's handle or, on a multi-thread
+/// runtime, through the thread) under another clock. A paused clock
+/// starts where the real one was when its runtime was built, and moves as
+/// its test advances it, so a fired wake-up's due time can be ahead of the
+/// next runtime's clock, and would pass there for one still to come.
 ///
 /// Dropped unfired (its runtime shut down), it
 /// counts itself in [`ABANDONED`] before it lets go of the waker, so that
