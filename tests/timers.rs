@@ -654,10 +654,33 @@ impl Idler {
         ctx.set_idle_timeout(after);
     }
 
+    #[call]
+    async fn answer_after(&mut self, delay: Duration) -> u32 {
+        tokio::time::sleep(delay).await;
+        7
+    }
+
     #[info]
     fn idle(&mut self, _: IdleTimeout) {
         panic!("an idle timeout past the clock fired");
     }
+}
+
+/// 3.4, as 18.1 for timers: a call's deadline in the last millisecond of
+/// the clock, which tokio's timer would round up past it, never passes:
+/// the call waits for its answer, however late.
+#[tokio::test(start_paused = true)]
+async fn a_call_deadline_in_the_last_millisecond_of_the_clock_never_passes() {
+    let idler = Idler::start(()).await.unwrap();
+    let delay = to_the_end_of_the_clock(Instant::now()).saturating_sub(MS / 2);
+    let began = Instant::now();
+    let answer = idler
+        .with_timeout(delay)
+        .answer_after(Duration::from_secs(3600))
+        .await;
+    assert_eq!(answer, Ok(7));
+    assert_eq!(began.elapsed(), Duration::from_secs(3600));
+    idler.stop().await.unwrap();
 }
 
 /// 8.2 and 1.3, as 18.1 for timers: an idle timeout or a start timeout in
