@@ -166,7 +166,20 @@ fn own_timer_fired(timer: &mut Option<Pin<Box<Alarm>>>, at: Instant, cx: &mut Co
 /// How many scheduled wake-ups were dropped before they fired, in the
 /// whole process: written when a runtime shuts down with wake-ups pending,
 /// read by every call that waits.
-static ABANDONED: AtomicU64 = AtomicU64::new(0);
+static ABANDONED: Abandoned = Abandoned(AtomicU64::new(0));
+
+/// The count, on cache lines of its own: every waiting call reads it, and
+/// a neighbour written often would make each of those reads a miss.
+#[repr(align(128))]
+struct Abandoned(AtomicU64);
+
+impl std::ops::Deref for Abandoned {
+    type Target = AtomicU64;
+
+    fn deref(&self) -> &AtomicU64 {
+        &self.0
+    }
+}
 
 /// Makes sure the task behind `waker` is woken at or before `at` by a
 /// wake-up in the table, scheduled now or earlier (`true`), or says that
