@@ -152,14 +152,21 @@ fn per_op(elapsed: Duration, ops: u64) -> f64 {
     elapsed.as_nanos() as f64 / ops as f64
 }
 
-/// Row 1: one client, sequential calls. Nanoseconds per call.
-pub async fn call_rtt<S: Server>(sizes: Sizes) -> f64 {
-    let n = sizes.rtt_calls;
+/// A new counter, and the number of untimed `add(1)` calls made to it
+/// before a row of `ops` operations.
+async fn warmed_counter<S: Server>(ops: u64) -> (S::Handle, u64) {
     let counter = S::spawn(0).await;
-    let warm = warm_up_ops(n);
+    let warm = warm_up_ops(ops);
     for _ in 0..warm {
         S::add(&counter, 1).await;
     }
+    (counter, warm)
+}
+
+/// Row 1: one client, sequential calls. Nanoseconds per call.
+pub async fn call_rtt<S: Server>(sizes: Sizes) -> f64 {
+    let n = sizes.rtt_calls;
+    let (counter, warm) = warmed_counter::<S>(n).await;
     let start = Instant::now();
     let mut last = 0;
     for _ in 0..n {
@@ -190,11 +197,7 @@ pub async fn call_crowd<S: Server>(sizes: Sizes) -> f64 {
 }
 
 async fn calls_from_clients<S: Server>(row: &str, clients: u64, per_client: u64) -> f64 {
-    let counter = S::spawn(0).await;
-    let warm = warm_up_ops(clients * per_client);
-    for _ in 0..warm {
-        S::add(&counter, 1).await;
-    }
+    let (counter, warm) = warmed_counter::<S>(clients * per_client).await;
     let start = Instant::now();
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
@@ -225,11 +228,7 @@ async fn calls_from_clients<S: Server>(row: &str, clients: u64, per_client: u64)
 pub async fn call_per_task<S: Server>(sizes: Sizes) -> f64 {
     const BATCH: u64 = 1_000;
     let n = sizes.one_call_tasks;
-    let counter = S::spawn(0).await;
-    let warm = warm_up_ops(n);
-    for _ in 0..warm {
-        S::add(&counter, 1).await;
-    }
+    let (counter, warm) = warmed_counter::<S>(n).await;
     let start = Instant::now();
     let mut tasks = Vec::with_capacity(BATCH as usize);
     for i in 0..n {
