@@ -34,7 +34,7 @@ pub(super) struct Scheduled {
     pub(super) abandoned: u64,
 }
 
-pub(super) struct Slot {
+struct Slot {
     /// Even at rest, odd while the slot is written.
     sequence: AtomicU64,
     task: AtomicUsize,
@@ -51,6 +51,26 @@ impl Slot {
             due: AtomicU64::new(0),
             abandoned: AtomicU64::new(0),
         }
+    }
+
+    /// Runs `write` as the slot's one writer, if the slot is still at rest
+    /// at `sequence`; `false`, writing nothing, if it is being written or
+    /// was written since.
+    fn write_at(&self, sequence: u64, write: impl FnOnce(&Slot)) -> bool {
+        if sequence % 2 == 1
+            || self
+                .sequence
+                .compare_exchange(sequence, sequence + 1, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+        {
+            return false;
+        }
+        // Orders the odd sequence before the writer's stores, for the
+        // readers' fence in `lookup`.
+        fence(Ordering::Release);
+        write(self);
+        self.sequence.store(sequence + 2, Ordering::Release);
+        true
     }
 }
 
@@ -75,9 +95,18 @@ impl Table {
     /// The slot of a task. Fibonacci hashing of its address spreads
     /// neighbouring allocations over the table; the top bits of the
     /// product are the well-mixed ones.
-    pub(super) fn slot_of(&self, task: usize) -> &Slot {
+    fn slot_of(&self, task: usize) -> &Slot {
         let mixed = (task as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 50;
         &self.slots[usize::try_from(mixed).unwrap_or_default() % SLOTS]
+    }
+
+    /// Another task address that falls in `task`'s slot.
+    #[cfg(test)]
+    pub(super) fn neighbour_of(&self, task: usize) -> usize {
+        (task + 8..)
+            .step_by(8)
+            .find(|&other| std::ptr::eq(self.slot_of(other), self.slot_of(task)))
+            .expect("another address of the same slot")
     }
 
     /// What the table remembers in `task`'s slot, whichever task's it is,
@@ -113,21 +142,11 @@ impl Table {
         };
         let slot = self.slot_of(scheduled.task);
         let sequence = slot.sequence.load(Ordering::Relaxed);
-        if sequence % 2 == 1
-            || slot
-                .sequence
-                .compare_exchange(sequence, sequence + 1, Ordering::Acquire, Ordering::Relaxed)
-                .is_err()
-        {
-            return;
-        }
-        // Orders the odd sequence before the stores below, for the readers'
-        // fence in `lookup`.
-        fence(Ordering::Release);
-        slot.task.store(scheduled.task, Ordering::Relaxed);
-        slot.due.store(due, Ordering::Relaxed);
-        slot.abandoned.store(scheduled.abandoned, Ordering::Relaxed);
-        slot.sequence.store(sequence + 2, Ordering::Release);
+        slot.write_at(sequence, |slot| {
+            slot.task.store(scheduled.task, Ordering::Relaxed);
+            slot.due.store(due, Ordering::Relaxed);
+            slot.abandoned.store(scheduled.abandoned, Ordering::Relaxed);
+        });
     }
 
     /// Takes `task`'s wake-up due at `due` out of its slot, once it has
@@ -148,14 +167,7 @@ impl Table {
             }
             // Fails only if a writer came in since the sequence was read:
             // then look again.
-            if slot
-                .sequence
-                .compare_exchange(sequence, sequence + 1, Ordering::Acquire, Ordering::Relaxed)
-                .is_ok()
-            {
-                fence(Ordering::Release);
-                slot.task.store(0, Ordering::Relaxed);
-                slot.sequence.store(sequence + 2, Ordering::Release);
+            if slot.write_at(sequence, |slot| slot.task.store(0, Ordering::Relaxed)) {
                 return;
             }
         }
@@ -241,12 +253,7 @@ mod tests {
         static TABLE: Table = Table::new();
         let table = &TABLE;
         let first = entry(0x5eed_0040, Duration::from_secs(1), 0);
-        let index = |task| std::ptr::from_ref(table.slot_of(task)).addr();
-        let second_task = (first.task + 8..)
-            .step_by(8)
-            .find(|&task| index(task) == index(first.task))
-            .expect("another address of the same slot");
-        let second = entry(second_task, Duration::from_secs(1), 0);
+        let second = entry(table.neighbour_of(first.task), Duration::from_secs(1), 0);
         table.record(first);
         table.record(second);
         assert_eq!(table.lookup(first.task), Some(second));

@@ -85,14 +85,6 @@ mod deciding {
 
     const TASK: usize = 0x5eed_1000;
 
-    /// Another task's address in `task`'s slot of `table`.
-    fn neighbour_of(table: &Table, task: usize) -> usize {
-        (task + 8..)
-            .step_by(8)
-            .find(|&other| std::ptr::eq(table.slot_of(other), table.slot_of(task)))
-            .expect("another address of the same slot")
-    }
-
     fn scheduled(task: usize, due: Instant) -> Scheduled {
         Scheduled {
             task,
@@ -151,7 +143,7 @@ mod deciding {
     fn a_task_whose_slot_holds_another_tasks_wake_up_arms_its_own_timer() {
         static TABLE: Table = Table::new();
         let now = Instant::now();
-        let other = neighbour_of(&TABLE, TASK);
+        let other = TABLE.neighbour_of(TASK);
         TABLE.record(scheduled(other, now + Duration::from_secs(1)));
         let at = now + Duration::from_secs(5);
         assert_eq!(decide(&TABLE, TASK, at, now), Decision::OwnTimer);
@@ -176,12 +168,8 @@ fn a_wait_with_its_own_timer_times_out_at_its_deadline() {
     let runtime = paused_runtime();
     runtime.block_on(async {
         let began = tokio::time::Instant::now();
-        let other = (task + 8..)
-            .step_by(8)
-            .find(|&other| std::ptr::eq(WAKE_UPS.slot_of(other), WAKE_UPS.slot_of(task)))
-            .expect("another address of the same slot");
         WAKE_UPS.record(Scheduled {
-            task: other,
+            task: WAKE_UPS.neighbour_of(task),
             due: began + Duration::from_secs(60),
             abandoned: super::ABANDONED.load(Ordering::Acquire),
         });
