@@ -70,6 +70,17 @@ impl Recorder {
     }
 }
 
+/// A recorder busy in `block` until the gate it is returned with is
+/// notified: what is sent meanwhile stays queued.
+async fn a_blocked_recorder() -> (RecorderClient, std::sync::Arc<Notify>) {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let gate = std::sync::Arc::new(Notify::new());
+    server.info(Block(gate.clone())).await.unwrap();
+    (server, gate)
+}
+
 #[tokio::test]
 async fn messages_from_one_client_are_handled_in_the_order_they_were_sent() {
     let server = Recorder::start(Recorder { seen: Vec::new() })
@@ -120,11 +131,7 @@ async fn a_crash_while_the_call_is_handled_returns_exited_at_once() {
 
 #[tokio::test(start_paused = true)]
 async fn calls_queued_behind_a_crash_return_exited_at_once() {
-    let server = Recorder::start(Recorder { seen: Vec::new() })
-        .await
-        .unwrap();
-    let gate = std::sync::Arc::new(Notify::new());
-    server.info(Block(gate.clone())).await.unwrap();
+    let (server, gate) = a_blocked_recorder().await;
     let crash = tokio::spawn({
         let server = server.clone();
         async move { server.crash().await }
@@ -214,11 +221,7 @@ async fn the_default_timeout_is_five_seconds() {
 #[tokio::test(start_paused = true)]
 async fn twenty_thousand_waiting_callers_each_time_out_at_their_deadline() {
     const CALLERS: u32 = 20_000;
-    let server = Recorder::start(Recorder { seen: Vec::new() })
-        .await
-        .unwrap();
-    let gate = std::sync::Arc::new(Notify::new());
-    server.info(Block(gate.clone())).await.unwrap();
+    let (server, gate) = a_blocked_recorder().await;
     let began = Instant::now();
     let callers: Vec<_> = (0..CALLERS)
         .map(|n| {
@@ -253,11 +256,7 @@ async fn twenty_thousand_waiting_callers_each_time_out_at_their_deadline() {
 async fn callers_on_two_workers_never_time_out_before_their_deadline() {
     const CALLERS: u32 = 20_000;
     const TIMEOUT: Duration = Duration::from_millis(50);
-    let server = Recorder::start(Recorder { seen: Vec::new() })
-        .await
-        .unwrap();
-    let gate = std::sync::Arc::new(Notify::new());
-    server.info(Block(gate.clone())).await.unwrap();
+    let (server, gate) = a_blocked_recorder().await;
     let callers: Vec<_> = (0..CALLERS)
         .map(|n| {
             let server = server.with_timeout(TIMEOUT);
@@ -563,11 +562,7 @@ async fn without_timeout_overrides_the_handler_timeout() {
 /// caller only: the request is still handled.
 #[tokio::test(start_paused = true)]
 async fn a_dropped_call_leaves_its_request_to_be_handled() {
-    let server = Recorder::start(Recorder { seen: Vec::new() })
-        .await
-        .unwrap();
-    let gate = std::sync::Arc::new(Notify::new());
-    server.info(Block(gate.clone())).await.unwrap();
+    let (server, gate) = a_blocked_recorder().await;
     let mut call = Box::pin(server.push(1));
     assert!(runtime_support::poll_once(call.as_mut()).await.is_none());
     drop(call);
@@ -579,11 +574,7 @@ async fn a_dropped_call_leaves_its_request_to_be_handled() {
 /// the server to handle it.
 #[tokio::test(start_paused = true)]
 async fn a_cast_returns_once_queued_without_waiting_for_its_handler() {
-    let server = Recorder::start(Recorder { seen: Vec::new() })
-        .await
-        .unwrap();
-    let gate = std::sync::Arc::new(Notify::new());
-    server.info(Block(gate.clone())).await.unwrap();
+    let (server, gate) = a_blocked_recorder().await;
     let began = Instant::now();
     // The server is busy in `block` until the gate opens: a cast that
     // waited for its handler would run into the limit.
