@@ -19,10 +19,11 @@
 //! task's waker, so a task that a multi-thread runtime moves to another
 //! worker still finds its own; a wake-up that fires takes itself out. A
 //! slot being written only costs an extra wake-up. A task whose slot holds
-//! another task's wake-up, still to come, gives its wait a timer of its
-//! own (tokio's `timeout`, in effect) rather than taking the slot, so that
+//! another task's wake-up, still to come, does not take the slot, so that
 //! thousands of tasks calling at once do not each schedule a wake-up at
-//! every call. Precision is that of tokio's timer: a call times out at its
+//! every call: its wait lodges as the guest of that wake-up (`guest.rs`),
+//! or, when the slot has a guest already, arms a timer of its own
+//! (tokio's `timeout`, in effect). Precision is that of tokio's timer: a call times out at its
 //! deadline or up to about a millisecond after it, and the paused clock of
 //! `tokio::test(start_paused = true)` is honoured.
 //!
@@ -36,6 +37,7 @@
 //! remembered wake-up counts only while that count has not moved since it
 //! was scheduled.
 
+mod guest;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -48,6 +50,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use self::guest::Lodging;
 use self::table::{Scheduled, Table, WAKE_UPS};
 use crate::alarm::{self, Alarm};
 
@@ -87,6 +90,7 @@ pub(crate) fn with_deadline<F: Future>(deadline: &mut Deadline, future: F) -> Wi
         deadline: *deadline,
         polled,
         own_timer: None,
+        lodging: None,
     }
 }
 
@@ -99,6 +103,8 @@ pin_project_lite::pin_project! {
         // The wait's own timer, when another task's wake-up holds this
         // task's place in the table (see `wake_by`).
         own_timer: Option<Pin<Box<Alarm>>>,
+        // The wait as the guest of another task's wake-up, until it ends.
+        lodging: Option<Lodging>,
     }
 }
 
@@ -141,7 +147,7 @@ impl<F: Future> Future for WithDeadline<F> {
             *this.polled = true;
             set_at
         };
-        if this.own_timer.is_none() && wake_by(at, now, cx.waker()) {
+        if this.own_timer.is_none() && wake_by(at, now, cx.waker(), this.lodging) {
             return Poll::Pending;
         }
         if own_timer_fired(this.own_timer, at, cx) {
@@ -190,11 +196,13 @@ impl std::ops::Deref for Abandoned {
 /// timer before it is due, so `now < due` means it is still to come).
 ///
 /// When the task's slot holds the wake-up of another task, still to come,
-/// the wait arms a timer of its own rather than scheduling a wake-up and
-/// taking the slot: with more tasks calling at once than the table has
-/// slots, two tasks of one slot would otherwise each schedule a wake-up
-/// at every call, and each would hold its task's memory for up to the
-/// [`HORIZON`]. The wait's timer goes with the wait.
+/// the wait does not schedule a wake-up and take the slot: with more
+/// tasks calling at once than the table has slots, two tasks of one slot
+/// would otherwise each schedule a wake-up at every call, and each would
+/// hold its task's memory for up to the [`HORIZON`]. It lodges as that
+/// wake-up's guest if it is due by `at` and kept by this runtime's timer,
+/// and the slot has no other guest; otherwise it arms a timer of its own.
+/// Either goes with the wait.
 ///
 /// The task is known by its waker's data pointer alone: `Waker::will_wake`
 /// also compares vtable addresses, which differ between copies of one
@@ -204,11 +212,12 @@ impl std::ops::Deref for Abandoned {
 /// wake-up was abandoned: the scheduled wake-up holds a clone of the
 /// waker, which keeps the task's allocation alive until it fires (and
 /// takes itself out of the table) or is dropped.
-fn wake_by(at: Instant, now: Instant, waker: &Waker) -> bool {
+fn wake_by(at: Instant, now: Instant, waker: &Waker, lodging: &mut Option<Lodging>) -> bool {
     let task = waker.data() as usize;
     match decide(&WAKE_UPS, task, at, now) {
         Decision::Covered => true,
         Decision::OwnTimer => false,
+        Decision::Lodge => lodge(&WAKE_UPS, task, at, now, waker, lodging),
         Decision::Schedule => {
             schedule_for(task, at, now, waker);
             true
@@ -220,6 +229,7 @@ fn wake_by(at: Instant, now: Instant, waker: &Waker) -> bool {
 enum Decision {
     Covered,
     OwnTimer,
+    Lodge,
     Schedule,
 }
 
@@ -237,21 +247,50 @@ fn decide(table: &Table, task: usize, at: Instant, now: Instant) -> Decision {
     let Some(scheduled) = table.lookup(task) else {
         return Decision::Schedule;
     };
-    let pending = now < scheduled.due && scheduled.abandoned == ABANDONED.load(Ordering::Acquire);
-    if !pending {
+    if !is_pending(&scheduled, now) {
         Decision::Schedule
     } else if scheduled.task != task {
-        if alarm::is_reachable(at) {
-            Decision::OwnTimer
-        } else {
+        if !alarm::is_reachable(at) {
             // Never reached: nothing to wake the task for.
             Decision::Covered
+        } else if scheduled.due <= at {
+            Decision::Lodge
+        } else {
+            Decision::OwnTimer
         }
     } else if scheduled.due <= at {
         Decision::Covered
     } else {
         Decision::Schedule
     }
+}
+
+/// Whether `scheduled` is still to come: tokio never fires a timer
+/// before it is due, and no wake-up was lost since it was scheduled.
+fn is_pending(scheduled: &Scheduled, now: Instant) -> bool {
+    now < scheduled.due && scheduled.abandoned == ABANDONED.load(Ordering::Acquire)
+}
+
+/// Lodges the wait as the guest of the wake-up in `task`'s slot, if that
+/// one still wakes it by `at` on this runtime's clock: `false` if the
+/// wait must arm a timer of its own.
+fn lodge(
+    table: &'static Table,
+    task: usize,
+    at: Instant,
+    now: Instant,
+    waker: &Waker,
+    lodging: &mut Option<Lodging>,
+) -> bool {
+    let Ok(runtime) = tokio::runtime::Handle::try_current().map(|handle| handle.id()) else {
+        return false;
+    };
+    table.lodge(task, waker, lodging, |host, host_runtime| {
+        host_runtime == Some(runtime)
+            && host.task != task
+            && host.due <= at
+            && is_pending(&host, now)
+    })
 }
 
 /// How far ahead of the clock a wake-up is due at most. A wake-up holds
@@ -281,39 +320,45 @@ fn schedule_for(task: usize, at: Instant, now: Instant, waker: &Waker) {
         .map_or(at, |horizon| horizon.min(at));
     // Recorded before the wake-up exists, so that its firing, however
     // soon and on whichever thread, finds the entry to forget.
-    WAKE_UPS.record(Scheduled {
-        task,
-        due,
-        abandoned,
-    });
-    schedule(due, waker);
+    let runtime = tokio::runtime::Handle::try_current().map(|handle| handle.id());
+    WAKE_UPS.record(
+        Scheduled {
+            task,
+            due,
+            abandoned,
+        },
+        runtime.ok(),
+    );
+    schedule(task, due, waker);
 }
 
-fn schedule(at: Instant, waker: &Waker) {
+/// Schedules the wake-up of `task` (its slot's guest too) at `at`,
+/// through `waker`.
+fn schedule(task: usize, at: Instant, waker: &Waker) {
     // Outside a runtime, or in one built without `enable_time`, a thread
     // keeps the promise instead of the call hanging.
     let Some(sleep) = alarm::timer_sleep(at) else {
-        schedule_on_a_thread(at, waker);
+        schedule_on_a_thread(task, at, waker);
         return;
     };
-    let mut wake = PendingWake::new(waker.clone(), at);
-    let task = tokio::spawn(async move {
+    let mut wake = PendingWake::new(task, waker.clone(), at);
+    let waiting = tokio::spawn(async move {
         wake.running = true;
         sleep.await;
         wake.fire();
     });
-    if task.is_finished() {
+    if waiting.is_finished() {
         // Refused: the runtime has shut down (a `block_on` through the
         // handle of one that has), and no timer of its runs any more. A
         // thread keeps the promise. (A wake-up that was due at once and
         // already ran makes this one a spare.)
-        schedule_on_a_thread(at, waker);
+        schedule_on_a_thread(task, at, waker);
     }
 }
 
 /// The wake-up where no timer of tokio's can keep it.
-fn schedule_on_a_thread(at: Instant, waker: &Waker) {
-    let wake = PendingWake::new(waker.clone(), at);
+fn schedule_on_a_thread(task: usize, at: Instant, waker: &Waker) {
+    let wake = PendingWake::new(task, waker.clone(), at);
     alarm::on_a_thread_at(at, move || wake.fire());
 }
 
@@ -338,15 +383,22 @@ fn schedule_on_a_thread(at: Instant, waker: &Waker) {
 /// One dropped before it began (refused by a runtime that shut down) does
 /// not wake the task, or a task on such a runtime would be woken, schedule
 /// again and be refused again, forever.
+///
+/// Whatever wakes the task wakes its slot's guest too, and takes it out
+/// after the wake-up is out of the table: a guest lodged after that finds
+/// no wake-up to rely on.
 struct PendingWake {
+    /// The task's key in the table.
+    task: usize,
     waker: Option<Waker>,
     due: Instant,
     running: bool,
 }
 
 impl PendingWake {
-    fn new(waker: Waker, due: Instant) -> Self {
+    fn new(task: usize, waker: Waker, due: Instant) -> Self {
         PendingWake {
+            task,
             waker: Some(waker),
             due,
             running: false,
@@ -355,8 +407,9 @@ impl PendingWake {
 
     fn fire(mut self) {
         if let Some(waker) = self.waker.take() {
-            WAKE_UPS.forget(waker.data() as usize, self.due);
+            WAKE_UPS.forget(self.task, self.due);
             waker.wake();
+            WAKE_UPS.wake_guest(self.task);
         }
     }
 }
@@ -367,6 +420,7 @@ impl Drop for PendingWake {
             ABANDONED.fetch_add(1, Ordering::Release);
             if self.running {
                 waker.wake();
+                WAKE_UPS.wake_guest(self.task);
             }
         }
     }

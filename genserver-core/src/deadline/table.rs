@@ -11,18 +11,23 @@
 //! extra wake-up, no more), and a writer that finds another one writing
 //! leaves the slot to it. No read mixes two entries.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, fence};
+use std::sync::{Mutex, OnceLock};
+use std::task::Waker;
 use std::time::Duration;
 
+use tokio::runtime::Id;
 use tokio::time::Instant;
 
-/// Slots in the table. Each covers one task at a time; a task that finds
-/// its slot holding another task's wake-up arms a timer for each of its
-/// waits instead, which costs it about what tokio's `timeout` does. With
-/// 10,000 tasks calling one server at once, 4,096 slots made a call 555
-/// to 601 ns, these 462 to 486. The table is 512 KB of address space, of
-/// which only the pages of the slots in use become resident.
+use super::guest::{self, Guest, Lodging};
+
+/// Slots in the table. Each covers one task at a time, and a guest
+/// (`guest.rs`); a third task that finds its slot taken arms a timer for
+/// each of its waits instead, which costs it about what tokio's `timeout`
+/// does. With 10,000 tasks calling one server at once, 4,096 slots made
+/// a call 555 to 601 ns, these 462 to 486. The table is 1.2 MB of address
+/// space (72 bytes a slot), of which only the pages of the slots in use
+/// become resident.
 const SLOTS: usize = 16384;
 
 /// A wake-up scheduled for `task` (its waker's data address), due at
@@ -41,6 +46,10 @@ struct Slot {
     /// Nanoseconds from [`floor`] to the wake-up's due time.
     due: AtomicU64,
     abandoned: AtomicU64,
+    /// A call of another task relying on the slot's wake-up. Its lock
+    /// also orders the recording of a wake-up and its runtime against
+    /// the lodging of a guest.
+    guest: Mutex<Guest>,
 }
 
 impl Slot {
@@ -50,6 +59,7 @@ impl Slot {
             task: AtomicUsize::new(0),
             due: AtomicU64::new(0),
             abandoned: AtomicU64::new(0),
+            guest: Mutex::new(Guest::new()),
         }
     }
 
@@ -133,20 +143,64 @@ impl Table {
         })
     }
 
-    /// Remembers `scheduled` in its task's slot, unless another thread is
-    /// writing that slot (or `due` is too far to write down): the task then
-    /// only schedules again at its next call.
-    pub(super) fn record(&self, scheduled: Scheduled) {
+    /// Remembers `scheduled`, kept by the timer of `runtime`, in its
+    /// task's slot, unless another thread is writing that slot (or `due`
+    /// is too far to write down): the task then only schedules again at
+    /// its next call.
+    pub(super) fn record(&self, scheduled: Scheduled, runtime: Option<Id>) {
         let Some(due) = encode(scheduled.due) else {
             return;
         };
         let slot = self.slot_of(scheduled.task);
+        // A guest reads the entry and its runtime under this lock: it sees
+        // both or neither.
+        let mut guest = guest::lock(&slot.guest);
         let sequence = slot.sequence.load(Ordering::Relaxed);
-        slot.write_at(sequence, |slot| {
+        let written = slot.write_at(sequence, |slot| {
             slot.task.store(scheduled.task, Ordering::Relaxed);
             slot.due.store(due, Ordering::Relaxed);
             slot.abandoned.store(scheduled.abandoned, Ordering::Relaxed);
         });
+        if written {
+            guest.runtime = runtime;
+        }
+    }
+
+    /// Lodges a wait of `task` (behind `waker`) as the guest of its slot,
+    /// if `relies_on` holds of the wake-up the slot remembers and the
+    /// runtime that keeps it, and no other task is the guest. Both are
+    /// read under the guest's lock, which the wake-up takes to wake its
+    /// guest after it has taken itself out of the table: a guest lodged
+    /// is one it wakes.
+    pub(super) fn lodge(
+        &'static self,
+        task: usize,
+        waker: &Waker,
+        lodging: &mut Option<Lodging>,
+        relies_on: impl FnOnce(Scheduled, Option<Id>) -> bool,
+    ) -> bool {
+        let slot = self.slot_of(task);
+        let (lodged, replaced) = {
+            let mut guest = guest::lock(&slot.guest);
+            match self.lookup(task) {
+                Some(host) if relies_on(host, guest.runtime) => {
+                    guest::lodge(&slot.guest, &mut guest, waker, lodging)
+                }
+                _ => (false, None),
+            }
+        };
+        drop(replaced);
+        lodged
+    }
+
+    /// Wakes the guest of `task`'s slot, if there is one: a wake-up of the
+    /// slot has fired (or was lost).
+    pub(super) fn wake_guest(&self, task: usize) {
+        let slot = self.slot_of(task);
+        let evicted = guest::evict(&mut guest::lock(&slot.guest));
+        if let Some(waker) = evicted {
+            waker.wake();
+        }
     }
 
     /// Takes `task`'s wake-up due at `due` out of its slot, once it has
@@ -214,7 +268,7 @@ mod tests {
         static TABLE: Table = Table::new();
         let table = &TABLE;
         let scheduled = entry(0x5eed_0010, Duration::from_millis(1500), 7);
-        table.record(scheduled);
+        table.record(scheduled, None);
         assert_eq!(table.lookup(scheduled.task), Some(scheduled));
         let elsewhere = (scheduled.task + 8..)
             .step_by(8)
@@ -228,7 +282,7 @@ mod tests {
         static TABLE: Table = Table::new();
         let table = &TABLE;
         let scheduled = entry(0x5eed_0020, Duration::from_secs(1), 0);
-        std::thread::spawn(move || table.record(scheduled))
+        std::thread::spawn(move || table.record(scheduled, None))
             .join()
             .expect("the recording thread");
         assert_eq!(table.lookup(scheduled.task), Some(scheduled));
@@ -239,11 +293,11 @@ mod tests {
         static TABLE: Table = Table::new();
         let table = &TABLE;
         let scheduled = entry(0x5eed_0030, Duration::from_secs(1), 0);
-        table.record(scheduled);
+        table.record(scheduled, None);
         let slot = table.slot_of(scheduled.task);
         let at_rest = slot.sequence.fetch_add(1, Ordering::AcqRel);
         assert_eq!(table.lookup(scheduled.task), None);
-        table.record(entry(scheduled.task, Duration::from_secs(2), 0));
+        table.record(entry(scheduled.task, Duration::from_secs(2), 0), None);
         slot.sequence.store(at_rest, Ordering::Release);
         assert_eq!(table.lookup(scheduled.task), Some(scheduled));
     }
@@ -254,8 +308,8 @@ mod tests {
         let table = &TABLE;
         let first = entry(0x5eed_0040, Duration::from_secs(1), 0);
         let second = entry(table.neighbour_of(first.task), Duration::from_secs(1), 0);
-        table.record(first);
-        table.record(second);
+        table.record(first, None);
+        table.record(second, None);
         assert_eq!(table.lookup(first.task), Some(second));
     }
 
@@ -264,12 +318,12 @@ mod tests {
         static TABLE: Table = Table::new();
         let table = &TABLE;
         let fired = entry(0x5eed_0060, Duration::from_secs(1), 0);
-        table.record(fired);
+        table.record(fired, None);
         table.forget(fired.task, fired.due);
         assert_eq!(table.lookup(fired.task), None);
 
         let later = entry(fired.task, Duration::from_secs(2), 0);
-        table.record(later);
+        table.record(later, None);
         table.forget(fired.task, fired.due);
         assert_eq!(table.lookup(later.task), Some(later));
     }
@@ -279,11 +333,128 @@ mod tests {
         static TABLE: Table = Table::new();
         let table = &TABLE;
         let task = 0x5eed_0050;
-        table.record(Scheduled {
-            task,
-            due: Instant::from_std(floor()) - Duration::from_secs(1),
-            abandoned: 0,
-        });
+        table.record(
+            Scheduled {
+                task,
+                due: Instant::from_std(floor()) - Duration::from_secs(1),
+                abandoned: 0,
+            },
+            None,
+        );
         assert_eq!(table.lookup(task), None);
+    }
+
+    mod guests {
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicUsize;
+        use std::task::{Wake, Waker};
+
+        use super::*;
+
+        /// Counts its wakes; its strong count tells who holds its wakers.
+        #[derive(Default)]
+        struct Wakes(AtomicUsize);
+
+        impl Wake for Wakes {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+
+        fn runtime_id() -> Id {
+            tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("a runtime")
+                .handle()
+                .id()
+        }
+
+        /// A host's wake-up kept by `runtime`, in `guest`'s slot.
+        fn host_of(table: &Table, guest: usize, runtime: Id) -> Scheduled {
+            let host = entry(table.neighbour_of(guest), Duration::from_secs(1), 0);
+            table.record(host, Some(runtime));
+            host
+        }
+
+        #[test]
+        fn a_guest_is_lodged_only_where_the_slot_holds_a_wake_up_it_relies_on() {
+            static TABLE: Table = Table::new();
+            let counter = Arc::new(Wakes::default());
+            let waker = Waker::from(Arc::clone(&counter));
+            let task = waker.data() as usize;
+            let mut lodging = None;
+            // An empty slot: nothing to rely on.
+            assert!(!TABLE.lodge(task, &waker, &mut lodging, |_, _| true));
+            let runtime = runtime_id();
+            let host = host_of(&TABLE, task, runtime);
+            // The wake-up and its runtime, as recorded, are what it judges.
+            assert!(!TABLE.lodge(task, &waker, &mut lodging, |_, _| false));
+            assert!(lodging.is_none());
+            assert!(TABLE.lodge(task, &waker, &mut lodging, |seen, kept_by| {
+                seen == host && kept_by == Some(runtime)
+            }));
+            assert_eq!(Arc::strong_count(&counter), 3, "the slot holds a waker");
+            drop(lodging);
+            assert_eq!(
+                Arc::strong_count(&counter),
+                2,
+                "and lets it go with the wait"
+            );
+        }
+
+        #[test]
+        fn a_slot_has_one_guest_task_whose_waits_are_counted() {
+            static TABLE: Table = Table::new();
+            let first = Arc::new(Wakes::default());
+            let first_waker = Waker::from(Arc::clone(&first));
+            let task = first_waker.data() as usize;
+            host_of(&TABLE, task, runtime_id());
+            let (mut one, mut two) = (None, None);
+            assert!(TABLE.lodge(task, &first_waker, &mut one, |_, _| true));
+            // Lodged again by the same wait: still one count.
+            assert!(TABLE.lodge(task, &first_waker, &mut one, |_, _| true));
+            assert!(TABLE.lodge(task, &first_waker, &mut two, |_, _| true));
+
+            // Another task of the slot is refused while the first is there.
+            let other = Arc::new(Wakes::default());
+            let other_waker = Waker::from(Arc::clone(&other));
+            let mut refused = None;
+            assert!(!TABLE.lodge(task, &other_waker, &mut refused, |_, _| true));
+            assert_eq!(Arc::strong_count(&other), 2);
+
+            // The first task's waker stays until its last wait ends.
+            drop(one);
+            assert_eq!(Arc::strong_count(&first), 3);
+            drop(two);
+            assert_eq!(Arc::strong_count(&first), 2);
+            assert!(TABLE.lodge(task, &other_waker, &mut refused, |_, _| true));
+            TABLE.wake_guest(task);
+        }
+
+        #[test]
+        fn a_wake_up_wakes_its_guest_and_ends_the_waits_counted_so_far() {
+            static TABLE: Table = Table::new();
+            let counter = Arc::new(Wakes::default());
+            let waker = Waker::from(Arc::clone(&counter));
+            let task = waker.data() as usize;
+            host_of(&TABLE, task, runtime_id());
+            let (mut before, mut after) = (None, None);
+            assert!(TABLE.lodge(task, &waker, &mut before, |_, _| true));
+            TABLE.wake_guest(task);
+            assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+            assert_eq!(Arc::strong_count(&counter), 2, "the slot let the waker go");
+
+            // A wait that goes on waiting lodges anew; the end of one
+            // counted before the wake-up does not undo it.
+            assert!(TABLE.lodge(task, &waker, &mut after, |_, _| true));
+            drop(before);
+            assert_eq!(Arc::strong_count(&counter), 3);
+            assert!(TABLE.lodge(task, &waker, &mut after, |_, _| true));
+            drop(after);
+            assert_eq!(Arc::strong_count(&counter), 2);
+            // Nothing lodged: nothing to wake.
+            TABLE.wake_guest(task);
+            assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        }
     }
 }

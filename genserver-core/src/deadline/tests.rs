@@ -113,7 +113,7 @@ mod deciding {
     fn a_task_is_covered_by_its_own_wake_up_due_by_its_deadline() {
         static TABLE: Table = Table::new();
         let now = Instant::now();
-        TABLE.record(scheduled(TASK, now + Duration::from_secs(1)));
+        TABLE.record(scheduled(TASK, now + Duration::from_secs(1)), None);
         assert_eq!(
             decide(&TABLE, TASK, now + Duration::from_secs(5), now),
             Decision::Covered
@@ -136,17 +136,20 @@ mod deciding {
     }
 
     /// With more tasks calling than the table has slots, a task whose
-    /// slot another task's wake-up holds arms a timer for its wait rather
-    /// than scheduling a wake-up and taking the slot: two tasks of one
-    /// slot would otherwise each schedule one at every call.
+    /// slot another task's wake-up holds does not schedule a wake-up and
+    /// take the slot: two tasks of one slot would otherwise each schedule
+    /// one at every call. It lodges as that wake-up's guest when it is due
+    /// by its deadline, and arms a timer of its own otherwise.
     #[test]
-    fn a_task_whose_slot_holds_another_tasks_wake_up_arms_its_own_timer() {
+    fn a_task_whose_slot_holds_another_tasks_wake_up_lodges_or_arms_its_own_timer() {
         static TABLE: Table = Table::new();
         let now = Instant::now();
         let other = TABLE.neighbour_of(TASK);
-        TABLE.record(scheduled(other, now + Duration::from_secs(1)));
+        TABLE.record(scheduled(other, now + Duration::from_secs(1)), None);
         let at = now + Duration::from_secs(5);
-        assert_eq!(decide(&TABLE, TASK, at, now), Decision::OwnTimer);
+        assert_eq!(decide(&TABLE, TASK, at, now), Decision::Lodge);
+        let sooner = now + Duration::from_millis(500);
+        assert_eq!(decide(&TABLE, TASK, sooner, now), Decision::OwnTimer);
         // Once that wake-up's time has come, the slot is taken over.
         let later = now + Duration::from_secs(1);
         assert_eq!(
@@ -168,11 +171,14 @@ fn a_wait_with_its_own_timer_times_out_at_its_deadline() {
     let runtime = paused_runtime();
     runtime.block_on(async {
         let began = tokio::time::Instant::now();
-        WAKE_UPS.record(Scheduled {
-            task: WAKE_UPS.neighbour_of(task),
-            due: began + Duration::from_secs(60),
-            abandoned: super::ABANDONED.load(Ordering::Acquire),
-        });
+        WAKE_UPS.record(
+            Scheduled {
+                task: WAKE_UPS.neighbour_of(task),
+                due: began + Duration::from_secs(60),
+                abandoned: super::ABANDONED.load(Ordering::Acquire),
+            },
+            None,
+        );
         let mut deadline = Deadline::after(Some(Duration::from_secs(2)));
         let mut wait = pin!(with_deadline(&mut deadline, pending::<()>()));
         let mut cx = Context::from_waker(&waker);
@@ -188,4 +194,124 @@ fn a_wait_with_its_own_timer_times_out_at_its_deadline() {
         assert_eq!(wait.as_mut().poll(&mut cx), std::task::Poll::Ready(None));
         assert_eq!(began.elapsed(), Duration::from_secs(2));
     });
+}
+
+/// A task that calls once, in a slot that another task's wake-up holds,
+/// lodges its wait beside that wake-up: it is woken when the wake-up
+/// fires, goes on to its own, and times out at its deadline. Nothing of
+/// the task stays in the table once its wait is over.
+#[test]
+fn a_guest_is_woken_by_its_hosts_wake_up_and_times_out_at_its_deadline() {
+    use super::table::WAKE_UPS;
+
+    let guest = Arc::new(Wakes::default());
+    let guest_waker = Waker::from(Arc::clone(&guest));
+    let host = Arc::new(Wakes::default());
+    let host_waker = Waker::from(Arc::clone(&host));
+    let runtime = paused_runtime();
+    runtime.block_on(async {
+        let began = tokio::time::Instant::now();
+        let host_task = WAKE_UPS.neighbour_of(guest_waker.data() as usize);
+        super::schedule_for(
+            host_task,
+            began + Duration::from_secs(5),
+            began,
+            &host_waker,
+        );
+
+        let mut deadline = Deadline::after(Some(Duration::from_millis(1500)));
+        let mut wait = pin!(with_deadline(&mut deadline, pending::<()>()));
+        let mut cx = Context::from_waker(&guest_waker);
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+        assert!(wait.lodging.is_some(), "lodged beside the host's wake-up");
+        assert!(wait.own_timer.is_none());
+
+        // The host's wake-up is due a second ahead (the horizon).
+        tokio::time::sleep(Duration::from_millis(999)).await;
+        assert_eq!(guest.count(), 0);
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        // The wake-ups are tasks woken at the same instant: let them run.
+        tokio::task::yield_now().await;
+        assert_eq!(host.count(), 1);
+        assert_eq!(guest.count(), 1, "woken with the host");
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+
+        // Now in a slot of its own: woken at its deadline, not before.
+        tokio::time::sleep(Duration::from_millis(499)).await;
+        assert_eq!(guest.count(), 1);
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        tokio::task::yield_now().await;
+        assert_eq!(guest.count(), 2);
+        assert_eq!(wait.as_mut().poll(&mut cx), std::task::Poll::Ready(None));
+        assert_eq!(began.elapsed(), Duration::from_millis(1500));
+    });
+    // The guest's own wake-up has fired; nothing else holds its waker.
+    assert_eq!(Arc::strong_count(&guest), 2);
+}
+
+/// A guest that ends before the wake-up fires takes its waker back: a
+/// task that called once and ended is not held by the table.
+#[test]
+fn a_guest_that_ends_leaves_nothing_of_its_task_behind() {
+    use super::table::WAKE_UPS;
+
+    let guest = Arc::new(Wakes::default());
+    let guest_waker = Waker::from(Arc::clone(&guest));
+    let host_waker = Waker::from(Arc::new(Wakes::default()));
+    let runtime = paused_runtime();
+    runtime.block_on(async {
+        let now = tokio::time::Instant::now();
+        let host_task = WAKE_UPS.neighbour_of(guest_waker.data() as usize);
+        super::schedule_for(host_task, now + Duration::from_secs(5), now, &host_waker);
+        {
+            let mut deadline = Deadline::after(Some(Duration::from_secs(5)));
+            let wait = pin!(with_deadline(&mut deadline, pending::<()>()));
+            assert!(
+                wait.poll(&mut Context::from_waker(&guest_waker))
+                    .is_pending()
+            );
+            assert_eq!(Arc::strong_count(&guest), 3, "lodged");
+        }
+        assert_eq!(Arc::strong_count(&guest), 2, "let go with the wait");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    });
+    assert_eq!(guest.count(), 0, "a guest gone is not woken");
+}
+
+/// A wake-up kept by another runtime's timer runs on that runtime's
+/// clock, which may stand still: a call never relies on it, and arms a
+/// timer of its own instead.
+#[test]
+fn a_wake_up_kept_by_another_runtime_takes_no_guest() {
+    use super::table::WAKE_UPS;
+
+    let guest = Arc::new(Wakes::default());
+    let guest_waker = Waker::from(Arc::clone(&guest));
+    let host_waker = Waker::from(Arc::new(Wakes::default()));
+    let host_task = WAKE_UPS.neighbour_of(guest_waker.data() as usize);
+    // Scheduled there, and never driven again.
+    let elsewhere = paused_runtime();
+    elsewhere.block_on(async {
+        let now = tokio::time::Instant::now();
+        super::schedule_for(host_task, now + Duration::from_secs(5), now, &host_waker);
+    });
+
+    let runtime = paused_runtime();
+    runtime.block_on(async {
+        let began = tokio::time::Instant::now();
+        let mut deadline = Deadline::after(Some(Duration::from_secs(2)));
+        let mut wait = pin!(with_deadline(&mut deadline, pending::<()>()));
+        let mut cx = Context::from_waker(&guest_waker);
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+        assert!(
+            wait.lodging.is_none(),
+            "not lodged beside another runtime's wake-up"
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(guest.count() >= 1, "woken by its deadline");
+        assert_eq!(wait.as_mut().poll(&mut cx), std::task::Poll::Ready(None));
+        assert_eq!(began.elapsed(), Duration::from_secs(2));
+    });
+    drop(elsewhere);
 }
