@@ -250,6 +250,53 @@ async fn twenty_thousand_waiting_callers_each_time_out_at_their_deadline() {
     );
 }
 
+/// 3.4: a task whose place in the table holds another task's wake-up
+/// waits beside it. A second wave of callers, in the places of a first
+/// wave still waiting, is woken with that wave's wake-ups, goes on
+/// waiting past the first wave's end, and each call times out at its own
+/// deadline.
+#[tokio::test(start_paused = true)]
+async fn callers_waiting_beside_earlier_callers_wake_ups_time_out_at_their_deadline() {
+    const CALLERS: u32 = 20_000;
+    let (server, gate) = a_blocked_recorder().await;
+    let began = Instant::now();
+    let wave = |first: u32, after: Duration, timeout: Duration| {
+        (first..first + CALLERS)
+            .map(|n| {
+                let server = server.with_timeout(timeout);
+                tokio::spawn(async move {
+                    tokio::time::sleep_until(began + after).await;
+                    let called = Instant::now();
+                    let outcome = server.push(n).await;
+                    (outcome, called.elapsed())
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    let first = wave(0, Duration::ZERO, Duration::from_millis(1500));
+    let second = wave(
+        CALLERS,
+        Duration::from_millis(700),
+        Duration::from_millis(2500),
+    );
+    tokio::time::timeout(Duration::from_secs(10), async {
+        for (callers, timeout) in [(first, 1500), (second, 2500)] {
+            for caller in callers {
+                let (outcome, waited) = caller.await.unwrap();
+                assert_eq!(outcome, Err(CallError::Timeout));
+                assert_eq!(waited, Duration::from_millis(timeout));
+            }
+        }
+    })
+    .await
+    .expect("every caller ended");
+    gate.notify_one();
+    assert_eq!(
+        server.seen().await.map(|seen| seen.len()),
+        Ok(2 * CALLERS as usize)
+    );
+}
+
 /// 3.4 on two worker threads, whose tasks move between them: every one
 /// of many callers times out, none before its deadline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
