@@ -23,9 +23,10 @@
 //! thousands of tasks calling at once do not each schedule a wake-up at
 //! every call: its wait lodges as the guest of that wake-up (`guest.rs`),
 //! or, when the slot has a guest already, arms a timer of its own
-//! (tokio's `timeout`, in effect). Precision is that of tokio's timer: a call times out at its
-//! deadline or up to about a millisecond after it, and the paused clock of
-//! `tokio::test(start_paused = true)` is honoured.
+//! (tokio's `timeout`, in effect). Precision is that of tokio's timer: a
+//! call times out at its deadline or up to about a millisecond after it,
+//! and the paused clock of `tokio::test(start_paused = true)` is
+//! honoured.
 //!
 //! A remembered wake-up can be lost before it fires: its runtime shut down
 //! and dropped the task that kept it. A later runtime can hand out wakers
