@@ -489,7 +489,7 @@ fn handler_takes_self_by_reference(cx: &Ctxt, server: &Server<'_>, method: &Meth
         return;
     };
     match &receiver.kind {
-        ReceiverKind::Reference(_, None, _) => {}
+        ReceiverKind::Reference(_, lifetime, _) if is_anonymous(lifetime.as_ref()) => {}
         ReceiverKind::Typed(_, ty) if is_self_reference(ty) => {}
         ReceiverKind::Value => cx.error_spanned_by(
             receiver,
@@ -531,8 +531,14 @@ pub(crate) fn explicit_state<'a>(
     })
 }
 
+/// Whether a reference's lifetime is left to the compiler: none written,
+/// or `'_`, which means the same.
+fn is_anonymous(lifetime: Option<&syn::Lifetime>) -> bool {
+    lifetime.is_none_or(|lifetime| lifetime.ident == "_")
+}
+
 fn is_self_reference(ty: &Type) -> bool {
-    matches!(ty::peel(ty), Type::Reference(r) if r.lifetime.is_none()
+    matches!(ty::peel(ty), Type::Reference(r) if is_anonymous(r.lifetime.as_ref())
         && matches!(ty::peel(&r.elem), Type::Path(p) if p.qself.is_none() && p.path.is_ident("Self")))
 }
 
@@ -1227,6 +1233,7 @@ fn terminate_arguments(cx: &Ctxt, server: &Server<'_>, terminate: &Method<'_>) {
                 // (`&'static`) would fail inside the generated impl.
                 if let Type::Reference(reference) = &*input.arg.ty
                     && let Some(lifetime) = &reference.lifetime
+                    && !is_anonymous(Some(lifetime))
                 {
                     cx.error_spanned_by(
                         lifetime,
