@@ -471,6 +471,7 @@ fn strip_bodiless(tokens: &mut TokenStream, krate: Option<&Path>) {
 
 fn strip_method(cx: &Ctxt, attrs: &mut Vec<Attribute>, krate: Option<&Path>) -> Option<Marker> {
     let mut marker: Option<Marker> = None;
+    let mut roles_conflict = false;
     let conditional = strip_conditional_markers(cx, attrs, krate);
     attrs.retain(|attr| {
         let Some(role) = Role::of(attr, krate) else {
@@ -484,18 +485,27 @@ fn strip_method(cx: &Ctxt, attrs: &mut Vec<Attribute>, krate: Option<&Path>) -> 
                 attr,
                 format_args!("duplicate {role} attribute\nremove this one"),
             ),
-            Some(first) => cx.error_spanned_by(
-                attr,
-                format_args!(
-                    "this method is already marked {}; a method has one role\n\
-                     keep either {} or {role}",
-                    first.role, first.role
-                ),
-            ),
+            Some(first) => {
+                cx.error_spanned_by(
+                    attr,
+                    format_args!(
+                        "this method is already marked {}; a method has one role\n\
+                         keep either {} or {role}",
+                        first.role, first.role
+                    ),
+                );
+                roles_conflict = true;
+            }
             None => marker = Some(parsed),
         }
         false
     });
+    // Checked as either role, the method would draw a second error from
+    // the rules of the role the user may mean to drop: it stays a plain
+    // method until one is chosen.
+    if roles_conflict {
+        return None;
+    }
     if marker.is_none() {
         marker = conditional.into_iter().next();
     }

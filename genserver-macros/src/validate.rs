@@ -14,9 +14,15 @@ use crate::ty::{self, ContextShape};
 use crate::{names, parse};
 
 pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
+    // Errors already reported come from the markers and the options: a
+    // marker refused there (two roles on one method) may be why no method
+    // is left marked.
+    let markers_refused = cx.has_errors();
     generated_names_differ(cx, server);
     impl_has_no_lifetimes(cx, server);
-    has_marked_methods(cx, server);
+    if !markers_refused {
+        has_marked_methods(cx, server);
+    }
     no_method_named_like_generated_functions(cx, server);
     for handler in &server.handlers {
         check_handler(cx, server, handler);
