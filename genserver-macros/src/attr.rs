@@ -783,9 +783,9 @@ fn parse_timeout(cx: &Ctxt, opt: &Opt) -> Option<Timeout> {
         Lit::Int(_) | Lit::Float(_) => {
             let (digits, unit) = number_parts(lit);
             let message = if unit.is_empty() {
-                match mixed_millis(&format!("{digits}s")) {
-                    Some(0) => zero_timeout(&digits),
-                    Some(millis) if matches!(lit, Lit::Float(_)) => format!(
+                match mixed_picos(&format!("{digits}s")).map(whole_millis) {
+                    Some(Some(0)) => zero_timeout(&digits),
+                    Some(Some(millis)) if matches!(lit, Lit::Float(_)) => format!(
                         "a timeout needs a unit\nwrite `timeout = \"{}\"` for {digits} seconds",
                         in_one_unit(millis)
                     ),
@@ -903,16 +903,8 @@ pub(crate) fn parse_duration(text: &str) -> Result<Option<u64>, String> {
             let other = unit;
             let help = if let Some(unit) = unit_for_word(other) {
                 format!("write `\"{number}{unit}\"`")
-            } else if let Some(millis) = mixed_millis(text).filter(|&millis| millis > 0) {
-                let what = if other.starts_with('.') {
-                    "is not a whole number of its unit"
-                } else {
-                    "combines units"
-                };
-                return Err(format!(
-                    "timeout `\"{text}\"` {what}\nwrite `\"{}\"`",
-                    in_one_unit(millis)
-                ));
+            } else if let Some(picos) = mixed_picos(text) {
+                return Err(written_otherwise(text, picos));
             } else {
                 EXPECTED.to_owned()
             };
@@ -957,11 +949,15 @@ fn unit_for_word(word: &str) -> Option<&'static str> {
     })
 }
 
-/// What a timeout that is not one whole number and one unit means, when
-/// it is a whole number of milliseconds: `"1.5s"` and `"1m30s"` are
-/// 1500 and 90000. `None` for anything else, which the user is told how
-/// to write from scratch.
-fn mixed_millis(text: &str) -> Option<u64> {
+/// Picoseconds in a millisecond: a timeout written with a decimal point
+/// is read exactly, down to these.
+const PICOS_PER_MILLI: u128 = 1_000_000_000;
+
+/// What a timeout that is not one whole number and one unit means, in
+/// picoseconds: `"1.5s"` and `"1m30s"` are 1500 and 90000 milliseconds'
+/// worth. `None` for anything else, or a value finer than a picosecond,
+/// which the user is told how to write from scratch.
+fn mixed_picos(text: &str) -> Option<u128> {
     let mut rest = text.trim();
     let mut total: u128 = 0;
     while !rest.is_empty() {
@@ -975,10 +971,11 @@ fn mixed_millis(text: &str) -> Option<u64> {
             .unwrap_or(after.len());
         let (unit, after) = after.split_at(unit_end);
         let per_unit =
-            u128::from(unit_millis(unit).or_else(|| unit_for_word(unit).and_then(unit_millis))?);
+            u128::from(unit_millis(unit).or_else(|| unit_for_word(unit).and_then(unit_millis))?)
+                * PICOS_PER_MILLI;
         let number = number.replace('_', "");
         let (whole, fraction) = number.split_once('.').unwrap_or((&number, ""));
-        if whole.is_empty() || fraction.contains('.') || fraction.len() > 9 {
+        if whole.is_empty() || fraction.contains('.') || fraction.len() > 18 {
             return None;
         }
         let scale = 10u128.pow(u32::try_from(fraction.len()).ok()?);
@@ -992,14 +989,61 @@ fn mixed_millis(text: &str) -> Option<u64> {
             .ok()?
             .checked_mul(scale)?
             .checked_add(fraction)?;
-        let millis = scaled.checked_mul(per_unit)?;
-        if !millis.is_multiple_of(scale) {
+        let picos = scaled.checked_mul(per_unit)?;
+        if !picos.is_multiple_of(scale) {
             return None;
         }
-        total = total.checked_add(millis / scale)?;
+        total = total.checked_add(picos / scale)?;
         rest = after.trim_start();
     }
-    u64::try_from(total).ok()
+    Some(total)
+}
+
+/// `picos` as whole milliseconds, if it is some.
+fn whole_millis(picos: u128) -> Option<u64> {
+    if picos.is_multiple_of(PICOS_PER_MILLI) {
+        u64::try_from(picos / PICOS_PER_MILLI).ok()
+    } else {
+        None
+    }
+}
+
+/// Why a timeout written as `text`, `picos` long, is refused, and how to
+/// write it: a string timeout is a whole number of milliseconds in one
+/// unit, not zero.
+fn written_otherwise(text: &str, picos: u128) -> String {
+    if picos == 0 {
+        return zero_timeout(&format!("\"{text}\""));
+    }
+    if let Some(millis) = whole_millis(picos) {
+        let what = if text.contains('.') {
+            "is written with a decimal point"
+        } else {
+            "combines units"
+        };
+        return format!(
+            "timeout `\"{text}\"` {what}\nwrite `\"{}\"`",
+            in_one_unit(millis)
+        );
+    }
+    let Some(rounded_up) = u64::try_from(picos.div_ceil(PICOS_PER_MILLI)).ok() else {
+        return format!("timeout `\"{text}\"` is too long\nwrite `\"infinity\"` for no limit");
+    };
+    let exactly = if picos.is_multiple_of(1_000_000) {
+        format!(
+            ", or `timeout = Duration::from_micros({})`",
+            picos / 1_000_000
+        )
+    } else if picos.is_multiple_of(1_000) {
+        format!(", or `timeout = Duration::from_nanos({})`", picos / 1_000)
+    } else {
+        String::new()
+    };
+    format!(
+        "timeout `\"{text}\"` is not a whole number of milliseconds, the finest a timeout string says\n\
+         write `\"{}\"`{exactly}",
+        in_one_unit(rounded_up)
+    )
 }
 
 /// `millis` in the largest unit it is a whole number of: 90000 is
@@ -1169,7 +1213,26 @@ mod tests {
         assert_eq!(help("5 seconds"), "write `\"5s\"`");
         assert_eq!(help("10 Minutes"), "write `\"10m\"`");
         assert_eq!(help("2hrs"), "write `\"2h\"`");
-        for unhelpable in ["1.0005s", "1.5.5s", "1m30x", "5 parsecs", "0.0s", "1m 30"] {
+        assert_eq!(help("5.s"), "write `\"5s\"`");
+        assert_eq!(
+            help("1.5ms"),
+            "write `\"2ms\"`, or `timeout = Duration::from_micros(1500)`"
+        );
+        assert_eq!(
+            help("1.0005s"),
+            "write `\"1001ms\"`, or `timeout = Duration::from_micros(1000500)`"
+        );
+        assert_eq!(
+            help("1.123456789s"),
+            "write `\"1124ms\"`, or `timeout = Duration::from_nanos(1123456789)`"
+        );
+        assert_eq!(help("0.0000000001s"), "write `\"1ms\"`");
+        assert!(
+            parse_duration("0.0s")
+                .unwrap_err()
+                .starts_with("a timeout of `\"0.0s\"` has passed")
+        );
+        for unhelpable in ["1.5.5s", "1m30x", "5 parsecs", "1m 30"] {
             assert!(
                 help(unhelpable).starts_with("expected a number"),
                 "{unhelpable}"

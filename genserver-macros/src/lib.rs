@@ -67,8 +67,9 @@ use proc_macro::TokenStream;
 ///   arguments, optionally `&mut Context<Self>` anywhere; the return value
 ///   is the reply. A `Reply<T>` argument makes a deferred call: the
 ///   method returns `()` and answers through the `Reply`. The timeout is a
-///   string (`ms`, `s`, `m`, `h`, or `"infinity"`) or a `Duration`
-///   expression; 5 s by default. A string of zero is refused (every call
+///   string, a whole number and a unit (`ms`, `s`, `m`, `h`), or
+///   `"infinity"`, or a `Duration` expression (finer than a millisecond,
+///   say); 5 s by default. A string of zero is refused (every call
 ///   would time out, semantics 3.4); a zero `Duration` is taken as
 ///   written. The client evaluates the expression
 ///   before it sends the call: `Self` there is the server type (for its
