@@ -173,12 +173,33 @@ pub(crate) fn generated_names_clash(server: &Server<'_>) -> bool {
 fn generated_names_differ(cx: &Ctxt, server: &Server<'_>) {
     let (message, client) = (&server.message, &server.client);
     if names::same(message, client) {
-        cx.error_spanned_by(
-            client,
-            format_args!(
-                "the message enum and the client are both named `{client}`\ngive them different names"
-            ),
-        );
+        // Where one name is the default, the other is the one the user
+        // gave: the error goes there, and says where the clash comes from.
+        let server_name = names::unraw(server.ident);
+        if names::unraw(client) == format!("{server_name}Client") {
+            cx.error_spanned_by(
+                message,
+                format_args!(
+                    "the message enum would be named `{message}`, the client's name by default\n\
+                     choose another name, or name the client too with `client = ..`"
+                ),
+            );
+        } else if names::unraw(message) == format!("{server_name}Message") {
+            cx.error_spanned_by(
+                client,
+                format_args!(
+                    "the client would be named `{client}`, the message enum's name by default\n\
+                     choose another name, or name the message enum too with `message = ..`"
+                ),
+            );
+        } else {
+            cx.error_spanned_by(
+                client,
+                format_args!(
+                    "the message enum and the client are both named `{client}`\ngive them different names"
+                ),
+            );
+        }
     }
     for (generated, what) in [(message, "message enum"), (client, "client")] {
         if names::same(generated, server.ident) {
