@@ -2,7 +2,7 @@
 //! is reported here; the rules about what the model may contain are in
 //! `validate.rs`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::{ToTokens, quote};
 use syn::{
     FnArg, GenericArgument, GenericParam, ImplItem, ImplItemFn, ItemImpl, PathArguments, Type,
@@ -173,6 +173,33 @@ pub(crate) fn elided_lifetime(item: &ItemImpl) -> Option<TokenStream> {
         })
     });
     Some(lifetime.map_or_else(|| borrow.to_token_stream(), ToTokens::to_token_stream))
+}
+
+/// Whether a type parameter of the block appears neither in the server's
+/// type nor in any bound that could tie it to one that does (`impl<T>
+/// Counter`): rustc refuses such a block at the parameter, and every item
+/// generated with the block's generics would add an error of its own.
+pub(crate) fn has_unconstrained_type_params(item: &ItemImpl) -> bool {
+    let mut tied = TokenStream::new();
+    item.self_ty.to_tokens(&mut tied);
+    item.generics.where_clause.to_tokens(&mut tied);
+    for param in &item.generics.params {
+        if let GenericParam::Type(ty) = param {
+            ty.bounds.to_tokens(&mut tied);
+        }
+    }
+    item.generics
+        .type_params()
+        .any(|param| !mentions(tied.clone(), &param.ident))
+}
+
+/// Whether `tokens` name `ident` anywhere, inside groups too.
+fn mentions(tokens: TokenStream, ident: &Ident) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        TokenTree::Ident(found) => found == *ident,
+        TokenTree::Group(group) => mentions(group.stream(), ident),
+        TokenTree::Punct(_) | TokenTree::Literal(_) => false,
+    })
 }
 
 /// Whether the server has a lifetime, as a parameter or elided in its

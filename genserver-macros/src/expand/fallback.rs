@@ -415,7 +415,7 @@ fn stubs(server: &Server<'_>) -> TokenStream {
 }
 
 /// The enum and the client without generics that could fail.
-fn name_stubs(server: &Server<'_>) -> TokenStream {
+pub(super) fn name_stubs(server: &Server<'_>) -> TokenStream {
     let (vis, _) = super::block_visibility(server);
     let params: Vec<_> = server
         .item
