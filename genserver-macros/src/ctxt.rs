@@ -1,6 +1,6 @@
 //! The error collector: every independent mistake in one compile.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt::Display;
 
 use quote::ToTokens;
@@ -11,6 +11,8 @@ use quote::ToTokens;
 #[derive(Default)]
 pub(crate) struct Ctxt {
     errors: RefCell<Vec<syn::Error>>,
+    /// A rule was broken that rustc reports itself (see [`Ctxt::left_to_rustc`]).
+    left_to_rustc: Cell<bool>,
 }
 
 impl Ctxt {
@@ -35,9 +37,17 @@ impl Ctxt {
         self.errors.borrow_mut().extend(error);
     }
 
-    /// `true` once any error was recorded.
+    /// A rule broken in the user's block that rustc reports there, at the
+    /// user's own token, as clearly as the macro could: the macro adds no
+    /// error of its own, but generates nothing from the part that broke
+    /// it, which would only repeat rustc's error in every generated item.
+    pub(crate) fn left_to_rustc(&self) {
+        self.left_to_rustc.set(true);
+    }
+
+    /// `true` once any error was recorded, or a rule left to rustc broken.
     pub(crate) fn has_errors(&self) -> bool {
-        !self.errors.borrow().is_empty()
+        self.left_to_rustc.get() || !self.errors.borrow().is_empty()
     }
 
     /// All errors, in source order, as one combined error; `Ok` when none.

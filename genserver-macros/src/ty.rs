@@ -351,6 +351,11 @@ pub(crate) fn find_impl_trait(ty: &Type) -> Option<&Type> {
     find(ty, &|ty| matches!(ty, Type::ImplTrait(_)))
 }
 
+/// Whether `ty` has a `_`, a type left for the compiler to infer.
+pub(crate) fn has_placeholder(ty: &Type) -> bool {
+    find(ty, &|ty| matches!(ty, Type::Infer(_))).is_some()
+}
+
 /// Whether `ty` has an `impl Trait` or a `_`.
 pub(crate) fn has_impl_trait_or_infer(ty: &Type) -> bool {
     find(ty, &|ty| matches!(ty, Type::ImplTrait(_) | Type::Infer(_))).is_some()

@@ -38,12 +38,32 @@ pub(crate) fn check(cx: &Ctxt, server: &Server<'_>) {
     }
 }
 
+/// The argument and return types are written out, not left to inference
+/// (`x: _`, `-> Vec<_>`): the message and the client are made of them.
+/// rustc refuses a `_` in a method's signature, at the `_`; the message
+/// enum, the client and their impls would each refuse it once more.
+fn types_are_written(cx: &Ctxt, method: &Method<'_>) {
+    let output = match &method.func.sig.output {
+        ReturnType::Type(_, ty) => Some(&**ty),
+        ReturnType::Default => None,
+    };
+    let mut types = method
+        .inputs
+        .iter()
+        .map(|input| &*input.arg.ty)
+        .chain(output);
+    if types.any(ty::has_placeholder) {
+        cx.left_to_rustc();
+    }
+}
+
 /// The rules about one handler alone.
 fn check_handler(cx: &Ctxt, server: &Server<'_>, handler: &Handler<'_>) {
     let method = &handler.method;
     let role = method.marker.role;
     is_plain_fn(cx, method);
     returns(cx, handler);
+    types_are_written(cx, method);
     is_not_generic(cx, method);
     arguments_have_no_cfg(cx, method);
     handler_takes_self_by_reference(cx, server, method);
@@ -88,6 +108,7 @@ fn handlers_are_distinct(cx: &Ctxt, server: &Server<'_>) {
 
 fn check_init(cx: &Ctxt, server: &Server<'_>, init: &Method<'_>) {
     is_plain_fn(cx, init);
+    types_are_written(cx, init);
     is_not_generic(cx, init);
     arguments_have_no_cfg(cx, init);
     init_takes_no_self(cx, init);

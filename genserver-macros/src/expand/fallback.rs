@@ -220,7 +220,10 @@ fn client_method_stub(g: &Gen<'_>, handler: &Handler<'_>) -> Option<TokenStream>
         .iter()
         .chain(&reply)
         .any(|ty| ty::is_unsized(ty) || has_undeclared_lifetime(ty.to_token_stream(), &declared));
-    if undeclared || reply.as_ref().is_some_and(ty::has_impl_trait_or_infer) {
+    if undeclared
+        || reply.as_ref().is_some_and(ty::has_impl_trait_or_infer)
+        || types.iter().any(ty::has_placeholder)
+    {
         return None;
     }
     let (fn_generics, _, where_clause) = generics.split_for_impl();
