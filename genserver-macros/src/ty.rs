@@ -417,6 +417,28 @@ pub(crate) fn as_type_param<'a>(ty: &Type, params: &'a [&'a Ident]) -> Option<&'
         .find(|param| names::same(param, ident))
 }
 
+/// The type parameter that `ty` is an associated type of: `T::Item`,
+/// `<T as Iterator>::Item`. Such a type can be any type at all.
+pub(crate) fn as_projection_of_type_param<'a>(
+    ty: &Type,
+    params: &'a [&'a Ident],
+) -> Option<&'a Ident> {
+    let Type::Path(TypePath { qself, path, .. }) = peel(ty) else {
+        return None;
+    };
+    match qself {
+        Some(qself) => as_type_param(&qself.ty, params),
+        None if path.leading_colon.is_none() && path.segments.len() > 1 => {
+            let first = &path.segments.first()?.ident;
+            params
+                .iter()
+                .copied()
+                .find(|param| names::same(param, first))
+        }
+        None => None,
+    }
+}
+
 /// The type parameter that `ty` is, or is under fundamental wrappers
 /// only: `T`, `Box<T>`, `Pin<Box<T>>`, `&'static T`. Rust's orphan rules
 /// see through `Box`, `Pin` and references, so an impl of a foreign trait

@@ -1075,8 +1075,9 @@ fn info_takes_one_message(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) {
     }
 }
 
-/// An `#[info]` type is not a bare type parameter of the impl: the message
-/// enum gets `From<T>`, which would overlap with the blanket `From<T> for T`.
+/// An `#[info]` type is not a bare type parameter of the impl, nor one of
+/// its associated types (`T::Item`): the message enum gets `From<T>`,
+/// which would overlap with the blanket `From<T> for T`.
 /// Nor is it one under fundamental wrappers (`Box<T>`, `Pin<Box<T>>`,
 /// `&'static T`): the orphan rules see through those, so the generated
 /// `impl InfoMessage<..> for Box<T>` would implement a foreign trait for
@@ -1091,6 +1092,16 @@ fn info_type_is_not_a_type_parameter(cx: &Ctxt, server: &Server<'_>, method: &Me
             format_args!(
                 "`#[info]` message type cannot be the type parameter `{param}`: the generated `From<{param}>` for `{}` would overlap with the standard `impl<T> From<T> for T`\n\
                  wrap it in a type of your own, such as `struct Event<{param}>({param})`",
+                server.message
+            ),
+        );
+    } else if let Some(param) = ty::as_projection_of_type_param(&message.ty, &server.type_params) {
+        let text = ty::type_text(&message.ty);
+        cx.error_spanned_by(
+            &message.ty,
+            format_args!(
+                "`#[info]` message type cannot be `{text}`, a type named through the type parameter `{param}`: it can be any type, `{}` included, so the generated `From<{text}>` for it could overlap with the standard `impl<T> From<T> for T`\n\
+                 wrap it in a type of your own that holds a `{text}`",
                 server.message
             ),
         );
