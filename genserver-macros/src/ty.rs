@@ -351,6 +351,19 @@ pub(crate) fn find_impl_trait(ty: &Type) -> Option<&Type> {
     find(ty, &|ty| matches!(ty, Type::ImplTrait(_)))
 }
 
+/// The first of the runtime's types named `name` (by [`is_ours`]) inside
+/// `ty`, or `ty` itself when `outer`.
+pub(crate) fn find_ours<'a>(
+    ty: &'a Type,
+    name: &str,
+    krate: Option<&Path>,
+    outer: bool,
+) -> Option<&'a Type> {
+    find(ty, &|inner| {
+        (outer || !std::ptr::eq(inner, ty)) && is_ours(inner, name, krate)
+    })
+}
+
 /// Whether `ty` has a `_`, a type left for the compiler to infer.
 pub(crate) fn has_placeholder(ty: &Type) -> bool {
     find(ty, &|ty| matches!(ty, Type::Infer(_))).is_some()
