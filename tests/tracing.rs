@@ -190,6 +190,30 @@ async fn the_handle_span_is_a_child_of_the_senders_span() {
     store.stop().await.unwrap();
 }
 
+/// 14.2: a call or cast sends when its future is first polled, so its
+/// parent is the span current then, not the one it was made in.
+#[tokio::test]
+async fn the_parent_is_the_span_of_the_first_poll_not_of_the_making() {
+    let (spans, _guard) = record();
+    let store = Store::start(Store { value: 1 }).await.unwrap();
+    let (made, awaited) = (tracing::info_span!("made"), tracing::info_span!("awaited"));
+    let awaited_id = awaited.id().unwrap().into_u64();
+    let (put, fetch) = made.in_scope(|| (store.put(2), store.fetch()));
+    async {
+        put.await.unwrap();
+        fetch.await.unwrap();
+    }
+    .instrument(awaited)
+    .await;
+
+    let handled = spans.handled_by("Store");
+    assert_eq!(handled.len(), 2);
+    for (_, span) in handled {
+        assert_eq!(span.parent, Some(awaited_id), "{span:?}");
+    }
+    store.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn one_request_can_be_followed_through_two_servers() {
     let (spans, _guard) = record();
