@@ -346,20 +346,9 @@ mod tests {
 
     mod guests {
         use std::sync::Arc;
-        use std::sync::atomic::AtomicUsize;
-        use std::task::{Wake, Waker};
 
+        use super::super::super::tests::Wakes;
         use super::*;
-
-        /// Counts its wakes; its strong count tells who holds its wakers.
-        #[derive(Default)]
-        struct Wakes(AtomicUsize);
-
-        impl Wake for Wakes {
-            fn wake(self: Arc<Self>) {
-                self.0.fetch_add(1, Ordering::SeqCst);
-            }
-        }
 
         fn runtime_id() -> Id {
             tokio::runtime::Builder::new_current_thread()
@@ -379,8 +368,7 @@ mod tests {
         #[test]
         fn a_guest_is_lodged_only_where_the_slot_holds_a_wake_up_it_relies_on() {
             static TABLE: Table = Table::new();
-            let counter = Arc::new(Wakes::default());
-            let waker = Waker::from(Arc::clone(&counter));
+            let (counter, waker) = Wakes::counted();
             let task = waker.data() as usize;
             let mut lodging = None;
             // An empty slot: nothing to rely on.
@@ -405,8 +393,7 @@ mod tests {
         #[test]
         fn a_slot_has_one_guest_task_whose_waits_are_counted() {
             static TABLE: Table = Table::new();
-            let first = Arc::new(Wakes::default());
-            let first_waker = Waker::from(Arc::clone(&first));
+            let (first, first_waker) = Wakes::counted();
             let task = first_waker.data() as usize;
             host_of(&TABLE, task, runtime_id());
             let (mut one, mut two) = (None, None);
@@ -416,8 +403,7 @@ mod tests {
             assert!(TABLE.lodge(task, &first_waker, &mut two, |_, _| true));
 
             // Another task of the slot is refused while the first is there.
-            let other = Arc::new(Wakes::default());
-            let other_waker = Waker::from(Arc::clone(&other));
+            let (other, other_waker) = Wakes::counted();
             let mut refused = None;
             assert!(!TABLE.lodge(task, &other_waker, &mut refused, |_, _| true));
             assert_eq!(Arc::strong_count(&other), 2);
@@ -434,14 +420,13 @@ mod tests {
         #[test]
         fn a_wake_up_wakes_its_guest_and_ends_the_waits_counted_so_far() {
             static TABLE: Table = Table::new();
-            let counter = Arc::new(Wakes::default());
-            let waker = Waker::from(Arc::clone(&counter));
+            let (counter, waker) = Wakes::counted();
             let task = waker.data() as usize;
             host_of(&TABLE, task, runtime_id());
             let (mut before, mut after) = (None, None);
             assert!(TABLE.lodge(task, &waker, &mut before, |_, _| true));
             TABLE.wake_guest(task);
-            assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+            assert_eq!(counter.count(), 1);
             assert_eq!(Arc::strong_count(&counter), 2, "the slot let the waker go");
 
             // A wait that goes on waiting lodges anew; the end of one
@@ -454,7 +439,7 @@ mod tests {
             assert_eq!(Arc::strong_count(&counter), 2);
             // Nothing lodged: nothing to wake.
             TABLE.wake_guest(task);
-            assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+            assert_eq!(counter.count(), 1);
         }
     }
 }

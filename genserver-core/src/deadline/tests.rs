@@ -11,7 +11,7 @@ use super::{Deadline, with_deadline};
 /// address, as a multi-thread runtime's `block_on` wakes its thread with
 /// the same waker whatever the runtime.
 #[derive(Default)]
-struct Wakes(AtomicUsize);
+pub(super) struct Wakes(AtomicUsize);
 
 impl Wake for Wakes {
     fn wake(self: Arc<Self>) {
@@ -20,7 +20,13 @@ impl Wake for Wakes {
 }
 
 impl Wakes {
-    fn count(&self) -> usize {
+    /// A new count, and a waker that counts in it.
+    pub(super) fn counted() -> (Arc<Wakes>, Waker) {
+        let counter = Arc::new(Wakes::default());
+        (Arc::clone(&counter), Waker::from(counter))
+    }
+
+    pub(super) fn count(&self) -> usize {
         self.0.load(Ordering::SeqCst)
     }
 }
@@ -50,8 +56,7 @@ fn poll_a_waiting_call(timeout: Duration, waker: &Waker) {
 /// taken there for one still to come: the call would never be woken.
 #[test]
 fn a_wake_up_that_fired_under_another_paused_clock_does_not_cover_a_call() {
-    let counter = Arc::new(Wakes::default());
-    let waker = Waker::from(Arc::clone(&counter));
+    let (counter, waker) = Wakes::counted();
 
     let first = paused_runtime();
     first.block_on(async {
@@ -165,8 +170,7 @@ mod deciding {
 fn a_wait_with_its_own_timer_times_out_at_its_deadline() {
     use super::table::{Scheduled, WAKE_UPS};
 
-    let counter = Arc::new(Wakes::default());
-    let waker = Waker::from(Arc::clone(&counter));
+    let (counter, waker) = Wakes::counted();
     let task = waker.data() as usize;
     let runtime = paused_runtime();
     runtime.block_on(async {
@@ -204,10 +208,8 @@ fn a_wait_with_its_own_timer_times_out_at_its_deadline() {
 fn a_guest_is_woken_by_its_hosts_wake_up_and_times_out_at_its_deadline() {
     use super::table::WAKE_UPS;
 
-    let guest = Arc::new(Wakes::default());
-    let guest_waker = Waker::from(Arc::clone(&guest));
-    let host = Arc::new(Wakes::default());
-    let host_waker = Waker::from(Arc::clone(&host));
+    let (guest, guest_waker) = Wakes::counted();
+    let (host, host_waker) = Wakes::counted();
     let runtime = paused_runtime();
     runtime.block_on(async {
         let began = tokio::time::Instant::now();
@@ -256,9 +258,8 @@ fn a_guest_is_woken_by_its_hosts_wake_up_and_times_out_at_its_deadline() {
 fn a_guest_that_ends_leaves_nothing_of_its_task_behind() {
     use super::table::WAKE_UPS;
 
-    let guest = Arc::new(Wakes::default());
-    let guest_waker = Waker::from(Arc::clone(&guest));
-    let host_waker = Waker::from(Arc::new(Wakes::default()));
+    let (guest, guest_waker) = Wakes::counted();
+    let (_, host_waker) = Wakes::counted();
     let runtime = paused_runtime();
     runtime.block_on(async {
         let now = tokio::time::Instant::now();
@@ -286,9 +287,8 @@ fn a_guest_that_ends_leaves_nothing_of_its_task_behind() {
 fn a_wake_up_kept_by_another_runtime_takes_no_guest() {
     use super::table::WAKE_UPS;
 
-    let guest = Arc::new(Wakes::default());
-    let guest_waker = Waker::from(Arc::clone(&guest));
-    let host_waker = Waker::from(Arc::new(Wakes::default()));
+    let (guest, guest_waker) = Wakes::counted();
+    let (_, host_waker) = Wakes::counted();
     let host_task = WAKE_UPS.neighbour_of(guest_waker.data() as usize);
     // Scheduled there, and never driven again.
     let elsewhere = paused_runtime();
