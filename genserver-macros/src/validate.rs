@@ -1171,7 +1171,12 @@ fn one_handler_per_info_type(cx: &Ctxt, server: &Server<'_>) {
         let Some(message) = handler.method.plain().next() else {
             continue;
         };
-        let key = message.ty.to_token_stream().to_string();
+        // `self::Tick` is `Tick`: the block's module is the type's scope.
+        let written = message.ty.to_token_stream().to_string();
+        let key = written
+            .strip_prefix("self :: ")
+            .unwrap_or(&written)
+            .to_owned();
         let earlier = seen.entry(key).or_default();
         if let Some(first) = first_clash(earlier, handler) {
             cx.error_spanned_by(
