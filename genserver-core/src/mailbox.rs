@@ -5,7 +5,7 @@
 //! other's. A bound is a per-server choice, made where backpressure is
 //! wanted.
 //!
-//! The queue is a `VecDeque` behind a mutex, with the waiting receiver's
+//! The queue is a `VecDeque` behind a lock, with the waiting receiver's
 //! waker beside it, rather than a tokio channel: a tokio channel allocates
 //! a block of 32 slots and two cache-padded halves up front, well over a
 //! kilobyte, which would be most of the memory of an idle server. Here an
@@ -15,6 +15,19 @@
 //! A sender locks once per message, for a push. The receiver takes the
 //! whole queue at once and hands messages out from its own copy, so under
 //! load it locks once per batch and the two sides rarely meet on the lock.
+//!
+//! The lock is a spin lock, held for a few instructions and never across
+//! a wait. `std`'s mutex costs more exactly where many callers on several
+//! workers push at once: its unlock must swap the lock word to learn
+//! whether a sleeper is to be woken, which waits for the cache line that
+//! the other worker's waiting push is reading, and once a waiter has
+//! marked it contended, waiters sleep in the kernel and each unlock wakes
+//! one with a system call. A spin lock's unlock is a plain store. With
+//! 100 callers on two workers (the benchmarks' row 2), calls took 1.41x
+//! to 1.53x the time of a hand-written tokio server behind `std`'s mutex,
+//! 1.14x to 1.19x behind this one. A waiter that has spun a while lets
+//! its thread go to others now and then, in case the holder's thread was
+//! preempted.
 //!
 //! Like tokio's own channels, receiving spends the task's cooperative
 //! budget, so a server with a long queue yields its worker thread to the
@@ -74,8 +87,16 @@ pub enum MailboxCapacity {
     Bounded(usize),
 }
 
+/// The lock of a mailbox's queue (see the module's docs); only
+/// [`Mailbox::lock`] waits for it.
+type Lock<T> = spin::mutex::SpinMutex<T>;
+
+/// How many times a waiter for the lock spins before it yields its thread
+/// once: a holder that is running lets go within a few dozen.
+const SPINS_BEFORE_YIELD: u32 = 64;
+
 pub(crate) struct Mailbox<T> {
-    shared: Mutex<Shared<T>>,
+    shared: Lock<Shared<T>>,
     /// Free places of a bounded mailbox; `None` when unbounded. Boxed: the
     /// default, unbounded, mailbox should not carry its size.
     room: Option<Box<Room>>,
@@ -120,7 +141,7 @@ impl<T> Mailbox<T> {
             MailboxCapacity::Bounded(n) => Some(Box::new(Room::new(n))),
         };
         Mailbox {
-            shared: Mutex::new(Shared {
+            shared: Lock::new(Shared {
                 queue: VecDeque::new(),
                 receiver: None,
                 interrupted: false,
@@ -131,10 +152,25 @@ impl<T> Mailbox<T> {
         }
     }
 
-    /// No code that can panic runs under the lock (messages are never
-    /// dropped there), so a poisoned lock still guards a sound queue.
-    fn lock(&self) -> MutexGuard<'_, Shared<T>> {
-        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Waits for the lock by reading it, not by retrying to take it, so
+    /// that the holder keeps its cache line until it lets go. No message
+    /// is dropped under the lock: a panic there (a queue that cannot grow)
+    /// leaves the queue sound, and the lock free.
+    fn lock(&self) -> spin::mutex::SpinMutexGuard<'_, Shared<T>> {
+        let mut spins = 0u32;
+        loop {
+            if let Some(guard) = self.shared.try_lock_weak() {
+                return guard;
+            }
+            while self.shared.is_locked() {
+                spins = spins.wrapping_add(1);
+                if spins.is_multiple_of(SPINS_BEFORE_YIELD) {
+                    std::thread::yield_now();
+                } else {
+                    std::hint::spin_loop();
+                }
+            }
+        }
     }
 
     fn push(&self, value: T) -> Result<(), T> {
