@@ -23,11 +23,11 @@
 //! the other worker's waiting push is reading, and once a waiter has
 //! marked it contended, waiters sleep in the kernel and each unlock wakes
 //! one with a system call. A spin lock's unlock is a plain store. With
-//! 100 callers on two workers (the benchmarks' row 2), calls took 1.41x
-//! to 1.53x the time of a hand-written tokio server behind `std`'s mutex,
-//! 1.14x to 1.19x behind this one. A waiter that has spun a while lets
-//! its thread go to others now and then, in case the holder's thread was
-//! preempted.
+//! 100 callers on two workers (the benchmarks' row 2), calls took about
+//! 1.4x the time of a hand-written tokio server behind `std`'s mutex, and
+//! about 1.15x behind this one (benches/README.md, "The mailbox's lock").
+//! A waiter that has spun a while lets its thread go to others now and
+//! then, in case the holder's thread was preempted.
 //!
 //! Like tokio's own channels, receiving spends the task's cooperative
 //! budget, so a server with a long queue yields its worker thread to the
