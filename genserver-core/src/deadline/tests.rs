@@ -31,6 +31,17 @@ impl Wakes {
     }
 }
 
+/// Held by each test here that uses the process's table of wake-ups: run
+/// at once, another test's task could hold the same slot, or a runtime it
+/// drops could count a wake-up abandoned, between two steps of this one.
+static THE_TABLE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn alone_with_the_table() -> std::sync::MutexGuard<'static, ()> {
+    THE_TABLE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn paused_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -56,6 +67,7 @@ fn poll_a_waiting_call(timeout: Duration, waker: &Waker) {
 /// taken there for one still to come: the call would never be woken.
 #[test]
 fn a_wake_up_that_fired_under_another_paused_clock_does_not_cover_a_call() {
+    let _alone = alone_with_the_table();
     let (counter, waker) = Wakes::counted();
 
     let first = paused_runtime();
@@ -170,6 +182,7 @@ mod deciding {
 fn a_wait_with_its_own_timer_times_out_at_its_deadline() {
     use super::table::{Scheduled, WAKE_UPS};
 
+    let _alone = alone_with_the_table();
     let (counter, waker) = Wakes::counted();
     let task = waker.data() as usize;
     let runtime = paused_runtime();
@@ -208,6 +221,7 @@ fn a_wait_with_its_own_timer_times_out_at_its_deadline() {
 fn a_guest_is_woken_by_its_hosts_wake_up_and_times_out_at_its_deadline() {
     use super::table::WAKE_UPS;
 
+    let _alone = alone_with_the_table();
     let (guest, guest_waker) = Wakes::counted();
     let (host, host_waker) = Wakes::counted();
     let runtime = paused_runtime();
@@ -258,6 +272,7 @@ fn a_guest_is_woken_by_its_hosts_wake_up_and_times_out_at_its_deadline() {
 fn a_guest_that_ends_leaves_nothing_of_its_task_behind() {
     use super::table::WAKE_UPS;
 
+    let _alone = alone_with_the_table();
     let (guest, guest_waker) = Wakes::counted();
     let (_, host_waker) = Wakes::counted();
     let runtime = paused_runtime();
@@ -287,6 +302,7 @@ fn a_guest_that_ends_leaves_nothing_of_its_task_behind() {
 fn a_wake_up_kept_by_another_runtime_takes_no_guest() {
     use super::table::WAKE_UPS;
 
+    let _alone = alone_with_the_table();
     let (guest, guest_waker) = Wakes::counted();
     let (_, host_waker) = Wakes::counted();
     let host_task = WAKE_UPS.neighbour_of(guest_waker.data() as usize);
