@@ -262,6 +262,68 @@ async fn a_server_with_a_long_queue_lets_other_tasks_on_its_thread_run() {
     );
 }
 
+/// 2.1: senders on several threads at once, tasks of a multi-thread
+/// runtime and threads of their own, pushing into one mailbox (unbounded,
+/// and bounded to 16 with the threads retrying `try_` sends): every
+/// message is handled once, and each sender's in the order it sent them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn senders_on_several_threads_at_once_lose_nothing_and_keep_their_order() {
+    const TASKS: u32 = 8;
+    const THREADS: u32 = 4;
+    const EACH: u32 = 5_000;
+    for capacity in [None, Some(16)] {
+        let sink = match capacity {
+            None => Sink::start(Sink {
+                received: Vec::new(),
+            })
+            .await
+            .unwrap(),
+            Some(capacity) => bounded(capacity).await,
+        };
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|from| {
+                let sink = sink.clone();
+                tokio::spawn(async move {
+                    for n in 0..EACH {
+                        sink.put(from * EACH + n).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        let threads: Vec<_> = (TASKS..TASKS + THREADS)
+            .map(|from| {
+                let sink = sink.clone();
+                std::thread::spawn(move || {
+                    for n in 0..EACH {
+                        while let Err(error) = sink.try_put(from * EACH + n) {
+                            assert!(matches!(error, TrySendError::Full(_)), "{error:?}");
+                            std::thread::yield_now();
+                        }
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        let received = sink.received().await.unwrap();
+        assert_eq!(received.len(), ((TASKS + THREADS) * EACH) as usize);
+        for from in 0..TASKS + THREADS {
+            let theirs: Vec<u32> = received
+                .iter()
+                .copied()
+                .filter(|message| message / EACH == from)
+                .collect();
+            let sent: Vec<u32> = (from * EACH..(from + 1) * EACH).collect();
+            assert_eq!(theirs, sent, "sender {from}, capacity {capacity:?}");
+        }
+        sink.stop().await.unwrap();
+    }
+}
+
 /// 2.1 and 2.2: senders contending for a mailbox of one, each waiting for
 /// room for some messages and retrying `try_` sends for others, each have
 /// every message handled once, in the order they sent them.
