@@ -57,20 +57,15 @@ fn types_are_written(cx: &Ctxt, method: &Method<'_>) {
     }
 }
 
-/// A `Reply` and the `Context` are made by the runtime for the one message
-/// being handled: a caller cannot make them, so a message cannot carry
-/// one inside another type (`Option<Reply<u8>>`, `Box<Context<Self>>`),
-/// and a handler that returns one hands it to no one it could serve.
-fn lent_types_stay_in_place(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) {
+/// The `Context` is lent to a handler for the one message being handled:
+/// no one holds one by value, so a message cannot carry one inside
+/// another type (`Box<Context<Self>>`, `Option<Context<Self>>`), and a
+/// handler cannot return one. (A `Reply` is different: it is the
+/// server's to hand on, so a message may carry one, or a channel of them,
+/// and a call may return one for its caller to answer.)
+fn context_stays_lent(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>) {
     let krate = Some(&server.krate);
     for arg in method.plain() {
-        if let Some(reply) = ty::find_ours(&arg.ty, "Reply", krate, false) {
-            cx.error_spanned_by(
-                reply,
-                "a `Reply` is made by the runtime for the call it answers, and no caller can send one\n\
-                 take it as an argument of its own, `reply: Reply<T>`, to answer the call later",
-            );
-        }
         if let Some(context) = ty::find_ours(&arg.ty, "Context", krate, false) {
             cx.error_spanned_by(
                 context,
@@ -82,13 +77,6 @@ fn lent_types_stay_in_place(cx: &Ctxt, server: &Server<'_>, method: &Method<'_>)
     let ReturnType::Type(_, output) = &method.func.sig.output else {
         return;
     };
-    if let Some(reply) = ty::find_ours(output, "Reply", krate, true) {
-        cx.error_spanned_by(
-            reply,
-            "a `Reply` answers the call it was made for, which a handler that returns it cannot serve\n\
-             take `reply: Reply<T>` as an argument to answer later, or return the answer itself",
-        );
-    }
     if let Some(context) = ty::find_ours(output, "Context", krate, true) {
         cx.error_spanned_by(
             context,
@@ -105,7 +93,7 @@ fn check_handler(cx: &Ctxt, server: &Server<'_>, handler: &Handler<'_>) {
     is_plain_fn(cx, method);
     returns(cx, handler);
     types_are_written(cx, method);
-    lent_types_stay_in_place(cx, server, method);
+    context_stays_lent(cx, server, method);
     is_not_generic(cx, method);
     arguments_have_no_cfg(cx, method);
     handler_takes_self_by_reference(cx, server, method);
@@ -151,7 +139,7 @@ fn handlers_are_distinct(cx: &Ctxt, server: &Server<'_>) {
 fn check_init(cx: &Ctxt, server: &Server<'_>, init: &Method<'_>) {
     is_plain_fn(cx, init);
     types_are_written(cx, init);
-    lent_types_stay_in_place(cx, server, init);
+    context_stays_lent(cx, server, init);
     is_not_generic(cx, init);
     arguments_have_no_cfg(cx, init);
     init_takes_no_self(cx, init);

@@ -4,23 +4,18 @@ pub struct Counter {
     total: u64,
 }
 
-// A `Reply` or the `Context` inside a message, or returned: no caller
-// could make one, and no one would be served by it.
+// The context is lent for the message being handled: no caller has one
+// to send, and no handler one to return.
 #[genserver]
 impl Counter {
-    #[call]
-    pub fn later(&mut self, reply: Option<Reply<u64>>) {
-        drop(reply);
-    }
-
-    #[call]
-    pub fn handle(&self) -> Reply<u64> {
-        todo!()
-    }
-
     #[cast]
     pub fn boxed(&mut self, ctx: Box<Context<Self>>) {
         drop(ctx);
+    }
+
+    #[call]
+    pub fn lend(&mut self) -> Option<Context<Self>> {
+        None
     }
 
     #[call]
