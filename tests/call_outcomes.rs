@@ -81,6 +81,28 @@ async fn a_blocked_recorder() -> (RecorderClient, std::sync::Arc<Notify>) {
     (server, gate)
 }
 
+/// Waits, within `limit`, for every caller to end, and checks what each
+/// returned: a caller left without a wake-up would wait for ever, and
+/// this fails instead. Then lets the server that `gate` blocks go, and
+/// checks that it handles every request all the same (3.5).
+async fn every_caller_ends_and_the_server_handles_all<T: Send + 'static>(
+    limit: Duration,
+    callers: Vec<tokio::task::JoinHandle<T>>,
+    check: impl Fn(T),
+    (server, gate): (RecorderClient, std::sync::Arc<Notify>),
+) {
+    let requests = callers.len();
+    tokio::time::timeout(limit, async {
+        for caller in callers {
+            check(caller.await.unwrap());
+        }
+    })
+    .await
+    .expect("every caller ended");
+    gate.notify_one();
+    assert_eq!(server.seen().await.map(|seen| seen.len()), Ok(requests));
+}
+
 #[tokio::test]
 async fn messages_from_one_client_are_handled_in_the_order_they_were_sent() {
     let server = Recorder::start(Recorder { seen: Vec::new() })
@@ -232,22 +254,18 @@ async fn twenty_thousand_waiting_callers_each_time_out_at_their_deadline() {
             })
         })
         .collect();
-    // A caller left without a wake-up would wait for ever: this fails
-    // instead, once nothing else is left to run.
-    tokio::time::timeout(Duration::from_secs(10), async {
-        for caller in callers {
-            let (n, outcome, waited) = caller.await.unwrap();
+    // Once nothing else is left to run, the paused clock jumps to the
+    // limit: a caller never woken fails the test there.
+    every_caller_ends_and_the_server_handles_all(
+        Duration::from_secs(10),
+        callers,
+        |(n, outcome, waited)| {
             assert_eq!(outcome, Err(CallError::Timeout));
             assert_eq!(waited, Duration::from_millis(100 + u64::from(n % 7)));
-        }
-    })
-    .await
-    .expect("every caller ended");
-    gate.notify_one();
-    assert_eq!(
-        server.seen().await.map(|seen| seen.len()),
-        Ok(CALLERS as usize)
-    );
+        },
+        (server, gate),
+    )
+    .await;
 }
 
 /// 3.4: a task whose place in the table holds another task's wake-up
@@ -261,40 +279,34 @@ async fn callers_waiting_beside_earlier_callers_wake_ups_time_out_at_their_deadl
     let (server, gate) = a_blocked_recorder().await;
     let began = Instant::now();
     let wave = |first: u32, after: Duration, timeout: Duration| {
-        (first..first + CALLERS)
-            .map(|n| {
-                let server = server.with_timeout(timeout);
-                tokio::spawn(async move {
-                    tokio::time::sleep_until(began + after).await;
-                    let called = Instant::now();
-                    let outcome = server.push(n).await;
-                    (outcome, called.elapsed())
-                })
-            })
-            .collect::<Vec<_>>()
+        (first..first + CALLERS).map(move |n| (n, after, timeout))
     };
-    let first = wave(0, Duration::ZERO, Duration::from_millis(1500));
-    let second = wave(
-        CALLERS,
-        Duration::from_millis(700),
-        Duration::from_millis(2500),
-    );
-    tokio::time::timeout(Duration::from_secs(10), async {
-        for (callers, timeout) in [(first, 1500), (second, 2500)] {
-            for caller in callers {
-                let (outcome, waited) = caller.await.unwrap();
-                assert_eq!(outcome, Err(CallError::Timeout));
-                assert_eq!(waited, Duration::from_millis(timeout));
-            }
-        }
-    })
-    .await
-    .expect("every caller ended");
-    gate.notify_one();
-    assert_eq!(
-        server.seen().await.map(|seen| seen.len()),
-        Ok(2 * CALLERS as usize)
-    );
+    let callers: Vec<_> = wave(0, Duration::ZERO, Duration::from_millis(1500))
+        .chain(wave(
+            CALLERS,
+            Duration::from_millis(700),
+            Duration::from_millis(2500),
+        ))
+        .map(|(n, after, timeout)| {
+            let server = server.with_timeout(timeout);
+            tokio::spawn(async move {
+                tokio::time::sleep_until(began + after).await;
+                let called = Instant::now();
+                let outcome = server.push(n).await;
+                (outcome, called.elapsed(), timeout)
+            })
+        })
+        .collect();
+    every_caller_ends_and_the_server_handles_all(
+        Duration::from_secs(10),
+        callers,
+        |(outcome, waited, timeout)| {
+            assert_eq!(outcome, Err(CallError::Timeout));
+            assert_eq!(waited, timeout);
+        },
+        (server, gate),
+    )
+    .await;
 }
 
 /// 3.4 on two worker threads, whose tasks move between them: every one
@@ -314,22 +326,17 @@ async fn callers_on_two_workers_never_time_out_before_their_deadline() {
             })
         })
         .collect();
-    // A caller left without a wake-up would wait for ever: this fails
-    // instead (the calls take a fraction of a second).
-    tokio::time::timeout(Duration::from_secs(60), async {
-        for caller in callers {
-            let (outcome, waited) = caller.await.unwrap();
+    // The calls take a fraction of a second.
+    every_caller_ends_and_the_server_handles_all(
+        Duration::from_secs(60),
+        callers,
+        |(outcome, waited)| {
             assert_eq!(outcome, Err(CallError::Timeout));
             assert!(waited >= TIMEOUT, "timed out after {waited:?}");
-        }
-    })
-    .await
-    .expect("every caller ended");
-    gate.notify_one();
-    assert_eq!(
-        server.seen().await.map(|seen| seen.len()),
-        Ok(CALLERS as usize)
-    );
+        },
+        (server, gate),
+    )
+    .await;
 }
 
 /// 3.4: a zero timeout has passed once the request is queued, as
