@@ -42,6 +42,15 @@ fn alone_with_the_table() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Schedules, in the current runtime, the wake-up of another task whose
+/// slot is `guest`'s, through `host`: due a second ahead (the horizon),
+/// for a call whose deadline is 5 s away.
+fn schedule_a_host_beside(guest: &Waker, host: &Waker) {
+    let now = tokio::time::Instant::now();
+    let host_task = super::table::WAKE_UPS.neighbour_of(guest.data() as usize);
+    super::schedule_for(host_task, now + Duration::from_secs(5), now, host);
+}
+
 fn paused_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -219,21 +228,13 @@ fn a_wait_with_its_own_timer_times_out_at_its_deadline() {
 /// the task stays in the table once its wait is over.
 #[test]
 fn a_guest_is_woken_by_its_hosts_wake_up_and_times_out_at_its_deadline() {
-    use super::table::WAKE_UPS;
-
     let _alone = alone_with_the_table();
     let (guest, guest_waker) = Wakes::counted();
     let (host, host_waker) = Wakes::counted();
     let runtime = paused_runtime();
     runtime.block_on(async {
         let began = tokio::time::Instant::now();
-        let host_task = WAKE_UPS.neighbour_of(guest_waker.data() as usize);
-        super::schedule_for(
-            host_task,
-            began + Duration::from_secs(5),
-            began,
-            &host_waker,
-        );
+        schedule_a_host_beside(&guest_waker, &host_waker);
 
         let mut deadline = Deadline::after(Some(Duration::from_millis(1500)));
         let mut wait = pin!(with_deadline(&mut deadline, pending::<()>()));
@@ -270,16 +271,12 @@ fn a_guest_is_woken_by_its_hosts_wake_up_and_times_out_at_its_deadline() {
 /// task that called once and ended is not held by the table.
 #[test]
 fn a_guest_that_ends_leaves_nothing_of_its_task_behind() {
-    use super::table::WAKE_UPS;
-
     let _alone = alone_with_the_table();
     let (guest, guest_waker) = Wakes::counted();
     let (_, host_waker) = Wakes::counted();
     let runtime = paused_runtime();
     runtime.block_on(async {
-        let now = tokio::time::Instant::now();
-        let host_task = WAKE_UPS.neighbour_of(guest_waker.data() as usize);
-        super::schedule_for(host_task, now + Duration::from_secs(5), now, &host_waker);
+        schedule_a_host_beside(&guest_waker, &host_waker);
         {
             let mut deadline = Deadline::after(Some(Duration::from_secs(5)));
             let wait = pin!(with_deadline(&mut deadline, pending::<()>()));
@@ -300,18 +297,12 @@ fn a_guest_that_ends_leaves_nothing_of_its_task_behind() {
 /// timer of its own instead.
 #[test]
 fn a_wake_up_kept_by_another_runtime_takes_no_guest() {
-    use super::table::WAKE_UPS;
-
     let _alone = alone_with_the_table();
     let (guest, guest_waker) = Wakes::counted();
     let (_, host_waker) = Wakes::counted();
-    let host_task = WAKE_UPS.neighbour_of(guest_waker.data() as usize);
     // Scheduled there, and never driven again.
     let elsewhere = paused_runtime();
-    elsewhere.block_on(async {
-        let now = tokio::time::Instant::now();
-        super::schedule_for(host_task, now + Duration::from_secs(5), now, &host_waker);
-    });
+    elsewhere.block_on(async { schedule_a_host_beside(&guest_waker, &host_waker) });
 
     let runtime = paused_runtime();
     runtime.block_on(async {
