@@ -56,6 +56,10 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
             return beside_renamed_methods(unmarked, &args, args_cx, cx);
         }
     }
+    let import = server
+        .as_ref()
+        .and_then(|server| server.private_import.clone())
+        .unwrap_or_default();
     let generated = match server {
         // rustc's error at the parameter is the whole story: items
         // generated with the block's generics would each add another.
@@ -66,6 +70,7 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
             let mut g = Gen::new(&server);
             g.require_send_messages();
             let mut tokens = block_tokens(server.item);
+            tokens.extend(import);
             tokens.extend(generate(&g));
             return with_errors(tokens, args_cx, cx);
         }
@@ -75,6 +80,7 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
         None => TokenStream::new(),
     };
     let mut tokens = with_errors(block_tokens(&item), args_cx, cx);
+    tokens.extend(import);
     tokens.extend(generated);
     tokens
 }
@@ -130,7 +136,11 @@ fn beside_renamed_methods(
     let reported = Ctxt::new();
     let markers = attr::strip(&reported, &mut item, args.krate.as_ref());
     let generated = parse::server(&reported, &item, args, markers)
-        .map(fallback::beside_errors)
+        .map(|server| {
+            let mut tokens = server.private_import.clone().unwrap_or_default();
+            tokens.extend(fallback::beside_errors(server));
+            tokens
+        })
         .unwrap_or_default();
     let mut tokens = with_errors(item.into_token_stream(), args_cx, cx);
     tokens.extend(generated);
@@ -283,7 +293,7 @@ struct Field {
 
 impl<'a> Gen<'a> {
     fn new(server: &'a Server<'a>) -> Self {
-        let krate = &server.krate;
+        let private = &server.private;
         let mut replace = ReplaceSelf {
             self_ty: &server.item.self_ty,
         };
@@ -304,7 +314,7 @@ impl<'a> Gen<'a> {
                 .iter()
                 .filter_map(|param| {
                     let send = (!ty::has_bound(written, param, ty::Bound::Send))
-                        .then(|| quote!(#krate::__private::core::marker::Send));
+                        .then(|| quote!(#private::core::marker::Send));
                     let life = (!ty::has_bound(written, param, ty::Bound::Static))
                         .then(|| quote!('static));
                     let bounds: Vec<_> = send.into_iter().chain(life).collect();
@@ -326,7 +336,7 @@ impl<'a> Gen<'a> {
                 .make_where_clause()
                 .predicates
                 .push(syn::parse_quote!(
-                    #self_ty: #krate::__private::core::marker::Send
+                    #self_ty: #private::core::marker::Send
                 ));
         }
         let handlers: Vec<_> = server
@@ -338,7 +348,7 @@ impl<'a> Gen<'a> {
         Gen {
             inits: InitParts::all(server),
             send_checks: TokenStream::new(),
-            private: quote!(#krate::__private),
+            private: private.to_token_stream(),
             phantom: !server.type_params.is_empty() || handlers.is_empty(),
             generics,
             vis,
@@ -365,7 +375,7 @@ impl<'a> Gen<'a> {
         if !self.server.item.generics.params.is_empty() {
             return;
         }
-        let krate = &self.server.krate;
+        let private = &self.server.private;
         let check = Ident::new("__genserver_send", Span::mixed_site());
         let must = Ident::new("__genserver_must_be_send", Span::mixed_site());
         let mut seen = Vec::new();
@@ -382,7 +392,7 @@ impl<'a> Gen<'a> {
                 // `where` clause at the predicate, which is then the
                 // argument or the return type that is not `Send`, not the
                 // attribute.
-                let send = ty::respan(quote!(#krate::__private::core::marker::Send), ty.span());
+                let send = ty::respan(quote!(#private::core::marker::Send), ty.span());
                 let predicate: syn::WherePredicate =
                     syn::parse_quote_spanned!(ty.span()=> #ty: #send);
                 // Once per type: clippy's `type_repetition_in_bounds` reads
@@ -414,7 +424,7 @@ impl<'a> Gen<'a> {
             }
         }
         if !checks.is_empty() {
-            let send = quote!(#krate::__private::core::marker::Send);
+            let send = quote!(#private::core::marker::Send);
             checks = quote! {
                 const _: () = {
                     #[allow(dead_code)]

@@ -190,6 +190,12 @@ use proc_macro::TokenStream;
 /// `genserver` crate is (for crates that re-export it), and other names
 /// for the enum and the client.
 ///
+/// Under `crate = path`, the block's module gets one private import,
+/// `use path::__private as __genserver_private_Counter;`, through which
+/// the generated code reaches the runtime: a `path` that is not the
+/// `genserver` crate is then one error, rustc's "unresolved import" at
+/// the attribute, rather than one for every generated item.
+///
 /// The enum and the client are items of the block's module: a type of
 /// that name already there collides with them. Where a handler takes it
 /// (`#[info] fn on(&mut self, m: CounterMessage)`), the macro says so at

@@ -1,6 +1,7 @@
 //! The server as the macro understands it. Every node keeps the user's
 //! syn node, so that a rule found broken later can point at it.
 
+use proc_macro2::TokenStream;
 use syn::{Attribute, Ident, ImplItemFn, ItemImpl, PatType, Path, Receiver, Type, Visibility};
 
 use crate::attr::{self, Marker, Timeout};
@@ -12,6 +13,14 @@ pub(crate) struct Server<'a> {
     pub(crate) item: &'a ItemImpl,
     /// Where generated code finds the runtime.
     pub(crate) krate: Path,
+    /// Where generated code finds what it refers to: the runtime's
+    /// `__private` module, or, under `crate = path`, the name that
+    /// [`Server::private_import`] gives it.
+    pub(crate) private: Path,
+    /// Under `crate = path`, the one import of `path::__private`: a path
+    /// that is not the runtime is then one error, at the user's path,
+    /// rather than one at every item that refers to it.
+    pub(crate) private_import: Option<TokenStream>,
     /// The self type's name: `Counter` in `impl Counter`.
     pub(crate) ident: &'a Ident,
     /// The message enum's name.

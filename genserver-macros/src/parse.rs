@@ -2,8 +2,8 @@
 //! is reported here; the rules about what the model may contain are in
 //! `validate.rs`.
 
-use proc_macro2::{Ident, TokenStream, TokenTree};
-use quote::{ToTokens, quote};
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::{
     FnArg, GenericArgument, GenericParam, ImplItem, ImplItemFn, ItemImpl, PathArguments, Type,
     TypePath,
@@ -28,9 +28,12 @@ pub(crate) fn server<'a>(
         .krate
         .clone()
         .unwrap_or_else(|| syn::parse_quote!(::genserver));
+    let (private, private_import) = private_path(ident, args.krate.as_ref());
     let mut server = Server {
         item,
         krate,
+        private,
+        private_import,
         ident,
         message: names::message(ident, args),
         client: names::client(ident, args),
@@ -55,6 +58,27 @@ pub(crate) fn server<'a>(
         }
     }
     Some(server)
+}
+
+/// The path of the runtime's `__private` module in generated code, and
+/// the import that names it under `crate = path`. rustc reports an import
+/// that does not resolve once, and nothing of what goes through it, so a
+/// `path` that is not the runtime is one error at the user's path.
+fn private_path(ident: &Ident, given: Option<&syn::Path>) -> (syn::Path, Option<TokenStream>) {
+    let Some(given) = given else {
+        return (syn::parse_quote!(::genserver::__private), None);
+    };
+    let alias = format_ident!("__genserver_private_{}", names::unraw(ident));
+    let span = given
+        .segments
+        .last()
+        .map_or_else(Span::call_site, |last| last.ident.span());
+    let module = Ident::new("__private", span);
+    let import = quote_spanned! {span=>
+        #[allow(unused_imports)]
+        use #given::#module as #alias;
+    };
+    (syn::parse_quote!(#alias), Some(import))
 }
 
 /// `Counter` in `impl Counter`; `None` for a trait impl or a self type

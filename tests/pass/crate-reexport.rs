@@ -34,6 +34,21 @@ fn takes(_: Option<EchoRequest>) {}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    // A server declared in a block, where the import of the runtime that
+    // `crate = path` makes is an item of the block.
+    struct Local;
+
+    #[genserver(crate = deps::gs)]
+    impl Local {
+        #[call]
+        fn answer(&self) -> u32 {
+            42
+        }
+    }
+
+    let local = Local::start(Local).await.unwrap();
+    assert_eq!(local.answer().await.unwrap(), 42);
+
     takes(None);
     let echo: EchoHandle = Echo::start(Echo).await.unwrap();
     assert_eq!(echo.echo("hi".to_owned()).await.unwrap(), "hi");
