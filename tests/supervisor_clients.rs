@@ -150,6 +150,53 @@ async fn messages_queued_when_a_child_crashes_are_handled_by_the_new_instance() 
     );
 }
 
+// Semantics 2.3 and 15.11: what reaches a child while it runs the
+// `terminate` of a crash, casts and calls alike, is not dropped with its
+// mailbox as a stopping server's would be: the restarted instance handles
+// it, in order.
+#[tokio::test(start_paused = true)]
+async fn messages_sent_during_a_crashed_childs_terminate_are_handled_by_the_new_instance() {
+    let log = Log::new();
+    let args = ProbeArgs {
+        terminate_takes: Duration::from_secs(1),
+        ..ProbeArgs::new("p", &log)
+    };
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(probe_with(args));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let p = client(&sup, "p").await;
+    assert_eq!(log.take(), ["start p"]);
+
+    let crash = tokio::spawn({
+        let p = p.clone();
+        async move { p.boom().await }
+    });
+    // The paused clock stands still while this task keeps the runtime
+    // busy: the terminate, which sleeps, has begun and not ended.
+    let mut seen = Vec::new();
+    while seen.is_empty() {
+        tokio::task::yield_now().await;
+        seen = log.take();
+    }
+    assert_eq!(seen, ["terminate p Panicked { message: \"boom p\" }"]);
+    p.note(1).await.unwrap();
+    p.note(2).await.unwrap();
+    let call = tokio::spawn({
+        let p = p.clone();
+        async move { p.echo(3).await }
+    });
+    tokio::task::yield_now().await;
+    assert_eq!(log.take(), Vec::<String>::new(), "still in terminate");
+
+    assert_eq!(
+        crash.await.unwrap(),
+        Err(CallError::Exited(panicked("boom p")))
+    );
+    assert_eq!(call.await.unwrap(), Ok(3));
+    assert_eq!(p.seen().await, Ok(vec![1, 2, 3]));
+    assert_eq!(log.take(), ["terminated p", "start p"]);
+    sup.stop().await.unwrap();
+}
+
 // Semantics 15.11: while the child is down, callers wait within their
 // timeouts: a call with a limit to a child whose restarts keep failing
 // ends with `Timeout` at that limit.
