@@ -221,6 +221,33 @@ async fn the_longest_client_timeout_waits_as_long_as_it_takes() {
     assert_eq!(began.elapsed(), day);
 }
 
+/// 3.4: a call waiting longer than a second waits for its deadline on a
+/// timer of its own. Under the paused clock a day-long timeout is then
+/// reached in a few polls of the caller, as with `tokio::time::timeout`,
+/// not one poll per second of it.
+#[tokio::test(start_paused = true)]
+async fn a_day_long_timeout_is_reached_in_a_few_wake_ups() {
+    let server = Recorder::start(Recorder { seen: Vec::new() })
+        .await
+        .unwrap();
+    let gate = std::sync::Arc::new(Notify::new());
+    let day = Duration::from_secs(24 * 3600);
+    let began = Instant::now();
+    let patient = server.with_timeout(day);
+    let mut call = std::pin::pin!(patient.block_until(gate.clone()));
+    let mut polls = 0;
+    let outcome = std::future::poll_fn(|cx| {
+        polls += 1;
+        call.as_mut().poll(cx)
+    })
+    .await;
+    assert_eq!(outcome, Err(CallError::Timeout));
+    assert_eq!(began.elapsed(), day);
+    assert!(polls <= 4, "polled {polls} times");
+    gate.notify_one();
+    assert_eq!(server.push(1).await, Ok(1));
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_default_timeout_is_five_seconds() {
     let server = Recorder::start(Recorder { seen: Vec::new() })

@@ -13,7 +13,9 @@
 //! deadline not yet reached and schedules a wake-up for its own deadline,
 //! or for the [`HORIZON`] if that comes first. So a task schedules about
 //! one wake-up per horizon instead of one per call, and a spurious
-//! wake-up reaches a task at most that often.
+//! wake-up reaches a task at most that often. A call that has waited a
+//! whole horizon, a rare one, arms a timer of its own for its deadline
+//! instead, which goes with it.
 //!
 //! Wake-ups are remembered in one table for the process, keyed by the
 //! task's waker, so a task that a multi-thread runtime moves to another
@@ -143,6 +145,9 @@ impl<F: Future> Future for WithDeadline<F> {
             if now >= at {
                 return Poll::Ready(None);
             }
+            if this.own_timer.is_none() && now.saturating_duration_since(set_at) >= HORIZON {
+                return waited_long(at, this.own_timer, this.lodging, cx);
+            }
             now
         } else {
             *this.polled = true;
@@ -156,6 +161,30 @@ impl<F: Future> Future for WithDeadline<F> {
         } else {
             Poll::Pending
         }
+    }
+}
+
+/// The wait of a call that has waited a [`HORIZON`] already: a wait that
+/// long is rare, and one timer of its own, due at its deadline and gone
+/// with it, costs less than a wake-up every horizon. The paused clock of a
+/// test then moves to the deadline at once, as for `tokio::time::timeout`,
+/// instead of a horizon at a time.
+#[cold]
+fn waited_long<T>(
+    at: Instant,
+    own_timer: &mut Option<Pin<Box<Alarm>>>,
+    lodging: &mut Option<Lodging>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<T>> {
+    *lodging = None;
+    // Never reached: nothing to wake the call for.
+    if !alarm::is_reachable(at) {
+        return Poll::Pending;
+    }
+    if own_timer_fired(own_timer, at, cx) {
+        Poll::Ready(None)
+    } else {
+        Poll::Pending
     }
 }
 
@@ -299,9 +328,9 @@ fn lodge(
 /// fires: a task that made one call and ended is freed at most this long
 /// after, whatever the call's timeout, and a caller that comes and goes
 /// leaves at most this many seconds' worth of wake-ups behind. A call that
-/// waits longer is woken this often, finds its deadline ahead and
-/// schedules the next; a task that calls without pause schedules one
-/// wake-up per horizon.
+/// waits longer is woken once, finds its deadline ahead and arms a timer
+/// of its own for it (`waited_long`); a task that calls without pause
+/// schedules one wake-up per horizon.
 const HORIZON: Duration = Duration::from_secs(1);
 
 /// The wake-up of a task that has none covering `at` yet: about one per

@@ -222,6 +222,70 @@ fn a_wait_with_its_own_timer_times_out_at_its_deadline() {
     });
 }
 
+/// A call that has waited a horizon waits for its deadline on a timer of
+/// its own: woken once by its task's wake-up, then at its deadline, so a
+/// day-long deadline takes two wake-ups where one a second would take
+/// 86,400, and the paused clock goes there at once.
+#[test]
+fn a_call_that_has_waited_a_horizon_is_woken_next_at_its_deadline() {
+    let _alone = alone_with_the_table();
+    let (counter, waker) = Wakes::counted();
+    let runtime = paused_runtime();
+    let day = Duration::from_secs(86_400);
+    runtime.block_on(async {
+        let began = tokio::time::Instant::now();
+        let mut deadline = Deadline::after(Some(day));
+        let mut wait = pin!(with_deadline(&mut deadline, pending::<()>()));
+        let mut cx = Context::from_waker(&waker);
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+        assert!(wait.own_timer.is_none(), "a wake-up of the table covers it");
+
+        tokio::time::sleep(super::HORIZON).await;
+        tokio::task::yield_now().await;
+        assert_eq!(counter.count(), 1, "woken by its task's wake-up");
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+        assert!(wait.own_timer.is_some(), "then a timer of its own");
+
+        let just_before = Duration::from_secs(86_400 - 1) - Duration::from_millis(1);
+        assert_eq!(super::HORIZON, Duration::from_secs(1));
+        tokio::time::sleep(just_before).await;
+        tokio::task::yield_now().await;
+        assert_eq!(counter.count(), 1, "not woken before its deadline");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        tokio::task::yield_now().await;
+        assert_eq!(counter.count(), 2, "woken at its deadline");
+        assert_eq!(wait.as_mut().poll(&mut cx), std::task::Poll::Ready(None));
+        assert_eq!(began.elapsed(), day);
+    });
+    assert_eq!(Arc::strong_count(&counter), 2, "nothing else holds it");
+}
+
+/// The timer of a call that has waited long goes with the call: once the
+/// wait is dropped, nothing holds its task's waker, where a wake-up of
+/// the table would for up to another horizon.
+#[test]
+fn a_long_wait_that_ends_leaves_nothing_of_its_task_behind() {
+    let _alone = alone_with_the_table();
+    let (counter, waker) = Wakes::counted();
+    let runtime = paused_runtime();
+    runtime.block_on(async {
+        {
+            let mut deadline = Deadline::after(Some(Duration::from_secs(60)));
+            let mut wait = pin!(with_deadline(&mut deadline, pending::<()>()));
+            let mut cx = Context::from_waker(&waker);
+            assert!(wait.as_mut().poll(&mut cx).is_pending());
+            tokio::time::sleep(super::HORIZON).await;
+            tokio::task::yield_now().await;
+            assert_eq!(counter.count(), 1);
+            assert!(wait.as_mut().poll(&mut cx).is_pending());
+            assert_eq!(Arc::strong_count(&counter), 3, "the timer holds it");
+        }
+        assert_eq!(Arc::strong_count(&counter), 2, "let go with the wait");
+        tokio::time::sleep(Duration::from_secs(120)).await;
+    });
+    assert_eq!(counter.count(), 1, "a wait gone is not woken");
+}
+
 /// A task that calls once, in a slot that another task's wake-up holds,
 /// lodges its wait beside that wake-up: it is woken when the wake-up
 /// fires, goes on to its own, and times out at its deadline. Nothing of
