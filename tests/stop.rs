@@ -1032,3 +1032,101 @@ async fn is_stopping_is_false_in_terminate_after_a_stop_then_a_failure() {
         assert_eq!(*in_terminate.lock().unwrap(), Some(false), "panic: {panic}");
     }
 }
+
+/// What `stop()` on its own server answered, and the time it took.
+type SelfStop = (Result<(), StopError>, Duration);
+
+/// Stops its own server through its client from `init` and from
+/// `terminate`, and sends what each stop answered.
+struct StopsItself {
+    answers: tokio::sync::mpsc::UnboundedSender<SelfStop>,
+}
+
+async fn stop_itself(me: &StopsItselfClient) -> SelfStop {
+    let began = tokio::time::Instant::now();
+    (me.stop().await, began.elapsed())
+}
+
+#[genserver]
+impl StopsItself {
+    #[init]
+    async fn init(
+        answers: tokio::sync::mpsc::UnboundedSender<SelfStop>,
+        ctx: &mut Context<Self>,
+    ) -> Result<Self, std::convert::Infallible> {
+        let _ = answers.send(stop_itself(&ctx.client()).await);
+        Ok(StopsItself { answers })
+    }
+
+    #[call]
+    fn ping(&self) {}
+
+    #[terminate]
+    async fn terminate(&mut self, _reason: &ExitReason, ctx: &mut Context<Self>) {
+        let _ = self.answers.send(stop_itself(&ctx.client()).await);
+    }
+}
+
+/// 6.4: `init` and `terminate` run in the server's task as its handlers
+/// do: a `stop()` of their own server would wait for itself, and fails at
+/// once with `CallingSelf`; the server runs on after `init`.
+#[tokio::test(start_paused = true)]
+async fn stop_from_init_or_terminate_is_calling_self() {
+    let (tx, mut answers) = tokio::sync::mpsc::unbounded_channel();
+    let server = StopsItself::start(tx).await.unwrap();
+    let from_init = answers.recv().await.unwrap();
+    assert_eq!(server.ping().await, Ok(()));
+    server.stop().await.unwrap();
+    let from_terminate = answers.recv().await.unwrap();
+
+    let at_once = (Err(StopError::CallingSelf), Duration::ZERO);
+    assert_eq!(from_init, at_once);
+    assert_eq!(from_terminate, at_once);
+}
+
+/// A message `terminate` asks for later.
+#[derive(Clone)]
+struct Later(&'static str);
+
+/// Asks in `terminate` for a timer, an interval, a continue and an idle
+/// timeout, and logs any of them handled.
+struct AsksInTerminate {
+    log: Log,
+}
+
+#[genserver]
+impl AsksInTerminate {
+    #[info]
+    fn later(&mut self, Later(what): Later) {
+        self.log.lock().unwrap().push(what.into());
+    }
+
+    #[info]
+    fn idle(&mut self, _: genserver::IdleTimeout) {
+        self.log.lock().unwrap().push("idle".into());
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, _reason: &ExitReason, ctx: &mut Context<Self>) {
+        let _ = ctx.send_after(Duration::ZERO, Later("timer"));
+        let _ = ctx.send_interval(Duration::from_millis(10), Later("interval"));
+        ctx.continue_with(Later("continue"));
+        ctx.set_idle_timeout(Duration::ZERO);
+        ctx.stop(ExitReason::Shutdown);
+        self.log.lock().unwrap().push("terminated".into());
+    }
+}
+
+/// 6.2: none of the server's code runs after `terminate`: what it asks of
+/// its context for later is never handled, and the end keeps its reason.
+#[tokio::test(start_paused = true)]
+async fn what_terminate_asks_for_later_is_never_handled() {
+    let log = Log::default();
+    let server = AsksInTerminate::start(AsksInTerminate { log: log.clone() })
+        .await
+        .unwrap();
+    server.stop().await.unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(*log.lock().unwrap(), ["terminated"]);
+    assert_eq!(server.wait().await, ExitReason::Normal);
+}
