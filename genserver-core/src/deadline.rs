@@ -146,7 +146,11 @@ impl<F: Future> Future for WithDeadline<F> {
                 return Poll::Ready(None);
             }
             if this.own_timer.is_none() && now.saturating_duration_since(set_at) >= HORIZON {
-                return waited_long(at, this.own_timer, this.lodging, cx);
+                return if waited_long(at, this.own_timer, this.lodging, cx) {
+                    Poll::Ready(None)
+                } else {
+                    Poll::Pending
+                };
             }
             now
         } else {
@@ -169,23 +173,17 @@ impl<F: Future> Future for WithDeadline<F> {
 /// with it, costs less than a wake-up every horizon. The paused clock of a
 /// test then moves to the deadline at once, as for `tokio::time::timeout`,
 /// instead of a horizon at a time.
+/// `true` once the deadline has passed.
 #[cold]
-fn waited_long<T>(
+fn waited_long(
     at: Instant,
     own_timer: &mut Option<Pin<Box<Alarm>>>,
     lodging: &mut Option<Lodging>,
     cx: &mut Context<'_>,
-) -> Poll<Option<T>> {
+) -> bool {
     *lodging = None;
     // Never reached: nothing to wake the call for.
-    if !alarm::is_reachable(at) {
-        return Poll::Pending;
-    }
-    if own_timer_fired(own_timer, at, cx) {
-        Poll::Ready(None)
-    } else {
-        Poll::Pending
-    }
+    alarm::is_reachable(at) && own_timer_fired(own_timer, at, cx)
 }
 
 /// Arms the wait's own timer if it has none yet, and polls it. tokio's
