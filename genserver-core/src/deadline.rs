@@ -168,12 +168,13 @@ impl<F: Future> Future for WithDeadline<F> {
     }
 }
 
-/// The wait of a call that has waited a [`HORIZON`] already: a wait that
-/// long is rare, and one timer of its own, due at its deadline and gone
-/// with it, costs less than a wake-up every horizon. The paused clock of a
-/// test then moves to the deadline at once, as for `tokio::time::timeout`,
-/// instead of a horizon at a time.
-/// `true` once the deadline has passed.
+/// The wait of a call that has waited a [`HORIZON`] already, `true` once
+/// its deadline has passed. A wait that long is rare, and one timer of
+/// its own, due at its deadline and gone with it, costs less than a
+/// wake-up every horizon; the paused clock of a test then moves to the
+/// deadline at once, as for `tokio::time::timeout`, instead of a horizon
+/// at a time. Not generic: an instance per call's output type made the
+/// code around the server's stop path slower (benches/README.md).
 #[cold]
 fn waited_long(
     at: Instant,
