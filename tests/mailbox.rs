@@ -696,3 +696,123 @@ async fn a_notice_takes_a_free_place_while_a_sender_in_line_holds_its_own() {
     next_gate.notify_one();
     assert_eq!(sink.log().await.unwrap(), ["put 1", "down", "put 3"]);
 }
+
+/// Tells whether it was handled, and whether it was dropped.
+struct Parcel {
+    handled: Arc<std::sync::atomic::AtomicBool>,
+    dropped: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Parcel {
+    fn drop(&mut self) {
+        self.dropped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Crashes on a cast, after a `terminate` that waits for `slow_end` when
+/// it has one.
+struct Fragile {
+    slow_end: Option<Arc<Notify>>,
+}
+
+#[genserver]
+impl Fragile {
+    #[cast]
+    fn crash(&mut self) {
+        panic!("crashed on purpose")
+    }
+
+    #[info]
+    async fn hold(&mut self, Hold(gate): Hold) {
+        gate.notified().await;
+    }
+
+    #[info]
+    fn parcel(&mut self, parcel: Parcel) {
+        parcel
+            .handled
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    #[terminate]
+    async fn terminate(&mut self, _reason: &ExitReason) {
+        if let Some(gate) = &self.slow_end {
+            gate.notified().await;
+        }
+    }
+}
+
+/// A `Fragile` with a mailbox of one, held in a handler with a crash
+/// queued behind it, and a parcel's send waiting for room behind that.
+async fn a_crash_ahead_of_a_waiting_send(
+    slow_end: Option<Arc<Notify>>,
+) -> (
+    FragileClient,
+    Arc<Notify>,
+    tokio::task::JoinHandle<Result<(), SendError<FragileMessage>>>,
+    [Arc<std::sync::atomic::AtomicBool>; 2],
+) {
+    let server = Fragile::start_with(
+        Fragile { slow_end },
+        StartOptions::new().mailbox(MailboxCapacity::Bounded(1)),
+    )
+    .await
+    .unwrap();
+    let gate = Arc::new(Notify::new());
+    server.info(Hold(gate.clone())).await.unwrap();
+    while server.try_crash().is_err() {
+        tokio::task::yield_now().await;
+    }
+    let flags = [Arc::default(), Arc::default()];
+    let parcel = Parcel {
+        handled: Arc::clone(&flags[0]),
+        dropped: Arc::clone(&flags[1]),
+    };
+    let send = tokio::spawn({
+        let server = server.clone();
+        async move { server.info(parcel).await }
+    });
+    tokio::task::yield_now().await;
+    assert!(!send.is_finished(), "the send waits for room");
+    (server, gate, send, flags)
+}
+
+/// 2.2 and 2.3: the room a server frees as it takes the message it
+/// crashes on goes to the sender in line. Queued while the server ends
+/// (here during its `terminate`), the message is accepted, the send
+/// returns `Ok`, and the message is dropped with the mailbox, unhandled.
+#[tokio::test(start_paused = true)]
+async fn a_send_given_room_by_a_crashing_server_is_accepted_then_dropped() {
+    let slow_end = Arc::new(Notify::new());
+    let (server, gate, send, [handled, dropped]) =
+        a_crash_ahead_of_a_waiting_send(Some(slow_end.clone())).await;
+    gate.notify_one();
+    assert!(
+        send.await.unwrap().is_ok(),
+        "accepted while the server ends"
+    );
+    assert!(!dropped.load(std::sync::atomic::Ordering::SeqCst));
+    slow_end.notify_one();
+    assert!(matches!(server.wait().await, ExitReason::Panicked { .. }));
+    assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
+    assert!(!handled.load(std::sync::atomic::Ordering::SeqCst));
+}
+
+/// 2.2 and 2.3: a sender given room by a crashing server that queues its
+/// message only after the mailbox closed gets `SendError`, with the
+/// message handed back.
+#[tokio::test(start_paused = true)]
+async fn a_send_given_room_after_the_mailbox_closed_gets_its_message_back() {
+    let (server, gate, send, [handled, dropped]) = a_crash_ahead_of_a_waiting_send(None).await;
+    gate.notify_one();
+    assert!(matches!(server.wait().await, ExitReason::Panicked { .. }));
+    let SendError(message) = send.await.unwrap().unwrap_err();
+    assert!(
+        !dropped.load(std::sync::atomic::Ordering::SeqCst),
+        "handed back"
+    );
+    drop(message);
+    assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
+    assert!(!handled.load(std::sync::atomic::Ordering::SeqCst));
+}

@@ -150,6 +150,59 @@ async fn messages_queued_when_a_child_crashes_are_handled_by_the_new_instance() 
     );
 }
 
+// Semantics 9.1, 9.2 and 15.11: the runtime's requests queued behind a
+// crash keep their place in the queue the new instance gets: it answers
+// them, `inspect_state` with its own state, `stats` with its restart.
+#[tokio::test(start_paused = true)]
+async fn debug_requests_queued_behind_a_crash_are_answered_by_the_new_instance() {
+    let log = Log::new();
+    let sup = one_probe(&log).await;
+    let p = client(&sup, "p").await;
+    p.note(1).await.unwrap();
+
+    // The instance is busy for a second; behind it queue the crash, a
+    // cast, the two requests and another cast.
+    let busy = tokio::spawn({
+        let p = p.clone();
+        async move { p.sleep(Duration::from_secs(1)).await }
+    });
+    tokio::task::yield_now().await;
+    let crash = tokio::spawn({
+        let p = p.clone();
+        async move { p.boom().await }
+    });
+    tokio::task::yield_now().await;
+    p.note(2).await.unwrap();
+    let inspected = tokio::spawn({
+        let p = p.clone();
+        async move {
+            p.server_ref()
+                .inspect_state(|probe| probe.recorded().to_vec())
+                .await
+        }
+    });
+    tokio::task::yield_now().await;
+    let stats = tokio::spawn({
+        let p = p.clone();
+        async move { p.server_ref().stats().await }
+    });
+    tokio::task::yield_now().await;
+    p.note(3).await.unwrap();
+
+    assert_eq!(busy.await.unwrap(), Ok(0));
+    assert_eq!(
+        crash.await.unwrap(),
+        Err(CallError::Exited(panicked("boom p")))
+    );
+    assert_eq!(inspected.await.unwrap(), Ok(vec![2]));
+    let stats = stats.await.unwrap().unwrap();
+    assert_eq!(stats.restarts, 1);
+    assert_eq!(stats.messages_handled, 1, "the new instance's cast");
+    assert_eq!(stats.queue_len, 1, "the cast behind the request");
+    assert_eq!(p.seen().await, Ok(vec![2, 3]));
+    sup.stop().await.unwrap();
+}
+
 // Semantics 2.3 and 15.11: what reaches a child while it runs the
 // `terminate` of a crash, casts and calls alike, is not dropped with its
 // mailbox as a stopping server's would be: the restarted instance handles

@@ -91,6 +91,13 @@ pub(crate) struct Probe {
     terminate_panics: bool,
 }
 
+impl Probe {
+    /// What this instance has recorded, for `inspect_state`.
+    pub(crate) fn recorded(&self) -> &[u64] {
+        &self.seen
+    }
+}
+
 #[genserver]
 impl Probe {
     #[init]
