@@ -61,3 +61,13 @@ impl<S> InitOutcome<S> for Result<S, ExitReason> {
         self
     }
 }
+
+/// The state itself, for an `#[init]` that cannot fail and names its
+/// type otherwise than `Self` (`-> crate::Counter`, or through an alias):
+/// `#[genserver]` needs no conversion where it reads `Self`, and cannot
+/// tell from the tokens alone that another path names the same type.
+impl<S> InitOutcome<S> for S {
+    fn into_outcome(self) -> Result<S, ExitReason> {
+        Ok(self)
+    }
+}
