@@ -47,6 +47,7 @@ pub(crate) const CFG: Symbol = Symbol("cfg");
 pub(crate) const CFG_ATTR: Symbol = Symbol("cfg_attr");
 pub(crate) const DOC: Symbol = Symbol("doc");
 pub(crate) const DEPRECATED: Symbol = Symbol("deprecated");
+const ALLOW: Symbol = Symbol("allow");
 
 pub(crate) const TIMEOUT: Symbol = Symbol("timeout");
 pub(crate) const CRATE: Symbol = Symbol("crate");
@@ -1156,6 +1157,17 @@ fn meta_predicate(meta: &Meta) -> TokenStream {
 /// what the client's `try_` method of a cast carries beside its own docs.
 pub(crate) fn deprecated_part(attr: &Attribute) -> Option<Attribute> {
     reduce(attr, &|meta| *meta.path() == DEPRECATED)
+}
+
+/// The part of the block's attribute that what the macro generates beside
+/// the block carries too: a `#[cfg]`, which leaves the server out with
+/// its block, and an `#[allow]`, which covers what the block expands to
+/// as the user reads it (`#[allow(deprecated)]` on a block for a
+/// deprecated type), also inside `#[cfg_attr]`. Other lint levels stay
+/// on the block: an `#[expect]` on items that do not trip the lint would
+/// be unfulfilled, and a `#[deny]` is about the user's code.
+pub(crate) fn block_part(attr: &Attribute) -> Option<Attribute> {
+    reduce(attr, &|meta| *meta.path() == CFG || *meta.path() == ALLOW)
 }
 
 /// Whether the attribute is or adds docs.

@@ -69,9 +69,10 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
         Some(server) if !cx.has_errors() => {
             let mut g = Gen::new(&server);
             g.require_send_messages();
+            let mut generated = import;
+            generated.extend(generate(&g));
             let mut tokens = block_tokens(server.item);
-            tokens.extend(import);
-            tokens.extend(generate(&g));
+            tokens.extend(beside_the_block(server.item, generated));
             return with_errors(tokens, args_cx, cx);
         }
         // Stubs under names that clash would only add errors about them.
@@ -79,10 +80,46 @@ pub(crate) fn genserver(args: TokenStream, input: TokenStream) -> TokenStream {
         Some(server) => fallback::beside_errors(server),
         None => TokenStream::new(),
     };
+    let mut beside = import;
+    beside.extend(generated);
     let mut tokens = with_errors(block_tokens(&item), args_cx, cx);
-    tokens.extend(import);
-    tokens.extend(generated);
+    tokens.extend(beside_the_block(&item, beside));
     tokens
+}
+
+/// `generated`, each item under the block's `#[cfg]`s and `#[allow]`s
+/// ([`attr::block_part`]).
+fn beside_the_block(block: &syn::ItemImpl, generated: TokenStream) -> TokenStream {
+    let carried: Vec<Attribute> = block.attrs.iter().filter_map(attr::block_part).collect();
+    if carried.is_empty() {
+        return generated;
+    }
+    let Ok(mut file) = syn::parse2::<syn::File>(generated.clone()) else {
+        return generated;
+    };
+    for item in &mut file.items {
+        if let Some(attrs) = item_attrs(item) {
+            attrs.splice(0..0, carried.iter().cloned());
+        }
+    }
+    file.into_token_stream()
+}
+
+/// The attributes of an item of the kinds the macro generates.
+fn item_attrs(item: &mut Item) -> Option<&mut Vec<Attribute>> {
+    match item {
+        Item::Const(item) => Some(&mut item.attrs),
+        Item::Enum(item) => Some(&mut item.attrs),
+        Item::Fn(item) => Some(&mut item.attrs),
+        Item::Impl(item) => Some(&mut item.attrs),
+        Item::Mod(item) => Some(&mut item.attrs),
+        Item::Static(item) => Some(&mut item.attrs),
+        Item::Struct(item) => Some(&mut item.attrs),
+        Item::Trait(item) => Some(&mut item.attrs),
+        Item::Type(item) => Some(&mut item.attrs),
+        Item::Use(item) => Some(&mut item.attrs),
+        _ => None,
+    }
 }
 
 /// The user's block as written, but for `impl<>` where it declares no
@@ -142,6 +179,7 @@ fn beside_renamed_methods(
             tokens
         })
         .unwrap_or_default();
+    let generated = beside_the_block(&item, generated);
     let mut tokens = with_errors(item.into_token_stream(), args_cx, cx);
     tokens.extend(generated);
     tokens

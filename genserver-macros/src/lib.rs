@@ -80,7 +80,9 @@ use proc_macro::TokenStream;
 /// - `#[info]`: one message argument, of a type no other `#[info]` takes.
 /// - `#[init]`: no `self`; its arguments are `start`'s, and optionally
 ///   `&mut Context<Self>` (to set an idle timeout, continue, monitor or
-///   link from the start); returns `Self` or `Result<Self, E>`. Without it, `start` takes the state itself. The
+///   link from the start); returns `Self` or `Result<Self, E>`, `Self`
+///   written so or by the type's name or path. Without it, `start` takes
+///   the state itself. The
 ///   server's `GenServer::Args`, which a supervisor's
 ///   `ChildSpec::server(id, || args)` closure returns, are `()` for an
 ///   `init` without arguments, the argument's type for one, and a tuple
@@ -201,6 +203,14 @@ use proc_macro::TokenStream;
 /// (`#[info] fn on(&mut self, m: CounterMessage)`), the macro says so at
 /// the argument; elsewhere, rustc reports the name defined twice. Choose
 /// other names with these options.
+///
+/// # Attributes on the block
+///
+/// A `#[cfg]` or an `#[allow]` on the block (also inside `#[cfg_attr]`)
+/// holds for what the macro generates beside it too: a block compiled out
+/// leaves no enum, client or `impl GenServer` behind, and
+/// `#[allow(deprecated)]` on the block of a deprecated type covers the
+/// generated code that names it. Other attributes stay on the block.
 ///
 /// # Generics
 ///
