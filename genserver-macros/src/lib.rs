@@ -63,7 +63,8 @@ use proc_macro::TokenStream;
 ///
 /// # Methods
 ///
-/// - `#[call]`, `#[call(timeout = "250ms")]`: `&self` or `&mut self`, owned
+/// - `#[call]`, `#[call(timeout = "250ms")]`: `&self` or `&mut self` (also
+///   written `self: &Self`, `self: &mut Counter`, `&'_ self`), owned
 ///   arguments, optionally `&mut Context<Self>` anywhere; the return value
 ///   is the reply. A `Reply<T>` argument makes a deferred call: the
 ///   method returns `()` and answers through the `Reply`. The timeout is a

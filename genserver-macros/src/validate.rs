@@ -569,7 +569,7 @@ fn handler_takes_self_by_reference(cx: &Ctxt, server: &Server<'_>, method: &Meth
     };
     match &receiver.kind {
         ReceiverKind::Reference(_, lifetime, _) if is_anonymous(lifetime.as_ref()) => {}
-        ReceiverKind::Typed(_, ty) if is_self_reference(ty) => {}
+        ReceiverKind::Typed(_, ty) if is_self_reference(ty, &server.item.self_ty) => {}
         ReceiverKind::Value => cx.error_spanned_by(
             receiver,
             format_args!(
@@ -616,9 +616,11 @@ fn is_anonymous(lifetime: Option<&syn::Lifetime>) -> bool {
     lifetime.is_none_or(|lifetime| lifetime.ident == "_")
 }
 
-fn is_self_reference(ty: &Type) -> bool {
+/// `&Self`, `&mut Self`, or the same with the server's type written out
+/// (`self: &Counter`), without a lifetime of its own.
+fn is_self_reference(ty: &Type, self_ty: &Type) -> bool {
     matches!(ty::peel(ty), Type::Reference(r) if is_anonymous(r.lifetime.as_ref())
-        && matches!(ty::peel(&r.elem), Type::Path(p) if p.qself.is_none() && p.path.is_ident("Self")))
+        && ty::is_self(&r.elem, self_ty))
 }
 
 /// Arguments are owned: they travel in a message to the server's task
