@@ -107,14 +107,14 @@ async fn a_failed_restart_attempt_is_not_counted_in_the_stats() {
     sup.stop().await.unwrap();
 }
 
-#[tokio::test(start_paused = true)]
-async fn messages_queued_when_a_child_crashes_are_handled_by_the_new_instance() {
-    let log = Log::new();
-    let sup = one_probe(&log).await;
-    let p = client(&sup, "p").await;
-
-    // The instance is busy for a second; behind it queue the crash, then
-    // casts and calls.
+/// Keeps `p`'s instance busy for a second, with a call that crashes it
+/// queued behind: the two calls, each in a task of its own.
+async fn busy_then_crashing(
+    p: &ProbeClient,
+) -> (
+    JoinHandle<Result<u64, CallError>>,
+    JoinHandle<Result<u64, CallError>>,
+) {
     let busy = tokio::spawn({
         let p = p.clone();
         async move { p.sleep(Duration::from_secs(1)).await }
@@ -125,6 +125,18 @@ async fn messages_queued_when_a_child_crashes_are_handled_by_the_new_instance() 
         async move { p.boom().await }
     });
     tokio::task::yield_now().await;
+    (busy, crash)
+}
+
+#[tokio::test(start_paused = true)]
+async fn messages_queued_when_a_child_crashes_are_handled_by_the_new_instance() {
+    let log = Log::new();
+    let sup = one_probe(&log).await;
+    let p = client(&sup, "p").await;
+
+    // The instance is busy for a second; behind it queue the crash, then
+    // casts and calls.
+    let (busy, crash) = busy_then_crashing(&p).await;
     for n in 1..=5 {
         p.note(n).await.unwrap();
     }
@@ -162,16 +174,7 @@ async fn debug_requests_queued_behind_a_crash_are_answered_by_the_new_instance()
 
     // The instance is busy for a second; behind it queue the crash, a
     // cast, the two requests and another cast.
-    let busy = tokio::spawn({
-        let p = p.clone();
-        async move { p.sleep(Duration::from_secs(1)).await }
-    });
-    tokio::task::yield_now().await;
-    let crash = tokio::spawn({
-        let p = p.clone();
-        async move { p.boom().await }
-    });
-    tokio::task::yield_now().await;
+    let (busy, crash) = busy_then_crashing(&p).await;
     p.note(2).await.unwrap();
     let inspected = tokio::spawn({
         let p = p.clone();
