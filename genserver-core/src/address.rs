@@ -7,17 +7,20 @@ use crate::{Client, GenServer, ServerRef};
 /// that both can be passed as they are.
 ///
 /// ```
-/// use genserver_core::{AsServerRef, GenServer, ServerId};
+/// use genserver_core::{AsServerRef, ServerId};
 ///
 /// fn id_of<T: AsServerRef>(target: &T) -> ServerId {
 ///     target.as_server_ref().id()
 /// }
 /// ```
 pub trait AsServerRef {
-    /// The server addressed.
+    /// The type of the server addressed: what its messages and replies
+    /// are typed by.
     type Server: GenServer;
 
-    /// The address.
+    /// The address under the client: the [`ServerRef`] that monitors,
+    /// links and timers hold. Like the client, it stays valid across a
+    /// supervised server's restarts.
     fn as_server_ref(&self) -> &ServerRef<Self::Server>;
 }
 

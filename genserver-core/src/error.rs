@@ -12,19 +12,22 @@ use crate::{ExitReason, ServerId};
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CallError {
-    /// The server was alive but did not reply within the call's timeout,
-    /// which includes any wait for room in a full bounded mailbox. A
-    /// request that was queued may still be handled; the server's reply is
-    /// then refused (`Reply::send` returns `false`). One that timed out
-    /// waiting for room was never queued.
+    /// No reply came within the call's timeout, which includes any wait
+    /// for room in a full bounded mailbox, and the server's task had not
+    /// ended by then: it was running, or still ending (a call made during
+    /// a `terminate` that outlasts the timeout times out). A request that
+    /// was queued may still be handled; the server's reply is then refused
+    /// (`Reply::send` returns `false`). One that timed out waiting for
+    /// room was never queued.
     Timeout,
     /// There was no server to deliver the request to: it had already
     /// stopped when the call was made (OTP's `:noproc`).
     NoProc,
-    /// The server stopped or crashed after the call was made (while the
-    /// request waited for room in a full mailbox, was queued or was being
-    /// handled) and before it replied; the reason is the server's exit
-    /// reason.
+    /// The server stopped or crashed before it replied: after the call was
+    /// made (while the request waited for room in a full mailbox, was
+    /// queued or was being handled), or it was already ending when the
+    /// call was made (its reason decided, its end not yet published); the
+    /// reason is the server's exit reason.
     Exited(ExitReason),
     /// A handler called the server it runs in. The server can only answer
     /// after the handler returns, so the call would deadlock; it fails at
@@ -194,7 +197,8 @@ impl Error for StartError {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum StopError {
-    /// The server had already stopped.
+    /// The server had already stopped, or is a supervised child waiting
+    /// to be restarted: there is no instance to stop.
     NoProc,
     /// A handler asked to stop the server it runs in; that would wait for
     /// itself. Use [`Context::stop`](crate::Context::stop) instead.

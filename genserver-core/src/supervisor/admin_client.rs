@@ -50,7 +50,9 @@ macro_rules! admin_client {
                 self.server.is_alive()
             }
 
-            /// A copy of this client whose requests time out after `timeout`.
+            /// A copy of this client whose requests time out after `timeout`,
+            /// instead of waiting without a limit as OTP's admin requests
+            /// do (semantics 15.8).
             #[must_use]
             pub fn with_timeout(&self, timeout: ::std::time::Duration) -> Self {
                 $client {

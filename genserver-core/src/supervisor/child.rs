@@ -384,7 +384,8 @@ pub struct ChildInfo {
     /// The child's id ([`DynamicSupervisor`](crate::DynamicSupervisor)
     /// children carry the id of the spec they were started from).
     pub id: ChildId,
-    /// Where it is in its life.
+    /// Whether the child runs (and its instance's id), waits for a restart
+    /// attempt, or is stopped for good.
     pub state: ChildState,
     /// Worker or supervisor.
     pub kind: ChildKind,

@@ -168,14 +168,30 @@ type MakeRuntime = dyn Fn(&StartOptions) -> Box<dyn ChildRuntime> + Send + Sync;
 ///
 /// ```
 /// use std::time::Duration;
-/// use genserver_core::{ChildSpec, Restart, Shutdown, Supervisor, SupervisorSpec, Strategy};
+/// use genserver::prelude::*;
 ///
-/// // `Supervisor` is a server like any other; here it stands in for a
-/// // `#[genserver]` worker whose `Args` are built by the closure.
-/// let spec = ChildSpec::server::<Supervisor>("pool", || SupervisorSpec::new(Strategy::OneForOne))
+/// pub struct Counter {
+///     total: u64,
+/// }
+///
+/// #[genserver]
+/// impl Counter {
+///     #[init]
+///     async fn init(start: u64) -> Self {
+///         Counter { total: start }
+///     }
+///
+///     #[call]
+///     pub fn get(&self) -> u64 {
+///         self.total
+///     }
+/// }
+///
+/// // The closure makes `init`'s arguments at every (re)start.
+/// let spec = ChildSpec::server::<Counter>("counter", || 10)
 ///     .restart(Restart::Transient)
 ///     .shutdown(Shutdown::Timeout(Duration::from_secs(1)));
-/// assert_eq!(spec.id(), "pool");
+/// assert_eq!(spec.id(), "counter");
 /// assert_eq!(spec.restart_type(), Restart::Transient);
 /// ```
 #[derive(Clone)]
