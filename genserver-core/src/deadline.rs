@@ -311,7 +311,7 @@ fn lodge(
     waker: &Waker,
     lodging: &mut Option<Lodging>,
 ) -> bool {
-    let Ok(runtime) = tokio::runtime::Handle::try_current().map(|handle| handle.id()) else {
+    let Some(runtime) = current_runtime() else {
         return false;
     };
     table.lodge(task, waker, lodging, |host, host_runtime| {
@@ -320,6 +320,14 @@ fn lodge(
             && host.due <= at
             && is_pending(&host, now)
     })
+}
+
+/// The runtime the caller runs in, whose timer keeps the wake-ups it
+/// schedules; `None` outside one.
+fn current_runtime() -> Option<tokio::runtime::Id> {
+    tokio::runtime::Handle::try_current()
+        .ok()
+        .map(|handle| handle.id())
 }
 
 /// How far ahead of the clock a wake-up is due at most. A wake-up holds
@@ -349,14 +357,13 @@ fn schedule_for(task: usize, at: Instant, now: Instant, waker: &Waker) {
         .map_or(at, |horizon| horizon.min(at));
     // Recorded before the wake-up exists, so that its firing, however
     // soon and on whichever thread, finds the entry to forget.
-    let runtime = tokio::runtime::Handle::try_current().map(|handle| handle.id());
     WAKE_UPS.record(
         Scheduled {
             task,
             due,
             abandoned,
         },
-        runtime.ok(),
+        current_runtime(),
     );
     schedule(task, due, waker);
 }

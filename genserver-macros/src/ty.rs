@@ -423,7 +423,11 @@ pub(crate) fn as_type_param<'a>(ty: &Type, params: &'a [&'a Ident]) -> Option<&'
     else {
         return None;
     };
-    let ident = path.get_ident()?;
+    param_named(params, path.get_ident()?)
+}
+
+/// The one of `params` named `ident`, raw or not.
+fn param_named<'a>(params: &'a [&'a Ident], ident: &Ident) -> Option<&'a Ident> {
     params
         .iter()
         .copied()
@@ -442,11 +446,7 @@ pub(crate) fn as_projection_of_type_param<'a>(
     match qself {
         Some(qself) => as_type_param(&qself.ty, params),
         None if path.leading_colon.is_none() && path.segments.len() > 1 => {
-            let first = &path.segments.first()?.ident;
-            params
-                .iter()
-                .copied()
-                .find(|param| names::same(param, first))
+            param_named(params, &path.segments.first()?.ident)
         }
         None => None,
     }
